@@ -1,0 +1,186 @@
+"""The exception hierarchy of typedorm; driver errors are mapped onto it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CheckViolation",
+    "ConfigurationError",
+    "ConnectionLost",
+    "DataError",
+    "DatabaseError",
+    "Deadlock",
+    "ForeignKeyViolation",
+    "IntegrityError",
+    "ModelDefinitionError",
+    "MultipleResultsFound",
+    "NotFound",
+    "NotLoaded",
+    "NotNullViolation",
+    "PoolTimeout",
+    "RetryableError",
+    "SerializationFailure",
+    "TransactionError",
+    "TypedORMError",
+    "UniqueViolation",
+    "UnknownField",
+    "UnknownLookup",
+    "UnsetValueError",
+    "ValidationError",
+]
+
+
+class TypedORMError(Exception):
+    """Base class of every error typedorm raises."""
+
+
+class ConfigurationError(TypedORMError):
+    """A database URL, option or setting is wrong (raised before any I/O)."""
+
+
+class ModelDefinitionError(TypedORMError, TypeError):
+    """A model class is declared wrongly; raised when the class is created."""
+
+
+class ValidationError(TypedORMError, ValueError):
+    """Input did not validate against a model.
+
+    Wraps Pydantic's error: ``errors()`` returns its list of dicts, each with the
+    field's ``loc``, and ``fields`` names the top-level fields that failed.
+    """
+
+    def __init__(self, message: str, errors: Sequence[dict[str, Any]] = (), *, model: str | None = None) -> None:
+        super().__init__(message)
+        self._errors = [dict(e) for e in errors]
+        self.model = model
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [dict(e) for e in self._errors]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for e in self._errors:
+            loc = e.get("loc") or ()
+            if loc:
+                first = str(loc[0]) if not isinstance(loc[0], int) or len(loc) < 2 else str(loc[1])
+                if first not in out:
+                    out.append(first)
+        return tuple(out)
+
+
+class UnknownField(TypedORMError, AttributeError):
+    """A field name (from a lookup, ordering, projection or payload) is not declared on the model."""
+
+    def __init__(self, field: str, *, model: str, choices: Sequence[str] = ()) -> None:
+        self.field = field
+        self.model = model
+        self.choices = tuple(choices)
+        hint = f"; valid fields: {', '.join(self.choices)}" if self.choices else ""
+        super().__init__(f"{model} has no field {field!r}{hint}")
+
+
+class UnknownLookup(TypedORMError, ValueError):
+    """A Django-style lookup suffix (``age__foo``) is not one typedorm knows."""
+
+    def __init__(self, lookup: str, *, key: str, choices: Sequence[str] = ()) -> None:
+        self.lookup = lookup
+        self.key = key
+        self.choices = tuple(choices)
+        super().__init__(f"unknown lookup {lookup!r} in {key!r}; valid lookups: {', '.join(self.choices)}")
+
+
+class UnsetValueError(TypedORMError, AttributeError):
+    """A database-assigned field (``AUTO``) was read before the row was inserted."""
+
+
+class NotLoaded(TypedORMError, AttributeError):
+    """A relationship was touched that the query did not load."""
+
+
+class NotFound(TypedORMError, LookupError):
+    """No row matched where exactly one was required."""
+
+
+class MultipleResultsFound(TypedORMError, LookupError):
+    """More than one row matched where at most one was expected."""
+
+
+class TransactionError(TypedORMError):
+    """A transaction was used wrongly (e.g. commit outside one, savepoint misuse)."""
+
+
+class DatabaseError(TypedORMError):
+    """An error reported by the database or its driver that has no finer class."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.errno = errno
+
+
+class DataError(DatabaseError, ValueError):
+    """A value cannot be stored faithfully (out of range, NUL in text, ...)."""
+
+    def __init__(self, message: str, *, field: str | None = None, model: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.field = field
+        self.model = model
+
+
+class ConnectionLost(DatabaseError):
+    """The connection to the server broke."""
+
+
+class PoolTimeout(TypedORMError, TimeoutError):
+    """No connection became free within ``pool_timeout`` seconds."""
+
+
+class RetryableError(DatabaseError):
+    """The unit of work may succeed if re-run from the start."""
+
+
+class SerializationFailure(RetryableError):
+    """The database aborted the transaction to keep it serializable (SQLSTATE 40001)."""
+
+
+class Deadlock(RetryableError):
+    """The database broke a deadlock by aborting this transaction (40P01, MySQL 1213)."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint refused the write. ``fields`` names the model fields involved."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        fields: Sequence[str] = (),
+        constraint: str | None = None,
+        table: str | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.model = model
+        self.fields = tuple(fields)
+        self.constraint = constraint
+        self.table = table
+
+
+class UniqueViolation(IntegrityError):
+    """A unique or primary-key constraint refused the write."""
+
+
+class ForeignKeyViolation(IntegrityError):
+    """A foreign-key constraint refused the write."""
+
+
+class NotNullViolation(IntegrityError):
+    """A NOT NULL constraint refused the write."""
+
+
+class CheckViolation(IntegrityError):
+    """A CHECK constraint refused the write."""
