@@ -1,0 +1,58 @@
+"""The Dialect base: capability flags, transaction SQL and the compiler hooks a backend overrides."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from ..sql.compiler import Compiler
+
+__all__ = ["Dialect", "IsolationLevel"]
+
+IsolationLevel = Literal["read uncommitted", "read committed", "repeatable read", "serializable"]
+_ISOLATION = ("read uncommitted", "read committed", "repeatable read", "serializable")
+
+
+class Dialect(Compiler):
+    """A backend's SQL: a compiler plus the capability flags the engine and repository consult.
+
+    Code is gated on these flags, never on the dialect's name.
+    """
+
+    name: ClassVar[str] = "generic"
+    supports_upsert: ClassVar[bool] = True
+    supports_savepoints: ClassVar[bool] = True
+    transactional_ddl: ClassVar[bool] = True
+    native_bool: ClassVar[bool] = True
+    native_uuid: ClassVar[bool] = False
+    native_json: ClassVar[bool] = False
+    supports_delete_returning: ClassVar[bool] = True
+    supports_multirow_insert: ClassVar[bool] = True
+    #: most bound parameters one statement may carry
+    max_params: ClassVar[int] = 32766
+    max_identifier_length: ClassVar[int] = 63
+
+    def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
+        """Statements that open a transaction."""
+        if isolation is not None:
+            self.check_isolation(isolation)
+            return [f"BEGIN ISOLATION LEVEL {isolation.upper()}"]
+        return ["BEGIN"]
+
+    def check_isolation(self, isolation: str) -> None:
+        if isolation not in _ISOLATION:
+            raise ValueError(f"isolation must be one of {', '.join(_ISOLATION)}, not {isolation!r}")
+
+    def savepoint_sql(self, name: str) -> str:
+        return f"SAVEPOINT {self.quote(name)}"
+
+    def release_sql(self, name: str) -> str:
+        return f"RELEASE SAVEPOINT {self.quote(name)}"
+
+    def rollback_to_sql(self, name: str) -> str:
+        return f"ROLLBACK TO SAVEPOINT {self.quote(name)}"
+
+    commit_sql: ClassVar[str] = "COMMIT"
+    rollback_sql: ClassVar[str] = "ROLLBACK"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"

@@ -1,0 +1,84 @@
+"""The MySQL/MariaDB dialect: backticks, ON DUPLICATE KEY UPDATE, inline indexes, UTC datetimes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.stmt import CreateTable, Insert
+from .base import Dialect, IsolationLevel
+
+__all__ = ["MySQLDialect"]
+
+
+class MySQLDialect(Dialect):
+    name: ClassVar[str] = "mysql"
+    paramstyle: ClassVar[str] = "format"
+    quote_char: ClassVar[str] = "`"
+    supports_ilike: ClassVar[bool] = False
+    supports_nulls_order: ClassVar[bool] = False
+    # MariaDB 10.5+ has INSERT/DELETE ... RETURNING but no UPDATE ... RETURNING; the
+    # engine switches these flags off for MySQL servers, which have none.
+    supports_returning: ClassVar[bool] = True
+    supports_update_returning: ClassVar[bool] = False
+    supports_delete_returning: ClassVar[bool] = True
+    # MySQL commits implicitly around DDL: dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
+    transactional_ddl: ClassVar[bool] = False
+    native_bool: ClassVar[bool] = False
+    max_params: ClassVar[int] = 65535
+    max_identifier_length: ClassVar[int] = 64
+    # backslash is an escape character inside MySQL string literals
+    like_escape_literal: ClassVar[str] = "'\\\\'"
+
+    def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
+        if isolation is not None:
+            self.check_isolation(isolation)
+            return [f"SET TRANSACTION ISOLATION LEVEL {isolation.upper()}", "START TRANSACTION"]
+        return ["START TRANSACTION"]
+
+    def savepoint_sql(self, name: str) -> str:
+        return f"SAVEPOINT {self.quote(name)}"
+
+    def default_values(self) -> str:
+        return "() VALUES ()"
+
+    def on_conflict(self, s: Insert) -> str:
+        oc = s.on_conflict
+        assert oc is not None
+        if not oc.update:
+            # A no-op assignment; INSERT IGNORE would also hide unrelated errors.
+            pk = s.table.primary_key[0]
+            return f" ON DUPLICATE KEY UPDATE {self.quote(pk)} = {self.quote(pk)}"
+        sets = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in oc.update)
+        return f" ON DUPLICATE KEY UPDATE {sets}"
+
+    def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
+        sql = ""
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        if offset:
+            if limit is None:
+                sql += " LIMIT 18446744073709551615"
+            sql += f" OFFSET {int(offset)}"
+        return sql
+
+    def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
+        ddl = super().column_ddl(t, c, inline_pk)
+        if c.autoincrement:
+            ddl = ddl.replace(" PRIMARY KEY", " AUTO_INCREMENT PRIMARY KEY") if inline_pk else ddl + " AUTO_INCREMENT"
+        return ddl
+
+    def table_body(self, t: TableSpec) -> list[str]:
+        lines = super().table_body(t)
+        # No CREATE INDEX IF NOT EXISTS on MySQL: indexes go inside CREATE TABLE.
+        for idx in t.indexes:
+            if not idx.unique:
+                lines.append(f"INDEX {self.quote(idx.name)} ({', '.join(self.quote(n) for n in idx.columns)})")
+        return lines
+
+    def table_options(self) -> str:
+        # utf8mb4_bin: text compares case-sensitively, as on SQLite and PostgreSQL.
+        return " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+    def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
+        return [self.visit_create_table(CreateTable(t, if_not_exists=if_not_exists))]

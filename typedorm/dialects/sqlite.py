@@ -1,0 +1,55 @@
+"""The SQLite dialect: GLOB for case-sensitive matching, IMMEDIATE transactions, rowid keys."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.expr import Param, TextMatch
+from .base import Dialect, IsolationLevel
+
+__all__ = ["SQLiteDialect"]
+
+
+def _glob_escape(text: str) -> str:
+    # GLOB has no escape character: a special character is matched literally inside [ ].
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+class SQLiteDialect(Dialect):
+    name: ClassVar[str] = "sqlite"
+    paramstyle: ClassVar[str] = "qmark"
+    supports_ilike: ClassVar[bool] = False
+    native_bool: ClassVar[bool] = False
+    # SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32
+    max_params: ClassVar[int] = 32766
+
+    def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
+        # Write transactions take the write lock up front (BEGIN IMMEDIATE): with a
+        # deferred BEGIN, concurrent writers fail with "database is locked" on upgrade.
+        if isolation is not None and isolation != "serializable":
+            self.check_isolation(isolation)
+        m = (mode or "immediate").upper()
+        if m not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+            raise ValueError(f"SQLite transaction mode must be immediate, deferred or exclusive, not {mode!r}")
+        return [f"BEGIN {m}"]
+
+    def text_match(self, p: TextMatch[Any], params: list[Any]) -> str:
+        if p.ci:
+            # LIKE is case-insensitive for ASCII in SQLite: see sqlite.org/lang_expr.html#like
+            pattern = self.like_pattern(p.kind, p.text)
+            left = self.expr(p.expr, params)
+            return f"{left} LIKE {self.param(pattern, None, params)} ESCAPE '\\'"
+        # LIKE ignores case in SQLite, so case-sensitive matching uses GLOB.
+        t = _glob_escape(p.text)
+        pattern = {"contains": f"*{t}*", "startswith": f"{t}*", "endswith": f"*{t}", "exact": t}[p.kind]
+        return f"{self.expr(p.expr, params)} GLOB {self.param(pattern, None, params)}"
+
+    def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
+        if inline_pk and c.autoincrement:
+            # INTEGER PRIMARY KEY aliases the rowid: sqlite.org/lang_createtable.html#rowid
+            return f"{self.quote(c.name)} INTEGER NOT NULL PRIMARY KEY"
+        return super().column_ddl(t, c, inline_pk)
+
+
+_ = Param  # re-exported for dialect extensions

@@ -1,0 +1,28 @@
+"""What a table is: column markers, the type map, model introspection into TableSpec."""
+
+from .columns import AUTO, PK, Col, Column, ForeignKey, column
+from .model import Model, ModelMeta, build_table_spec
+from .naming import snake_case
+from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
+from .types import ColumnType, register_type, resolve_type
+
+__all__ = [
+    "AUTO",
+    "PK",
+    "CheckSpec",
+    "Col",
+    "Column",
+    "ColumnSpec",
+    "ColumnType",
+    "ForeignKey",
+    "ForeignKeySpec",
+    "IndexSpec",
+    "Model",
+    "ModelMeta",
+    "TableSpec",
+    "build_table_spec",
+    "column",
+    "register_type",
+    "resolve_type",
+    "snake_case",
+]

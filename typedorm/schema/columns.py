@@ -1,0 +1,315 @@
+"""Column declarations: the ``Col[T]`` descriptor, ``Column`` metadata, ``column()``, ``PK`` and ``AUTO``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, TypeVar, get_args, overload
+
+import annotated_types as at
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema
+
+from ..errors import UnsetValueError
+
+if TYPE_CHECKING:
+    from ..sql.expr import ColumnExpr
+    from .types import ColumnType
+
+__all__ = ["AUTO", "PK", "Col", "Column", "ForeignKey", "column"]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+# True while Pydantic builds a model class: it probes ``getattr(cls, field)`` for
+# inherited defaults and must not be handed a column expression.
+_building: ContextVar[bool] = ContextVar("_building", default=False)
+
+
+class _Auto:
+    """The type of :data:`AUTO`."""
+
+    _instance: _Auto | None = None
+
+    def __new__(cls) -> _Auto:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "AUTO"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "AUTO"
+
+    def __copy__(self) -> _Auto:
+        return self
+
+    def __deepcopy__(self, memo: object) -> _Auto:
+        return self
+
+
+#: Marks a value the database assigns (an autoincrement key, a server default):
+#: ``id: PK[int] = column(default=AUTO)``. Reading it before insert raises
+#: :class:`~typedorm.errors.UnsetValueError`; ``insert()`` fills in the real value.
+AUTO: Final = _Auto()
+
+OnAction = Literal["cascade", "set null", "set default", "restrict", "no action"]
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign-key constraint on one column: ``Annotated[Col[int], ForeignKey(User.id, on_delete="cascade")]``.
+
+    ``target`` is a column expression (``User.id``) or the string ``"table.column"``.
+    """
+
+    target: Any
+    on_delete: OnAction | None = None
+    on_update: OnAction | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        valid = ("cascade", "set null", "set default", "restrict", "no action", None)
+        for attr in ("on_delete", "on_update"):
+            if getattr(self, attr) not in valid:
+                raise ValueError(f"ForeignKey {attr}={getattr(self, attr)!r}: expected one of {valid[:-1]}")
+
+    def resolve(self) -> tuple[str, str]:
+        """``(table, column)`` of the referenced column."""
+        t = self.target
+        if isinstance(t, str):
+            table, _, col = t.partition(".")
+            if not table or not col:
+                raise ValueError(f"ForeignKey target {t!r} must be 'table.column' or a column like User.id")
+            return table, col
+        spec = getattr(t, "spec", None)
+        model = getattr(t, "model", None)
+        if spec is None or model is None:
+            raise ValueError(f"ForeignKey target {t!r} is not a column")
+        return model.__table__.name, spec.name
+
+
+@dataclass(frozen=True)
+class Column:
+    """Column metadata, placed in ``Annotated[Col[T], Column(...)]`` or given to :func:`column`.
+
+    Validation constraints (``max_length``, ``ge``, ``pattern``, ...) are enforced by
+    Pydantic on construction and assignment, and in DDL where the dialect can.
+
+    Example::
+
+        name: Annotated[Col[str], Column(max_length=100, index=True)]
+    """
+
+    name: str | None = None
+    primary_key: bool = False
+    autoincrement: bool | None = None
+    unique: bool = False
+    index: bool = False
+    nullable: bool | None = None
+    sql_type: str | Mapping[str, str] | None = None
+    type: ColumnType | None = None
+    server_default: str | None = None
+    check: str | None = None
+    comment: str | None = None
+    max_length: int | None = None
+    min_length: int | None = None
+    ge: float | Decimal | None = None
+    gt: float | Decimal | None = None
+    le: float | Decimal | None = None
+    lt: float | Decimal | None = None
+    pattern: str | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+    foreign_key: ForeignKey | None = None
+
+    def _constraints(self) -> list[Any]:
+        out: list[Any] = []
+        if self.max_length is not None:
+            out.append(at.MaxLen(self.max_length))
+        if self.min_length is not None:
+            out.append(at.MinLen(self.min_length))
+        for attr, cls in (("ge", at.Ge), ("gt", at.Gt), ("le", at.Le), ("lt", at.Lt)):
+            v = getattr(self, attr)
+            if v is not None:
+                out.append(cls(v))
+        if self.pattern is not None or self.max_digits is not None or self.decimal_places is not None:
+            kw: dict[str, Any] = {}
+            if self.pattern is not None:
+                kw["pattern"] = self.pattern
+            if self.max_digits is not None:
+                kw["max_digits"] = self.max_digits
+            if self.decimal_places is not None:
+                kw["decimal_places"] = self.decimal_places
+            out.append(Field(**kw))
+        return out
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        extra = self._constraints()
+        if extra:
+            return handler(Annotated[(source, *extra)])  # type: ignore[arg-type]
+        return handler(source)
+
+    def merged(self, other: Column) -> Column:
+        """This metadata overlaid with the non-default values of ``other``."""
+        changes = {
+            f.name: getattr(other, f.name)
+            for f in dataclasses.fields(other)
+            if getattr(other, f.name) != f.default
+        }
+        return dataclasses.replace(self, **changes)
+
+
+class Col(Generic[T]):
+    """The annotation of a column field: ``age: Col[int]``.
+
+    On the class, ``User.age`` is a ``ColumnExpr[User, int]`` (for queries); on an
+    instance, ``user.age`` is the ``int``. Pydantic validates the field as plain ``T``.
+    """
+
+    __slots__ = ("_exprs", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._exprs: dict[type[Any], Any] = {}
+
+    @overload
+    def __get__(self, instance: None, owner: type[M]) -> ColumnExpr[M, T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> Any:
+        if instance is None:
+            if _building.get():
+                raise AttributeError(self.name)
+            try:
+                return self._exprs[owner]  # type: ignore[index]
+            except KeyError:
+                return self._make_expr(owner)
+        try:
+            value = instance.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+        if value is AUTO:
+            raise UnsetValueError(
+                f"{type(instance).__name__}.{self.name} is assigned by the database and is not known "
+                "until the row is inserted; use the instance returned by insert()"
+            )
+        return value
+
+    def _make_expr(self, owner: type[Any] | None) -> Any:
+        from ..sql.expr import ColumnExpr
+
+        table = getattr(owner, "__table__", None)
+        if owner is None or table is None:
+            raise AttributeError(self.name)
+        expr = ColumnExpr(owner, table.by_field[self.name])
+        self._exprs[owner] = expr
+        return expr
+
+    def __set__(self, instance: object, value: T) -> None:
+        # Reached only through object.__setattr__: BaseModel.__setattr__ validates and
+        # writes __dict__ itself.
+        instance.__dict__[self.name] = value
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        args = get_args(source)
+        return handler.generate_schema(args[0] if args else Any)
+
+
+#: A primary-key column: ``id: PK[int] = column(default=AUTO)``.
+PK = Annotated[Col[T], Column(primary_key=True)]
+
+
+def _is_auto(v: object) -> bool:
+    return v is AUTO
+
+
+# ``column()`` is a PEP 681 field specifier: type checkers read ``default`` /
+# ``default_factory`` to know whether the constructor argument is optional.
+@overload
+def column(
+    *,
+    default: _Auto,
+    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
+    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
+    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
+    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    alias: str | None = ...,
+) -> Any: ...
+@overload
+def column(
+    *,
+    default: T,
+    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
+    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
+    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
+    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    alias: str | None = ...,
+) -> Col[T]: ...
+@overload
+def column(
+    *,
+    default_factory: Callable[[], T],
+    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
+    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
+    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
+    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    alias: str | None = ...,
+) -> Col[T]: ...
+@overload
+def column(
+    *,
+    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
+    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
+    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
+    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    alias: str | None = ...,
+) -> Any: ...
+def column(
+    *,
+    default: Any = ...,
+    default_factory: Callable[[], Any] | None = None,
+    description: str | None = None,
+    alias: str | None = None,
+    **options: Any,
+) -> Any:
+    """Declare a column's default and options: ``age: Col[int] = column(default=0, ge=0)``.
+
+    Takes every :class:`Column` option. ``default=AUTO`` marks a database-assigned value.
+    """
+    meta = Column(**options)
+    kw: dict[str, Any] = {}
+    if default_factory is not None:
+        kw["default_factory"] = default_factory
+    else:
+        kw["default"] = default
+    if default is AUTO:
+        # Never serialise the placeholder: it is not a value.
+        kw["exclude_if"] = _is_auto
+    if description is not None:
+        kw["description"] = description
+    if alias is not None:
+        kw["alias"] = alias
+    info: Any = Field(**kw)
+    info.metadata.append(meta)
+    return info

@@ -1,0 +1,397 @@
+"""``Model``: Pydantic v2 models whose fields are table columns, introspected into a ``TableSpec``."""
+
+from __future__ import annotations
+
+import hashlib
+import types
+import typing
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args, get_origin
+
+import annotated_types as at
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+from pydantic._internal._model_construction import ModelMetaclass
+from pydantic_core import PydanticUndefined
+from typing_extensions import Unpack, dataclass_transform
+
+from ..errors import ModelDefinitionError
+from .columns import AUTO, Col, Column, ForeignKey, _building, column
+from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
+from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
+from .types import ColumnType, EnumType, resolve_type
+
+from .fields import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    EmailField,
+    FloatField,
+    IntegerField,
+    JSONField,
+    TextField,
+    UUIDField,
+)
+
+__all__ = ["Model", "ModelMeta", "build_table_spec"]
+
+DIALECTS = ("sqlite", "postgresql", "mysql")
+
+_NONE_TYPES = (type(None),)
+
+
+def _strip_optional(tp: Any) -> tuple[Any, bool]:
+    origin = get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in get_args(tp) if a not in _NONE_TYPES]
+        nullable = len(args) != len(get_args(tp))
+        if len(args) == 1:
+            return args[0], nullable
+        return typing.Union[tuple(args)], nullable  # noqa: UP007
+    return tp, False
+
+
+def _unwrap_col(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Col:
+            args = get_args(tp)
+            tp = args[0] if args else Any
+        elif origin is Annotated:
+            tp = get_args(tp)[0]
+        else:
+            return tp
+
+
+def _constraint_name(prefix: str, table: str, cols: Sequence[str]) -> str:
+    name = f"{prefix}_{table}_{'_'.join(cols)}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[:54]}_{digest}"
+
+
+def _num(v: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
+
+
+def build_table_spec(
+    cls: type[BaseModel],
+    *,
+    table: str | None,
+    primary_key: Sequence[str] | str | None,
+    unique: Sequence[Sequence[str] | str],
+    indexes: Sequence[Sequence[str] | str],
+    checks: Sequence[str | tuple[str, str]],
+    comment: str | None = None,
+) -> TableSpec:
+    """Introspect a model class into its :class:`TableSpec`; raises ModelDefinitionError."""
+    model_name = cls.__name__
+    table_name = table if table is not None else snake_case(model_name)
+    try:
+        check_identifier(table_name, f"{model_name}: table name")
+    except ValueError as e:
+        raise ModelDefinitionError(str(e)) from None
+
+    columns: list[ColumnSpec] = []
+    field_pks: list[str] = []
+    fks: list[ForeignKeySpec] = []
+    idx: list[IndexSpec] = []
+    cks: list[CheckSpec] = []
+    seen_names: dict[str, str] = {}
+
+    for fname, info in cls.model_fields.items():
+        if getattr(info, "exclude", False) is True and fname.startswith("_"):
+            continue
+        metas = [m for m in info.metadata if isinstance(m, Column)]
+        meta = Column()
+        for m in metas:
+            meta = meta.merged(m)
+        fk_meta = meta.foreign_key or next((m for m in info.metadata if isinstance(m, ForeignKey)), None)
+        py, nullable = _strip_optional(_unwrap_col(info.annotation))
+        inner, inner_nullable = _strip_optional(py)
+        nullable = nullable or inner_nullable
+        if meta.nullable is not None:
+            nullable = meta.nullable
+
+        col_type: ColumnType | None = meta.type or resolve_type(inner)
+        if col_type is None:
+            raise ModelDefinitionError(
+                f"{model_name}.{fname}: no column type for {inner!r}; use a supported type, "
+                "register one with typedorm.register_type(), or pass Column(type=...)"
+            )
+        colname = meta.name or info.alias or fname
+        try:
+            check_identifier(colname, f"{model_name}.{fname}: column name")
+        except ValueError as e:
+            raise ModelDefinitionError(str(e)) from None
+        if colname.lower() in RESERVED_COLUMN_NAMES:
+            raise ModelDefinitionError(
+                f"{model_name}.{fname}: column name {colname!r} is reserved by the database "
+                f"(reserved: {', '.join(sorted(RESERVED_COLUMN_NAMES))}); pass Column(name=...) to rename it"
+            )
+        if colname.lower() in seen_names:
+            raise ModelDefinitionError(
+                f"{model_name}.{fname}: column name {colname!r} clashes with field {seen_names[colname.lower()]!r}"
+            )
+        seen_names[colname.lower()] = fname
+
+        # Constraints: from Column(...) and from Pydantic's own Field(...) metadata.
+        cons: dict[str, Any] = {
+            k: getattr(meta, k)
+            for k in ("max_length", "min_length", "ge", "gt", "le", "lt", "pattern", "max_digits", "decimal_places")
+        }
+        for m in info.metadata:
+            for k, attr_cls in (("max_length", at.MaxLen), ("min_length", at.MinLen), ("ge", at.Ge), ("gt", at.Gt),
+                                ("le", at.Le), ("lt", at.Lt)):
+                if isinstance(m, attr_cls) and cons[k] is None:
+                    cons[k] = getattr(m, k)
+            for k in ("pattern", "max_digits", "decimal_places"):
+                v = getattr(m, k, None)
+                if v is not None and cons[k] is None and not isinstance(m, Column):
+                    cons[k] = v
+
+        default = info.default
+        auto = default is AUTO
+        has_default = auto or default is not PydanticUndefined or info.default_factory is not None
+        if default is not PydanticUndefined and not auto and default is not None:
+            _check_default(cls, fname, info, default)
+        elif default is None and not nullable:
+            raise ModelDefinitionError(f"{model_name}.{fname}: default None on a column that is not Optional")
+
+        if meta.primary_key:
+            field_pks.append(fname)
+        spec = ColumnSpec(
+            field=fname,
+            name=colname,
+            type_name=col_type.logical,
+            sql_types=frozen_types({}),
+            nullable=nullable,
+            primary_key=False,
+            unique=meta.unique,
+            index=meta.index,
+            has_default=has_default,
+            auto=auto,
+            server_default=meta.server_default,
+            check=meta.check,
+            comment=meta.comment or info.description,
+            max_length=cons["max_length"],
+            min_length=cons["min_length"],
+            ge=_num(cons["ge"]),
+            gt=_num(cons["gt"]),
+            le=_num(cons["le"]),
+            lt=_num(cons["lt"]),
+            pattern=cons["pattern"],
+            max_digits=cons["max_digits"],
+            decimal_places=cons["decimal_places"],
+            enum_values=col_type.values if isinstance(col_type, EnumType) else None,
+            python_type=inner,
+            column_type=col_type,
+        )
+        columns.append(spec)
+        if fk_meta is not None:
+            ref_table, ref_col = fk_meta.resolve()
+            fks.append(ForeignKeySpec((colname,), ref_table, (ref_col,), fk_meta.on_delete, fk_meta.on_update,
+                                      fk_meta.name or _constraint_name("fk", table_name, (colname,))))
+
+    by_field = {c.field: c for c in columns}
+
+    def to_cols(names: Sequence[str] | str, what: str) -> tuple[str, ...]:
+        if isinstance(names, str):
+            names = (names,)
+        out = []
+        for n in names:
+            if n not in by_field:
+                raise ModelDefinitionError(
+                    f"{model_name}: {what} names unknown field {n!r}; fields: {', '.join(by_field)}"
+                )
+            out.append(by_field[n].name)
+        return tuple(out)
+
+    # Primary key: declared once, on a field or (composite) on the class.
+    if len(field_pks) > 1:
+        raise ModelDefinitionError(
+            f"{model_name}: primary_key is set on several fields ({', '.join(field_pks)}); declare a composite key "
+            f"once on the class instead: class {model_name}(Model, primary_key=({', '.join(repr(f) for f in field_pks)}))"
+        )
+    if primary_key is not None and field_pks:
+        raise ModelDefinitionError(
+            f"{model_name}: primary key declared both on field {field_pks[0]!r} and on the class; keep one"
+        )
+    if primary_key is not None:
+        pk_cols = to_cols(primary_key, "primary_key")
+    elif field_pks:
+        pk_cols = (by_field[field_pks[0]].name,)
+    elif "id" in by_field:
+        pk_cols = (by_field["id"].name,)
+    else:
+        raise ModelDefinitionError(
+            f"{model_name}: no primary key; mark a field `PK[...]` / Column(primary_key=True), name one `id`, "
+            "or declare primary_key=(...) on the class"
+        )
+
+    final: list[ColumnSpec] = []
+    for c in columns:
+        is_pk = c.name in pk_cols
+        auto_inc = bool(is_pk and len(pk_cols) == 1 and c.type_name == "integer" and c.auto)
+        explicit = next((m.autoincrement for m in cls.model_fields[c.field].metadata
+                         if isinstance(m, Column) and m.autoincrement is not None), None)
+        if explicit is not None:
+            auto_inc = explicit and is_pk
+        if is_pk and c.nullable:
+            raise ModelDefinitionError(f"{model_name}.{c.field}: a primary-key column cannot be Optional")
+        c2 = _replace(c, primary_key=is_pk, autoincrement=auto_inc)
+        assert c.column_type is not None
+        overrides = next((m.sql_type for m in cls.model_fields[c.field].metadata
+                          if isinstance(m, Column) and m.sql_type is not None), None)
+        sql_types: dict[str, str] = {}
+        for d in DIALECTS:
+            if isinstance(overrides, str):
+                sql_types[d] = overrides
+            elif overrides is not None and d in overrides:
+                sql_types[d] = overrides[d]
+            else:
+                sql_types[d] = c.column_type.sql_type(d, c2)
+        final.append(_replace(c2, sql_types=frozen_types(sql_types)))
+
+    for c in final:
+        if c.unique and not c.primary_key:
+            idx.append(IndexSpec(_constraint_name("uq", table_name, (c.name,)), (c.name,), unique=True))
+        elif c.index and not c.primary_key:
+            idx.append(IndexSpec(_constraint_name("ix", table_name, (c.name,)), (c.name,)))
+        if c.check:
+            cks.append(CheckSpec(_constraint_name("ck", table_name, (c.name,)), c.check))
+    for group in unique:
+        cols = to_cols(group, "unique")
+        idx.append(IndexSpec(_constraint_name("uq", table_name, cols), cols, unique=True))
+    for group in indexes:
+        cols = to_cols(group, "indexes")
+        idx.append(IndexSpec(_constraint_name("ix", table_name, cols), cols))
+    for i, chk in enumerate(checks):
+        if isinstance(chk, tuple):
+            cks.append(CheckSpec(chk[0], chk[1]))
+        else:
+            cks.append(CheckSpec(_constraint_name("ck", table_name, (str(i),)), chk))
+    names = [i.name for i in idx]
+    if len(set(names)) != len(names):
+        raise ModelDefinitionError(f"{model_name}: duplicate index or unique constraint")
+
+    return TableSpec(
+        name=table_name,
+        model_name=model_name,
+        columns=tuple(final),
+        primary_key=pk_cols,
+        indexes=tuple(idx),
+        foreign_keys=tuple(fks),
+        checks=tuple(cks),
+        comment=comment,
+    )
+
+
+def _replace(c: ColumnSpec, **kw: Any) -> ColumnSpec:
+    import dataclasses
+
+    return dataclasses.replace(c, **kw)
+
+
+def _check_default(cls: type[BaseModel], fname: str, info: Any, default: Any) -> None:
+    tp: Any = info.annotation
+    if info.metadata:
+        tp = Annotated[(tp, *info.metadata)]
+    try:
+        TypeAdapter(tp).validate_python(default)
+    except PydanticValidationError as e:
+        msg = e.errors()[0].get("msg", str(e)) if e.errors() else str(e)
+        raise ModelDefinitionError(
+            f"{cls.__name__}.{fname}: default {default!r} is not a valid value for the field ({msg})"
+        ) from None
+
+
+@dataclass_transform(
+    kw_only_default=True,
+    field_specifiers=(
+        Field, PrivateAttr, column,
+        CharField, TextField, IntegerField, FloatField, BooleanField, DateTimeField, DateField,
+        EmailField, BlobField, DecimalField, UUIDField, JSONField,
+    ),
+)
+class ModelMeta(ModelMetaclass):
+    """Pydantic's model metaclass plus table introspection and column descriptors."""
+
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        *,
+        table: str | None = None,
+        abstract: bool = False,
+        primary_key: Sequence[str] | str | None = None,
+        unique: Sequence[Sequence[str] | str] = (),
+        indexes: Sequence[Sequence[str] | str] = (),
+        checks: Sequence[str | tuple[str, str]] = (),
+        comment: str | None = None,
+        **kwargs: Any,
+    ) -> type:
+        token = _building.set(True)
+        try:
+            cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        finally:
+            _building.reset(token)
+        if namespace.get("__module__") == __name__ and name == "Model":
+            return cls
+        if abstract:
+            cls.__typedorm_abstract__ = True  # type: ignore[attr-defined]
+            return cls
+        cls.__typedorm_abstract__ = False  # type: ignore[attr-defined]
+        spec = build_table_spec(
+            cls,  # type: ignore[arg-type]
+            table=table, primary_key=primary_key, unique=unique, indexes=indexes, checks=checks, comment=comment,
+        )
+        cls.__table__ = spec  # type: ignore[attr-defined]
+        for c in spec.columns:
+            type.__setattr__(cls, c.field, Col[Any](c.field))
+        return cls
+
+
+class Model(BaseModel, metaclass=ModelMeta):
+    """Base class of table models: a Pydantic model whose fields are columns.
+
+    Example::
+
+        class User(Model, table="users"):
+            id: PK[int] = column(default=AUTO)
+            name: Annotated[Col[str], Column(max_length=100)]
+            age: Col[int] = column(default=0, ge=0)
+
+    Class keywords: ``table`` (default: snake_case of the class name), ``primary_key``
+    (a composite key as a tuple of field names), ``unique`` and ``indexes`` (lists of
+    field-name tuples), ``checks`` (SQL CHECK expressions), ``abstract`` (no table).
+    Validation is always on, on construction and on assignment; unknown fields are
+    rejected.
+    """
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(validate_assignment=True, extra="forbid")
+    __table__: ClassVar[TableSpec]
+
+    if TYPE_CHECKING:
+
+        def __init_subclass__(
+            cls,
+            *,
+            table: str | None = None,
+            abstract: bool = False,
+            primary_key: Sequence[str] | str | None = None,
+            unique: Sequence[Sequence[str] | str] = (),
+            indexes: Sequence[Sequence[str] | str] = (),
+            checks: Sequence[str | tuple[str, str]] = (),
+            comment: str | None = None,
+            **kwargs: Unpack[ConfigDict],
+        ) -> None: ...

@@ -1,0 +1,469 @@
+"""The Python type -> column type map: one ordered, extensible table, and the ColumnType protocol."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, TypeAdapter
+
+if TYPE_CHECKING:
+    from .spec import ColumnSpec
+
+__all__ = [
+    "BoolType",
+    "BytesType",
+    "ColumnType",
+    "CustomColumnType",
+    "DateTimeType",
+    "DateType",
+    "DecimalType",
+    "EnumType",
+    "FloatType",
+    "IntType",
+    "JSONType",
+    "Processor",
+    "StrType",
+    "TimeType",
+    "TimedeltaType",
+    "UUIDType",
+    "register_type",
+    "resolve_type",
+]
+
+Processor = Callable[[Any], Any]
+
+_UTC = _dt.timezone.utc
+
+
+class ColumnType:
+    """How one kind of Python value is stored: SQL type per dialect and value conversion.
+
+    Subclass it for a custom column type and either register it with
+    :func:`register_type` or give the Python class a ``__typedorm_column_type__``
+    classmethod returning an instance. ``bind_processor`` converts a Python value
+    into what the driver stores; ``result_processor`` converts what the driver
+    returns into something the model's Pydantic validation accepts. Returning
+    ``None`` from either means "no conversion", the fast path.
+
+    Example::
+
+        class Point(ColumnType):
+            logical = "point"
+            def sql_type(self, dialect, column): return "TEXT"
+            def bind_processor(self, dialect): return lambda p: f"{p.x},{p.y}"
+            def result_processor(self, dialect): return lambda s: dict(zip("xy", map(float, s.split(","))))
+    """
+
+    #: Name of the type in the JSON schema export (stable across versions).
+    logical: ClassVar[str] = "custom"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        raise NotImplementedError
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return None
+
+    def result_processor(self, dialect: str) -> Processor | None:
+        return None
+
+    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+        """Extra CHECK expressions this type needs on ``dialect`` (``quoted`` is the quoted column)."""
+        return []
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+@runtime_checkable
+class CustomColumnType(Protocol):
+    """A Python class that names its own column type (``Col[PasswordHash]``)."""
+
+    @classmethod
+    def __typedorm_column_type__(cls) -> ColumnType: ...
+
+
+def _text_or_varchar(dialect: str, column: ColumnSpec) -> str:
+    n = column.max_length
+    if dialect == "sqlite":
+        return "TEXT"
+    if dialect == "postgresql":
+        return f"VARCHAR({n})" if n is not None else "TEXT"
+    # MySQL cannot index a TEXT column without a prefix length: keyed text gets VARCHAR(255)
+    # (strict sql_mode makes a longer value an error, never a silent truncation).
+    if n is not None:
+        return f"VARCHAR({n})" if n <= 16383 else "LONGTEXT"
+    if column.primary_key or column.unique or column.index:
+        return "VARCHAR(255)"
+    return "LONGTEXT"
+
+
+class IntType(ColumnType):
+    logical = "integer"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return "INTEGER" if dialect == "sqlite" else "BIGINT"
+
+
+class FloatType(ColumnType):
+    logical = "float"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}.get(dialect, "DOUBLE")
+
+
+class BoolType(ColumnType):
+    logical = "boolean"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return "BOOLEAN"
+
+    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+        return [f"{quoted} IN (0, 1)"] if dialect == "sqlite" else []
+
+
+class StrType(ColumnType):
+    logical = "string"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return _text_or_varchar(dialect, column)
+
+    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+        # SQLite ignores VARCHAR(n): enforce the length in the table itself.
+        out: list[str] = []
+        if dialect == "sqlite":
+            if column.max_length is not None:
+                out.append(f"length({quoted}) <= {int(column.max_length)}")
+            if column.min_length is not None:
+                out.append(f"length({quoted}) >= {int(column.min_length)}")
+        elif column.min_length is not None:
+            out.append(f"{'char_length' if dialect != 'sqlite' else 'length'}({quoted}) >= {int(column.min_length)}")
+        return out
+
+
+class BytesType(ColumnType):
+    logical = "bytes"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "BLOB", "postgresql": "BYTEA"}.get(dialect, "LONGBLOB")
+
+
+class DecimalType(ColumnType):
+    """Exact decimals. SQLite has no exact decimal type: values are stored as text."""
+
+    logical = "decimal"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        if dialect == "sqlite":
+            return "TEXT"
+        if column.max_digits is not None:
+            return f"NUMERIC({int(column.max_digits)}, {int(column.decimal_places or 0)})"
+        return "NUMERIC" if dialect == "postgresql" else "DECIMAL(65, 30)"
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        if dialect == "sqlite":
+            return _decimal_to_text
+        return None
+
+
+def _decimal_to_text(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            raise ValueError(f"{v} cannot be stored in a decimal column")
+        return str(v)
+    return v
+
+
+def _datetime_to_utc_text(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
+        # Fixed width, always UTC: text order is time order.
+        return v.astimezone(_UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return v
+
+
+def _datetime_to_utc_naive(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
+        return v.astimezone(_UTC).replace(tzinfo=None)
+    return v
+
+
+def _naive_as_utc(v: Any) -> Any:
+    if isinstance(v, _dt.datetime) and v.tzinfo is None:
+        return v.replace(tzinfo=_UTC)
+    return v
+
+
+class DateTimeType(ColumnType):
+    """Aware datetimes. Stored in UTC everywhere; read back as UTC-aware datetimes.
+
+    SQLite: fixed-width ISO-8601 text; PostgreSQL: ``TIMESTAMPTZ``; MySQL/MariaDB:
+    ``DATETIME(6)`` holding UTC (MySQL keeps no zone, so the zone is normalised to UTC).
+    """
+
+    logical = "datetime"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "TEXT", "postgresql": "TIMESTAMPTZ"}.get(dialect, "DATETIME(6)")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        if dialect == "sqlite":
+            return _datetime_to_utc_text
+        if dialect == "mysql":
+            return _datetime_to_utc_naive
+        return None
+
+    def result_processor(self, dialect: str) -> Processor | None:
+        return _naive_as_utc if dialect == "mysql" else None
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else v
+
+
+class DateType(ColumnType):
+    logical = "date"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return "TEXT" if dialect == "sqlite" else "DATE"
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return _iso if dialect == "sqlite" else None
+
+
+def _time_text(v: Any) -> Any:
+    if isinstance(v, _dt.time):
+        if v.tzinfo is not None:
+            raise ValueError("time values with a time zone are not supported")
+        return v.strftime("%H:%M:%S.%f")
+    return v
+
+
+class TimeType(ColumnType):
+    logical = "time"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "TEXT", "postgresql": "TIME"}.get(dialect, "TIME(6)")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return _time_text if dialect == "sqlite" else None
+
+    def result_processor(self, dialect: str) -> Processor | None:
+        if dialect == "mysql":
+            # MySQL drivers return TIME as timedelta since midnight.
+            def conv(v: Any) -> Any:
+                if isinstance(v, _dt.timedelta):
+                    return (_dt.datetime.min + v).time()
+                return v
+
+            return conv
+        return None
+
+
+def _td_to_us(v: Any) -> Any:
+    if isinstance(v, _dt.timedelta):
+        return (v.days * 86_400 + v.seconds) * 1_000_000 + v.microseconds
+    return v
+
+
+def _us_to_td(v: Any) -> Any:
+    if isinstance(v, int):
+        return _dt.timedelta(microseconds=v)
+    return v
+
+
+class TimedeltaType(ColumnType):
+    """Durations: ``INTERVAL`` on PostgreSQL, exact integer microseconds elsewhere."""
+
+    logical = "timedelta"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "INTEGER", "postgresql": "INTERVAL"}.get(dialect, "BIGINT")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return None if dialect == "postgresql" else _td_to_us
+
+    def result_processor(self, dialect: str) -> Processor | None:
+        return None if dialect == "postgresql" else _us_to_td
+
+
+def _uuid_text(v: Any) -> Any:
+    return str(v) if isinstance(v, uuid.UUID) else v
+
+
+class UUIDType(ColumnType):
+    logical = "uuid"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "TEXT", "postgresql": "UUID"}.get(dialect, "CHAR(36)")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return None if dialect == "postgresql" else _uuid_text
+
+
+class EnumType(ColumnType):
+    """``str`` and ``int`` enums: stored by value, with a CHECK listing the members."""
+
+    logical = "enum"
+
+    def __init__(self, enum_cls: type[enum.Enum]) -> None:
+        values = [m.value for m in enum_cls]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            self.kind = "int"
+        elif all(isinstance(v, str) for v in values):
+            self.kind = "str"
+        else:
+            raise TypeError(f"enum {enum_cls.__name__} must have only str or only int values")
+        self.enum_name = enum_cls.__name__
+        self.values = tuple(values)
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        if self.kind == "int":
+            return "INTEGER" if dialect == "sqlite" else "BIGINT"
+        if dialect == "sqlite":
+            return "TEXT"
+        width = max(len(str(v)) for v in self.values) if self.values else 1
+        return f"VARCHAR({max(width, 1)})"
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        def conv(v: Any) -> Any:
+            return v.value if isinstance(v, enum.Enum) else v
+
+        return conv
+
+    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+        def lit(v: object) -> str:
+            if isinstance(v, int):
+                return str(int(v))
+            return "'" + str(v).replace("'", "''") + "'"
+
+        return [f"{quoted} IN ({', '.join(lit(v) for v in self.values)})"]
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.values))
+
+
+class JSONType(ColumnType):
+    """``dict``, ``list`` and Pydantic models, stored as JSON (``JSONB`` on PostgreSQL)."""
+
+    logical = "json"
+
+    def __init__(self, python_type: Any = Any) -> None:
+        self._adapter: TypeAdapter[Any] = TypeAdapter(python_type)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "TEXT", "postgresql": "JSONB"}.get(dialect, "JSON")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        adapter = self._adapter
+        if dialect == "postgresql":
+            return _pg_json_processor(adapter)
+
+        def conv(v: Any) -> Any:
+            return None if v is None else adapter.dump_json(v).decode()
+
+        return conv
+
+    def result_processor(self, dialect: str) -> Processor | None:
+        def conv(v: Any) -> Any:
+            if isinstance(v, (str, bytes, bytearray)):
+                return json.loads(v)
+            return v
+
+        return conv
+
+
+def _pg_json_processor(adapter: TypeAdapter[Any]) -> Processor:
+    def conv(v: Any) -> Any:
+        if v is None:
+            return None
+        from psycopg.types.json import Jsonb  # lazy: psycopg is an optional extra
+
+        return Jsonb(adapter.dump_python(v, mode="json"))
+
+    return conv
+
+
+# The ordered table. Order matters: bool before int (bool is an int), Enum before str/int
+# (str enums are str). register_type() puts user rules first.
+_Rule = tuple[Callable[[Any], bool], Callable[[Any], ColumnType]]
+
+
+def _issub(t: Any, base: type) -> bool:
+    return isinstance(t, type) and issubclass(t, base)
+
+
+_RULES: list[_Rule] = [
+    (lambda t: isinstance(t, type) and isinstance(t, CustomColumnType) and hasattr(t, "__typedorm_column_type__"),
+     lambda t: t.__typedorm_column_type__()),
+    (lambda t: _issub(t, enum.Enum), lambda t: EnumType(t)),
+    (lambda t: _issub(t, bool), lambda t: BoolType()),
+    (lambda t: _issub(t, int), lambda t: IntType()),
+    (lambda t: _issub(t, float), lambda t: FloatType()),
+    (lambda t: _issub(t, Decimal), lambda t: DecimalType()),
+    (lambda t: _issub(t, str), lambda t: StrType()),
+    (lambda t: _issub(t, (bytes, bytearray)), lambda t: BytesType()),
+    (lambda t: _issub(t, _dt.datetime), lambda t: DateTimeType()),
+    (lambda t: _issub(t, _dt.date), lambda t: DateType()),
+    (lambda t: _issub(t, _dt.time), lambda t: TimeType()),
+    (lambda t: _issub(t, _dt.timedelta), lambda t: TimedeltaType()),
+    (lambda t: _issub(t, uuid.UUID), lambda t: UUIDType()),
+    (lambda t: _issub(t, BaseModel), lambda t: JSONType(t)),
+]
+
+_JSON_ORIGINS = (list, dict, tuple, set, frozenset)
+
+
+def register_type(python_type: type, column_type: ColumnType | Callable[[Any], ColumnType]) -> None:
+    """Map ``python_type`` (and its subclasses) to ``column_type``, ahead of the built-in rules."""
+    factory: Callable[[Any], ColumnType]
+    if isinstance(column_type, ColumnType):
+        ct = column_type
+        factory = lambda t: ct  # noqa: E731
+    else:
+        factory = column_type
+    _RULES.insert(0, (lambda t: _issub(t, python_type), factory))
+
+
+def resolve_type(tp: Any) -> ColumnType | None:
+    """The column type for a (non-optional) Python type, or None if nothing maps it."""
+    import typing
+
+    origin = typing.get_origin(tp)
+    if origin in _JSON_ORIGINS or tp in _JSON_ORIGINS:
+        return JSONType(tp)
+    if origin is typing.Annotated:
+        return resolve_type(typing.get_args(tp)[0])
+    if origin is typing.Literal:
+        args = typing.get_args(tp)
+        if all(isinstance(a, str) for a in args):
+            return StrType()
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return IntType()
+        return None
+    if origin is not None and isinstance(origin, type):
+        tp = origin
+    for match, factory in _RULES:
+        if match(tp):
+            return factory(tp)
+    return None

@@ -1,0 +1,410 @@
+"""The statement compiler: walks a statement tree into ``(sql text, params)``; dialects subclass it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+
+from .expr import (
+    LIKE_ESCAPE,
+    Between,
+    BinaryOp,
+    BoolOp,
+    ColumnExpr,
+    Compare,
+    Const,
+    Exists,
+    Expr,
+    FuncCall,
+    InList,
+    InSelect,
+    IsNull,
+    Label,
+    Like,
+    Not,
+    Ordering,
+    Param,
+    Predicate,
+    RawSQL,
+    ScalarSelect,
+    TextMatch,
+    escape_like,
+)
+from .stmt import CreateIndex, CreateTable, Delete, DropIndex, DropTable, Insert, Select, Update
+
+if TYPE_CHECKING:
+    from ..schema.spec import ColumnSpec, IndexSpec, TableSpec
+
+__all__ = ["Compiled", "Compiler"]
+
+_FUNCS = frozenset({"count", "sum", "avg", "min", "max", "coalesce", "lower", "upper", "length"})
+_OPS = frozenset({"=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
+
+
+class Compiled(NamedTuple):
+    """Compiled SQL text and its parameters, in placeholder order."""
+
+    sql: str
+    params: list[Any]
+
+
+class Compiler:
+    """Dialect-neutral compiler. Subclasses set the class attributes and override hooks.
+
+    Values never enter the SQL text: every one becomes a placeholder with its value in
+    ``params``. Identifiers come only from model metadata and are quoted.
+    """
+
+    name: ClassVar[str] = "generic"
+    paramstyle: ClassVar[str] = "qmark"
+    quote_char: ClassVar[str] = '"'
+    supports_returning: ClassVar[bool] = True
+    supports_update_returning: ClassVar[bool] = True
+    supports_ilike: ClassVar[bool] = False
+    supports_nulls_order: ClassVar[bool] = True
+    like_escape_literal: ClassVar[str] = "'\\'"
+
+    def __init__(self) -> None:
+        self._bind_cache: dict[int, tuple[ColumnSpec, Callable[[Any], Any] | None]] = {}
+        self._placeholder = "?" if self.paramstyle == "qmark" else "%s"
+
+    # --- helpers ---------------------------------------------------------------------
+    def quote(self, ident: str) -> str:
+        q = self.quote_char
+        return q + ident.replace(q, q + q) + q
+
+    def bind_processor(self, column: ColumnSpec | None) -> Callable[[Any], Any] | None:
+        if column is None:
+            return None
+        hit = self._bind_cache.get(id(column))
+        if hit is not None and hit[0] is column:
+            return hit[1]
+        ct = column.column_type
+        proc = ct.bind_processor(self.name) if ct is not None else None
+        self._bind_cache[id(column)] = (column, proc)
+        return proc
+
+    def bind(self, value: Any, column: ColumnSpec | None) -> Any:
+        if value is None:
+            return None
+        proc = self.bind_processor(column)
+        return proc(value) if proc is not None else value
+
+    def compile(self, stmt: object) -> Compiled:
+        params: list[Any] = []
+        if isinstance(stmt, Select):
+            sql = self.visit_select(stmt, params)
+        elif isinstance(stmt, Insert):
+            sql = self.visit_insert(stmt, params)
+        elif isinstance(stmt, Update):
+            sql = self.visit_update(stmt, params)
+        elif isinstance(stmt, Delete):
+            sql = self.visit_delete(stmt, params)
+        elif isinstance(stmt, CreateTable):
+            sql = self.visit_create_table(stmt)
+        elif isinstance(stmt, DropTable):
+            sql = self.visit_drop_table(stmt)
+        elif isinstance(stmt, CreateIndex):
+            sql = self.visit_create_index(stmt)
+        elif isinstance(stmt, DropIndex):
+            sql = self.visit_drop_index(stmt)
+        elif isinstance(stmt, Expr):
+            sql = self.expr(stmt, params)
+        else:
+            raise TypeError(f"cannot compile {type(stmt).__name__}")
+        return Compiled(sql, params)
+
+    # --- expressions -----------------------------------------------------------------
+    def column_ref(self, c: ColumnExpr[Any, Any]) -> str:
+        return f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
+
+    def param(self, value: Any, column: ColumnSpec | None, params: list[Any]) -> str:
+        params.append(self.bind(value, column))
+        return self._placeholder
+
+    def expr(self, e: object, params: list[Any]) -> str:  # noqa: C901 - a flat dispatch reads best
+        if isinstance(e, ColumnExpr):
+            return self.column_ref(e)
+        if isinstance(e, Param):
+            return self.param(e.value, e.column, params)
+        if isinstance(e, Predicate):
+            return self.predicate(e, params)
+        if isinstance(e, BinaryOp):
+            if e.op not in _OPS:
+                raise ValueError(f"operator {e.op!r} is not allowed")
+            op = "%%" if e.op == "%" and self.paramstyle != "qmark" else e.op
+            return f"({self.expr(e.left, params)} {op} {self.expr(e.right, params)})"
+        if isinstance(e, FuncCall):
+            return self.func(e, params)
+        if isinstance(e, Label):
+            return f"{self.expr(e.expr, params)} AS {self.quote(e.name)}"
+        if isinstance(e, Const):
+            return "NULL" if e.value is None else str(int(e.value))
+        if isinstance(e, ScalarSelect):
+            return f"({self.visit_select(e.select, params)})"
+        if isinstance(e, RawSQL):
+            params.extend(e.params)
+            return e.sql
+        raise TypeError(f"cannot compile expression {e!r}")
+
+    def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
+        if f.name not in _FUNCS:
+            raise ValueError(f"function {f.name!r} is not allowed")
+        name = self.func_name(f.name)
+        if f.name == "count" and not f.args:
+            return "COUNT(*)"
+        args = ", ".join(self.expr(a, params) for a in f.args)
+        return f"{name}({'DISTINCT ' if f.distinct else ''}{args})"
+
+    def func_name(self, name: str) -> str:
+        if name == "length":
+            return "LENGTH"
+        return name.upper()
+
+    def predicate(self, p: Predicate[Any], params: list[Any]) -> str:  # noqa: C901
+        if isinstance(p, Compare):
+            if p.op not in _OPS:
+                raise ValueError(f"operator {p.op!r} is not allowed")
+            return f"{self.expr(p.left, params)} {p.op} {self.expr(p.right, params)}"
+        if isinstance(p, BoolOp):
+            joiner = f" {p.op} "
+            return "(" + joiner.join(self.predicate_term(x, params) for x in p.parts) + ")"
+        if isinstance(p, Not):
+            return f"NOT ({self.predicate(p.inner, params)})"
+        if isinstance(p, IsNull):
+            return f"{self.expr(p.expr, params)} IS {'NOT ' if p.negate else ''}NULL"
+        if isinstance(p, InList):
+            if not p.values:
+                return "1 = 1" if p.negate else "1 = 0"
+            items = ", ".join(self.expr(v, params) for v in p.values)
+            return f"{self.expr(p.expr, params)} {'NOT ' if p.negate else ''}IN ({items})"
+        if isinstance(p, InSelect):
+            return f"{self.expr(p.expr, params)} {'NOT ' if p.negate else ''}IN ({self.visit_select(p.select, params)})"
+        if isinstance(p, Exists):
+            return f"{'NOT ' if p.negate else ''}EXISTS ({self.visit_select(p.select, params)})"
+        if isinstance(p, Between):
+            return f"{self.expr(p.expr, params)} BETWEEN {self.expr(p.low, params)} AND {self.expr(p.high, params)}"
+        if isinstance(p, Like):
+            return self.like(p, params)
+        if isinstance(p, TextMatch):
+            return self.text_match(p, params)
+        raise TypeError(f"cannot compile predicate {p!r}")
+
+    def predicate_term(self, p: Predicate[Any], params: list[Any]) -> str:
+        return self.predicate(p, params)
+
+    def like(self, p: Like[Any], params: list[Any]) -> str:
+        left = self.expr(p.expr, params)
+        pat = self.param(p.pattern.value, None, params)
+        esc = ""
+        if p.escape is not None:
+            esc = " ESCAPE " + ("'" + p.escape.replace("'", "''") + "'" if p.escape != "\\" else self.like_escape_literal)
+        if p.ci:
+            if self.supports_ilike:
+                return f"{left} ILIKE {pat}{esc}"
+            return f"LOWER({left}) LIKE LOWER({pat}){esc}"
+        return f"{left} LIKE {pat}{esc}"
+
+    @staticmethod
+    def like_pattern(kind: str, text: str) -> str:
+        t = escape_like(text)
+        return {"contains": f"%{t}%", "startswith": f"{t}%", "endswith": f"%{t}", "exact": t}[kind]
+
+    def text_match(self, p: TextMatch[Any], params: list[Any]) -> str:
+        pattern = self.like_pattern(p.kind, p.text)
+        return self.like(Like(p.expr, Param(pattern, None), p.ci, LIKE_ESCAPE), params)
+
+    # --- SELECT ----------------------------------------------------------------------
+    def visit_select(self, s: Select[Any, Any], params: list[Any]) -> str:
+        if s.model is None:
+            raise ValueError("select() has no column of a model to select FROM")
+        cols = ", ".join(self.expr(c, params) for c in s.columns)
+        sql = f"SELECT {'DISTINCT ' if s.distinct_ else ''}{cols} FROM {self.quote(s.model.__table__.name)}"
+        return sql + self.select_tail(s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params)
+
+    def where_clause(self, preds: tuple[Predicate[Any], ...], params: list[Any]) -> str:
+        if not preds:
+            return ""
+        if len(preds) == 1:
+            return " WHERE " + self.predicate(preds[0], params)
+        return " WHERE " + " AND ".join(self.predicate_term(p, params) for p in preds)
+
+    def select_tail(
+        self,
+        where: tuple[Predicate[Any], ...],
+        group_by: tuple[Expr[Any, Any], ...],
+        having: tuple[Predicate[Any], ...],
+        order_by: tuple[Ordering[Any], ...],
+        limit: int | None,
+        offset: int | None,
+        params: list[Any],
+    ) -> str:
+        sql = self.where_clause(where, params)
+        if group_by:
+            sql += " GROUP BY " + ", ".join(self.expr(g, params) for g in group_by)
+        if having:
+            sql += " HAVING " + " AND ".join(self.predicate_term(h, params) for h in having)
+        if order_by:
+            sql += " ORDER BY " + ", ".join(self.ordering(o, params) for o in order_by)
+        sql += self.limit_offset(limit, offset, params)
+        return sql
+
+    def ordering(self, o: Ordering[Any], params: list[Any]) -> str:
+        base = self.expr(o.expr.expr if isinstance(o.expr, Label) else o.expr, params)
+        direction = " DESC" if o.descending else ""
+        if o.nulls is None:
+            return base + direction
+        if self.supports_nulls_order:
+            return f"{base}{direction} NULLS {o.nulls.upper()}"
+        # No NULLS FIRST/LAST (MySQL): sort on "is null" first.
+        flag = f"{base} IS NULL"
+        return f"{flag}{' DESC' if o.nulls == 'first' else ''}, {base}{direction}"
+
+    def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
+        sql = ""
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        if offset:
+            if limit is None:
+                sql += " LIMIT -1"
+            sql += f" OFFSET {int(offset)}"
+        return sql
+
+    # --- DML -------------------------------------------------------------------------
+    def visit_insert(self, s: Insert, params: list[Any]) -> str:
+        table = self.quote(s.table.name)
+        if not s.columns:
+            sql = f"INSERT INTO {table} {self.default_values()}"
+        else:
+            cols = ", ".join(self.quote(c.name) for c in s.columns)
+            one = "(" + ", ".join([self._placeholder] * len(s.columns)) + ")"
+            rows = s.rows or [()]
+            for row in s.rows:
+                params.extend(row)
+            sql = f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows))
+        if s.on_conflict is not None:
+            sql += self.on_conflict(s)
+        if s.returning:
+            sql += self.returning(s.returning)
+        return sql
+
+    def default_values(self) -> str:
+        return "DEFAULT VALUES"
+
+    def on_conflict(self, s: Insert) -> str:
+        oc = s.on_conflict
+        assert oc is not None
+        target = f" ({', '.join(self.quote(c) for c in oc.target)})" if oc.target else ""
+        if oc.update is None or not oc.update:
+            return f" ON CONFLICT{target} DO NOTHING"
+        sets = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}" for c in oc.update)
+        return f" ON CONFLICT{target} DO UPDATE SET {sets}"
+
+    def returning(self, cols: tuple[ColumnSpec, ...]) -> str:
+        return " RETURNING " + ", ".join(self.quote(c.name) for c in cols)
+
+    def visit_update(self, s: Update[Any], params: list[Any]) -> str:
+        sets = []
+        for a in s.assignments:
+            if a.column.model.__table__.name != s.table.name:
+                raise ValueError(f"cannot assign {a.column!r} in an update of {s.table.name!r}")
+            sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
+        sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
+        if s.returning:
+            sql += self.returning(s.returning)
+        return sql
+
+    def visit_delete(self, s: Delete[Any], params: list[Any]) -> str:
+        sql = f"DELETE FROM {self.quote(s.table.name)}" + self.where_clause(s.where_, params)
+        if s.returning:
+            sql += self.returning(s.returning)
+        return sql
+
+    # --- DDL -------------------------------------------------------------------------
+    def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
+        parts = [self.quote(c.name), c.sql_type(self.name)]
+        if not c.nullable:
+            parts.append("NOT NULL")
+        if c.server_default is not None:
+            parts.append(f"DEFAULT {c.server_default}")
+        if inline_pk:
+            parts.append("PRIMARY KEY")
+        return " ".join(parts)
+
+    def literal_number(self, v: object, what: str) -> str:
+        if isinstance(v, bool) or not isinstance(v, (int, float, Decimal, str)):
+            raise ValueError(f"{what}: {v!r} is not a number")
+        d = Decimal(str(v))
+        if not d.is_finite() or (isinstance(v, float) and not math.isfinite(v)):
+            raise ValueError(f"{what}: {v!r} is not finite")
+        return str(d)
+
+    def column_checks(self, t: TableSpec, c: ColumnSpec) -> list[tuple[str, str]]:
+        q = self.quote(c.name)
+        out: list[tuple[str, str]] = []
+        for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            v = getattr(c, attr)
+            if v is not None and c.type_name in ("integer", "float", "decimal") and not (
+                    c.type_name == "decimal" and self.name == "sqlite"):
+                out.append((f"{c.name}_{attr}", f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}"))
+        if c.column_type is not None:
+            for i, chk in enumerate(c.column_type.ddl_checks(self.name, c, q)):
+                out.append((f"{c.name}_t{i}", chk))
+        return out
+
+    def constraint_name(self, t: TableSpec, suffix: str) -> str:
+        from ..schema.model import _constraint_name
+
+        return _constraint_name("ck", t.name, (suffix,))
+
+    def table_body(self, t: TableSpec) -> list[str]:
+        single_pk = len(t.primary_key) == 1
+        lines = [self.column_ddl(t, c, single_pk and c.primary_key) for c in t.columns]
+        if not single_pk:
+            lines.append(f"PRIMARY KEY ({', '.join(self.quote(n) for n in t.primary_key)})")
+        for idx in t.indexes:
+            if idx.unique:
+                lines.append(f"CONSTRAINT {self.quote(idx.name)} UNIQUE ({', '.join(self.quote(n) for n in idx.columns)})")
+        for c in t.columns:
+            for suffix, chk in self.column_checks(t, c):
+                lines.append(f"CONSTRAINT {self.quote(self.constraint_name(t, suffix))} CHECK ({chk})")
+        for ck in t.checks:
+            lines.append(f"CONSTRAINT {self.quote(ck.name)} CHECK ({ck.sql})")
+        for fk in t.foreign_keys:
+            ref = f"{self.quote(fk.ref_table)} ({', '.join(self.quote(n) for n in fk.ref_columns)})"
+            line = (f"CONSTRAINT {self.quote(fk.name or 'fk')} FOREIGN KEY "
+                    f"({', '.join(self.quote(n) for n in fk.columns)}) REFERENCES {ref}")
+            if fk.on_delete:
+                line += f" ON DELETE {fk.on_delete.upper()}"
+            if fk.on_update:
+                line += f" ON UPDATE {fk.on_update.upper()}"
+            lines.append(line)
+        return lines
+
+    def visit_create_table(self, s: CreateTable) -> str:
+        body = ",\n    ".join(self.table_body(s.table))
+        ine = "IF NOT EXISTS " if s.if_not_exists else ""
+        return f"CREATE TABLE {ine}{self.quote(s.table.name)} (\n    {body}\n){self.table_options()}"
+
+    def table_options(self) -> str:
+        return ""
+
+    def visit_drop_table(self, s: DropTable) -> str:
+        return f"DROP TABLE {'IF EXISTS ' if s.if_exists else ''}{self.quote(s.table.name)}"
+
+    def visit_create_index(self, s: CreateIndex) -> str:
+        idx: IndexSpec = s.index
+        cols = ", ".join(self.quote(n) for n in idx.columns)
+        ine = "IF NOT EXISTS " if s.if_not_exists else ""
+        return f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {ine}{self.quote(idx.name)} ON {self.quote(s.table.name)} ({cols})"
+
+    def visit_drop_index(self, s: DropIndex) -> str:
+        return f"DROP INDEX {'IF EXISTS ' if s.if_exists else ''}{self.quote(s.index.name)}"
+
+    def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
+        """CREATE TABLE plus its non-unique indexes, in order."""
+        out = [self.visit_create_table(CreateTable(t, if_not_exists=if_not_exists))]
+        out += [self.visit_create_index(CreateIndex(t, i, if_not_exists=if_not_exists)) for i in t.indexes if not i.unique]
+        return out

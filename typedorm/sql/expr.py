@@ -1,0 +1,464 @@
+"""Typed, immutable SQL expression nodes: columns, parameters, predicates, functions, orderings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar
+
+if TYPE_CHECKING:
+    from ..schema.spec import ColumnSpec
+    from .stmt import Select
+
+__all__ = [
+    "Assignment",
+    "Between",
+    "BinaryOp",
+    "BoolOp",
+    "ColumnExpr",
+    "Compare",
+    "Const",
+    "Exists",
+    "Expr",
+    "FuncCall",
+    "InList",
+    "InSelect",
+    "IsNull",
+    "Label",
+    "Like",
+    "Not",
+    "Ordering",
+    "Param",
+    "Predicate",
+    "RawSQL",
+    "ScalarSelect",
+    "TextMatch",
+    "escape_like",
+]
+
+M = TypeVar("M")
+T = TypeVar("T")
+N = TypeVar("N")
+
+LIKE_ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """Escape LIKE wildcards (``%``, ``_``) and the escape character itself."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
+def _column_of(expr: object) -> ColumnSpec | None:
+    """The column whose type governs how a value compared with ``expr`` is bound."""
+    while True:
+        if isinstance(expr, ColumnExpr):
+            return expr.spec
+        if isinstance(expr, (BinaryOp, Label)):
+            expr = expr.left if isinstance(expr, BinaryOp) else expr.expr
+            continue
+        if isinstance(expr, FuncCall) and expr.name in ("coalesce", "min", "max") and expr.args:
+            expr = expr.args[0]
+            continue
+        return None
+
+
+def as_expr(value: object, like: object = None) -> Expr[Any, Any]:
+    """``value`` as an expression: expressions pass through, anything else becomes a bound Param."""
+    if isinstance(value, Expr):
+        return value
+    from .stmt import Select
+
+    if isinstance(value, Select):
+        return ScalarSelect(value)
+    return Param(value, _column_of(like))
+
+
+class Expr(Generic[M, T]):
+    """An SQL expression over rows of model ``M`` producing a ``T``.
+
+    Comparison operators build :class:`Predicate` objects (never ``bool``), so
+    ``User.age >= 18`` is a ``Predicate[User]``.
+    """
+
+    __slots__ = ()
+
+    # --- comparisons -------------------------------------------------------------
+    # Narrowing the operand of __eq__/__ne__ violates object's signature: intended.
+    def __eq__(self, other: T | Expr[Any, T]) -> Predicate[M]:  # type: ignore[override]
+        if other is None:
+            return IsNull(self, False)
+        return Compare("=", self, as_expr(other, self))
+
+    def __ne__(self, other: T | Expr[Any, T]) -> Predicate[M]:  # type: ignore[override]
+        if other is None:
+            return IsNull(self, True)
+        return Compare("<>", self, as_expr(other, self))
+
+    def __lt__(self, other: T | Expr[Any, T]) -> Predicate[M]:
+        return Compare("<", self, as_expr(other, self))
+
+    def __le__(self, other: T | Expr[Any, T]) -> Predicate[M]:
+        return Compare("<=", self, as_expr(other, self))
+
+    def __gt__(self, other: T | Expr[Any, T]) -> Predicate[M]:
+        return Compare(">", self, as_expr(other, self))
+
+    def __ge__(self, other: T | Expr[Any, T]) -> Predicate[M]:
+        return Compare(">=", self, as_expr(other, self))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError(
+            "an SQL expression has no truth value: use & | ~ instead of and/or/not, "
+            "and pass predicates to filter() instead of testing them with if"
+        )
+
+    # --- arithmetic ----------------------------------------------------------------
+    def __add__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
+        return BinaryOp("+", self, as_expr(other, self))
+
+    def __radd__(self, other: T) -> Expr[M, T]:
+        return BinaryOp("+", as_expr(other, self), self)
+
+    def __sub__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
+        return BinaryOp("-", self, as_expr(other, self))
+
+    def __rsub__(self, other: T) -> Expr[M, T]:
+        return BinaryOp("-", as_expr(other, self), self)
+
+    def __mul__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
+        return BinaryOp("*", self, as_expr(other, self))
+
+    def __rmul__(self, other: T) -> Expr[M, T]:
+        return BinaryOp("*", as_expr(other, self), self)
+
+    def __truediv__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
+        return BinaryOp("/", self, as_expr(other, self))
+
+    def __mod__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
+        return BinaryOp("%", self, as_expr(other, self))
+
+    def __neg__(self) -> Expr[M, T]:
+        return BinaryOp("-", Const(0), self)
+
+    # --- predicates ----------------------------------------------------------------
+    def in_(self, values: Iterable[T] | Select[Any, Any]) -> Predicate[M]:
+        """``col IN (...)``; an empty list matches nothing. Also takes a ``select()`` subquery."""
+        from .stmt import Select
+
+        if isinstance(values, Select):
+            return InSelect(self, values, False)
+        if isinstance(values, (str, bytes)):
+            raise TypeError("in_() takes an iterable of values, not a single string")
+        return InList(self, tuple(as_expr(v, self) for v in values), False)
+
+    def not_in(self, values: Iterable[T] | Select[Any, Any]) -> Predicate[M]:
+        """``col NOT IN (...)``; an empty list matches everything."""
+        from .stmt import Select
+
+        if isinstance(values, Select):
+            return InSelect(self, values, True)
+        if isinstance(values, (str, bytes)):
+            raise TypeError("not_in() takes an iterable of values, not a single string")
+        return InList(self, tuple(as_expr(v, self) for v in values), True)
+
+    def is_null(self) -> Predicate[M]:
+        return IsNull(self, False)
+
+    def is_not_null(self) -> Predicate[M]:
+        return IsNull(self, True)
+
+    def between(self, low: T | Expr[Any, T], high: T | Expr[Any, T]) -> Predicate[M]:
+        return Between(self, as_expr(low, self), as_expr(high, self))
+
+    def like(self, pattern: str, *, escape: str | None = None) -> Predicate[M]:
+        """``col LIKE pattern``: the pattern is used as given (``%`` and ``_`` are wildcards)."""
+        return Like(self, Param(pattern, None), False, escape)
+
+    def ilike(self, pattern: str, *, escape: str | None = None) -> Predicate[M]:
+        """Case-insensitive LIKE (``ILIKE`` on PostgreSQL, ``LOWER() LIKE LOWER()`` elsewhere)."""
+        return Like(self, Param(pattern, None), True, escape)
+
+    def contains(self, text: str) -> Predicate[M]:
+        """Case-sensitive substring match; ``%``, ``_`` and ``\\`` in ``text`` match literally."""
+        return TextMatch(self, text, "contains", False)
+
+    def icontains(self, text: str) -> Predicate[M]:
+        """Case-insensitive substring match (ASCII case folding on SQLite)."""
+        return TextMatch(self, text, "contains", True)
+
+    def startswith(self, text: str) -> Predicate[M]:
+        return TextMatch(self, text, "startswith", False)
+
+    def istartswith(self, text: str) -> Predicate[M]:
+        return TextMatch(self, text, "startswith", True)
+
+    def endswith(self, text: str) -> Predicate[M]:
+        return TextMatch(self, text, "endswith", False)
+
+    def iendswith(self, text: str) -> Predicate[M]:
+        return TextMatch(self, text, "endswith", True)
+
+    def iexact(self, text: str) -> Predicate[M]:
+        """Case-insensitive equality."""
+        return TextMatch(self, text, "exact", True)
+
+    # --- ordering ------------------------------------------------------------------
+    def asc(self, *, nulls: Literal["first", "last"] | None = None) -> Ordering[M]:
+        return Ordering(self, False, nulls)
+
+    def desc(self, *, nulls: Literal["first", "last"] | None = None) -> Ordering[M]:
+        return Ordering(self, True, nulls)
+
+    def label(self, name: str) -> Label[M, T]:
+        """Name the expression in a select list (``AS name``); the name must be an identifier."""
+        return Label(self, name)
+
+
+class ColumnExpr(Expr[M, T]):
+    """A model's column at class level: ``User.age`` is ``ColumnExpr[User, int]``."""
+
+    __slots__ = ("model", "spec")
+
+    def __init__(self, model: type[M], spec: ColumnSpec) -> None:
+        self.model = model
+        self.spec = spec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def field(self) -> str:
+        return self.spec.field
+
+    def __repr__(self) -> str:
+        return f"{getattr(self.model, '__name__', self.model)}.{self.spec.field}"
+
+    def __hash__(self) -> int:
+        return hash((self.model, self.spec.field))
+
+    def set(self, value: T | Expr[Any, T]) -> Assignment[M]:
+        """An assignment for ``update()``: ``User.age.set(31)`` or ``User.n.set(User.n + 1)``."""
+        return Assignment(self, value)
+
+
+class Param(Expr[Any, Any]):
+    """A bound parameter; ``column`` (if known) decides how the value is converted for the driver."""
+
+    __slots__ = ("column", "value")
+
+    def __init__(self, value: object, column: ColumnSpec | None) -> None:
+        self.value = value
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"Param({self.value!r})"
+
+
+class Const(Expr[Any, Any]):
+    """A literal written into SQL text: only ints and ``NULL``, never user data."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int | None) -> None:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError("Const holds only int literals")
+        self.value = value
+
+
+class RawSQL(Expr[Any, Any]):
+    """A trusted SQL fragment from code (never from user input), with its own parameters."""
+
+    __slots__ = ("params", "sql")
+
+    def __init__(self, sql: str, params: tuple[object, ...] = ()) -> None:
+        self.sql = sql
+        self.params = params
+
+
+class BinaryOp(Expr[M, T]):
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
+
+
+class FuncCall(Expr[M, T]):
+    """An SQL function call; ``name`` comes from typedorm's fixed list, never from input."""
+
+    __slots__ = ("args", "distinct", "name", "result_type")
+
+    def __init__(self, name: str, args: tuple[Expr[Any, Any], ...], result_type: Any = None,
+                 distinct: bool = False) -> None:
+        self.name = name
+        self.args = args
+        self.result_type = result_type
+        self.distinct = distinct
+
+
+class Label(Expr[M, T]):
+    __slots__ = ("expr", "name")
+
+    def __init__(self, expr: Expr[M, T], name: str) -> None:
+        from ..schema.naming import check_identifier
+
+        self.expr = expr
+        self.name = check_identifier(name, "label")
+
+
+class ScalarSelect(Expr[Any, Any]):
+    __slots__ = ("select",)
+
+    def __init__(self, select: Select[Any, Any]) -> None:
+        self.select = select
+
+
+class Predicate(Expr[M, bool]):
+    """A boolean SQL condition over rows of ``M``; combine with ``&``, ``|`` and ``~``."""
+
+    __slots__ = ()
+
+    def __and__(self, other: Predicate[M]) -> Predicate[M]:
+        return BoolOp("AND", (self, _as_predicate(other)))
+
+    def __or__(self, other: Predicate[M]) -> Predicate[M]:
+        return BoolOp("OR", (self, _as_predicate(other)))
+
+    def __invert__(self) -> Predicate[M]:
+        return Not(self)
+
+
+def _as_predicate(p: object) -> Predicate[Any]:
+    if isinstance(p, Predicate):
+        return p
+    raise TypeError(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}")
+
+
+class Compare(Predicate[M]):
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
+
+
+class BoolOp(Predicate[M]):
+    __slots__ = ("op", "parts")
+
+    def __init__(self, op: Literal["AND", "OR"], parts: tuple[Predicate[Any], ...]) -> None:
+        flat: list[Predicate[Any]] = []
+        for p in parts:
+            if isinstance(p, BoolOp) and p.op == op:
+                flat.extend(p.parts)
+            else:
+                flat.append(p)
+        self.op = op
+        self.parts = tuple(flat)
+
+
+class Not(Predicate[M]):
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Predicate[Any]) -> None:
+        self.inner = inner
+
+
+class InList(Predicate[M]):
+    __slots__ = ("expr", "negate", "values")
+
+    def __init__(self, expr: Expr[Any, Any], values: tuple[Expr[Any, Any], ...], negate: bool) -> None:
+        self.expr = expr
+        self.values = values
+        self.negate = negate
+
+
+class InSelect(Predicate[M]):
+    __slots__ = ("expr", "negate", "select")
+
+    def __init__(self, expr: Expr[Any, Any], select: Select[Any, Any], negate: bool) -> None:
+        self.expr = expr
+        self.select = select
+        self.negate = negate
+
+
+class Exists(Predicate[M]):
+    __slots__ = ("negate", "select")
+
+    def __init__(self, select: Select[Any, Any], negate: bool = False) -> None:
+        self.select = select
+        self.negate = negate
+
+    def __invert__(self) -> Predicate[M]:
+        return Exists(self.select, not self.negate)
+
+
+class IsNull(Predicate[M]):
+    __slots__ = ("expr", "negate")
+
+    def __init__(self, expr: Expr[Any, Any], negate: bool) -> None:
+        self.expr = expr
+        self.negate = negate
+
+
+class Between(Predicate[M]):
+    __slots__ = ("expr", "high", "low")
+
+    def __init__(self, expr: Expr[Any, Any], low: Expr[Any, Any], high: Expr[Any, Any]) -> None:
+        self.expr = expr
+        self.low = low
+        self.high = high
+
+
+class Like(Predicate[M]):
+    __slots__ = ("ci", "escape", "expr", "pattern")
+
+    def __init__(self, expr: Expr[Any, Any], pattern: Param, ci: bool, escape: str | None) -> None:
+        if escape is not None and len(escape) != 1:
+            raise ValueError("LIKE escape must be a single character")
+        self.expr = expr
+        self.pattern = pattern
+        self.ci = ci
+        self.escape = escape
+
+
+class TextMatch(Predicate[M]):
+    """contains / startswith / endswith / iexact: each dialect builds a pattern with the text escaped."""
+
+    __slots__ = ("ci", "expr", "kind", "text")
+
+    def __init__(self, expr: Expr[Any, Any], text: str, kind: Literal["contains", "startswith", "endswith", "exact"],
+                 ci: bool) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"expected a str to match, got {type(text).__name__}: {text!r}")
+        self.expr = expr
+        self.text = text
+        self.kind = kind
+        self.ci = ci
+
+
+class Ordering(Generic[M]):
+    """``ORDER BY`` item: ``User.age.desc()``; ``nulls`` is ``"first"``, ``"last"`` or None."""
+
+    __slots__ = ("descending", "expr", "nulls")
+
+    def __init__(self, expr: Expr[Any, Any], descending: bool, nulls: Literal["first", "last"] | None = None) -> None:
+        if nulls not in (None, "first", "last"):
+            raise ValueError(f"nulls must be 'first', 'last' or None, not {nulls!r}")
+        self.expr = expr
+        self.descending = descending
+        self.nulls = nulls
+
+
+class Assignment(Generic[M]):
+    """``SET column = value`` for update statements."""
+
+    __slots__ = ("column", "value")
+
+    def __init__(self, column: ColumnExpr[M, Any], value: object) -> None:
+        self.column = column
+        self.value = as_expr(value, column)

@@ -1,0 +1,98 @@
+"""SQL functions with typed results: count, sum, avg, min, max, coalesce, lower, upper, length."""
+
+from __future__ import annotations
+
+import builtins
+from decimal import Decimal
+from typing import Any, TypeVar, overload
+
+from .expr import Expr, FuncCall, as_expr
+
+__all__ = ["avg", "coalesce", "count", "func", "length", "lower", "max", "min", "sum", "upper"]
+
+M = TypeVar("M")
+T = TypeVar("T")
+Num = TypeVar("Num", int, float, Decimal)
+
+
+@overload
+def count() -> Expr[Any, int]: ...
+@overload
+def count(expr: Expr[M, Any], *, distinct: bool = ...) -> Expr[M, int]: ...
+def count(expr: Expr[Any, Any] | None = None, *, distinct: bool = False) -> Expr[Any, int]:
+    """``COUNT(*)`` or ``COUNT(expr)`` (``distinct=True`` for ``COUNT(DISTINCT expr)``)."""
+    return FuncCall("count", () if expr is None else (expr,), int, distinct)
+
+
+def sum(expr: Expr[M, Num] | Expr[M, Num | None]) -> Expr[M, Num | None]:  # noqa: A001
+    """``SUM(expr)``; None over no rows."""
+    return FuncCall("sum", (expr,), _num_type(expr))
+
+
+@overload
+def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...
+@overload
+def avg(expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> Expr[M, float | None]: ...
+def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
+    """``AVG(expr)``; None over no rows."""
+    t = _num_type(expr)
+    return FuncCall("avg", (expr,), Decimal if t is Decimal else float)
+
+
+def min(expr: Expr[M, T]) -> Expr[M, T | None]:  # noqa: A001
+    return FuncCall("min", (expr,), _py_type(expr))
+
+
+def max(expr: Expr[M, T]) -> Expr[M, T | None]:  # noqa: A001
+    return FuncCall("max", (expr,), _py_type(expr))
+
+
+def coalesce(expr: Expr[M, T | None], default: T | Expr[Any, T]) -> Expr[M, T]:
+    return FuncCall("coalesce", (expr, as_expr(default, expr)), _py_type(expr))
+
+
+def lower(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, str]:
+    return FuncCall("lower", (expr,), str)
+
+
+def upper(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, str]:
+    return FuncCall("upper", (expr,), str)
+
+
+def length(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, int]:
+    return FuncCall("length", (expr,), int)
+
+
+def _py_type(expr: Expr[Any, Any]) -> Any:
+    from .expr import ColumnExpr
+
+    if isinstance(expr, ColumnExpr):
+        return expr.spec.python_type
+    if isinstance(expr, FuncCall):
+        return expr.result_type
+    return None
+
+
+def _num_type(expr: Expr[Any, Any]) -> Any:
+    t = _py_type(expr)
+    return t if t in (int, float, Decimal) else None
+
+
+class _Func:
+    """Namespace for the SQL functions: ``func.count()``, ``func.avg(User.score)``."""
+
+    count = staticmethod(count)
+    sum = staticmethod(sum)
+    avg = staticmethod(avg)
+    min = staticmethod(min)
+    max = staticmethod(max)
+    coalesce = staticmethod(coalesce)
+    lower = staticmethod(lower)
+    upper = staticmethod(upper)
+    length = staticmethod(length)
+
+
+func = _Func()
+
+# keep the builtins reachable for code in this module
+_builtin_sum, _builtin_min, _builtin_max = builtins.sum, builtins.min, builtins.max

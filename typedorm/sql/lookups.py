@@ -1,0 +1,141 @@
+"""Django-style lookups (``age__gte=18``) and ``Q`` objects, checked against the model before any SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+from ..errors import UnknownField, UnknownLookup
+from .expr import BoolOp, ColumnExpr, Not, Predicate
+
+__all__ = ["LOOKUPS", "Q", "lookup_predicate", "resolve_lookups"]
+
+
+def _range(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+        raise TypeError(f"range lookup on {c.field!r} takes a (low, high) pair, not {v!r}")
+    pair = tuple(v)
+    if len(pair) != 2:
+        raise TypeError(f"range lookup on {c.field!r} takes a (low, high) pair, not {v!r}")
+    return c.between(pair[0], pair[1])
+
+
+def _isnull(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
+    if not isinstance(v, bool):
+        raise TypeError(f"isnull lookup on {c.field!r} takes True or False, not {v!r}")
+    return c.is_null() if v else c.is_not_null()
+
+
+def _in(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
+    from .stmt import Select
+
+    if isinstance(v, Select):
+        return c.in_(v)
+    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+        raise TypeError(f"in lookup on {c.field!r} takes a list of values, not {v!r}")
+    return c.in_(v)
+
+
+def _iexact(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
+    if v is None:
+        return c.is_null()
+    return c.iexact(v)
+
+
+LOOKUPS: Mapping[str, Callable[[ColumnExpr[Any, Any], Any], Predicate[Any]]] = {
+    "exact": lambda c, v: c == v,
+    "iexact": _iexact,
+    "ne": lambda c, v: c != v,
+    "lt": lambda c, v: c < v,
+    "lte": lambda c, v: c <= v,
+    "gt": lambda c, v: c > v,
+    "gte": lambda c, v: c >= v,
+    "in": _in,
+    "contains": lambda c, v: c.contains(v),
+    "icontains": lambda c, v: c.icontains(v),
+    "startswith": lambda c, v: c.startswith(v),
+    "istartswith": lambda c, v: c.istartswith(v),
+    "endswith": lambda c, v: c.endswith(v),
+    "iendswith": lambda c, v: c.iendswith(v),
+    "isnull": _isnull,
+    "range": _range,
+}
+
+
+def _column(model: type[Any], field: str) -> ColumnExpr[Any, Any]:
+    spec = model.__table__
+    if not isinstance(field, str) or field not in spec.by_field:
+        raise UnknownField(str(field), model=model.__name__, choices=spec.field_names)
+    expr: ColumnExpr[Any, Any] = getattr(model, field)
+    return expr
+
+
+def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
+    """One ``field__lookup=value`` pair as a predicate on ``model``."""
+    if not isinstance(key, str):
+        raise UnknownField(repr(key), model=model.__name__, choices=model.__table__.field_names)
+    field, sep, lookup = key.partition("__")
+    if not sep:
+        lookup = "exact"
+    col = _column(model, field)
+    if lookup not in LOOKUPS:
+        if "__" in lookup or lookup in model.__table__.by_field:
+            raise UnknownField(key, model=model.__name__, choices=model.__table__.field_names)
+        raise UnknownLookup(lookup, key=key, choices=tuple(LOOKUPS))
+    try:
+        return LOOKUPS[lookup](col, value)
+    except TypeError as e:
+        raise TypeError(f"{key}: {e}") from None
+
+
+def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predicate[Any]]:
+    """All ``filter_by(**lookups)`` pairs as predicates (validated first, all of them)."""
+    return [lookup_predicate(model, k, v) for k, v in lookups.items()]
+
+
+class Q:
+    """A combinable group of lookups: ``Q(age__gte=18) | Q(name="x")``, ``~Q(active=True)``.
+
+    Resolved against the repository's model when the query runs; unknown fields
+    raise :class:`~typedorm.errors.UnknownField` then, before any SQL is built.
+    """
+
+    __slots__ = ("children", "connector", "negated")
+
+    def __init__(self, *children: Q | Predicate[Any], _connector: Literal["AND", "OR"] = "AND",
+                 _negated: bool = False, **lookups: Any) -> None:
+        self.children: tuple[Q | Predicate[Any] | tuple[str, Any], ...] = (*children, *sorted(lookups.items()))
+        self.connector = _connector
+        self.negated = _negated
+
+    def __and__(self, other: Q | Predicate[Any]) -> Q:
+        return Q(self, other, _connector="AND")
+
+    def __or__(self, other: Q | Predicate[Any]) -> Q:
+        return Q(self, other, _connector="OR")
+
+    def __invert__(self) -> Q:
+        return Q(self, _negated=True)
+
+    def __repr__(self) -> str:
+        inner = f" {self.connector} ".join(repr(c) for c in self.children)
+        return f"{'NOT ' if self.negated else ''}Q({inner})"
+
+    def resolve(self, model: type[Any]) -> Predicate[Any]:
+        parts: list[Predicate[Any]] = []
+        for child in self.children:
+            if isinstance(child, Q):
+                parts.append(child.resolve(model))
+            elif isinstance(child, Predicate):
+                parts.append(child)
+            else:
+                parts.append(lookup_predicate(model, child[0], child[1]))
+        if not parts:
+            from .expr import Compare, Const
+
+            pred: Predicate[Any] = Compare("=", Const(1), Const(1))
+        elif len(parts) == 1:
+            pred = parts[0]
+        else:
+            pred = BoolOp(self.connector, tuple(parts))
+        return Not(pred) if self.negated else pred

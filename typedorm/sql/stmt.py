@@ -1,0 +1,310 @@
+"""Immutable statement trees: Select (with a typed overload ladder), Insert, Update, Delete and DDL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .expr import Assignment, ColumnExpr, Exists, Expr, Ordering, Predicate, _as_predicate
+
+if TYPE_CHECKING:
+    from ..schema.spec import ColumnSpec, IndexSpec, TableSpec
+
+__all__ = [
+    "CreateIndex",
+    "CreateTable",
+    "Delete",
+    "DropIndex",
+    "DropTable",
+    "Insert",
+    "OnConflict",
+    "Select",
+    "Update",
+    "select",
+]
+
+M = TypeVar("M")
+R = TypeVar("R")
+P = TypeVar("P")
+T1 = TypeVar("T1")
+T2 = TypeVar("T2")
+T3 = TypeVar("T3")
+T4 = TypeVar("T4")
+T5 = TypeVar("T5")
+T6 = TypeVar("T6")
+T7 = TypeVar("T7")
+T8 = TypeVar("T8")
+T9 = TypeVar("T9")
+T10 = TypeVar("T10")
+
+
+def _model_of(exprs: Sequence[Expr[Any, Any]]) -> type[Any] | None:
+    from .expr import BinaryOp, FuncCall, Label
+
+    def find(e: object) -> type[Any] | None:
+        if isinstance(e, ColumnExpr):
+            return e.model
+        if isinstance(e, Label):
+            return find(e.expr)
+        if isinstance(e, BinaryOp):
+            return find(e.left) or find(e.right)
+        if isinstance(e, FuncCall):
+            for a in e.args:
+                m = find(a)
+                if m is not None:
+                    return m
+        return None
+
+    for e in exprs:
+        m = find(e)
+        if m is not None:
+            return m
+    return None
+
+
+class Select(Generic[M, R]):
+    """A SELECT over model ``M`` whose rows are typed ``R`` (a tuple, or a model for ``into()``).
+
+    Immutable: every method returns a new statement.
+
+    Example::
+
+        stmt = select(User.id, User.name).where(User.age >= 18).order_by(User.name)
+        users.rows(stmt)  # list[tuple[int, str]]
+    """
+
+    __slots__ = ("_cache", "columns", "distinct_", "group_by_", "having_", "into_", "limit_", "model",
+                 "offset_", "order_by_", "where_")
+
+    def __init__(
+        self,
+        model: type[M] | None,
+        columns: tuple[Expr[Any, Any], ...],
+        *,
+        where: tuple[Predicate[Any], ...] = (),
+        order_by: tuple[Ordering[Any], ...] = (),
+        limit: int | None = None,
+        offset: int | None = None,
+        distinct: bool = False,
+        group_by: tuple[Expr[Any, Any], ...] = (),
+        having: tuple[Predicate[Any], ...] = (),
+        into: type[Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.columns = columns
+        self.where_ = where
+        self.order_by_ = order_by
+        self.limit_ = limit
+        self.offset_ = offset
+        self.distinct_ = distinct
+        self.group_by_ = group_by
+        self.having_ = having
+        self.into_ = into
+        self._cache: dict[Any, Any] = {}
+
+    def _replace(self, **kw: Any) -> Any:
+        args: dict[str, Any] = dict(
+            where=self.where_, order_by=self.order_by_, limit=self.limit_, offset=self.offset_,
+            distinct=self.distinct_, group_by=self.group_by_, having=self.having_, into=self.into_,
+        )
+        args.update(kw)
+        return Select(self.model, self.columns, **args)
+
+    def where(self, *preds: Predicate[M]) -> Select[M, R]:
+        return self._replace(where=self.where_ + tuple(_as_predicate(p) for p in preds))
+
+    def order_by(self, *items: Ordering[M] | Expr[M, Any]) -> Select[M, R]:
+        return self._replace(order_by=self.order_by_ + tuple(_as_ordering(i) for i in items))
+
+    def limit(self, n: int | None) -> Select[M, R]:
+        return self._replace(limit=_check_count(n, "limit"))
+
+    def offset(self, n: int | None) -> Select[M, R]:
+        return self._replace(offset=_check_count(n, "offset"))
+
+    def distinct(self, flag: bool = True) -> Select[M, R]:
+        return self._replace(distinct=flag)
+
+    def group_by(self, *exprs: Expr[M, Any]) -> Select[M, R]:
+        return self._replace(group_by=self.group_by_ + exprs)
+
+    def having(self, *preds: Predicate[M]) -> Select[M, R]:
+        return self._replace(having=self.having_ + tuple(_as_predicate(p) for p in preds))
+
+    def into(self, target: type[P]) -> Select[M, P]:
+        """Rows validated into ``target`` (any Pydantic model) instead of tuples."""
+        return self._replace(into=target)  # type: ignore[no-any-return]
+
+    def exists(self) -> Predicate[Any]:
+        """``EXISTS (this select)``, for use in another query's ``where``."""
+        return Exists(self)
+
+
+def _check_count(n: int | None, what: str) -> int | None:
+    if n is None:
+        return None
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"{what} must be a non-negative int, not {n!r}")
+    return n
+
+
+def _as_ordering(item: object) -> Ordering[Any]:
+    if isinstance(item, Ordering):
+        return item
+    if isinstance(item, Expr):
+        return Ordering(item, False)
+    raise TypeError(f"order_by() takes columns or orderings like User.age.desc(), not {item!r}")
+
+
+@overload
+def select(c1: Expr[M, T1], /) -> Select[M, tuple[T1]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], /) -> Select[M, tuple[T1, T2]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], /) -> Select[M, tuple[T1, T2, T3]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /) -> Select[M, tuple[T1, T2, T3, T4]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /) -> Select[M, tuple[T1, T2, T3, T4, T5]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
+@overload
+def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+@overload
+def select(*cols: Expr[M, Any]) -> Select[M, tuple[Any, ...]]: ...
+def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
+    """A typed SELECT of columns or expressions: ``select(User.id, User.name)`` -> rows ``tuple[int, str]``.
+
+    Up to ten columns are typed one by one; wider selects are ``tuple[Any, ...]``
+    (or use ``.into(Model)`` to validate rows into a model of any width).
+    """
+    if not cols:
+        raise TypeError("select() needs at least one column")
+    for c in cols:
+        if not isinstance(c, Expr):
+            raise TypeError(f"select() takes columns or expressions like User.name, not {c!r}")
+    return Select(_model_of(cols), tuple(cols))
+
+
+class OnConflict:
+    """``ON CONFLICT (target) DO UPDATE SET ...`` / ``DO NOTHING`` (``ON DUPLICATE KEY`` on MySQL)."""
+
+    __slots__ = ("target", "update")
+
+    def __init__(self, target: tuple[str, ...], update: tuple[str, ...] | None) -> None:
+        self.target = target  # SQL column names of the conflicting unique key
+        self.update = update  # SQL column names to overwrite; None = DO NOTHING
+
+
+class Insert:
+    """``INSERT INTO table (columns) VALUES (...), (...)``; rows hold driver-ready values."""
+
+    __slots__ = ("columns", "on_conflict", "returning", "rows", "table")
+
+    def __init__(
+        self,
+        table: TableSpec,
+        columns: tuple[ColumnSpec, ...],
+        rows: Sequence[Sequence[object]] = (),
+        *,
+        returning: tuple[ColumnSpec, ...] = (),
+        on_conflict: OnConflict | None = None,
+    ) -> None:
+        self.table = table
+        self.columns = columns
+        self.rows = rows
+        self.returning = returning
+        self.on_conflict = on_conflict
+
+    def values(self, *rows: Sequence[object]) -> Insert:
+        return Insert(self.table, self.columns, tuple(self.rows) + rows, returning=self.returning,
+                      on_conflict=self.on_conflict)
+
+    def returning_(self, *cols: ColumnSpec) -> Insert:
+        return Insert(self.table, self.columns, self.rows, returning=cols, on_conflict=self.on_conflict)
+
+    def on_conflict_do_update(self, target: Sequence[str], update: Sequence[str]) -> Insert:
+        return Insert(self.table, self.columns, self.rows, returning=self.returning,
+                      on_conflict=OnConflict(tuple(target), tuple(update)))
+
+    def on_conflict_do_nothing(self, target: Sequence[str] = ()) -> Insert:
+        return Insert(self.table, self.columns, self.rows, returning=self.returning,
+                      on_conflict=OnConflict(tuple(target), None))
+
+
+class Update(Generic[M]):
+    """``UPDATE table SET ... WHERE ...``."""
+
+    __slots__ = ("assignments", "returning", "table", "where_")
+
+    def __init__(
+        self,
+        table: TableSpec,
+        assignments: tuple[Assignment[M], ...],
+        where: tuple[Predicate[M], ...] = (),
+        returning: tuple[ColumnSpec, ...] = (),
+    ) -> None:
+        if not assignments:
+            raise ValueError("update needs at least one assignment, like User.age.set(31)")
+        self.table = table
+        self.assignments = assignments
+        self.where_ = where
+        self.returning = returning
+
+    def where(self, *preds: Predicate[M]) -> Update[M]:
+        return Update(self.table, self.assignments, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning)
+
+
+class Delete(Generic[M]):
+    """``DELETE FROM table WHERE ...``."""
+
+    __slots__ = ("returning", "table", "where_")
+
+    def __init__(self, table: TableSpec, where: tuple[Predicate[M], ...] = (),
+                 returning: tuple[ColumnSpec, ...] = ()) -> None:
+        self.table = table
+        self.where_ = where
+        self.returning = returning
+
+    def where(self, *preds: Predicate[M]) -> Delete[M]:
+        return Delete(self.table, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning)
+
+
+class CreateTable:
+    __slots__ = ("if_not_exists", "table")
+
+    def __init__(self, table: TableSpec, *, if_not_exists: bool = True) -> None:
+        self.table = table
+        self.if_not_exists = if_not_exists
+
+
+class DropTable:
+    __slots__ = ("if_exists", "table")
+
+    def __init__(self, table: TableSpec, *, if_exists: bool = True) -> None:
+        self.table = table
+        self.if_exists = if_exists
+
+
+class CreateIndex:
+    __slots__ = ("if_not_exists", "index", "table")
+
+    def __init__(self, table: TableSpec, index: IndexSpec, *, if_not_exists: bool = True) -> None:
+        self.table = table
+        self.index = index
+        self.if_not_exists = if_not_exists
+
+
+class DropIndex:
+    __slots__ = ("if_exists", "index", "table")
+
+    def __init__(self, table: TableSpec, index: IndexSpec, *, if_exists: bool = True) -> None:
+        self.table = table
+        self.index = index
+        self.if_exists = if_exists
