@@ -1,0 +1,227 @@
+"""Parsing and rendering of database URLs (``postgresql://user:pw@host/db``) into an immutable ``URL``."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from typedorm.errors import ConfigurationError
+
+__all__ = ["URL", "Dialect", "QueryParams", "make_url"]
+
+Dialect = Literal["sqlite", "postgresql", "mysql"]
+
+# scheme name -> dialect. ``postgres`` is what Heroku & co. hand out; ``mariadb`` speaks the MySQL protocol.
+_SCHEMES: dict[str, Dialect] = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+
+# dialect -> {accepted driver spelling: canonical driver name}
+_DRIVERS: dict[Dialect, dict[str, str]] = {
+    "sqlite": {"sqlite3": "sqlite3", "pysqlite": "sqlite3"},
+    "postgresql": {"psycopg": "psycopg", "psycopg3": "psycopg"},
+    "mysql": {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"},
+}
+
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
+_MEMORY = ":memory:"
+_MASK = "***"
+
+
+def _valid_schemes() -> str:
+    names = list(_SCHEMES)
+    for dialect, drivers in _DRIVERS.items():
+        names.extend(f"{dialect}+{d}" for d, canonical in drivers.items() if d == canonical)
+    return ", ".join(names)
+
+
+class QueryParams(Mapping[str, str]):
+    """An immutable, hashable ``str -> str`` mapping holding a URL's ``?key=value`` options."""
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items: dict[str, str] = dict(items or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._items.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"QueryParams({self._items!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class URL:
+    """A parsed database URL. The password never appears in ``repr()``/``str()``.
+
+    >>> url = URL.parse("postgresql://app:s%40cret@db.example.com:5432/shop?sslmode=require")
+    >>> url.username, url.password, url.host, url.port, url.database, dict(url.query)
+    ('app', 's@cret', 'db.example.com', 5432, 'shop', {'sslmode': 'require'})
+    >>> url
+    URL('postgresql://app:***@db.example.com:5432/shop?sslmode=require')
+    """
+
+    dialect: Dialect
+    driver: str | None = None
+    username: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: Mapping[str, str] = field(default_factory=QueryParams)
+
+    def __post_init__(self) -> None:
+        if self.dialect not in _DRIVERS:
+            raise ConfigurationError(f"unknown dialect {self.dialect!r}; valid dialects: {', '.join(_DRIVERS)}")
+        if self.driver is not None and self.driver not in _DRIVERS[self.dialect].values():
+            valid = ", ".join(sorted(set(_DRIVERS[self.dialect].values())))
+            raise ConfigurationError(f"unknown driver {self.driver!r} for {self.dialect}; valid drivers: {valid}")
+        if self.port is not None and not 0 < self.port < 65536:
+            raise ConfigurationError(f"port {self.port} is out of range 1..65535")
+        if not isinstance(self.query, QueryParams):
+            object.__setattr__(self, "query", QueryParams(self.query))
+
+    # -- construction -------------------------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, url: str | URL) -> URL:
+        """Parse ``url``; raise ``ConfigurationError`` naming the problem (never echoing the password)."""
+        if isinstance(url, URL):
+            return url
+        if not isinstance(url, str):
+            raise ConfigurationError(f"a database URL must be a str, not {type(url).__name__}")
+        m = _SCHEME_RE.match(url.strip())
+        if m is None:
+            raise ConfigurationError(
+                f"not a database URL (expected '<scheme>://...'); valid schemes: {_valid_schemes()}"
+            )
+        scheme, rest = m.group(1).lower(), m.group(2)
+        name, _, driver_name = scheme.partition("+")
+        dialect = _SCHEMES.get(name)
+        driver: str | None = None
+        if dialect is not None and driver_name:
+            driver = _DRIVERS[dialect].get(driver_name)
+        if dialect is None or (driver_name and driver is None):
+            raise ConfigurationError(f"unknown database URL scheme {scheme!r}; valid schemes: {_valid_schemes()}")
+        if "#" in rest:
+            raise ConfigurationError("database URL contains '#': percent-encode it as %23 (e.g. in the password)")
+        rest, _, query_string = rest.partition("?")
+        query = _parse_query(query_string)
+        if dialect == "sqlite":
+            return cls._parse_sqlite(rest, driver, query)
+        return cls._parse_server(scheme, dialect, driver, rest, query)
+
+    @classmethod
+    def _parse_sqlite(cls, rest: str, driver: str | None, query: QueryParams) -> URL:
+        # sqlite:///relative.db -> rest "/relative.db"; sqlite:////abs.db -> "//abs.db"; sqlite:// -> ""
+        if rest and not rest.startswith("/"):
+            raise ConfigurationError(
+                "a sqlite URL has no host: write sqlite:///relative/path.db, sqlite:////absolute/path.db "
+                "or sqlite:///:memory:"
+            )
+        path = unquote(rest[1:]) if rest else ""
+        return cls("sqlite", driver, database=path or _MEMORY, query=query)
+
+    @classmethod
+    def _parse_server(cls, scheme: str, dialect: Dialect, driver: str | None, rest: str, query: QueryParams) -> URL:
+        netloc, _, path = rest.partition("/")
+        # urlsplit handles user:pw@host:port and [ipv6]; it splits userinfo at the LAST '@'.
+        parts = urlsplit(f"//{netloc}")
+        try:
+            port = parts.port
+        except ValueError:
+            port_text = netloc.rpartition(":")[2]
+            raise ConfigurationError(f"invalid port {port_text!r} in {scheme} URL") from None
+        host = parts.hostname
+        if host is not None and "[" not in netloc:
+            host = unquote(host)
+        if "[" in netloc and "]" not in netloc:
+            raise ConfigurationError("unterminated IPv6 address in URL: write it as [::1]")
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        database = unquote(path) if path else None
+        return cls(dialect, driver, username, password, host or None, port, database, query)
+
+    # -- derived values -----------------------------------------------------------------------------
+
+    @property
+    def is_memory(self) -> bool:
+        """True for an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``, ``?mode=memory``)."""
+        if self.dialect != "sqlite":
+            return False
+        return self.database in (None, "", _MEMORY) or self.query.get("mode") == "memory"
+
+    def with_database(self, name: str | None) -> URL:
+        """A copy pointing at another database (or SQLite file)."""
+        return dataclasses.replace(self, database=name)
+
+    def render(self, hide_password: bool = True) -> str:
+        """The URL as a string; the password is shown as ``***`` unless ``hide_password=False``."""
+        scheme = self.dialect + (f"+{self.driver}" if self.driver else "")
+        if self.dialect == "sqlite":
+            body = "/" + quote(self.database or _MEMORY, safe="/:")
+        else:
+            userinfo = ""
+            if self.username is not None or self.password is not None:
+                userinfo = quote(self.username or "", safe="")
+                if self.password is not None:
+                    userinfo += ":" + (_MASK if hide_password else quote(self.password, safe=""))
+                userinfo += "@"
+            host = self.host or ""
+            host = f"[{host}]" if ":" in host else quote(host, safe="")
+            port = f":{self.port}" if self.port is not None else ""
+            db = "/" + quote(self.database, safe="") if self.database is not None else ""
+            body = f"{userinfo}{host}{port}{db}"
+        query = "?" + urlencode(list(self.query.items())) if self.query else ""
+        return f"{scheme}://{body}{query}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"URL({self.render()!r})"
+
+
+def _parse_query(text: str) -> QueryParams:
+    if not text:
+        return QueryParams()
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise ConfigurationError(f"malformed query string {text!r} in database URL") from None
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ConfigurationError(f"query parameter {key!r} is given twice in the database URL")
+        out[key] = value
+    return QueryParams(out)
+
+
+def make_url(url: str | URL) -> URL:
+    """Alias of ``URL.parse``: accept a string or an already-parsed URL."""
+    return URL.parse(url)
