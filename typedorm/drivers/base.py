@@ -1,0 +1,197 @@
+"""The contract every driver adapter fulfils (``Driver``) and the driver-neutral error description (``ErrorInfo``)."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from typedorm.errors import (
+    CheckViolation,
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    DataError,
+    Deadlock,
+    ForeignKeyViolation,
+    IntegrityError,
+    NotNullViolation,
+    SerializationFailure,
+    UniqueViolation,
+)
+
+if TYPE_CHECKING:
+    from typedorm.engine.url import URL
+
+__all__ = ["ERROR_CLASSES", "Driver", "ErrorInfo", "ErrorKind", "option_bool", "option_float", "option_int"]
+
+logger = logging.getLogger("typedorm.drivers")
+
+ErrorKind = Literal[
+    "unique", "foreign_key", "not_null", "check", "serialization", "deadlock", "disconnect", "data", "other"
+]
+
+#: The typedorm exception class raised for each kind of driver error.
+ERROR_CLASSES: Mapping[ErrorKind, type[DatabaseError]] = {
+    "unique": UniqueViolation,
+    "foreign_key": ForeignKeyViolation,
+    "not_null": NotNullViolation,
+    "check": CheckViolation,
+    "serialization": SerializationFailure,
+    "deadlock": Deadlock,
+    "disconnect": ConnectionLost,
+    "data": DataError,
+    "other": DatabaseError,
+}
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What a driver exception means, independent of the driver.
+
+    ``table`` and ``columns`` describe the table being written and the columns the message names
+    (for a parent row still referenced, the parent table and its referenced columns).
+
+    >>> ErrorInfo("unique", "UNIQUE constraint failed: users.email", table="users", columns=("email",)).kind
+    'unique'
+    """
+
+    kind: ErrorKind
+    message: str
+    constraint: str | None = None
+    table: str | None = None
+    columns: tuple[str, ...] = ()
+    sqlstate: str | None = None
+    errno: int | None = None
+
+    def to_exception(self, *, model: str | None = None, fields: tuple[str, ...] | None = None) -> DatabaseError:
+        """Build the typedorm exception for this error; ``fields`` defaults to the column names.
+
+        The caller should ``raise exc.to_exception(...) from original`` to keep the driver's traceback.
+        """
+        cls = ERROR_CLASSES[self.kind]
+        common: dict[str, Any] = {"sqlstate": self.sqlstate, "errno": self.errno}
+        if issubclass(cls, IntegrityError):
+            return cls(
+                self.message,
+                model=model,
+                fields=self.columns if fields is None else fields,
+                constraint=self.constraint,
+                table=self.table,
+                **common,
+            )
+        if issubclass(cls, DataError):
+            names = self.columns if fields is None else fields
+            return cls(self.message, field=names[0] if names else None, model=model, **common)
+        return cls(self.message, **common)
+
+
+class Driver(ABC):
+    """Adapts one DB-API driver to what the engine needs. Instances are stateless and thread-safe.
+
+    Connections are opened in autocommit mode: typedorm issues ``BEGIN``/``COMMIT``/``ROLLBACK``/
+    ``SAVEPOINT`` itself and never relies on a driver's implicit transactions.
+
+    >>> from typedorm.drivers import get_driver
+    >>> from typedorm.engine.url import URL
+    >>> driver = get_driver(URL.parse("sqlite://"))
+    >>> conn = driver.connect(URL.parse("sqlite://"))
+    >>> driver.ping(conn), driver.in_transaction(conn)
+    (True, False)
+    >>> driver.close(conn)
+    """
+
+    name: ClassVar[str]
+    dialect: ClassVar[str]
+    paramstyle: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def error_types(self) -> tuple[type[BaseException], ...]:
+        """The driver's base exception classes, for ``except`` clauses (imports the driver)."""
+
+    @abstractmethod
+    def connect(self, url: URL, **options: Any) -> Any:
+        """Open a DB-API connection in autocommit mode with typedorm's session settings applied."""
+
+    @abstractmethod
+    def ping(self, conn: Any) -> bool:
+        """A real round trip; False if the connection is dead. Never raises."""
+
+    @abstractmethod
+    def is_alive_cheap(self, conn: Any) -> bool:
+        """No I/O: False if the driver already knows the connection is closed or broken."""
+
+    @abstractmethod
+    def in_transaction(self, conn: Any) -> bool:
+        """Whether a transaction is open on ``conn``, answered without a round trip."""
+
+    @abstractmethod
+    def reset(self, conn: Any) -> None:
+        """Roll back anything left open (no round trip when nothing is); raises if the connection is unusable."""
+
+    def close(self, conn: Any) -> None:
+        """Close ``conn``; never raises."""
+        try:
+            conn.close()
+        except Exception:
+            logger.debug("error while closing a %s connection (ignored)", self.name, exc_info=True)
+
+    @abstractmethod
+    def classify(self, exc: BaseException) -> ErrorInfo | None:
+        """Describe a driver exception; None if ``exc`` is not one of this driver's errors."""
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone and must be discarded."""
+        info = self.classify(exc)
+        return info is not None and info.kind == "disconnect"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} for {self.dialect}>"
+
+
+# -- helpers for reading connect options that arrive as strings (from the URL) or as Python values --
+
+
+def option_int(name: str, value: object) -> int:
+    if isinstance(value, bool):
+        raise ConfigurationError(f"option {name!r} must be an integer, not {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ConfigurationError(f"option {name!r} must be an integer, not {value!r}")
+
+
+def option_float(name: str, value: object) -> float:
+    if isinstance(value, bool):
+        raise ConfigurationError(f"option {name!r} must be a number, not {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise ConfigurationError(f"option {name!r} must be a number, not {value!r}")
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def option_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    raise ConfigurationError(f"option {name!r} must be a boolean (true/false), not {value!r}")
