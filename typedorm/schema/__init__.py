@@ -1,6 +1,7 @@
 """What a table is: column markers, the type map, model introspection into TableSpec."""
 
 from .columns import AUTO, PK, Col, Column, ForeignKey, column
+from .custom import JsonModel, PasswordHash, PasswordHashType
 from .model import Model, ModelMeta, build_table_spec
 from .naming import snake_case
 from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
@@ -17,8 +18,11 @@ __all__ = [
     "ForeignKey",
     "ForeignKeySpec",
     "IndexSpec",
+    "JsonModel",
     "Model",
     "ModelMeta",
+    "PasswordHash",
+    "PasswordHashType",
     "TableSpec",
     "build_table_spec",
     "column",

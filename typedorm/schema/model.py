@@ -54,13 +54,14 @@ def _strip_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
-def _unwrap_col(tp: Any) -> Any:
+def _unwrap_col(tp: Any, *, keep_typed: bool = True) -> Any:
+    """``Col[T]`` -> ``T`` without Annotated layers, except (if ``keep_typed``) one naming a ColumnType."""
     while True:
         origin = get_origin(tp)
         if origin is Col:
             args = get_args(tp)
             tp = args[0] if args else Any
-        elif origin is Annotated:
+        elif origin is Annotated and not (keep_typed and any(isinstance(m, ColumnType) for m in tp.__metadata__)):
             tp = get_args(tp)[0]
         else:
             return tp
@@ -192,7 +193,7 @@ def build_table_spec(
             max_digits=cons["max_digits"],
             decimal_places=cons["decimal_places"],
             enum_values=col_type.values if isinstance(col_type, EnumType) else None,
-            python_type=inner,
+            python_type=_unwrap_col(inner, keep_typed=False),
             column_type=col_type,
         )
         columns.append(spec)

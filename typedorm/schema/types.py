@@ -453,7 +453,12 @@ def resolve_type(tp: Any) -> ColumnType | None:
     if origin in _JSON_ORIGINS or tp in _JSON_ORIGINS:
         return JSONType(tp)
     if origin is typing.Annotated:
-        return resolve_type(typing.get_args(tp)[0])
+        inner, *metadata = typing.get_args(tp)
+        # A ColumnType in the metadata names the column type itself (JsonModel[T] does this).
+        for m in metadata:
+            if isinstance(m, ColumnType):
+                return m
+        return resolve_type(inner)
     if origin is typing.Literal:
         args = typing.get_args(tp)
         if all(isinstance(a, str) for a in args):
