@@ -1,0 +1,521 @@
+"""Thread-safe connection pools (``QueuePool``, ``StaticPool``) over any connection type."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from typedorm.errors import ConfigurationError, PoolTimeout
+
+if TYPE_CHECKING:
+    from typedorm.drivers.base import Driver
+    from typedorm.engine.url import URL
+
+__all__ = ["Pool", "PoolStats", "QueuePool", "StaticPool", "create_pool"]
+
+logger = logging.getLogger("typedorm.pool")
+
+C = TypeVar("C")
+
+_monotonic = time.monotonic
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A consistent snapshot of a pool's counters.
+
+    ``checked_out`` counts connections handed out (and those being opened for a caller);
+    ``overflow_in_use`` the open connections beyond ``size``.
+    """
+
+    size: int
+    max_overflow: int
+    checked_out: int
+    idle: int
+    overflow_in_use: int
+    created_total: int
+    closed_total: int
+    timeouts_total: int
+    waits_total: int
+
+
+class Pool(Protocol[C]):
+    """What the engine needs from a pool; ``QueuePool`` and ``StaticPool`` both provide it."""
+
+    def acquire(self) -> C: ...
+    def release(self, conn: C, *, discard: bool = False) -> None: ...
+    def connection(self) -> _Checkout[C]: ...
+    def stats(self) -> PoolStats: ...
+    def dispose(self) -> None: ...
+
+
+class _Releasable(Protocol[C]):
+    _is_disconnect: Callable[[BaseException], bool] | None
+
+    def acquire(self) -> C: ...
+    def release(self, conn: C, *, discard: bool = False) -> None: ...
+
+
+class _Checkout(Generic[C]):
+    """``with pool.connection() as conn:`` — released on exit, discarded after a disconnect or a
+    ``BaseException`` that is not an ``Exception`` (e.g. KeyboardInterrupt mid-protocol)."""
+
+    __slots__ = ("_conn", "_pool")
+
+    def __init__(self, pool: _Releasable[C]) -> None:
+        self._pool = pool
+
+    def __enter__(self) -> C:
+        self._conn = self._pool.acquire()
+        return self._conn
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        discard = False
+        if exc is not None:
+            if not isinstance(exc, Exception):
+                discard = True
+            elif self._pool._is_disconnect is not None:
+                try:
+                    discard = self._pool._is_disconnect(exc)
+                except Exception:
+                    discard = True
+        self._pool.release(self._conn, discard=discard)
+
+
+class _Entry(Generic[C]):
+    __slots__ = ("conn", "created", "gen")
+
+    def __init__(self, conn: C, created: float, gen: int) -> None:
+        self.conn = conn
+        self.created = created
+        self.gen = gen
+
+
+def _close_quietly(close: Callable[[C], None], conn: C) -> None:
+    try:
+        close(conn)
+    except Exception:
+        logger.warning("error while closing a pooled connection (ignored)", exc_info=True)
+
+
+def _ping_quietly(ping: Callable[[C], bool], conn: C) -> bool:
+    try:
+        return bool(ping(conn))
+    except Exception:
+        return False
+
+
+class QueuePool(Generic[C]):
+    """A bounded pool: ``pool_size`` connections kept, up to ``max_overflow`` more under load.
+
+    Idle connections are reused last-in first-out (the warmest one first). When every slot is in
+    use, ``acquire`` waits up to ``pool_timeout`` seconds (``None``: forever) and then raises
+    ``PoolTimeout``. ``pool_recycle`` (seconds) replaces connections older than that at checkout;
+    ``pool_pre_ping`` pings an idle connection before handing it out and replaces it if dead.
+    ``reset`` runs on every release; if it raises, the connection is closed instead of kept.
+
+    >>> pool = QueuePool(lambda: object(), close=lambda c: None, pool_size=2, max_overflow=0)
+    >>> with pool.connection() as conn:
+    ...     pool.stats().checked_out
+    1
+    >>> pool.stats().idle
+    1
+    """
+
+    def __init__(
+        self,
+        creator: Callable[[], C],
+        *,
+        close: Callable[[C], None],
+        ping: Callable[[C], bool] | None = None,
+        reset: Callable[[C], None] | None = None,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float | None = 30.0,
+        pool_recycle: float | None = None,
+        pool_pre_ping: bool = False,
+        is_disconnect: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        if pool_size < 0:
+            raise ConfigurationError(f"pool_size must be >= 0, not {pool_size}")
+        if max_overflow < -1:
+            raise ConfigurationError(f"max_overflow must be >= 0 (or -1 for no limit), not {max_overflow}")
+        if pool_size == 0 and max_overflow == 0:
+            raise ConfigurationError("pool_size and max_overflow are both 0: the pool could never connect")
+        if pool_timeout is not None and pool_timeout < 0:
+            raise ConfigurationError(f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}")
+        if pool_recycle is not None and pool_recycle < 0:
+            pool_recycle = None  # SQLAlchemy's convention: -1 means never
+        if pool_pre_ping and ping is None:
+            raise ConfigurationError("pool_pre_ping=True needs a ping function")
+        self._creator = creator
+        self._close = close
+        self._ping = ping
+        self._reset = reset
+        self._is_disconnect = is_disconnect
+        self._pool_size = pool_size
+        self._max_overflow = max_overflow
+        self._capacity: float = float("inf") if max_overflow == -1 else pool_size + max_overflow
+        self._timeout = pool_timeout
+        self._recycle = pool_recycle
+        self._pre_ping = pool_pre_ping
+        self._checks = pool_recycle is not None or pool_pre_ping
+
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._idle: list[_Entry[C]] = []  # a stack: append/pop at the end
+        self._out: dict[int, _Entry[C]] = {}  # id(conn) -> entry, for connections handed out
+        self._total = 0  # open connections plus slots reserved for connections being opened
+        self._gen = 0  # bumped by dispose(); entries of an older generation are closed on release
+        self._waiters = 0
+        self._created_total = 0
+        self._closed_total = 0
+        self._timeouts_total = 0
+        self._waits_total = 0
+
+    # -- checkout ------------------------------------------------------------------------------------
+
+    def acquire(self) -> C:
+        """Check a connection out; raise ``PoolTimeout`` if none frees up within ``pool_timeout``."""
+        with self._lock:
+            if self._idle:
+                entry: _Entry[C] | None = self._idle.pop()
+            elif self._total < self._capacity:
+                self._total += 1
+                entry = None
+            else:
+                entry = self._wait()
+            if entry is not None and not self._checks:
+                self._out[id(entry.conn)] = entry
+                return entry.conn
+        # Slow path, outside the lock: open, recycle or ping (I/O).
+        if entry is None:
+            entry = self._open()
+        else:
+            entry = self._check(entry)
+        self._out[id(entry.conn)] = entry
+        return entry.conn
+
+    def _wait(self) -> _Entry[C] | None:
+        """Called with the lock held and the pool full: an idle entry, or None for a reserved slot."""
+        timeout = self._timeout
+        self._waits_total += 1
+        deadline = None if timeout is None else _monotonic() + timeout
+        self._waiters += 1
+        try:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._total < self._capacity:
+                    self._total += 1
+                    return None
+                if deadline is None:
+                    self._cond.wait()
+                    continue
+                remaining = deadline - _monotonic()
+                if remaining <= 0:
+                    self._timeouts_total += 1
+                    raise PoolTimeout(
+                        f"no connection available within {timeout:g}s: all {self._total} are checked out "
+                        f"(pool_size={self._pool_size}, max_overflow={self._max_overflow}, "
+                        f"pool_timeout={timeout:g}s)"
+                    )
+                self._cond.wait(remaining)
+        finally:
+            self._waiters -= 1
+
+    def _open(self) -> _Entry[C]:
+        """Open a connection into a slot already reserved; on failure give the slot back."""
+        try:
+            conn = self._creator()
+        except BaseException:
+            with self._lock:
+                self._total -= 1
+                if self._waiters:
+                    self._cond.notify()
+            raise
+        with self._lock:
+            self._created_total += 1
+            return _Entry(conn, _monotonic(), self._gen)
+
+    def _check(self, entry: _Entry[C]) -> _Entry[C]:
+        """Recycle or pre-ping an idle entry taken from the stack; replace it in its slot if needed."""
+        reason = None
+        try:
+            if self._recycle is not None and _monotonic() - entry.created > self._recycle:
+                reason = "recycled (older than pool_recycle)"
+            elif self._pre_ping and self._ping is not None and not _ping_quietly(self._ping, entry.conn):
+                reason = "dead on pre-ping"
+        except BaseException:  # e.g. KeyboardInterrupt during the ping: give the slot back
+            self._discard(entry.conn)
+            raise
+        if reason is None:
+            return entry
+        logger.debug("pooled connection %s; replacing it", reason)
+        with self._lock:
+            self._closed_total += 1
+        _close_quietly(self._close, entry.conn)
+        return self._open()  # reuses the slot; never pings the new connection
+
+    def _discard(self, conn: C) -> None:
+        with self._lock:
+            self._total -= 1
+            self._closed_total += 1
+            if self._waiters:
+                self._cond.notify()
+        _close_quietly(self._close, conn)
+
+    # -- checkin -------------------------------------------------------------------------------------
+
+    def release(self, conn: C, *, discard: bool = False) -> None:
+        """Give ``conn`` back: reset and kept idle, or closed if discarded, stale or overflow."""
+        entry = self._out.pop(id(conn), None)
+        if entry is None:
+            raise ValueError("release() of a connection that is not checked out from this pool")
+        if not discard and self._reset is not None:
+            try:
+                self._reset(conn)
+            except Exception:
+                logger.warning("resetting a pooled connection failed; closing it", exc_info=True)
+                discard = True
+        with self._lock:
+            if discard or entry.gen != self._gen or (self._total > self._pool_size and not self._waiters):
+                self._total -= 1
+                self._closed_total += 1
+            else:
+                self._idle.append(entry)
+                entry = None
+            if self._waiters:
+                self._cond.notify()
+        if entry is not None:
+            _close_quietly(self._close, conn)
+
+    def connection(self) -> _Checkout[C]:
+        """A context manager checking a connection out for the ``with`` block."""
+        return _Checkout(self)
+
+    # -- housekeeping --------------------------------------------------------------------------------
+
+    def dispose(self) -> None:
+        """Close the idle connections now and the checked-out ones when they come back.
+
+        The pool stays usable: later checkouts open fresh connections.
+        """
+        with self._lock:
+            self._gen += 1
+            idle, self._idle = self._idle, []
+            self._total -= len(idle)
+            self._closed_total += len(idle)
+            self._cond.notify_all()
+        for entry in idle:
+            _close_quietly(self._close, entry.conn)
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            idle = len(self._idle)
+            return PoolStats(
+                size=self._pool_size,
+                max_overflow=self._max_overflow,
+                checked_out=self._total - idle,
+                idle=idle,
+                overflow_in_use=max(0, self._total - self._pool_size),
+                created_total=self._created_total,
+                closed_total=self._closed_total,
+                timeouts_total=self._timeouts_total,
+                waits_total=self._waits_total,
+            )
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        return f"<QueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
+
+
+class StaticPool(Generic[C]):
+    """One connection, shared: a thread holds it from ``acquire`` to ``release`` (re-entrantly),
+    so threads take turns. For SQLite ``:memory:``, whose database lives in that one connection.
+
+    >>> pool = StaticPool(lambda: object(), close=lambda c: None)
+    >>> with pool.connection() as a, pool.connection() as b:
+    ...     a is b
+    True
+    """
+
+    def __init__(
+        self,
+        creator: Callable[[], C],
+        *,
+        close: Callable[[C], None],
+        ping: Callable[[C], bool] | None = None,
+        reset: Callable[[C], None] | None = None,
+        pool_timeout: float | None = 30.0,
+        pool_pre_ping: bool = False,
+        is_disconnect: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        if pool_timeout is not None and pool_timeout < 0:
+            raise ConfigurationError(f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}")
+        if pool_pre_ping and ping is None:
+            raise ConfigurationError("pool_pre_ping=True needs a ping function")
+        self._creator = creator
+        self._close = close
+        self._ping = ping
+        self._reset = reset
+        self._is_disconnect = is_disconnect
+        self._timeout = pool_timeout
+        self._pre_ping = pool_pre_ping
+        self._hold = threading.RLock()  # held by the thread using the connection
+        self._meta = threading.Lock()  # guards the counters, for stats() from any thread
+        self._conn: C | None = None
+        self._owner: int | None = None
+        self._depth = 0
+        self._discard_pending = False
+        self._created_total = 0
+        self._closed_total = 0
+        self._timeouts_total = 0
+        self._waits_total = 0
+
+    def acquire(self) -> C:
+        """The shared connection; waits up to ``pool_timeout`` while another thread holds it."""
+        if not self._hold.acquire(blocking=False):
+            with self._meta:
+                self._waits_total += 1
+            timeout = -1 if self._timeout is None else self._timeout
+            if not self._hold.acquire(timeout=timeout):
+                with self._meta:
+                    self._timeouts_total += 1
+                raise PoolTimeout(
+                    f"the single shared connection was not released within {self._timeout:g}s (StaticPool)"
+                )
+        try:
+            if self._depth == 0:
+                conn = self._conn
+                if conn is not None and self._pre_ping and self._ping is not None:
+                    if not _ping_quietly(self._ping, conn):
+                        logger.debug("shared connection dead on pre-ping; replacing it")
+                        self._drop()
+                        conn = None
+                if conn is None:
+                    conn = self._creator()
+                    with self._meta:
+                        self._created_total += 1
+                    self._conn = conn
+                self._owner = threading.get_ident()
+            self._depth += 1
+            assert self._conn is not None
+            return self._conn
+        except BaseException:
+            self._hold.release()
+            raise
+
+    def release(self, conn: C, *, discard: bool = False) -> None:
+        """Give the connection back; the outermost release resets it and lets other threads in."""
+        if self._depth == 0 or self._owner != threading.get_ident() or conn is not self._conn:
+            raise ValueError("release() of a connection this thread has not acquired from this pool")
+        if discard:
+            self._discard_pending = True
+        self._depth -= 1
+        try:
+            if self._depth == 0:
+                self._owner = None
+                if not self._discard_pending and self._reset is not None:
+                    try:
+                        self._reset(conn)
+                    except Exception:
+                        logger.warning("resetting the shared connection failed; closing it", exc_info=True)
+                        self._discard_pending = True
+                if self._discard_pending:
+                    self._drop()
+        finally:
+            self._hold.release()
+
+    def _drop(self) -> None:
+        conn, self._conn, self._discard_pending = self._conn, None, False
+        if conn is not None:
+            with self._meta:
+                self._closed_total += 1
+            _close_quietly(self._close, conn)
+
+    def connection(self) -> _Checkout[C]:
+        """A context manager holding the shared connection for the ``with`` block."""
+        return _Checkout(self)
+
+    def dispose(self) -> None:
+        """Close the connection now if nobody holds it, else when its holder releases it."""
+        if self._hold.acquire(blocking=False):
+            try:
+                if self._depth == 0:
+                    self._drop()
+                else:
+                    self._discard_pending = True
+            finally:
+                self._hold.release()
+        else:
+            self._discard_pending = True
+
+    def stats(self) -> PoolStats:
+        with self._meta:
+            held = 1 if self._depth else 0
+            idle = 1 if self._conn is not None and not held else 0
+            return PoolStats(
+                size=1,
+                max_overflow=0,
+                checked_out=held,
+                idle=idle,
+                overflow_in_use=0,
+                created_total=self._created_total,
+                closed_total=self._closed_total,
+                timeouts_total=self._timeouts_total,
+                waits_total=self._waits_total,
+            )
+
+    def __repr__(self) -> str:
+        return f"<StaticPool checked_out={self.stats().checked_out}>"
+
+
+def create_pool(
+    url: URL,
+    driver: Driver | None = None,
+    *,
+    connect_options: Mapping[str, Any] | None = None,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float | None = 30.0,
+    pool_recycle: float | None = None,
+    pool_pre_ping: bool = False,
+) -> QueuePool[Any] | StaticPool[Any]:
+    """The pool a URL calls for, wired to its driver: a ``StaticPool`` for SQLite in memory
+    (each connection would otherwise be a separate, empty database), else a ``QueuePool``."""
+    if driver is None:
+        from typedorm.drivers import get_driver
+
+        driver = get_driver(url)
+    creator = functools.partial(driver.connect, url, **dict(connect_options or {}))
+    if url.is_memory:
+        return StaticPool(
+            creator,
+            close=driver.close,
+            ping=driver.ping,
+            reset=driver.reset,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=pool_pre_ping,
+            is_disconnect=driver.is_disconnect,
+        )
+    return QueuePool(
+        creator,
+        close=driver.close,
+        ping=driver.ping,
+        reset=driver.reset,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=pool_recycle,
+        pool_pre_ping=pool_pre_ping,
+        is_disconnect=driver.is_disconnect,
+    )
