@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import json
+import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, EmailStr, TypeAdapter
 
 if TYPE_CHECKING:
     from .spec import ColumnSpec
@@ -116,11 +117,31 @@ class IntType(ColumnType):
         return "INTEGER" if dialect == "sqlite" else "BIGINT"
 
 
+def _float_not_nan(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        raise ValueError("NaN cannot be stored in a float column on SQLite (it would become NULL)")
+    return v
+
+
+def _float_finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"{v} cannot be stored in a float column on MySQL/MariaDB (DOUBLE has no NaN or infinity)")
+    return v
+
+
 class FloatType(ColumnType):
     logical = "float"
 
     def sql_type(self, dialect: str, column: ColumnSpec) -> str:
         return {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}.get(dialect, "DOUBLE")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        # SQLite silently stores NaN as NULL: sqlite.org/floatingpoint.html
+        if dialect == "sqlite":
+            return _float_not_nan
+        if dialect == "mysql":
+            return _float_finite
+        return None
 
 
 class BoolType(ColumnType):
@@ -174,14 +195,21 @@ class DecimalType(ColumnType):
     def bind_processor(self, dialect: str) -> Processor | None:
         if dialect == "sqlite":
             return _decimal_to_text
+        if dialect == "mysql":
+            # MySQL DECIMAL has no NaN or infinity; PostgreSQL NUMERIC stores them faithfully.
+            return _decimal_finite
         return None
+
+
+def _decimal_finite(v: Any) -> Any:
+    if isinstance(v, Decimal) and not v.is_finite():
+        raise ValueError(f"{v} cannot be stored in a decimal column")
+    return v
 
 
 def _decimal_to_text(v: Any) -> Any:
     if isinstance(v, Decimal):
-        if not v.is_finite():
-            raise ValueError(f"{v} cannot be stored in a decimal column")
-        return str(v)
+        return str(_decimal_finite(v))
     return v
 
 
@@ -191,6 +219,13 @@ def _datetime_to_utc_text(v: Any) -> Any:
             raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
         # Fixed width, always UTC: text order is time order.
         return v.astimezone(_UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return v
+
+
+def _datetime_aware(v: Any) -> Any:
+    if isinstance(v, _dt.datetime) and (v.tzinfo is None or v.utcoffset() is None):
+        # TIMESTAMPTZ would read a naive value in the session time zone: refuse to guess.
+        raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
     return v
 
 
@@ -225,7 +260,7 @@ class DateTimeType(ColumnType):
             return _datetime_to_utc_text
         if dialect == "mysql":
             return _datetime_to_utc_naive
-        return None
+        return _datetime_aware
 
     def result_processor(self, dialect: str) -> Processor | None:
         return _naive_as_utc if dialect == "mysql" else None
@@ -245,11 +280,16 @@ class DateType(ColumnType):
         return _iso if dialect == "sqlite" else None
 
 
+def _time_naive(v: Any) -> Any:
+    if isinstance(v, _dt.time) and v.tzinfo is not None:
+        # TIME columns keep no zone: storing one would silently drop it.
+        raise ValueError("time values with a time zone are not supported")
+    return v
+
+
 def _time_text(v: Any) -> Any:
     if isinstance(v, _dt.time):
-        if v.tzinfo is not None:
-            raise ValueError("time values with a time zone are not supported")
-        return v.strftime("%H:%M:%S.%f")
+        return _time_naive(v).strftime("%H:%M:%S.%f")
     return v
 
 
@@ -260,7 +300,7 @@ class TimeType(ColumnType):
         return {"sqlite": "TEXT", "postgresql": "TIME"}.get(dialect, "TIME(6)")
 
     def bind_processor(self, dialect: str) -> Processor | None:
-        return _time_text if dialect == "sqlite" else None
+        return _time_text if dialect == "sqlite" else _time_naive
 
     def result_processor(self, dialect: str) -> Processor | None:
         if dialect == "mysql":
@@ -422,6 +462,8 @@ _RULES: list[_Rule] = [
     (lambda t: _issub(t, float), lambda t: FloatType()),
     (lambda t: _issub(t, Decimal), lambda t: DecimalType()),
     (lambda t: _issub(t, str), lambda t: StrType()),
+    # EmailStr validates to a plain str but is not a str subclass at runtime.
+    (lambda t: t is EmailStr, lambda t: StrType()),
     (lambda t: _issub(t, (bytes, bytearray)), lambda t: BytesType()),
     (lambda t: _issub(t, _dt.datetime), lambda t: DateTimeType()),
     (lambda t: _issub(t, _dt.date), lambda t: DateType()),
