@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args, get_origin
 import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from pydantic.errors import PydanticSchemaGenerationError
 from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack, dataclass_transform
@@ -344,6 +345,13 @@ class ModelMeta(ModelMetaclass):
         token = _building.set(True)
         try:
             cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        except PydanticSchemaGenerationError as e:
+            # An annotation Pydantic cannot validate has no column type either: say so in our terms.
+            raise ModelDefinitionError(
+                f"{name}: unsupported field type ({e.message.splitlines()[0]}); use a supported type, "
+                "register one with typedorm.register_type(), or give the type __get_pydantic_core_schema__ "
+                "and __typedorm_column_type__"
+            ) from e
         finally:
             _building.reset(token)
         if namespace.get("__module__") == __name__ and name == "Model":
