@@ -62,10 +62,11 @@ LOOKUPS: Mapping[str, Callable[[ColumnExpr[Any, Any], Any], Predicate[Any]]] = {
 }
 
 
-def _column(model: type[Any], field: str) -> ColumnExpr[Any, Any]:
+def _column(model: type[Any], field: str, key: str) -> ColumnExpr[Any, Any]:
     spec = model.__table__
     if not isinstance(field, str) or field not in spec.by_field:
-        raise UnknownField(str(field), model=model.__name__, choices=spec.field_names)
+        # Name the whole key when the field part is empty ("__class__", "__x", "").
+        raise UnknownField(field or key, model=model.__name__, choices=spec.field_names)
     expr: ColumnExpr[Any, Any] = getattr(model, field)
     return expr
 
@@ -77,7 +78,7 @@ def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     field, sep, lookup = key.partition("__")
     if not sep:
         lookup = "exact"
-    col = _column(model, field)
+    col = _column(model, field, key)
     if lookup not in LOOKUPS:
         if "__" in lookup or lookup in model.__table__.by_field:
             raise UnknownField(key, model=model.__name__, choices=model.__table__.field_names)
@@ -104,6 +105,9 @@ class Q:
 
     def __init__(self, *children: Q | Predicate[Any], _connector: Literal["AND", "OR"] = "AND",
                  _negated: bool = False, **lookups: Any) -> None:
+        for child in children:
+            if not isinstance(child, (Q, Predicate)):
+                raise TypeError(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}")
         self.children: tuple[Q | Predicate[Any] | tuple[str, Any], ...] = (*children, *sorted(lookups.items()))
         self.connector = _connector
         self.negated = _negated
