@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from .types import ColumnType
@@ -112,7 +113,7 @@ class _FrozenDict(dict[str, str]):
     def _readonly(self, *a: object, **k: object) -> None:
         raise TypeError("sql_types is read-only")
 
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
 
 
 def frozen_types(d: Mapping[str, str]) -> Mapping[str, str]:
@@ -142,8 +143,9 @@ class TableSpec:
     by_name: Mapping[str, ColumnSpec] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_field", {c.field: c for c in self.columns})
-        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+        # Read-only views: a TableSpec is shared by every query of its model.
+        object.__setattr__(self, "by_field", MappingProxyType({c.field: c for c in self.columns}))
+        object.__setattr__(self, "by_name", MappingProxyType({c.name: c for c in self.columns}))
 
     def __hash__(self) -> int:
         return hash((self.name, self.columns, self.primary_key, self.indexes))
