@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.stmt import CreateTable, Insert
+from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from .base import Dialect, IsolationLevel
 
 __all__ = ["MySQLDialect"]
@@ -82,3 +82,13 @@ class MySQLDialect(Dialect):
 
     def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
         return [self.visit_create_table(CreateTable(t, if_not_exists=if_not_exists))]
+
+    # MySQL has no IF [NOT] EXISTS for indexes (only MariaDB does), and DROP INDEX needs
+    # the table: dev.mysql.com/doc/refman/8.0/en/drop-index.html
+    def visit_create_index(self, s: CreateIndex) -> str:
+        cols = ", ".join(self.quote(n) for n in s.index.columns)
+        unique = "UNIQUE " if s.index.unique else ""
+        return f"CREATE {unique}INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)} ({cols})"
+
+    def visit_drop_index(self, s: DropIndex) -> str:
+        return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
