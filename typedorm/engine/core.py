@@ -1,0 +1,175 @@
+"""Sans-I/O engine core shared by the sync and async engines: transaction bookkeeping, error mapping, query log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DatabaseError, TransactionError
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect, IsolationLevel
+    from ..drivers.base import Driver, ErrorInfo
+    from ..schema.spec import TableSpec
+
+__all__ = ["QueryCounter", "TxState", "map_error", "sql_logger"]
+
+sql_logger = logging.getLogger("typedorm.sql")
+
+
+@dataclass
+class _Level:
+    savepoint: str | None
+    callbacks: list[Callable[[], object]] = field(default_factory=list)
+
+
+class TxState:
+    """Where one connection's transaction stands: its nesting levels and pending on-commit callbacks.
+
+    Returns the SQL each step needs; running it is the caller's job (sync or async).
+    """
+
+    __slots__ = ("conn", "counter", "dialect", "failed", "levels")
+
+    def __init__(self, conn: Any, dialect: Dialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.levels: list[_Level] = []
+        self.counter = 0
+        self.failed = False
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels)
+
+    def begin(self, isolation: IsolationLevel | None, mode: str | None) -> list[str]:
+        if self.levels:
+            raise TransactionError("begin() on a transaction that is already open")
+        self.levels.append(_Level(None))
+        return self.dialect.begin_sql(isolation, mode)
+
+    def savepoint(self) -> list[str]:
+        if not self.dialect.supports_savepoints:
+            raise TransactionError(f"{self.dialect.name} has no savepoints: nested transactions are not possible")
+        self.counter += 1
+        name = f"typedorm_sp_{self.counter}"
+        self.levels.append(_Level(name))
+        return [self.dialect.savepoint_sql(name)]
+
+    def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]]]:
+        """SQL to close the innermost level, and the callbacks to run once that SQL succeeded."""
+        level = self.levels.pop()
+        if level.savepoint is None:
+            if commit:
+                return [self.dialect.commit_sql], level.callbacks
+            return [self.dialect.rollback_sql], []
+        if commit:
+            # Callbacks of a released savepoint belong to the enclosing level now.
+            self.levels[-1].callbacks.extend(level.callbacks)
+            return [self.dialect.release_sql(level.savepoint)], []
+        return [self.dialect.rollback_to_sql(level.savepoint), self.dialect.release_sql(level.savepoint)], []
+
+    def on_commit(self, fn: Callable[[], object]) -> None:
+        self.levels[-1].callbacks.append(fn)
+
+
+class QueryCounter:
+    """Counts statements run while active: ``with db.count_queries() as q: ...; q.count``.
+
+    ``statements`` lists the SQL text of each. With ``warn_repeats=N``, a statement shape
+    that runs more than N times emits a warning: the N+1 pattern.
+    """
+
+    def __init__(self, warn_repeats: int | None = None) -> None:
+        self.statements: list[str] = []
+        self.warn_repeats = warn_repeats
+        self._shapes: dict[str, int] = {}
+        self._warned: set[str] = set()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def record(self, sql: str) -> None:
+        self.statements.append(sql)
+        if self.warn_repeats is not None:
+            n = self._shapes.get(sql, 0) + 1
+            self._shapes[sql] = n
+            if n > self.warn_repeats and sql not in self._warned:
+                import warnings
+
+                self._warned.add(sql)
+                warnings.warn(
+                    f"possible N+1 query: the same statement ran {n} times: {sql[:200]}; "
+                    "load related rows in one query with .load(...)",
+                    NPlusOneWarning,
+                    stacklevel=4,
+                )
+
+    def __repr__(self) -> str:
+        return f"<QueryCounter count={self.count}>"
+
+
+class NPlusOneWarning(UserWarning):
+    """The same statement ran many times in a row."""
+
+
+def _field_names(spec: TableSpec | None, columns: tuple[str, ...]) -> tuple[str, ...]:
+    if spec is None:
+        return columns
+    out = []
+    for c in columns:
+        col = spec.by_name.get(c)
+        out.append(col.field if col is not None else c)
+    return tuple(out)
+
+
+def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...]:
+    name = info.constraint
+    if not name:
+        return ()
+    for idx in spec.indexes:
+        if idx.name == name:
+            return idx.columns
+    if name == "PRIMARY" or name.endswith("_pkey"):
+        return spec.primary_key
+    for fk in spec.foreign_keys:
+        if fk.name == name:
+            return fk.columns
+    # generated CHECK names are ck_<table>_<column>_<suffix>
+    best: tuple[str, ...] = ()
+    prefix = f"ck_{spec.name}_"
+    if name.startswith(prefix):
+        rest = name[len(prefix):]
+        for c in spec.columns:
+            if rest.startswith(c.name + "_") and len(c.name) > (len(best[0]) if best else -1):
+                best = (c.name,)
+    return best
+
+
+def map_error(driver: Driver, exc: BaseException, spec: TableSpec | None) -> DatabaseError | None:
+    """The typedorm error for a driver exception, naming the model's fields where it can."""
+    info = driver.classify(exc)
+    if info is None:
+        return None
+    columns = info.columns
+    if spec is not None and info.table not in (None, spec.name) and info.kind != "foreign_key":
+        spec_for_names: TableSpec | None = None
+    else:
+        spec_for_names = spec
+    if spec_for_names is not None and not columns:
+        columns = _columns_from_constraint(spec_for_names, info)
+    fields = _field_names(spec_for_names, columns)
+    model = spec.model_name if spec is not None else None
+    err = info.to_exception(model=model, fields=fields)
+    if fields and model:
+        msg = f"{model}.{', '.join(fields)}: {info.message}"
+        err.args = (msg,)
+    return err
+
+
+def timed() -> float:
+    return time.perf_counter()

@@ -1,0 +1,526 @@
+"""``Database``: a URL's driver, dialect and pool; statement execution, transactions, DDL and logging."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from ..dialects import get_dialect
+from ..dialects.base import Dialect, IsolationLevel
+from ..drivers import get_driver
+from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
+from .core import QueryCounter, TxState, map_error, sql_logger
+from .pool import create_pool
+from .url import URL
+
+if TYPE_CHECKING:
+    from ..schema.model import Model
+    from ..schema.spec import TableSpec
+
+__all__ = ["Database", "Result", "Transaction"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Params = Sequence[Any] | Mapping[str, Any]
+
+_ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
+
+
+class Result:
+    """What ``Database.execute`` returns: rows (tuples), column names and the row count."""
+
+    __slots__ = ("columns", "lastrowid", "rowcount", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...], rowcount: int, lastrowid: Any) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return list(self.rows)
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None when there are no rows."""
+        return self.rows[0][0] if self.rows else None
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"<Result rows={len(self.rows)} rowcount={self.rowcount}>"
+
+
+class Transaction:
+    """``with db.transaction():`` — commit on success, roll back on any exception.
+
+    Nested blocks are savepoints: an inner rollback keeps the outer work. Also a
+    decorator, which can re-run the function on serialization failures and deadlocks::
+
+        @db.transaction(retry=3, isolation="serializable")
+        def transfer(a: int, b: int, amount: int) -> None: ...
+    """
+
+    __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+
+    def __init__(self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int) -> None:
+        if not isinstance(retry, int) or isinstance(retry, bool) or retry < 0:
+            raise ValueError(f"retry must be a non-negative int, not {retry!r}")
+        if isolation is not None:
+            db.dialect.check_isolation(isolation)
+        self.db = db
+        self.isolation = isolation
+        self.mode = mode
+        self.retry = retry
+        self._state: TxState | None = None
+        self._token: Token[TxState | None] | None = None
+        self._owner = False
+        self._depth = 0
+
+    def __enter__(self) -> Transaction:
+        if self._state is not None:
+            raise TransactionError("this transaction object is already in use; call db.transaction() again")
+        db = self.db
+        state = db._tx.get()
+        if state is None:
+            conn = db._pool.acquire()
+            state = TxState(conn, db.dialect)
+            try:
+                for sql in state.begin(self.isolation, self.mode):
+                    db._control(conn, sql)
+            except BaseException:
+                db._pool.release(conn, discard=True)
+                raise
+            self._token = db._tx.set(state)
+            self._owner = True
+        else:
+            if self.isolation is not None:
+                raise TransactionError("isolation can only be chosen for the outermost transaction")
+            for sql in state.savepoint():
+                db._control(state.conn, sql)
+            self._owner = False
+        self._state = state
+        self._depth = state.depth
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        state = self._state
+        assert state is not None
+        self._state = None
+        db = self.db
+        if state.depth != self._depth:
+            raise TransactionError("transactions were closed out of order")
+        commit = et is None
+        sqls, callbacks = state.end(commit)
+        failed = False
+        try:
+            for sql in sqls:
+                db._control(state.conn, sql)
+        except BaseException:
+            failed = True
+            if self._owner and commit:
+                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                with contextlib.suppress(Exception):
+                    db._control(state.conn, db.dialect.rollback_sql)
+            raise
+        finally:
+            if self._owner:
+                assert self._token is not None
+                db._tx.reset(self._token)
+                self._token = None
+                db._pool.release(state.conn, discard=failed and not commit)
+        for cb in callbacks:
+            cb()
+
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            return db.run_in_transaction(lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode)
+
+        return wrapper
+
+
+class Database:
+    """A database: its URL, driver, dialect and connection pool.
+
+    Example::
+
+        db = Database("sqlite:///app.db")        # or postgresql://..., mysql://...
+        db.create_all(User)
+        with db.transaction():
+            ...
+
+    SQLite files get WAL, ``foreign_keys=ON`` and a busy timeout; write transactions
+    start with ``BEGIN IMMEDIATE``. Threads share the pool (each checks a connection
+    out per statement or per transaction); ``sqlite:///:memory:`` has one shared
+    connection that threads take turns on. Statements outside ``transaction()`` are
+    autocommitted one by one.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        echo: bool = False,
+        log_parameters: bool = False,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float | None = 30.0,
+        pool_recycle: float | None = None,
+        pool_pre_ping: bool = False,
+        connect_args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.url = URL.parse(url)
+        self.driver = get_driver(self.url)
+        self.dialect: Dialect = get_dialect(self.url.dialect)
+        self.echo = echo
+        self.log_parameters = log_parameters
+        self._pool = create_pool(
+            self.url,
+            self.driver,
+            connect_options=connect_args,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_recycle=pool_recycle,
+            pool_pre_ping=pool_pre_ping,
+        )
+        self._tx: ContextVar[TxState | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
+        self._counters: list[QueryCounter] = []
+        self._errors: tuple[type[BaseException], ...] = self.driver.error_types
+        self._closed = False
+        self._mappers: dict[type[Any], Any] = {}
+        if echo:
+            _enable_echo()
+        self._configure_dialect()
+
+    def _configure_dialect(self) -> None:
+        """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
+        if self.dialect.name != "mysql":
+            return
+        version = str(self.execute("SELECT VERSION()").scalar() or "")
+        d: Any = self.dialect
+        if "mariadb" in version.lower():
+            major, minor = (int(x) for x in version.split(".")[:2])
+            ok = (major, minor) >= (10, 5)
+            d.supports_returning = ok
+            d.supports_delete_returning = ok
+        else:
+            d.supports_returning = False
+            d.supports_delete_returning = False
+        d.server_version = version
+
+    @classmethod
+    def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> Database:
+        """A Database for the URL in environment variable ``var``."""
+        url = os.environ.get(var)
+        if not url:
+            raise ConfigurationError(f"environment variable {var} is not set (expected a database URL)")
+        return cls(url, **options)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render()!r})"
+
+    # --- lifecycle -------------------------------------------------------------------
+    @property
+    def pool(self) -> Any:
+        """The connection pool (``db.pool.stats()``)."""
+        return self._pool
+
+    def close(self) -> None:
+        """Close every pooled connection. Connections in use close when they come back."""
+        self._closed = True
+        self._pool.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- execution -------------------------------------------------------------------
+    def _control(self, conn: Any, sql: str) -> None:
+        if sql_logger.isEnabledFor(logging.DEBUG):
+            sql_logger.debug("%s", sql)
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+            finally:
+                cur.close()
+        except self._errors as e:
+            err = map_error(self.driver, e, None)
+            if err is None:
+                raise
+            raise err from e
+
+    def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        state = self._tx.get()
+        if state is not None:
+            return self._run_on(state.conn, sql, params, mode, spec)
+        pool = self._pool
+        conn = pool.acquire()
+        discard = False
+        try:
+            return self._run_on(conn, sql, params, mode, spec)
+        except DatabaseError as e:
+            discard = isinstance(e, ConnectionLost) or not self.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            pool.release(conn, discard=discard)
+
+    def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
+        for c in self._counters:
+            c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, params)
+            if mode == _ALL:
+                out: Any = cur.fetchall()
+            elif mode == _ONE:
+                out = cur.fetchone()
+            elif mode == _COUNT:
+                out = cur.rowcount
+            elif mode == _LASTID:
+                out = cur.lastrowid
+            else:
+                desc = cur.description
+                rows = cur.fetchall() if desc is not None else []
+                cols = tuple(d[0] for d in desc) if desc is not None else ()
+                out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
+        except self._errors as e:
+            err = map_error(self.driver, e, spec)
+            if err is None:
+                raise
+            raise err from e
+        finally:
+            cur.close()
+        if log:
+            self._log(sql, params, start)
+        return out
+
+    def _run_many(self, sql: str, seq: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> int:
+        state = self._tx.get()
+        if state is None:
+            with self.transaction():
+                return self._run_many(sql, seq, spec)
+        for c in self._counters:
+            c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        cur = state.conn.cursor()
+        try:
+            cur.executemany(sql, seq)
+            n: int = cur.rowcount
+        except self._errors as e:
+            err = map_error(self.driver, e, spec)
+            if err is None:
+                raise
+            raise err from e
+        finally:
+            cur.close()
+        if log:
+            self._log(sql, seq, start, many=True)
+        return n
+
+    def _stream(self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None) -> Iterator[list[Any]]:
+        """Yield batches of rows; holds one connection until exhausted or closed."""
+        state = self._tx.get()
+        conn = state.conn if state is not None else self._pool.acquire()
+        try:
+            for c in self._counters:
+                c.record(sql)
+            cur = conn.cursor()
+            try:
+                try:
+                    cur.execute(sql, params)
+                except self._errors as e:
+                    err = map_error(self.driver, e, spec)
+                    if err is None:
+                        raise
+                    raise err from e
+                while True:
+                    rows = cur.fetchmany(batch_size)
+                    if not rows:
+                        return
+                    yield rows
+            finally:
+                cur.close()
+        finally:
+            if state is None:
+                self._pool.release(conn)
+
+    def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
+        ms = (time.perf_counter() - start) * 1000
+        n = len(params) if params is not None else 0
+        if self.log_parameters:
+            sql_logger.debug("%s | %s=%r | %.3f ms", sql, "rows" if many else "params", params, ms)
+        else:
+            sql_logger.debug("%s | %d %s | %.3f ms", sql, n, "rows" if many else "params", ms)
+
+    def execute(self, sql: str, params: Params | None = None) -> Result:
+        """Run one raw SQL statement with bound parameters; returns a :class:`Result`.
+
+        Parameters use the driver's placeholder style (``?`` / ``:name`` on SQLite,
+        ``%s`` / ``%(name)s`` on PostgreSQL and MySQL). Values are never formatted into
+        the SQL text, and only one statement runs per call.
+        """
+        if not isinstance(sql, str):
+            raise TypeError(f"sql must be a str, not {type(sql).__name__}")
+        if params is None:
+            params = ()
+        elif isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping)):
+            raise TypeError("params must be a sequence (positional) or a mapping (named parameters)")
+        result: Result = self._run(sql, params, _NONE)
+        return result
+
+    # --- transactions ----------------------------------------------------------------
+    def transaction(
+        self,
+        *,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+        retry: int = 0,
+    ) -> Transaction:
+        """A transaction (or, nested, a savepoint): a context manager and a decorator.
+
+        ``isolation``: ``"read committed"``, ``"repeatable read"``, ``"serializable"``;
+        ``mode`` (SQLite): ``"immediate"`` (default), ``"deferred"`` or ``"exclusive"``;
+        ``retry``: as a decorator, re-run the function this many times on
+        :class:`~typedorm.errors.SerializationFailure` / :class:`~typedorm.errors.Deadlock`.
+        """
+        return Transaction(self, isolation, mode, retry)
+
+    def run_in_transaction(
+        self,
+        fn: Callable[[], R],
+        *,
+        retry: int = 3,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+    ) -> R:
+        """Run ``fn()`` in a transaction, re-running it up to ``retry`` times on serialization
+        failures and deadlocks (only those), with a short randomised back-off."""
+        attempt = 0
+        while True:
+            try:
+                with Transaction(self, isolation, mode, 0):
+                    return fn()
+            except RetryableError:
+                if attempt >= retry or self._tx.get() is not None:
+                    raise
+                attempt += 1
+                time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.1)))
+
+    def in_transaction(self) -> bool:
+        return self._tx.get() is not None
+
+    def on_commit(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` after the outermost transaction commits (dropped on rollback);
+        outside a transaction it runs at once."""
+        state = self._tx.get()
+        if state is None:
+            fn()
+        else:
+            state.on_commit(fn)
+
+    @contextlib.contextmanager
+    def count_queries(self, *, warn_repeats: int | None = None) -> Iterator[QueryCounter]:
+        """Count the statements run inside the block (transaction control not included)."""
+        counter = QueryCounter(warn_repeats)
+        self._counters.append(counter)
+        try:
+            yield counter
+        finally:
+            self._counters.remove(counter)
+
+    # --- schema ----------------------------------------------------------------------
+    def create_all(self, *models: type[Model]) -> None:
+        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first."""
+        specs = _ordered_specs(models)
+        stmts = [s for spec in specs for s in self.dialect.create_table_statements(spec)]
+        self._ddl(stmts)
+
+    def drop_all(self, *models: type[Model]) -> None:
+        """Drop the tables of ``models`` that exist, children first."""
+        from ..sql.stmt import DropTable
+
+        specs = list(reversed(_ordered_specs(models)))
+        self._ddl([self.dialect.compile(DropTable(s)).sql for s in specs])
+
+    def create_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of :meth:`create_all` taking a list."""
+        self.create_all(*models)
+
+    def drop_tables(self, models: Sequence[type[Model]]) -> None:
+        self.drop_all(*models)
+
+    def _ddl(self, stmts: list[str]) -> None:
+        if self.dialect.transactional_ddl:
+            with self.transaction():
+                for s in stmts:
+                    self._run(s, (), _COUNT)
+        else:
+            for s in stmts:
+                self._run(s, (), _COUNT)
+
+
+def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
+    from ..schema.model import Model
+
+    specs: dict[str, TableSpec] = {}
+    for m in models:
+        if not (isinstance(m, type) and issubclass(m, Model)) or getattr(m, "__typedorm_abstract__", True):
+            raise TypeError(f"expected table model classes, got {m!r}")
+        specs[m.__table__.name] = m.__table__
+    out: list[TableSpec] = []
+    seen: set[str] = set()
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        if name in seen or name not in specs:
+            return
+        if name in stack:
+            return  # a cycle: leave the order as declared
+        for fk in specs[name].foreign_keys:
+            if fk.ref_table != name:
+                visit(fk.ref_table, (*stack, name))
+        seen.add(name)
+        out.append(specs[name])
+
+    for n in specs:
+        visit(n, ())
+    return out
+
+
+_echo_handler: logging.Handler | None = None
+
+
+def _enable_echo() -> None:
+    global _echo_handler
+    if sql_logger.level == logging.NOTSET or sql_logger.level > logging.DEBUG:
+        sql_logger.setLevel(logging.DEBUG)
+    if _echo_handler is None and not sql_logger.handlers:
+        _echo_handler = logging.StreamHandler()
+        _echo_handler.setFormatter(logging.Formatter("%(asctime)s typedorm.sql %(message)s"))
+        sql_logger.addHandler(_echo_handler)

@@ -1,0 +1,213 @@
+"""Row mapping, free of I/O: model instances to driver parameters and result rows back to validated models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import UnknownField, ValidationError
+from ..schema.columns import AUTO
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..schema.model import Model
+    from ..schema.spec import ColumnSpec, TableSpec
+
+__all__ = ["Mapper", "get_mapper", "wrap_validation_error"]
+
+M = TypeVar("M", bound="Model")
+
+
+def wrap_validation_error(e: PydanticValidationError, model: str, what: str = "") -> ValidationError:
+    """Our ValidationError from Pydantic's, keeping each error's ``loc``."""
+    errors = e.errors(include_url=False)
+    parts = []
+    for err in errors[:5]:
+        loc = ".".join(str(x) for x in err.get("loc", ()))
+        parts.append(f"{loc or '(root)'}: {err.get('msg', '')}")
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+    prefix = f"{what}: " if what else ""
+    return ValidationError(f"{prefix}{model}: {'; '.join(parts)}{more}", errors, model=model)
+
+
+class Mapper(Generic[M]):
+    """Everything a repository needs to move rows of one model on one dialect, computed once."""
+
+    def __init__(self, model: type[M], dialect: Dialect) -> None:
+        spec: TableSpec = model.__table__
+        self.model = model
+        self.spec = spec
+        self.dialect = dialect
+        q = dialect.quote
+        self.table_sql = q(spec.name)
+        self.columns: tuple[ColumnSpec, ...] = spec.columns
+        self.fields = tuple(c.field for c in spec.columns)
+        infos = model.model_fields
+        self.keys = tuple(infos[c.field].alias or c.field for c in spec.columns)
+        self.select_list = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
+        self.returning_all = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
+        self.validator = model.__pydantic_validator__
+        self.result_procs: list[tuple[str, Callable[[Any], Any]]] = []
+        for c, key in zip(spec.columns, self.keys, strict=True):
+            proc = c.column_type.result_processor(dialect.name) if c.column_type is not None else None
+            if proc is not None:
+                self.result_procs.append((key, proc))
+        self.bind_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            dialect.bind_processor(c) for c in spec.columns
+        )
+        self.pk_cols = spec.pk_columns
+        self.pk_index = tuple(self.fields.index(c.field) for c in self.pk_cols)
+        ph = dialect._placeholder
+        self.pk_where = " AND ".join(f"{self.table_sql}.{q(c.name)} = {ph}" for c in self.pk_cols)
+        self.pk_procs = tuple(dialect.bind_processor(c) for c in self.pk_cols)
+        self.auto_fields = tuple(c.field for c in spec.columns if c.auto)
+        #: only the single autoincrement key is assigned by the database
+        self.auto_is_pk_only = (
+            len(self.auto_fields) == 1 and len(self.pk_cols) == 1 and self.pk_cols[0].field == self.auto_fields[0]
+        )
+        self.get_sql = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
+        self._insert_sql: dict[tuple[int, ...], str] = {}
+        self._adapters: dict[str, TypeAdapter[Any]] = {}
+        self.placeholder = ph
+
+    # --- rows -> models --------------------------------------------------------------
+    def hydrate(self, row: Sequence[Any]) -> M:
+        d = dict(zip(self.keys, row, strict=True))
+        for key, proc in self.result_procs:
+            v = d[key]
+            if v is not None:
+                d[key] = proc(v)
+        try:
+            obj: M = self.validator.validate_python(d)
+        except PydanticValidationError as e:
+            raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+        return obj
+
+    def hydrate_all(self, rows: Sequence[Sequence[Any]]) -> list[M]:
+        keys = self.keys
+        procs = self.result_procs
+        validate = self.validator.validate_python
+        out: list[M] = []
+        append = out.append
+        try:
+            if procs:
+                for row in rows:
+                    d = dict(zip(keys, row, strict=True))
+                    for key, proc in procs:
+                        v = d[key]
+                        if v is not None:
+                            d[key] = proc(v)
+                    append(validate(d))
+            else:
+                for row in rows:
+                    append(validate(dict(zip(keys, row, strict=True))))
+        except PydanticValidationError as e:
+            raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+        return out
+
+    # --- models -> parameters --------------------------------------------------------
+    def bind_value(self, index: int, value: Any) -> Any:
+        if value is None:
+            return None
+        proc = self.bind_procs[index]
+        return proc(value) if proc is not None else value
+
+    def row_values(self, obj: M) -> tuple[tuple[int, ...], list[Any]]:
+        """Indexes of the columns to insert (database-assigned ones left out) and their values."""
+        d = obj.__dict__
+        idx: list[int] = []
+        vals: list[Any] = []
+        procs = self.bind_procs
+        for i, f in enumerate(self.fields):
+            v = d[f]
+            if v is AUTO:
+                continue
+            idx.append(i)
+            if v is not None:
+                p = procs[i]
+                if p is not None:
+                    try:
+                        v = p(v)
+                    except (ValueError, TypeError) as e:
+                        raise ValidationError(
+                            f"{self.model.__name__}.{f}: {e}",
+                            [{"loc": (f,), "msg": str(e), "type": "value_error"}],
+                            model=self.model.__name__,
+                        ) from None
+            vals.append(v)
+        return tuple(idx), vals
+
+    def insert_sql(self, idx: tuple[int, ...], nrows: int = 1, returning: str = "") -> str:
+        key = (*idx, -nrows, len(returning))
+        sql = self._insert_sql.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            cols = ", ".join(q(self.columns[i].name) for i in idx)
+            if idx:
+                one = "(" + ", ".join([self.placeholder] * len(idx)) + ")"
+                sql = f"INSERT INTO {self.table_sql} ({cols}) VALUES {', '.join([one] * nrows)}"
+            else:
+                sql = f"INSERT INTO {self.table_sql} {self.dialect.default_values()}"
+            sql += returning
+            self._insert_sql[key] = sql
+        return sql
+
+    def pk_values(self, obj: M) -> list[Any]:
+        d = obj.__dict__
+        out = []
+        for c, proc in zip(self.pk_cols, self.pk_procs, strict=True):
+            v = d[c.field]
+            if v is AUTO:
+                raise ValueError(f"{self.model.__name__}.{c.field} is not set: the row was never inserted")
+            out.append(proc(v) if proc is not None and v is not None else v)
+        return out
+
+    def pk_params(self, pk: Any) -> list[Any]:
+        """Parameters for a primary key given by the caller (a value, or a tuple for composite keys)."""
+        n = len(self.pk_cols)
+        if n == 1:
+            vals = [pk]
+        else:
+            if not isinstance(pk, (tuple, list)) or len(pk) != n:
+                names = ", ".join(c.field for c in self.pk_cols)
+                raise TypeError(f"{self.model.__name__} has a composite key: pass a tuple ({names})")
+            vals = list(pk)
+        out = []
+        for c, proc, v in zip(self.pk_cols, self.pk_procs, vals, strict=True):
+            v = self.validate_field(c.field, v)
+            out.append(proc(v) if proc is not None and v is not None else v)
+        return out
+
+    # --- per-field validation (partial updates, lookups by key) ------------------------
+    def adapter(self, field: str) -> TypeAdapter[Any]:
+        a = self._adapters.get(field)
+        if a is None:
+            if field not in self.spec.by_field:
+                raise UnknownField(field, model=self.model.__name__, choices=self.fields)
+            info = self.model.model_fields[field]
+            tp: Any = info.annotation
+            if info.metadata:
+                tp = Annotated[(tp, *info.metadata)]
+            a = TypeAdapter(tp)
+            self._adapters[field] = a
+        return a
+
+    def validate_field(self, field: str, value: Any) -> Any:
+        try:
+            return self.adapter(field).validate_python(value)
+        except PydanticValidationError as e:
+            errs = [{**err, "loc": (field, *err.get("loc", ()))} for err in e.errors(include_url=False)]
+            msg = "; ".join(str(err.get("msg")) for err in errs)
+            raise ValidationError(f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__) from None
+
+
+def get_mapper(model: type[M], dialect: Dialect, cache: dict[type[Any], Any]) -> Mapper[M]:
+    """The mapper of ``model`` for ``dialect``, from ``cache`` (one per Database)."""
+    m: Mapper[M] | None = cache.get(model)
+    if m is None:
+        m = Mapper(model, dialect)
+        cache[model] = m
+    return m
