@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, TypeV
 
 import annotated_types as at
 from pydantic import Field, GetCoreSchemaHandler
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
 from ..errors import UnsetValueError
 
@@ -53,6 +53,12 @@ class _Auto:
 
     def __deepcopy__(self, memo: object) -> _Auto:
         return self
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # Lets Pydantic encode AUTO when it renders a JSON schema default (dropped again
+        # by _auto_json_schema); AUTO is never a value, so it encodes as null.
+        return core_schema.any_schema(serialization=core_schema.plain_serializer_function_ser_schema(lambda _: None))
 
 
 #: Marks a value the database assigns (an autoincrement key, a server default):
@@ -232,6 +238,12 @@ def _is_auto(v: object) -> bool:
     return v is AUTO
 
 
+def _auto_json_schema(schema: dict[str, Any]) -> None:
+    # A database-assigned value has no default a client could send: it is read-only.
+    schema.pop("default", None)
+    schema["readOnly"] = True
+
+
 # ``column()`` is a PEP 681 field specifier: type checkers read ``default`` /
 # ``default_factory`` to know whether the constructor argument is optional.
 @overload
@@ -306,6 +318,7 @@ def column(
     if default is AUTO:
         # Never serialise the placeholder: it is not a value.
         kw["exclude_if"] = _is_auto
+        kw["json_schema_extra"] = _auto_json_schema
     if description is not None:
         kw["description"] = description
     if alias is not None:
