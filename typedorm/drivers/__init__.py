@@ -62,7 +62,9 @@ def get_driver(url: URL) -> Driver:
     """
     if url.driver is not None:
         if url.driver not in _REGISTRY:
-            raise ConfigurationError(f"no adapter for driver {url.driver!r}; available: {', '.join(_REGISTRY)}")
+            raise ConfigurationError(
+                f"no adapter for driver {url.driver!r}; available: {', '.join(_REGISTRY)}"
+            )
         return _load(url.driver)
     candidates = _DEFAULTS.get(url.dialect)
     if candidates is None:

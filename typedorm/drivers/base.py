@@ -66,7 +66,9 @@ class ErrorInfo:
     sqlstate: str | None = None
     errno: int | None = None
 
-    def to_exception(self, *, model: str | None = None, fields: tuple[str, ...] | None = None) -> DatabaseError:
+    def to_exception(
+        self, *, model: str | None = None, fields: tuple[str, ...] | None = None
+    ) -> DatabaseError:
         """Build the typedorm exception for this error; ``fields`` defaults to the column names.
 
         The caller should ``raise exc.to_exception(...) from original`` to keep the driver's traceback.

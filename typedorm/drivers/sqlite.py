@@ -8,7 +8,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
-from typedorm.drivers.base import Driver, ErrorInfo, ErrorKind, option_float, option_int
+from typedorm.drivers.base import Driver, ErrorInfo, ErrorKind, option_int
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -101,7 +101,9 @@ class SQLiteDriver(Driver):
             journal = str(opts.get("journal_mode", "" if memory or read_only else "WAL")).upper()
             if journal:
                 if journal not in _JOURNAL_MODES:
-                    raise ConfigurationError(f"journal_mode must be one of {', '.join(sorted(_JOURNAL_MODES))}")
+                    raise ConfigurationError(
+                        f"journal_mode must be one of {', '.join(sorted(_JOURNAL_MODES))}"
+                    )
                 got = conn.execute(f"PRAGMA journal_mode={journal}").fetchone()
                 if got is not None and str(got[0]).upper() != journal:
                     logger.warning("sqlite journal_mode %s requested for %s, got %s", journal, path, got[0])

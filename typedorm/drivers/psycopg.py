@@ -1,0 +1,192 @@
+"""The adapter for psycopg 3 (PostgreSQL); psycopg is imported only when this driver is used."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from typedorm.drivers.base import Driver, ErrorInfo, option_int
+from typedorm.errors import ConfigurationError, ConnectionLost
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from typedorm.engine.url import URL
+
+__all__ = ["PsycopgDriver"]
+
+logger = logging.getLogger("typedorm.drivers.psycopg")
+
+# libpq's PGTransactionStatusType (postgresql.org/docs/current/libpq-status.html), as plain ints so
+# the hot path (reset on every pool release) needs no import or enum lookup.
+_IDLE, _ACTIVE, _INTRANS, _INERROR = 0, 1, 2, 3
+
+# SQLSTATEs meaning the session is gone (postgresql.org/docs/current/errcodes-appendix.html).
+_DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
+
+_KEY_RE = re.compile(r"^Key \((.*?)\)=\(", re.DOTALL)
+_IDENT_RE = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s",()]+))\s*(?:,|$)')
+_PLAIN_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+_PARENT_TABLE_RE = re.compile(r'^update or delete on table "((?:[^"]|"")*)"')
+
+_impl_logged = False
+
+
+def _parse_key_columns(detail: str | None) -> tuple[str, ...]:
+    """Columns from a DETAIL like ``Key (a, "B c")=(1, 2) already exists.``; () for expressions."""
+    if not detail:
+        return ()
+    m = _KEY_RE.match(detail)
+    if m is None:
+        return ()
+    text, pos, out = m.group(1), 0, []
+    while pos < len(text):
+        im = _IDENT_RE.match(text, pos)
+        if im is None or im.end() == pos:
+            return ()  # an index on an expression, e.g. Key (lower(email))=(...)
+        quoted, plain = im.group(1), im.group(2)
+        if quoted is not None:
+            out.append(quoted.replace('""', '"'))
+        elif plain is not None and _PLAIN_IDENT_RE.match(plain):
+            out.append(plain)
+        else:
+            return ()
+        pos = im.end()
+    return tuple(out)
+
+
+class PsycopgDriver(Driver):
+    """psycopg 3 in autocommit mode.
+
+    The URL's query parameters are libpq keywords (``sslmode``, ``connect_timeout``,
+    ``application_name``, ...), passed through; ``prepare_threshold`` (psycopg's: a statement run
+    that many times is prepared server-side; ``none`` disables) keeps psycopg's default of 5, which
+    speeds up the repeated statements an ORM issues. Disable it behind PgBouncer < 1.21 in
+    transaction mode, which cannot track prepared statements.
+    """
+
+    name: ClassVar[str] = "psycopg"
+    dialect: ClassVar[str] = "postgresql"
+    paramstyle: ClassVar[str] = "format"
+
+    @property
+    def error_types(self) -> tuple[type[BaseException], ...]:
+        import psycopg
+
+        return (psycopg.Error,)
+
+    def connect(self, url: URL, **options: Any) -> psycopg.Connection[Any]:
+        import psycopg
+
+        global _impl_logged
+        if not _impl_logged:
+            _impl_logged = True
+            logger.debug(
+                "psycopg %s, libpq wrapper implementation: %s", psycopg.__version__, psycopg.pq.__impl__
+            )
+
+        params: dict[str, Any] = {}
+        if url.host is not None:
+            params["host"] = url.host
+        if url.port is not None:
+            params["port"] = url.port
+        if url.username is not None:
+            params["user"] = url.username
+        if url.password is not None:
+            params["password"] = url.password
+        if url.database is not None:
+            params["dbname"] = url.database
+        params.update(url.query)
+        params.update(options)
+        if "autocommit" in params:
+            if params.pop("autocommit") is not True:
+                raise ConfigurationError(
+                    "typedorm manages transactions itself: connections are always autocommit"
+                )
+        threshold: int | None = 5
+        if "prepare_threshold" in params:
+            raw = params.pop("prepare_threshold")
+            threshold = (
+                None
+                if raw is None or str(raw).lower() in ("", "none")
+                else option_int("prepare_threshold", raw)
+            )
+        try:
+            conn = psycopg.connect(autocommit=True, prepare_threshold=threshold, **params)
+        except psycopg.ProgrammingError as exc:
+            # libpq rejects unknown keywords ("invalid connection option") before any I/O.
+            raise ConfigurationError(f"invalid PostgreSQL connection option: {exc}") from exc
+        return conn
+
+    def ping(self, conn: Any) -> bool:
+        try:
+            if conn.closed or conn.broken:
+                return False
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                cur.fetchone()
+        except Exception:
+            return False
+        return True
+
+    def is_alive_cheap(self, conn: Any) -> bool:
+        return not (conn.closed or conn.broken)
+
+    def in_transaction(self, conn: Any) -> bool:
+        return conn.pgconn.transaction_status in (_ACTIVE, _INTRANS, _INERROR)
+
+    def reset(self, conn: Any) -> None:
+        status = conn.pgconn.transaction_status
+        if status == _IDLE:
+            return
+        if conn.closed or conn.broken:
+            raise ConnectionLost("the PostgreSQL connection is closed or broken")
+        # conn.rollback() issues ROLLBACK and also drops psycopg's prepared-statement bookkeeping
+        # for the aborted transaction, which a plain execute("ROLLBACK") would not.
+        conn.rollback()
+
+    def classify(self, exc: BaseException) -> ErrorInfo | None:
+        import psycopg
+
+        if not isinstance(exc, psycopg.Error):
+            return None
+        message = str(exc)
+        state = exc.sqlstate
+        diag = exc.diag
+        if state is None:
+            # Raised by psycopg itself, not the server: a dead socket, a closed connection, a NUL in text.
+            if isinstance(exc, psycopg.OperationalError):
+                return ErrorInfo("disconnect", message)
+            if isinstance(exc, psycopg.DataError):
+                return ErrorInfo("data", message)
+            return ErrorInfo("other", message)
+        table = diag.table_name
+        constraint = diag.constraint_name
+        if state == "23505":
+            return ErrorInfo(
+                "unique", message, constraint, table, _parse_key_columns(diag.message_detail), sqlstate=state
+            )
+        if state in ("23503", "23001"):
+            columns = _parse_key_columns(diag.message_detail)
+            # Deleting a referenced parent: diag names the child table, DETAIL the parent's columns.
+            if m := _PARENT_TABLE_RE.match(diag.message_primary or ""):
+                table = m.group(1).replace('""', '"')
+            return ErrorInfo("foreign_key", message, constraint, table, columns, sqlstate=state)
+        if state == "23502":
+            column = diag.column_name
+            return ErrorInfo(
+                "not_null", message, constraint, table, (column,) if column else (), sqlstate=state
+            )
+        if state == "23514":
+            return ErrorInfo("check", message, constraint, table, sqlstate=state)
+        if state == "40001":
+            return ErrorInfo("serialization", message, sqlstate=state)
+        if state == "40P01":
+            return ErrorInfo("deadlock", message, sqlstate=state)
+        if state.startswith("22"):
+            column = diag.column_name
+            return ErrorInfo("data", message, constraint, table, (column,) if column else (), sqlstate=state)
+        if state.startswith("08") or state in _DISCONNECT_STATES:
+            return ErrorInfo("disconnect", message, sqlstate=state)
+        return ErrorInfo("other", message, constraint, table, sqlstate=state)
