@@ -154,7 +154,9 @@ def test_timeout_is_accurate(timeout: float) -> None:
     elapsed = time.monotonic() - start
     assert abs(elapsed - timeout) < 0.1
     message = str(info.value)
-    assert "pool_size=1" in message and "max_overflow=1" in message and f"pool_timeout={timeout:g}s" in message
+    assert (
+        "pool_size=1" in message and "max_overflow=1" in message and f"pool_timeout={timeout:g}s" in message
+    )
     s = pool.stats()
     assert (s.timeouts_total, s.waits_total, s.checked_out) == (1, 1, 2)
     for c in held:
@@ -448,7 +450,10 @@ def test_connection_context_manager() -> None:
 def test_connection_context_manager_discards_after_disconnect_or_interrupt() -> None:
     f = Factory()
     pool = QueuePool(
-        f.create, close=f.close, reset=f.reset, is_disconnect=lambda exc: isinstance(exc, ConnectionResetError)
+        f.create,
+        close=f.close,
+        reset=f.reset,
+        is_disconnect=lambda exc: isinstance(exc, ConnectionResetError),
     )
     with pytest.raises(ConnectionResetError), pool.connection() as c:
         raise ConnectionResetError

@@ -78,7 +78,13 @@ def test_postgresql_full() -> None:
 @pytest.mark.parametrize("scheme", ["postgresql", "postgres", "POSTGRESQL"])
 def test_postgresql_scheme_aliases(scheme: str) -> None:
     url = URL.parse(f"{scheme}://u@h/db")
-    assert (url.dialect, url.driver, url.username, url.host, url.database) == ("postgresql", None, "u", "h", "db")
+    assert (url.dialect, url.driver, url.username, url.host, url.database) == (
+        "postgresql",
+        None,
+        "u",
+        "h",
+        "db",
+    )
 
 
 def test_postgresql_explicit_driver() -> None:

@@ -151,7 +151,9 @@ class QueuePool(Generic[C]):
         if pool_size == 0 and max_overflow == 0:
             raise ConfigurationError("pool_size and max_overflow are both 0: the pool could never connect")
         if pool_timeout is not None and pool_timeout < 0:
-            raise ConfigurationError(f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}")
+            raise ConfigurationError(
+                f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}"
+            )
         if pool_recycle is not None and pool_recycle < 0:
             pool_recycle = None  # SQLAlchemy's convention: -1 means never
         if pool_pre_ping and ping is None:
@@ -335,7 +337,9 @@ class QueuePool(Generic[C]):
 
     def __repr__(self) -> str:
         s = self.stats()
-        return f"<QueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
+        return (
+            f"<QueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
+        )
 
 
 class StaticPool(Generic[C]):
@@ -360,7 +364,9 @@ class StaticPool(Generic[C]):
         is_disconnect: Callable[[BaseException], bool] | None = None,
     ) -> None:
         if pool_timeout is not None and pool_timeout < 0:
-            raise ConfigurationError(f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}")
+            raise ConfigurationError(
+                f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}"
+            )
         if pool_pre_ping and ping is None:
             raise ConfigurationError("pool_pre_ping=True needs a ping function")
         self._creator = creator

@@ -97,10 +97,14 @@ class URL:
 
     def __post_init__(self) -> None:
         if self.dialect not in _DRIVERS:
-            raise ConfigurationError(f"unknown dialect {self.dialect!r}; valid dialects: {', '.join(_DRIVERS)}")
+            raise ConfigurationError(
+                f"unknown dialect {self.dialect!r}; valid dialects: {', '.join(_DRIVERS)}"
+            )
         if self.driver is not None and self.driver not in _DRIVERS[self.dialect].values():
             valid = ", ".join(sorted(set(_DRIVERS[self.dialect].values())))
-            raise ConfigurationError(f"unknown driver {self.driver!r} for {self.dialect}; valid drivers: {valid}")
+            raise ConfigurationError(
+                f"unknown driver {self.driver!r} for {self.dialect}; valid drivers: {valid}"
+            )
         if self.port is not None and not 0 < self.port < 65536:
             raise ConfigurationError(f"port {self.port} is out of range 1..65535")
         if not isinstance(self.query, QueryParams):
@@ -127,9 +131,13 @@ class URL:
         if dialect is not None and driver_name:
             driver = _DRIVERS[dialect].get(driver_name)
         if dialect is None or (driver_name and driver is None):
-            raise ConfigurationError(f"unknown database URL scheme {scheme!r}; valid schemes: {_valid_schemes()}")
+            raise ConfigurationError(
+                f"unknown database URL scheme {scheme!r}; valid schemes: {_valid_schemes()}"
+            )
         if "#" in rest:
-            raise ConfigurationError("database URL contains '#': percent-encode it as %23 (e.g. in the password)")
+            raise ConfigurationError(
+                "database URL contains '#': percent-encode it as %23 (e.g. in the password)"
+            )
         rest, _, query_string = rest.partition("?")
         query = _parse_query(query_string)
         if dialect == "sqlite":
@@ -148,7 +156,9 @@ class URL:
         return cls("sqlite", driver, database=path or _MEMORY, query=query)
 
     @classmethod
-    def _parse_server(cls, scheme: str, dialect: Dialect, driver: str | None, rest: str, query: QueryParams) -> URL:
+    def _parse_server(
+        cls, scheme: str, dialect: Dialect, driver: str | None, rest: str, query: QueryParams
+    ) -> URL:
         netloc, _, path = rest.partition("/")
         # urlsplit handles user:pw@host:port and [ipv6]; it splits userinfo at the LAST '@'.
         parts = urlsplit(f"//{netloc}")
