@@ -382,9 +382,14 @@ class Database:
     def execute(self, sql: str, params: Params | None = None) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`Result`.
 
-        Parameters use the driver's placeholder style (``?`` / ``:name`` on SQLite,
-        ``%s`` / ``%(name)s`` on PostgreSQL and MySQL). Values are never formatted into
-        the SQL text, and only one statement runs per call.
+        Placeholders are the same on every backend: ``?`` with a sequence of values, or
+        ``:name`` with a mapping; typedorm rewrites them into the driver's style. Values
+        are never formatted into the SQL text, and only one statement runs per call.
+
+        Example::
+
+            db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
+            db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
         """
         if not isinstance(sql, str):
             raise TypeError(f"sql must be a str, not {type(sql).__name__}")
@@ -392,7 +397,13 @@ class Database:
             params = ()
         elif isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping)):
             raise TypeError("params must be a sequence (positional) or a mapping (named parameters)")
-        result: Result = self._run(sql, params, _NONE)
+        from ..sql.raw import translate_placeholders
+
+        try:
+            sql, values = translate_placeholders(sql, params, self.dialect.paramstyle)
+        except ValueError as e:
+            raise TypeError(str(e)) from None
+        result: Result = self._run(sql, values, _NONE)
         return result
 
     # --- transactions ----------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Portable placeholders for raw SQL: ``?`` and ``:name`` translated to each driver's style."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["translate_placeholders"]
+
+
+def _skip_quoted(sql: str, i: int, quote: str) -> int:
+    """Index just past the literal/identifier opened at ``i`` (doubled quotes escape)."""
+    n = len(sql)
+    j = i + 1
+    while j < n:
+        if sql[j] == quote:
+            if j + 1 < n and sql[j + 1] == quote:
+                j += 2
+                continue
+            return j + 1
+        if sql[j] == "\\" and quote in "'`" and j + 1 < n:
+            # MySQL-style backslash escapes; harmless elsewhere because we only skip
+            j += 2
+            continue
+        j += 1
+    raise ValueError("unterminated quoted string in SQL")
+
+
+def translate_placeholders(
+    sql: str, params: Sequence[Any] | Mapping[str, Any], paramstyle: str
+) -> tuple[str, list[Any]]:
+    """Rewrite ``?`` (with a sequence) or ``:name`` (with a mapping) into the driver's placeholders.
+
+    Quoted strings, quoted identifiers, comments and PostgreSQL ``::`` casts are left
+    alone; with ``%s``-style drivers a literal ``%`` is doubled. Raises ValueError for
+    a missing named parameter or a count mismatch.
+    """
+    named = isinstance(params, Mapping)
+    target = "?" if paramstyle == "qmark" else "%s"
+    out: list[str] = []
+    values: list[Any] = []
+    n = len(sql)
+    i = 0
+    count = 0
+    start = 0
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"`":
+            i = _skip_quoted(sql, i, ch)
+            continue
+        if ch == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if ch == "/" and sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            if j < 0:
+                raise ValueError("unterminated /* comment in SQL")
+            i = j + 2
+            continue
+        if ch == "$":
+            # PostgreSQL dollar quoting: $tag$ ... $tag$
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            if j < n and sql[j] == "$" and not sql[i + 1:j].isdigit():
+                tag = sql[i:j + 1]
+                end = sql.find(tag, j + 1)
+                if end < 0:
+                    raise ValueError("unterminated dollar-quoted string in SQL")
+                i = end + len(tag)
+                continue
+            i += 1
+            continue
+        if ch == "%" and target == "%s":
+            out.append(sql[start:i] + "%%")
+            i += 1
+            start = i
+            continue
+        if ch == "?" and not named:
+            out.append(sql[start:i] + target)
+            if count >= len(params):  # type: ignore[arg-type]
+                raise ValueError(f"the SQL has more ? placeholders than the {len(params)} parameters given")  # type: ignore[arg-type]
+            values.append(params[count])  # type: ignore[index]
+            count += 1
+            i += 1
+            start = i
+            continue
+        if ch == ":" and named:
+            if i + 1 < n and sql[i + 1] == ":":
+                i += 2
+                continue
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            name = sql[i + 1:j]
+            if name and not name[0].isdigit() and (i == 0 or sql[i - 1] != ":"):
+                if name not in params:
+                    raise ValueError(f"no value for parameter :{name} (given: {', '.join(map(str, params)) or 'none'})")
+                out.append(sql[start:i] + target)
+                values.append(params[name])  # type: ignore[call-overload]
+                i = j
+                start = i
+                continue
+            i = j if j > i + 1 else i + 1
+            continue
+        i += 1
+    out.append(sql[start:])
+    if not named and count != len(params):  # type: ignore[arg-type]
+        raise ValueError(f"the SQL has {count} ? placeholders but {len(params)} parameters were given")  # type: ignore[arg-type]
+    return "".join(out), values
