@@ -12,7 +12,8 @@ import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.errors import PydanticSchemaGenerationError
-from pydantic._internal._model_construction import ModelMetaclass
+from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
+from pydantic._internal._typing_extra import parent_frame_namespace
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack, dataclass_transform
 
@@ -342,9 +343,13 @@ class ModelMeta(ModelMetaclass):
         comment: str | None = None,
         **kwargs: Any,
     ) -> type:
+        if kwargs.pop("__pydantic_reset_parent_namespace__", True):
+            # Pydantic reads the namespace of its caller's caller to resolve string annotations;
+            # from here that would be this frame, not the class statement's: capture it for it.
+            namespace["__pydantic_parent_namespace__"] = build_lenient_weakvaluedict(parent_frame_namespace())
         token = _building.set(True)
         try:
-            cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+            cls = super().__new__(mcs, name, bases, namespace, __pydantic_reset_parent_namespace__=False, **kwargs)
         except PydanticSchemaGenerationError as e:
             # An annotation Pydantic cannot validate has no column type either: say so in our terms.
             raise ModelDefinitionError(
