@@ -24,8 +24,8 @@ __all__ = ["AUTO", "PK", "Col", "Column", "ForeignKey", "column"]
 T = TypeVar("T")
 M = TypeVar("M")
 
-# True while Pydantic builds a model class: it probes ``getattr(cls, field)`` for
-# inherited defaults and must not be handed a column expression.
+# True while Pydantic builds a model class: it probes ``getattr(cls, field)`` on the new
+# class for inherited defaults and must not be handed a column expression.
 _building: ContextVar[bool] = ContextVar("_building", default=False)
 
 
@@ -192,7 +192,10 @@ class Col(Generic[T]):
     def __get__(self, instance: object, owner: type[Any] | None = None) -> T: ...
     def __get__(self, instance: object | None, owner: type[Any] | None = None) -> Any:
         if instance is None:
-            if _building.get():
+            # Only the class being built is shielded (Pydantic probes it for inherited
+            # defaults); finished models stay usable, e.g. in ForeignKey(User.id) inside
+            # an annotation Pydantic evaluates while building another model.
+            if _building.get() and (owner is None or "__table__" not in vars(owner)):
                 raise AttributeError(self.name)
             try:
                 return self._exprs[owner]  # type: ignore[index]
