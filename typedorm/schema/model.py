@@ -124,7 +124,10 @@ def build_table_spec(
         if meta.nullable is not None:
             nullable = meta.nullable
 
-        col_type: ColumnType | None = meta.type or resolve_type(inner)
+        try:
+            col_type: ColumnType | None = meta.type or resolve_type(inner)
+        except TypeError as e:  # a type the map knows but cannot store (e.g. an enum of floats)
+            raise ModelDefinitionError(f"{model_name}.{fname}: {e}") from None
         if col_type is None:
             raise ModelDefinitionError(
                 f"{model_name}.{fname}: no column type for {inner!r}; use a supported type, "
