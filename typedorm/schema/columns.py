@@ -29,6 +29,16 @@ M = TypeVar("M")
 _building: ContextVar[bool] = ContextVar("_building", default=False)
 
 
+#: Builds ``User.age``'s column expression. ``typedorm.sql`` registers it on import (the
+#: package always imports it), so this lower layer never imports the one above.
+_EXPR_FACTORY: Callable[[type[Any], Any], Any] | None = None
+
+
+def register_expression_factory(factory: Callable[[type[Any], Any], Any]) -> None:
+    global _EXPR_FACTORY
+    _EXPR_FACTORY = factory
+
+
 class _Auto:
     """The type of :data:`AUTO`."""
 
@@ -213,12 +223,10 @@ class Col(Generic[T]):
         return value
 
     def _make_expr(self, owner: type[Any] | None) -> Any:
-        from ..sql.expr import ColumnExpr
-
         table = getattr(owner, "__table__", None)
-        if owner is None or table is None:
+        if owner is None or table is None or _EXPR_FACTORY is None:
             raise AttributeError(self.name)
-        expr = ColumnExpr(owner, table.by_field[self.name])
+        expr = _EXPR_FACTORY(owner, table.by_field[self.name])
         self._exprs[owner] = expr
         return expr
 

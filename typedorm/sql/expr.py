@@ -244,6 +244,11 @@ class ColumnExpr(Expr[M, T]):
         return Assignment(self, value)
 
 
+from ..schema.columns import register_expression_factory  # noqa: E402
+
+register_expression_factory(ColumnExpr)
+
+
 class Param(Expr[Any, Any]):
     """A bound parameter; ``column`` (if known) decides how the value is converted for the driver."""
 
