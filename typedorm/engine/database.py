@@ -34,6 +34,10 @@ Params = Sequence[Any] | Mapping[str, Any]
 _ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
 
 
+class _NoParams(tuple[()]):
+    """Marks a raw statement without parameters that must still be sent as one statement."""
+
+
 class Result:
     """What ``Database.execute`` returns: rows (tuples), column names and the row count."""
 
@@ -209,6 +213,7 @@ class Database:
         self._errors: tuple[type[BaseException], ...] = self.driver.error_types
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
+        self._simple_protocol_runs_many = self.driver.name == "psycopg"
         if echo:
             _enable_echo()
         self._configure_dialect()
@@ -295,7 +300,10 @@ class Database:
         start = time.perf_counter() if log else 0.0
         cur = conn.cursor()
         try:
-            cur.execute(sql, params)
+            if type(params) is _NoParams:
+                cur.execute(sql, None, prepare=True)
+            else:
+                cur.execute(sql, params)
             if mode == _ALL:
                 out: Any = cur.fetchall()
             elif mode == _ONE:
@@ -345,13 +353,22 @@ class Database:
         return n
 
     def _stream(self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None) -> Iterator[list[Any]]:
-        """Yield batches of rows; holds one connection until exhausted or closed."""
+        """Yield batches of rows with bounded memory; holds one connection until exhausted or closed.
+
+        SQLite steps its cursor lazily. PostgreSQL uses a server-side (named) cursor, inside
+        a transaction of its own when none is open. MySQL uses an unbuffered cursor: the
+        connection can run nothing else until the iteration ends.
+        """
         state = self._tx.get()
+        if state is None and self.driver.name == "psycopg":
+            with self.transaction():
+                yield from self._stream(sql, params, batch_size, spec)
+            return
         conn = state.conn if state is not None else self._pool.acquire()
         try:
             for c in self._counters:
                 c.record(sql)
-            cur = conn.cursor()
+            cur = self._stream_cursor(conn)
             try:
                 try:
                     cur.execute(sql, params)
@@ -370,6 +387,21 @@ class Database:
         finally:
             if state is None:
                 self._pool.release(conn)
+
+    def _stream_cursor(self, conn: Any) -> Any:
+        name = self.driver.name
+        if name == "psycopg":
+            self._stream_seq = getattr(self, "_stream_seq", 0) + 1
+            return conn.cursor(name=f"typedorm_stream_{self._stream_seq}")
+        if name == "pymysql":
+            import pymysql.cursors
+
+            return conn.cursor(pymysql.cursors.SSCursor)
+        if name == "mysqlclient":
+            import MySQLdb.cursors
+
+            return conn.cursor(MySQLdb.cursors.SSCursor)
+        return conn.cursor()
 
     def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
         ms = (time.perf_counter() - start) * 1000
@@ -403,7 +435,13 @@ class Database:
             sql, values = translate_placeholders(sql, params, self.dialect.paramstyle)
         except ValueError as e:
             raise TypeError(str(e)) from None
-        result: Result = self._run(sql, values, _NONE)
+        if not values and self._simple_protocol_runs_many:
+            # psycopg sends a parameterless query with the simple protocol, which runs every
+            # statement in the string ("SELECT 1; DROP TABLE t"). A prepared statement is
+            # always one statement: the server refuses the stacked form.
+            result: Result = self._run(sql, _NoParams(), _NONE)
+        else:
+            result = self._run(sql, values, _NONE)
         return result
 
     # --- transactions ----------------------------------------------------------------

@@ -154,11 +154,20 @@ class BoolType(ColumnType):
         return [f"{quoted} IN (0, 1)"] if dialect == "sqlite" else []
 
 
+def _reject_nul(v: Any) -> Any:
+    if isinstance(v, str) and "\x00" in v:
+        raise ValueError("PostgreSQL text cannot hold NUL (\\x00) characters; store such data as bytes")
+    return v
+
+
 class StrType(ColumnType):
     logical = "string"
 
     def sql_type(self, dialect: str, column: ColumnSpec) -> str:
         return _text_or_varchar(dialect, column)
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return _reject_nul if dialect == "postgresql" else None
 
     def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
         # SQLite ignores VARCHAR(n): enforce the length in the table itself.
