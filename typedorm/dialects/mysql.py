@@ -36,6 +36,13 @@ class MySQLDialect(Dialect):
             return [f"SET TRANSACTION ISOLATION LEVEL {isolation.upper()}", "START TRANSACTION"]
         return ["START TRANSACTION"]
 
+    def func_name(self, name: str) -> str:
+        # LENGTH() counts bytes on MySQL; CHAR_LENGTH() counts characters, as LENGTH() does
+        # on SQLite and PostgreSQL: dev.mysql.com/doc/refman/8.0/en/string-functions.html
+        if name == "length":
+            return "CHAR_LENGTH"
+        return super().func_name(name)
+
     def savepoint_sql(self, name: str) -> str:
         return f"SAVEPOINT {self.quote(name)}"
 
