@@ -6,12 +6,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from _servers import require_server
 
 from typedorm import Database
 from typedorm.drivers import get_driver
 from typedorm.engine.url import URL
-
-from ._servers import require_server
 
 BACKENDS = [b.strip() for b in os.environ.get("TYPEDORM_BACKENDS", "sqlite,postgresql,mysql").split(",") if b.strip()]
 

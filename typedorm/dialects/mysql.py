@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.expr import FuncCall
 from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from .base import Dialect, IsolationLevel
 
@@ -45,6 +46,13 @@ class MySQLDialect(Dialect):
 
     def savepoint_sql(self, name: str) -> str:
         return f"SAVEPOINT {self.quote(name)}"
+
+    def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
+        if f.name == "avg" and f.result_type is float and len(f.args) == 1:
+            # AVG of an integer is a DECIMAL rounded to div_precision_increment (4) places:
+            # average a DOUBLE instead (dev.mysql.com/doc/refman/8.0/en/arithmetic-functions.html)
+            return f"AVG({'DISTINCT ' if f.distinct else ''}{self.expr(f.args[0], params)} + 0E0)"
+        return super().func(f, params)
 
     def default_values(self) -> str:
         return "() VALUES ()"
