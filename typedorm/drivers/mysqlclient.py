@@ -75,6 +75,9 @@ def _tracking_connection_class() -> type[Any]:
     return _connection_class
 
 
+_MULTI_STATEMENTS_OFF = 1
+
+
 class MySQLClientDriver(Driver):
     """mysqlclient in autocommit mode, utf8mb4, UTC session time zone and strict sql_mode.
 
@@ -106,6 +109,14 @@ class MySQLClientDriver(Driver):
         kwargs["client_flag"] = int(kwargs.get("client_flag", 0)) | CLIENT_FOUND_ROWS
         kwargs.setdefault("init_command", SESSION_INIT)
         conn = _tracking_connection_class()(autocommit=True, **kwargs)
+        # mysqlclient always connects with CLIENT_MULTI_STATEMENTS, so "SELECT 1; DROP TABLE t"
+        # would run both statements: switch multi-statements off for the session
+        # (MYSQL_OPTION_MULTI_STATEMENTS_OFF = 1, dev.mysql.com/doc/c-api/8.0/en/mysql-set-server-option.html).
+        try:
+            conn.set_server_option(_MULTI_STATEMENTS_OFF)
+        except BaseException:
+            conn.close()
+            raise
         logger.debug("opened mysqlclient connection to %s (server %s)", url, conn.get_server_info())
         return conn
 
