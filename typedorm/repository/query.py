@@ -313,8 +313,13 @@ class Query(Generic[M]):
     def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
     @overload
     def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+    # Eleven or more: this fallback must not also match fewer (see select()).
     @overload
-    def rows(self, *exprs: Expr[M, Any]) -> list[tuple[Any, ...]]: ...
+    def rows(
+        self, c1: Expr[M, Any], c2: Expr[M, Any], c3: Expr[M, Any], c4: Expr[M, Any], c5: Expr[M, Any],
+        c6: Expr[M, Any], c7: Expr[M, Any], c8: Expr[M, Any], c9: Expr[M, Any], c10: Expr[M, Any],
+        c11: Expr[M, Any], /, *more: Expr[M, Any],
+    ) -> list[tuple[Any, ...]]: ...
     def rows(self, *exprs: Expr[Any, Any]) -> list[tuple[Any, ...]]:
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
@@ -345,8 +350,9 @@ class Query(Generic[M]):
         """``SUM`` over the matching rows (None when there are none)."""
         return self._copy(order=(), limit=None, offset=None)._scalar(_sum(expr))  # type: ignore[no-any-return]
 
+    # The overloads overlap only for an ``Expr[M, None]``, which no column has.
     @overload
-    def avg(self, expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Decimal | None: ...
+    def avg(self, expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Decimal | None: ...  # type: ignore[overload-overlap]
     @overload
     def avg(self, expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> float | None: ...
     def avg(self, expr: Expr[M, Any]) -> Any:

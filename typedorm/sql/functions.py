@@ -24,13 +24,20 @@ def count(expr: Expr[Any, Any] | None = None, *, distinct: bool = False) -> Expr
     return FuncCall("count", () if expr is None else (expr,), int, distinct)
 
 
-def sum(expr: Expr[M, Num] | Expr[M, Num | None]) -> Expr[M, Num | None]:  # noqa: A001
+# Two overloads, not one union parameter: mypy cannot solve both M and the
+# constrained Num from a union of generics.
+@overload
+def sum(expr: Expr[M, Num]) -> Expr[M, Num | None]: ...
+@overload
+def sum(expr: Expr[M, Num | None]) -> Expr[M, Num | None]: ...
+def sum(expr: Expr[Any, Any]) -> Expr[Any, Any]:
     """``SUM(expr)``; None over no rows."""
     return FuncCall("sum", (expr,), _num_type(expr))
 
 
+# The overloads overlap only for an ``Expr[M, None]``, which no column has.
 @overload
-def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...
+def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...  # type: ignore[overload-overlap]
 @overload
 def avg(expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> Expr[M, float | None]: ...
 def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
@@ -39,11 +46,11 @@ def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
     return FuncCall("avg", (expr,), Decimal if t is Decimal else float)
 
 
-def min(expr: Expr[M, T]) -> Expr[M, T | None]:  # noqa: A001
+def min(expr: Expr[M, T]) -> Expr[M, T | None]:
     return FuncCall("min", (expr,), _py_type(expr))
 
 
-def max(expr: Expr[M, T]) -> Expr[M, T | None]:  # noqa: A001
+def max(expr: Expr[M, T]) -> Expr[M, T | None]:
     return FuncCall("max", (expr,), _py_type(expr))
 
 
@@ -81,9 +88,38 @@ def _num_type(expr: Expr[Any, Any]) -> Any:
 class _Func:
     """Namespace for the SQL functions: ``func.count()``, ``func.avg(User.score)``."""
 
-    count = staticmethod(count)
-    sum = staticmethod(sum)
-    avg = staticmethod(avg)
+    # count, sum and avg are spelled out: staticmethod() of an overloaded function
+    # keeps only its first signature for type checkers.
+    @staticmethod
+    @overload
+    def count() -> Expr[Any, int]: ...
+    @staticmethod
+    @overload
+    def count(expr: Expr[M, Any], *, distinct: bool = ...) -> Expr[M, int]: ...
+    @staticmethod
+    def count(expr: Expr[Any, Any] | None = None, *, distinct: bool = False) -> Expr[Any, int]:
+        return count() if expr is None else count(expr, distinct=distinct)
+
+    @staticmethod
+    @overload
+    def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...  # type: ignore[overload-overlap]  # as avg()
+    @staticmethod
+    @overload
+    def avg(expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> Expr[M, float | None]: ...
+    @staticmethod
+    def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
+        return avg(expr)
+
+    @staticmethod
+    @overload
+    def sum(expr: Expr[M, Num]) -> Expr[M, Num | None]: ...
+    @staticmethod
+    @overload
+    def sum(expr: Expr[M, Num | None]) -> Expr[M, Num | None]: ...
+    @staticmethod
+    def sum(expr: Expr[Any, Any]) -> Expr[Any, Any]:
+        return sum(expr)
+
     min = staticmethod(min)
     max = staticmethod(max)
     coalesce = staticmethod(coalesce)

@@ -176,8 +176,14 @@ def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c
 def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
 @overload
 def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+# Eleven or more columns: the fallback must not also match 1 to 10 columns, or a
+# ``func.count()`` (an ``Expr[Any, int]``) would make the call ambiguous and ``Any``.
 @overload
-def select(*cols: Expr[M, Any]) -> Select[M, tuple[Any, ...]]: ...
+def select(
+    c1: Expr[M, Any], c2: Expr[M, Any], c3: Expr[M, Any], c4: Expr[M, Any], c5: Expr[M, Any], c6: Expr[M, Any],
+    c7: Expr[M, Any], c8: Expr[M, Any], c9: Expr[M, Any], c10: Expr[M, Any], c11: Expr[M, Any], /,
+    *more: Expr[M, Any],
+) -> Select[M, tuple[Any, ...]]: ...
 def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
     """A typed SELECT of columns or expressions: ``select(User.id, User.name)`` -> rows ``tuple[int, str]``.
 
