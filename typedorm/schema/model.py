@@ -243,6 +243,10 @@ def build_table_spec(
             "or declare primary_key=(...) on the class"
         )
 
+    # Columns in a composite unique constraint or index need an indexable type (MySQL
+    # cannot key a TEXT column without a prefix length), like field-level keyed columns.
+    in_key = {f for group in (*unique, *indexes) for f in ((group,) if isinstance(group, str) else group)}
+
     final: list[ColumnSpec] = []
     for c in columns:
         is_pk = c.name in pk_cols
@@ -264,7 +268,8 @@ def build_table_spec(
             elif overrides is not None and d in overrides:
                 sql_types[d] = overrides[d]
             else:
-                sql_types[d] = c.column_type.sql_type(d, c2)
+                probe = _replace(c2, index=True) if c.field in in_key and not c2.index else c2
+                sql_types[d] = c.column_type.sql_type(d, probe)
         final.append(_replace(c2, sql_types=frozen_types(sql_types)))
 
     for c in final:
