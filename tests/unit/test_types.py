@@ -544,3 +544,17 @@ def test_column_type_equality() -> None:
     assert EnumType(Color) != EnumType(Priority)
     assert hash(EnumType(Color)) == hash(EnumType(Color))
     assert repr(IntType()) == "IntType()"
+
+
+def test_text_in_a_composite_key_gets_an_indexable_type_on_mysql() -> None:
+    class Pair(Model, unique=[("a", "b")], indexes=["c"]):
+        id: PK[int]
+        a: Col[str]
+        b: Col[int]
+        c: Col[str]
+        d: Col[str]
+
+    by = Pair.__table__.by_field
+    assert [by[f].sql_type("mysql") for f in "abcd"] == ["VARCHAR(255)", "BIGINT", "VARCHAR(255)", "LONGTEXT"]
+    assert [by[f].sql_type("postgresql") for f in "ac"] == ["TEXT", "TEXT"]
+    assert (by["a"].unique, by["a"].index, by["c"].index) == (False, False, False)
