@@ -170,7 +170,7 @@ class Column:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         extra = self._constraints()
         if extra:
-            return handler(Annotated[(source, *extra)])  # type: ignore[arg-type]
+            return handler(Annotated[(source, *extra)])
         return handler(source)
 
     def merged(self, other: Column) -> Column:

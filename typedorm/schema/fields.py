@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import AfterValidator
+from pydantic.fields import FieldInfo
 
 from .columns import column
 
@@ -40,11 +41,11 @@ def _spec(
     if null:
         opts["nullable"] = True
     if default_factory is not None:
-        info = column(default_factory=default_factory, **opts)
+        opts["default_factory"] = default_factory
     elif default is not _MISSING:
-        info = column(default=default, **opts)
-    else:
-        info = column(**opts)
+        opts["default"] = default
+    # column() is typed for declarations (it "returns" a Col[T]); what it builds is a FieldInfo.
+    info: FieldInfo = column(**opts)
     info.metadata.extend(extra_metadata)
     return info
 

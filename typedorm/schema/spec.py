@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -74,8 +75,9 @@ class ColumnSpec:
     max_digits: int | None = None
     decimal_places: int | None = None
     enum_values: tuple[Any, ...] | None = None
-    python_type: Any = field(default=None, compare=False, repr=False)
-    column_type: ColumnType | None = field(default=None, compare=False, repr=False)
+    # dataclasses.field in full: the name ``field`` is this class's first attribute.
+    python_type: Any = dataclasses.field(default=None, compare=False, repr=False)
+    column_type: ColumnType | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def sql_type(self, dialect: str) -> str:
         try:

@@ -458,7 +458,7 @@ def _pg_json_processor(adapter: TypeAdapter[Any]) -> Processor:
 _Rule = tuple[Callable[[Any], bool], Callable[[Any], ColumnType]]
 
 
-def _issub(t: Any, base: type) -> bool:
+def _issub(t: Any, base: type | tuple[type, ...]) -> bool:
     return isinstance(t, type) and issubclass(t, base)
 
 

@@ -354,6 +354,8 @@ class Compare(Predicate[M]):
 
 class BoolOp(Predicate[M]):
     __slots__ = ("op", "parts")
+    op: Literal["AND", "OR"]
+    parts: tuple[Predicate[Any], ...]
 
     def __init__(self, op: Literal["AND", "OR"], parts: tuple[Predicate[Any], ...]) -> None:
         flat: list[Predicate[Any]] = []

@@ -35,7 +35,8 @@ def translate_placeholders(
     alone; with ``%s``-style drivers a literal ``%`` is doubled. Raises ValueError for
     a missing named parameter or a count mismatch.
     """
-    named = isinstance(params, Mapping)
+    mapping: Mapping[str, Any] | None = params if isinstance(params, Mapping) else None
+    seq: Sequence[Any] = () if isinstance(params, Mapping) else params
     target = "?" if paramstyle == "qmark" else "%s"
     out: list[str] = []
     values: list[Any] = []
@@ -77,16 +78,16 @@ def translate_placeholders(
             i += 1
             start = i
             continue
-        if ch == "?" and not named:
+        if ch == "?" and mapping is None:
             out.append(sql[start:i] + target)
-            if count >= len(params):  # type: ignore[arg-type]
-                raise ValueError(f"the SQL has more ? placeholders than the {len(params)} parameters given")  # type: ignore[arg-type]
-            values.append(params[count])  # type: ignore[index]
+            if count >= len(seq):
+                raise ValueError(f"the SQL has more ? placeholders than the {len(seq)} parameters given")
+            values.append(seq[count])
             count += 1
             i += 1
             start = i
             continue
-        if ch == ":" and named:
+        if ch == ":" and mapping is not None:
             if i + 1 < n and sql[i + 1] == ":":
                 i += 2
                 continue
@@ -95,10 +96,10 @@ def translate_placeholders(
                 j += 1
             name = sql[i + 1:j]
             if name and not name[0].isdigit() and (i == 0 or sql[i - 1] != ":"):
-                if name not in params:
-                    raise ValueError(f"no value for parameter :{name} (given: {', '.join(map(str, params)) or 'none'})")
+                if name not in mapping:
+                    raise ValueError(f"no value for parameter :{name} (given: {', '.join(map(str, mapping)) or 'none'})")
                 out.append(sql[start:i] + target)
-                values.append(params[name])  # type: ignore[call-overload]
+                values.append(mapping[name])
                 i = j
                 start = i
                 continue
@@ -106,6 +107,6 @@ def translate_placeholders(
             continue
         i += 1
     out.append(sql[start:])
-    if not named and count != len(params):  # type: ignore[arg-type]
-        raise ValueError(f"the SQL has {count} ? placeholders but {len(params)} parameters were given")  # type: ignore[arg-type]
+    if mapping is None and count != len(seq):
+        raise ValueError(f"the SQL has {count} ? placeholders but {len(seq)} parameters were given")
     return "".join(out), values

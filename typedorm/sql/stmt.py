@@ -102,7 +102,7 @@ class Select(Generic[M, R]):
         self.into_ = into
         self._cache: dict[Any, Any] = {}
 
-    def _replace(self, **kw: Any) -> Any:
+    def _replace(self, **kw: Any) -> Select[Any, Any]:
         args: dict[str, Any] = dict(
             where=self.where_, order_by=self.order_by_, limit=self.limit_, offset=self.offset_,
             distinct=self.distinct_, group_by=self.group_by_, having=self.having_, into=self.into_,
@@ -133,7 +133,7 @@ class Select(Generic[M, R]):
 
     def into(self, target: type[P]) -> Select[M, P]:
         """Rows validated into ``target`` (any Pydantic model) instead of tuples."""
-        return self._replace(into=target)  # type: ignore[no-any-return]
+        return self._replace(into=target)
 
     def exists(self) -> Predicate[Any]:
         """``EXISTS (this select)``, for use in another query's ``where``."""
