@@ -294,8 +294,9 @@ class Database:
             pool.release(conn, discard=discard)
 
     def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
-        for c in self._counters:
-            c.record(sql)
+        if self._counters:
+            for c in self._counters:
+                c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         cur = conn.cursor()

@@ -16,7 +16,7 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Pre
 from ..sql.lookups import Q
 from ..sql.stmt import Select
 from .hooks import Hooks, HookEvent, model_hooks
-from .mapping import Mapper, get_mapper, wrap_validation_error
+from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
 from .query import Page, Query, as_predicates
 
 if TYPE_CHECKING:
@@ -160,20 +160,20 @@ class Repository(Generic[M]):
         spec = self._spec
         if not auto:
             db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
-            return obj.model_copy()
+            return copy_with(obj)
         if self._returning:
             if mapper.auto_is_pk_only:
                 pk = mapper.pk_cols[0]
                 sql = mapper.insert_sql(idx, 1, f" RETURNING {self._dialect.quote(pk.name)}")
                 row = db._run(sql, vals, _ONE, spec)
-                return obj.model_copy(update={pk.field: row[0]})
+                return copy_with(obj, {pk.field: row[0]})
             row = db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
             return mapper.hydrate(row)
         # No RETURNING (MySQL): the new key comes from lastrowid.
         with db.transaction():
             new_id = db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
             if mapper.auto_is_pk_only:
-                return obj.model_copy(update={mapper.pk_cols[0].field: new_id})
+                return copy_with(obj, {mapper.pk_cols[0].field: new_id})
             row = db._run(mapper.get_sql, [new_id], _ONE, spec)
             return mapper.hydrate(row)
 
@@ -209,7 +209,7 @@ class Repository(Generic[M]):
                 sql = mapper.insert_sql(idx)
                 db._run_many(sql, [prepared[i][1] for i in members], spec)
                 for i in members:
-                    out[i] = items[i].model_copy()
+                    out[i] = copy_with(items[i])
                 continue
             if not (self._returning and mapper.auto_is_pk_only):
                 for i in members:
@@ -230,7 +230,7 @@ class Repository(Generic[M]):
                 if len(keys) != len(part):
                     raise RuntimeError("insert returned a different number of keys than rows sent")
                 for i, key in zip(part, keys, strict=True):
-                    out[i] = items[i].model_copy(update={pk.field: key})
+                    out[i] = copy_with(items[i], {pk.field: key})
         return [o for o in out if o is not None]
 
     # --- JSON payloads ---------------------------------------------------------------

@@ -226,8 +226,11 @@ def _datetime_to_utc_text(v: Any) -> Any:
     if isinstance(v, _dt.datetime):
         if v.tzinfo is None or v.utcoffset() is None:
             raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        # Fixed width, always UTC: text order is time order.
-        return v.astimezone(_UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+        # Fixed width (isoformat pads the year; strftime("%Y") does not), always UTC: text
+        # order is time order.
+        if v.tzinfo is not _UTC:
+            v = v.astimezone(_UTC)
+        return v.isoformat(" ", "microseconds")
     return v
 
 
