@@ -139,23 +139,44 @@ def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...
     for fk in spec.foreign_keys:
         if fk.name == name:
             return fk.columns
-    # generated CHECK names are ck_<table>_<column>_<suffix>
+    # generated CHECK names: ck_<table>_<column>_<suffix> (a bound or type check) and
+    # ck_<table>_<column> (a column's own check=)
     best: tuple[str, ...] = ()
     prefix = f"ck_{spec.name}_"
     if name.startswith(prefix):
         rest = name[len(prefix):]
         for c in spec.columns:
+            if rest == c.name:
+                return (c.name,)
             if rest.startswith(c.name + "_") and len(c.name) > (len(best[0]) if best else -1):
                 best = (c.name,)
     return best
 
 
-def map_error(driver: Driver, exc: BaseException, spec: TableSpec | None) -> DatabaseError | None:
-    """The typedorm error for a driver exception, naming the model's fields where it can."""
+def map_error(
+    driver: Driver, exc: BaseException, spec: TableSpec | None, sql: str | None = None
+) -> DatabaseError | None:
+    """The typedorm error for a driver exception, naming the model's fields where it can.
+
+    ``sql`` is the failed statement, when known.
+    """
     info = driver.classify(exc)
     if info is None:
         return None
     columns = info.columns
+    if (
+        info.kind == "foreign_key"
+        and not columns
+        and info.table is None
+        and info.constraint is None
+        and spec is not None
+        and len(spec.foreign_keys) == 1
+        and sql is not None
+        and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE")
+    ):
+        # SQLite names neither the constraint nor the column ("FOREIGN KEY constraint failed"); a
+        # write into a table with a single foreign key can only have broken that one.
+        columns = spec.foreign_keys[0].columns
     if spec is not None and info.table not in (None, spec.name) and info.kind != "foreign_key":
         spec_for_names: TableSpec | None = None
     else:

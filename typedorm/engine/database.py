@@ -319,7 +319,7 @@ class Database:
                 cols = tuple(d[0] for d in desc) if desc is not None else ()
                 out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
         except self._errors as e:
-            err = map_error(self.driver, e, spec)
+            err = map_error(self.driver, e, spec, sql)
             if err is None:
                 raise
             raise err from e
@@ -343,7 +343,7 @@ class Database:
             cur.executemany(sql, seq)
             n: int = cur.rowcount
         except self._errors as e:
-            err = map_error(self.driver, e, spec)
+            err = map_error(self.driver, e, spec, sql)
             if err is None:
                 raise
             raise err from e
@@ -374,7 +374,7 @@ class Database:
                 try:
                     cur.execute(sql, params)
                 except self._errors as e:
-                    err = map_error(self.driver, e, spec)
+                    err = map_error(self.driver, e, spec, sql)
                     if err is None:
                         raise
                     raise err from e
