@@ -12,9 +12,10 @@ _counts: collections.Counter[str] = collections.Counter()
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":
         return
-    for backend in ("sqlite", "postgresql", "mysql"):
+    for backend in ("sqlite", "postgresql", "mysql", "pymysql"):
         if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or f"-{backend}-" in report.nodeid:
             _counts[f"{backend} {report.outcome}"] += 1
+            break
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

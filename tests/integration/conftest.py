@@ -12,7 +12,11 @@ from typedorm import Database
 from typedorm.drivers import get_driver
 from typedorm.engine.url import URL
 
-BACKENDS = [b.strip() for b in os.environ.get("TYPEDORM_BACKENDS", "sqlite,postgresql,mysql").split(",") if b.strip()]
+# "mysql" runs on the default MySQL driver (mysqlclient when installed), "pymysql" on the
+# pure-Python fallback against the same server.
+BACKENDS = [
+    b.strip() for b in os.environ.get("TYPEDORM_BACKENDS", "sqlite,postgresql,mysql,pymysql").split(",") if b.strip()
+]
 
 _created: dict[str, URL] = {}
 
@@ -59,6 +63,9 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if kind == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.db"
         return URL.parse(f"sqlite:///{path}")
+    if kind == "pymysql":
+        url = _server_test_url("mysql")
+        return URL(url.dialect, "pymysql", url.username, url.password, url.host, url.port, url.database, url.query)
     return _server_test_url(kind)
 
 
