@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -51,7 +51,7 @@ class ValidationError(TypedORMError, ValueError):
     field's ``loc``, and ``fields`` names the top-level fields that failed.
     """
 
-    def __init__(self, message: str, errors: Sequence[dict[str, Any]] = (), *, model: str | None = None) -> None:
+    def __init__(self, message: str, errors: Sequence[Mapping[str, Any]] = (), *, model: str | None = None) -> None:
         super().__init__(message)
         self._errors = [dict(e) for e in errors]
         self.model = model

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ..errors import MultipleResultsFound, NotFound, UnknownField
 from ..sql.expr import Assignment, Expr, Ordering, Predicate
@@ -59,6 +59,9 @@ class Page(Generic[M]):
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+
+_FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
 
 
 def as_predicates(model: type[Any], items: Sequence[object]) -> tuple[Predicate[Any], ...]:
@@ -173,7 +176,7 @@ class Query(Generic[M]):
             self._group_by if group else (),
             self._having if group else (),
             self._order if order is None else order,
-            self._limit if limit is False else (limit if limit is not True else None),  # type: ignore[arg-type]
+            self._limit if limit is False else (limit if limit is not True else None),
             self._offset,
             params,
         )
@@ -207,10 +210,9 @@ class Query(Generic[M]):
 
     def last(self) -> M | None:
         """The last row in the query's order (primary-key order if none), or None."""
+        order: tuple[Ordering[M], ...]
         if self._order:
-            order = tuple(Ordering(o.expr, not o.descending,
-                                   {"first": "last", "last": "first"}.get(o.nulls) if o.nulls else None)  # type: ignore[arg-type]
-                          for o in self._order)
+            order = tuple(Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._order)
         else:
             order = self._pk_order(True)
         sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)

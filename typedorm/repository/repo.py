@@ -352,7 +352,7 @@ class Repository(Generic[M]):
             stmt._cache[id(self._dialect)] = cache
         sql, params, conv = cache
         rows = self._db._run(sql, params, _ALL, self._spec)
-        return conv(rows)  # type: ignore[no-any-return]
+        return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:
         procs: list[Callable[[Any], Any] | None] = []

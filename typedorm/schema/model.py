@@ -374,7 +374,7 @@ class ModelMeta(ModelMetaclass):
             return cls
         cls.__typedorm_abstract__ = False  # type: ignore[attr-defined]
         spec = build_table_spec(
-            cls,  # type: ignore[arg-type]
+            cls,
             table=table, primary_key=primary_key, unique=unique, indexes=indexes, checks=checks, comment=comment,
         )
         cls.__table__ = spec  # type: ignore[attr-defined]
