@@ -26,18 +26,28 @@ def _skip_quoted(sql: str, i: int, quote: str) -> int:
     raise ValueError("unterminated quoted string in SQL")
 
 
+def _double_percent(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _same(text: str) -> str:
+    return text
+
+
 def translate_placeholders(
     sql: str, params: Sequence[Any] | Mapping[str, Any], paramstyle: str
 ) -> tuple[str, list[Any]]:
     """Rewrite ``?`` (with a sequence) or ``:name`` (with a mapping) into the driver's placeholders.
 
     Quoted strings, quoted identifiers, comments and PostgreSQL ``::`` casts are left
-    alone; with ``%s``-style drivers a literal ``%`` is doubled. Raises ValueError for
-    a missing named parameter or a count mismatch.
+    alone, except that with ``%s``-style drivers every ``%`` is doubled, in quotes too.
+    Raises ValueError for a missing named parameter or a count mismatch.
     """
     mapping: Mapping[str, Any] | None = params if isinstance(params, Mapping) else None
     seq: Sequence[Any] = () if isinstance(params, Mapping) else params
     target = "?" if paramstyle == "qmark" else "%s"
+    # %s-style drivers read every % in the text, inside string literals and comments too
+    esc = _double_percent if target == "%s" else _same
     out: list[str] = []
     values: list[Any] = []
     n = len(sql)
@@ -73,13 +83,8 @@ def translate_placeholders(
                 continue
             i += 1
             continue
-        if ch == "%" and target == "%s":
-            out.append(sql[start:i] + "%%")
-            i += 1
-            start = i
-            continue
         if ch == "?" and mapping is None:
-            out.append(sql[start:i] + target)
+            out.append(esc(sql[start:i]) + target)
             if count >= len(seq):
                 raise ValueError(f"the SQL has more ? placeholders than the {len(seq)} parameters given")
             values.append(seq[count])
@@ -98,7 +103,7 @@ def translate_placeholders(
             if name and not name[0].isdigit() and (i == 0 or sql[i - 1] != ":"):
                 if name not in mapping:
                     raise ValueError(f"no value for parameter :{name} (given: {', '.join(map(str, mapping)) or 'none'})")
-                out.append(sql[start:i] + target)
+                out.append(esc(sql[start:i]) + target)
                 values.append(mapping[name])
                 i = j
                 start = i
@@ -106,7 +111,7 @@ def translate_placeholders(
             i = j if j > i + 1 else i + 1
             continue
         i += 1
-    out.append(sql[start:])
+    out.append(esc(sql[start:]))
     if mapping is None and count != len(seq):
         raise ValueError(f"the SQL has {count} ? placeholders but {len(seq)} parameters were given")
     return "".join(out), values
