@@ -77,7 +77,7 @@ class UnknownField(TypedORMError, AttributeError):
     def __init__(self, field: str, *, model: str, choices: Sequence[str] = ()) -> None:
         self.field = field
         self.model = model
-        self.choices = tuple(choices)
+        self.choices: tuple[str, ...] = tuple(choices)
         hint = f"; valid fields: {', '.join(self.choices)}" if self.choices else ""
         super().__init__(f"{model} has no field {field!r}{hint}")
 
@@ -88,7 +88,7 @@ class UnknownLookup(TypedORMError, ValueError):
     def __init__(self, lookup: str, *, key: str, choices: Sequence[str] = ()) -> None:
         self.lookup = lookup
         self.key = key
-        self.choices = tuple(choices)
+        self.choices: tuple[str, ...] = tuple(choices)
         super().__init__(f"unknown lookup {lookup!r} in {key!r}; valid lookups: {', '.join(self.choices)}")
 
 
@@ -165,7 +165,7 @@ class IntegrityError(DatabaseError):
     ) -> None:
         super().__init__(message, **kw)
         self.model = model
-        self.fields = tuple(fields)
+        self.fields: tuple[str, ...] = tuple(fields)
         self.constraint = constraint
         self.table = table
 

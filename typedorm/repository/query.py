@@ -99,7 +99,7 @@ class Query(Generic[M]):
         group_by: tuple[Expr[M, Any], ...] = (),
         having: tuple[Predicate[M], ...] = (),
     ) -> None:
-        self.repo = repo
+        self.repo: Repository[M] = repo
         self._where = where
         self._order = order
         self._limit = limit

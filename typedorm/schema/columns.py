@@ -193,7 +193,7 @@ class Col(Generic[T]):
     __slots__ = ("_exprs", "name")
 
     def __init__(self, name: str) -> None:
-        self.name = name
+        self.name: str = name
         self._exprs: dict[type[Any], Any] = {}
 
     @overload

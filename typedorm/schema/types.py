@@ -9,7 +9,7 @@ import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, EmailStr, TypeAdapter
 
@@ -374,14 +374,15 @@ class EnumType(ColumnType):
 
     def __init__(self, enum_cls: type[enum.Enum]) -> None:
         values = [m.value for m in enum_cls]
+        self.kind: Literal["int", "str"]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             self.kind = "int"
         elif all(isinstance(v, str) for v in values):
             self.kind = "str"
         else:
             raise TypeError(f"enum {enum_cls.__name__} must have only str or only int values")
-        self.enum_name = enum_cls.__name__
-        self.values = tuple(values)
+        self.enum_name: str = enum_cls.__name__
+        self.values: tuple[Any, ...] = tuple(values)
 
     def sql_type(self, dialect: str, column: ColumnSpec) -> str:
         if self.kind == "int":

@@ -222,8 +222,8 @@ class ColumnExpr(Expr[M, T]):
     __slots__ = ("model", "spec")
 
     def __init__(self, model: type[M], spec: ColumnSpec) -> None:
-        self.model = model
-        self.spec = spec
+        self.model: type[M] = model
+        self.spec: ColumnSpec = spec
 
     @property
     def name(self) -> str:
@@ -255,8 +255,8 @@ class Param(Expr[Any, Any]):
     __slots__ = ("column", "value")
 
     def __init__(self, value: object, column: ColumnSpec | None) -> None:
-        self.value = value
-        self.column = column
+        self.value: object = value
+        self.column: ColumnSpec | None = column
 
     def __repr__(self) -> str:
         return f"Param({self.value!r})"
@@ -270,7 +270,7 @@ class Const(Expr[Any, Any]):
     def __init__(self, value: int | None) -> None:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise TypeError("Const holds only int literals")
-        self.value = value
+        self.value: int | None = value
 
 
 class RawSQL(Expr[Any, Any]):
@@ -279,17 +279,17 @@ class RawSQL(Expr[Any, Any]):
     __slots__ = ("params", "sql")
 
     def __init__(self, sql: str, params: tuple[object, ...] = ()) -> None:
-        self.sql = sql
-        self.params = params
+        self.sql: str = sql
+        self.params: tuple[object, ...] = params
 
 
 class BinaryOp(Expr[M, T]):
     __slots__ = ("left", "op", "right")
 
     def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
-        self.op = op
-        self.left = left
-        self.right = right
+        self.op: str = op
+        self.left: Expr[Any, Any] = left
+        self.right: Expr[Any, Any] = right
 
 
 class FuncCall(Expr[M, T]):
@@ -299,10 +299,10 @@ class FuncCall(Expr[M, T]):
 
     def __init__(self, name: str, args: tuple[Expr[Any, Any], ...], result_type: Any = None,
                  distinct: bool = False) -> None:
-        self.name = name
-        self.args = args
-        self.result_type = result_type
-        self.distinct = distinct
+        self.name: str = name
+        self.args: tuple[Expr[Any, Any], ...] = args
+        self.result_type: Any = result_type
+        self.distinct: bool = distinct
 
 
 class Label(Expr[M, T]):
@@ -311,15 +311,15 @@ class Label(Expr[M, T]):
     def __init__(self, expr: Expr[M, T], name: str) -> None:
         from ..schema.naming import check_identifier
 
-        self.expr = expr
-        self.name = check_identifier(name, "label")
+        self.expr: Expr[M, T] = expr
+        self.name: str = check_identifier(name, "label")
 
 
 class ScalarSelect(Expr[Any, Any]):
     __slots__ = ("select",)
 
     def __init__(self, select: Select[Any, Any]) -> None:
-        self.select = select
+        self.select: Select[Any, Any] = select
 
 
 class Predicate(Expr[M, bool]):
@@ -347,9 +347,9 @@ class Compare(Predicate[M]):
     __slots__ = ("left", "op", "right")
 
     def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
-        self.op = op
-        self.left = left
-        self.right = right
+        self.op: str = op
+        self.left: Expr[Any, Any] = left
+        self.right: Expr[Any, Any] = right
 
 
 class BoolOp(Predicate[M]):
@@ -372,33 +372,33 @@ class Not(Predicate[M]):
     __slots__ = ("inner",)
 
     def __init__(self, inner: Predicate[Any]) -> None:
-        self.inner = inner
+        self.inner: Predicate[Any] = inner
 
 
 class InList(Predicate[M]):
     __slots__ = ("expr", "negate", "values")
 
     def __init__(self, expr: Expr[Any, Any], values: tuple[Expr[Any, Any], ...], negate: bool) -> None:
-        self.expr = expr
-        self.values = values
-        self.negate = negate
+        self.expr: Expr[Any, Any] = expr
+        self.values: tuple[Expr[Any, Any], ...] = values
+        self.negate: bool = negate
 
 
 class InSelect(Predicate[M]):
     __slots__ = ("expr", "negate", "select")
 
     def __init__(self, expr: Expr[Any, Any], select: Select[Any, Any], negate: bool) -> None:
-        self.expr = expr
-        self.select = select
-        self.negate = negate
+        self.expr: Expr[Any, Any] = expr
+        self.select: Select[Any, Any] = select
+        self.negate: bool = negate
 
 
 class Exists(Predicate[M]):
     __slots__ = ("negate", "select")
 
     def __init__(self, select: Select[Any, Any], negate: bool = False) -> None:
-        self.select = select
-        self.negate = negate
+        self.select: Select[Any, Any] = select
+        self.negate: bool = negate
 
     def __invert__(self) -> Predicate[M]:
         return Exists(self.select, not self.negate)
@@ -408,17 +408,17 @@ class IsNull(Predicate[M]):
     __slots__ = ("expr", "negate")
 
     def __init__(self, expr: Expr[Any, Any], negate: bool) -> None:
-        self.expr = expr
-        self.negate = negate
+        self.expr: Expr[Any, Any] = expr
+        self.negate: bool = negate
 
 
 class Between(Predicate[M]):
     __slots__ = ("expr", "high", "low")
 
     def __init__(self, expr: Expr[Any, Any], low: Expr[Any, Any], high: Expr[Any, Any]) -> None:
-        self.expr = expr
-        self.low = low
-        self.high = high
+        self.expr: Expr[Any, Any] = expr
+        self.low: Expr[Any, Any] = low
+        self.high: Expr[Any, Any] = high
 
 
 class Like(Predicate[M]):
@@ -427,10 +427,10 @@ class Like(Predicate[M]):
     def __init__(self, expr: Expr[Any, Any], pattern: Param, ci: bool, escape: str | None) -> None:
         if escape is not None and len(escape) != 1:
             raise ValueError("LIKE escape must be a single character")
-        self.expr = expr
-        self.pattern = pattern
-        self.ci = ci
-        self.escape = escape
+        self.expr: Expr[Any, Any] = expr
+        self.pattern: Param = pattern
+        self.ci: bool = ci
+        self.escape: str | None = escape
 
 
 class TextMatch(Predicate[M]):
@@ -442,10 +442,10 @@ class TextMatch(Predicate[M]):
                  ci: bool) -> None:
         if not isinstance(text, str):
             raise TypeError(f"expected a str to match, got {type(text).__name__}: {text!r}")
-        self.expr = expr
-        self.text = text
-        self.kind = kind
-        self.ci = ci
+        self.expr: Expr[Any, Any] = expr
+        self.text: str = text
+        self.kind: Literal["contains", "startswith", "endswith", "exact"] = kind
+        self.ci: bool = ci
 
 
 class Ordering(Generic[M]):
@@ -456,9 +456,9 @@ class Ordering(Generic[M]):
     def __init__(self, expr: Expr[Any, Any], descending: bool, nulls: Literal["first", "last"] | None = None) -> None:
         if nulls not in (None, "first", "last"):
             raise ValueError(f"nulls must be 'first', 'last' or None, not {nulls!r}")
-        self.expr = expr
-        self.descending = descending
-        self.nulls = nulls
+        self.expr: Expr[Any, Any] = expr
+        self.descending: bool = descending
+        self.nulls: Literal["first", "last"] | None = nulls
 
 
 class Assignment(Generic[M]):
@@ -467,5 +467,5 @@ class Assignment(Generic[M]):
     __slots__ = ("column", "value")
 
     def __init__(self, column: ColumnExpr[M, Any], value: object) -> None:
-        self.column = column
-        self.value = as_expr(value, column)
+        self.column: ColumnExpr[M, Any] = column
+        self.value: Expr[Any, Any] = as_expr(value, column)

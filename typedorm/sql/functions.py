@@ -88,8 +88,9 @@ def _num_type(expr: Expr[Any, Any]) -> Any:
 class _Func:
     """Namespace for the SQL functions: ``func.count()``, ``func.avg(User.score)``."""
 
-    # count, sum and avg are spelled out: staticmethod() of an overloaded function
-    # keeps only its first signature for type checkers.
+    # Spelled out rather than ``count = staticmethod(count)``: type checkers keep only the
+    # first signature of an overloaded function wrapped that way, and the public API
+    # should declare each type.
     @staticmethod
     @overload
     def count() -> Expr[Any, int]: ...
@@ -120,15 +121,32 @@ class _Func:
     def sum(expr: Expr[Any, Any]) -> Expr[Any, Any]:
         return sum(expr)
 
-    min = staticmethod(min)
-    max = staticmethod(max)
-    coalesce = staticmethod(coalesce)
-    lower = staticmethod(lower)
-    upper = staticmethod(upper)
-    length = staticmethod(length)
+    @staticmethod
+    def min(expr: Expr[M, T]) -> Expr[M, T | None]:
+        return min(expr)
+
+    @staticmethod
+    def max(expr: Expr[M, T]) -> Expr[M, T | None]:
+        return max(expr)
+
+    @staticmethod
+    def coalesce(expr: Expr[M, T | None], default: T | Expr[Any, T]) -> Expr[M, T]:
+        return coalesce(expr, default)
+
+    @staticmethod
+    def lower(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, str]:
+        return lower(expr)
+
+    @staticmethod
+    def upper(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, str]:
+        return upper(expr)
+
+    @staticmethod
+    def length(expr: Expr[M, str] | Expr[M, str | None]) -> Expr[M, int]:
+        return length(expr)
 
 
-func = _Func()
+func: _Func = _Func()
 
 # keep the builtins reachable for code in this module
 _builtin_sum, _builtin_min, _builtin_max = builtins.sum, builtins.min, builtins.max

@@ -110,7 +110,7 @@ class Q:
                 raise TypeError(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}")
         self.children: tuple[Q | Predicate[Any] | tuple[str, Any], ...] = (*children, *sorted(lookups.items()))
         self.connector = _connector
-        self.negated = _negated
+        self.negated: bool = _negated
 
     def __and__(self, other: Q | Predicate[Any]) -> Q:
         return Q(self, other, _connector="AND")

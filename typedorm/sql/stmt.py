@@ -90,16 +90,16 @@ class Select(Generic[M, R]):
         having: tuple[Predicate[Any], ...] = (),
         into: type[Any] | None = None,
     ) -> None:
-        self.model = model
-        self.columns = columns
-        self.where_ = where
-        self.order_by_ = order_by
-        self.limit_ = limit
-        self.offset_ = offset
-        self.distinct_ = distinct
-        self.group_by_ = group_by
-        self.having_ = having
-        self.into_ = into
+        self.model: type[M] | None = model
+        self.columns: tuple[Expr[Any, Any], ...] = columns
+        self.where_: tuple[Predicate[Any], ...] = where
+        self.order_by_: tuple[Ordering[Any], ...] = order_by
+        self.limit_: int | None = limit
+        self.offset_: int | None = offset
+        self.distinct_: bool = distinct
+        self.group_by_: tuple[Expr[Any, Any], ...] = group_by
+        self.having_: tuple[Predicate[Any], ...] = having
+        self.into_: type[Any] | None = into
         self._cache: dict[Any, Any] = {}
 
     def _replace(self, **kw: Any) -> Select[Any, Any]:
@@ -204,8 +204,8 @@ class OnConflict:
     __slots__ = ("target", "update")
 
     def __init__(self, target: tuple[str, ...], update: tuple[str, ...] | None) -> None:
-        self.target = target  # SQL column names of the conflicting unique key
-        self.update = update  # SQL column names to overwrite; None = DO NOTHING
+        self.target: tuple[str, ...] = target  # SQL column names of the conflicting unique key
+        self.update: tuple[str, ...] | None = update  # SQL column names to overwrite; None = DO NOTHING
 
 
 class Insert:
@@ -222,11 +222,11 @@ class Insert:
         returning: tuple[ColumnSpec, ...] = (),
         on_conflict: OnConflict | None = None,
     ) -> None:
-        self.table = table
-        self.columns = columns
-        self.rows = rows
-        self.returning = returning
-        self.on_conflict = on_conflict
+        self.table: TableSpec = table
+        self.columns: tuple[ColumnSpec, ...] = columns
+        self.rows: Sequence[Sequence[object]] = rows
+        self.returning: tuple[ColumnSpec, ...] = returning
+        self.on_conflict: OnConflict | None = on_conflict
 
     def values(self, *rows: Sequence[object]) -> Insert:
         return Insert(self.table, self.columns, tuple(self.rows) + rows, returning=self.returning,
@@ -258,10 +258,10 @@ class Update(Generic[M]):
     ) -> None:
         if not assignments:
             raise ValueError("update needs at least one assignment, like User.age.set(31)")
-        self.table = table
-        self.assignments = assignments
-        self.where_ = where
-        self.returning = returning
+        self.table: TableSpec = table
+        self.assignments: tuple[Assignment[M], ...] = assignments
+        self.where_: tuple[Predicate[M], ...] = where
+        self.returning: tuple[ColumnSpec, ...] = returning
 
     def where(self, *preds: Predicate[M]) -> Update[M]:
         return Update(self.table, self.assignments, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning)
@@ -274,9 +274,9 @@ class Delete(Generic[M]):
 
     def __init__(self, table: TableSpec, where: tuple[Predicate[M], ...] = (),
                  returning: tuple[ColumnSpec, ...] = ()) -> None:
-        self.table = table
-        self.where_ = where
-        self.returning = returning
+        self.table: TableSpec = table
+        self.where_: tuple[Predicate[M], ...] = where
+        self.returning: tuple[ColumnSpec, ...] = returning
 
     def where(self, *preds: Predicate[M]) -> Delete[M]:
         return Delete(self.table, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning)
@@ -286,31 +286,31 @@ class CreateTable:
     __slots__ = ("if_not_exists", "table")
 
     def __init__(self, table: TableSpec, *, if_not_exists: bool = True) -> None:
-        self.table = table
-        self.if_not_exists = if_not_exists
+        self.table: TableSpec = table
+        self.if_not_exists: bool = if_not_exists
 
 
 class DropTable:
     __slots__ = ("if_exists", "table")
 
     def __init__(self, table: TableSpec, *, if_exists: bool = True) -> None:
-        self.table = table
-        self.if_exists = if_exists
+        self.table: TableSpec = table
+        self.if_exists: bool = if_exists
 
 
 class CreateIndex:
     __slots__ = ("if_not_exists", "index", "table")
 
     def __init__(self, table: TableSpec, index: IndexSpec, *, if_not_exists: bool = True) -> None:
-        self.table = table
-        self.index = index
-        self.if_not_exists = if_not_exists
+        self.table: TableSpec = table
+        self.index: IndexSpec = index
+        self.if_not_exists: bool = if_not_exists
 
 
 class DropIndex:
     __slots__ = ("if_exists", "index", "table")
 
     def __init__(self, table: TableSpec, index: IndexSpec, *, if_exists: bool = True) -> None:
-        self.table = table
-        self.index = index
-        self.if_exists = if_exists
+        self.table: TableSpec = table
+        self.index: IndexSpec = index
+        self.if_exists: bool = if_exists
