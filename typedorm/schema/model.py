@@ -133,7 +133,8 @@ def build_table_spec(
                 f"{model_name}.{fname}: no column type for {inner!r}; use a supported type, "
                 "register one with typedorm.register_type(), or pass Column(type=...)"
             )
-        colname = meta.name or info.alias or fname
+        # An explicit name is checked as given: Column(name="") is an error, not a fallback.
+        colname = meta.name if meta.name is not None else (info.alias or fname)
         try:
             check_identifier(colname, f"{model_name}.{fname}: column name")
         except ValueError as e:
