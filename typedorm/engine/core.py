@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["QueryCounter", "TxState", "map_error", "sql_logger"]
 
-sql_logger = logging.getLogger("typedorm.sql")
+sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
 
 
 @dataclass
@@ -35,11 +35,11 @@ class TxState:
     __slots__ = ("conn", "counter", "dialect", "failed", "levels")
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
-        self.conn = conn
-        self.dialect = dialect
+        self.conn: Any = conn
+        self.dialect: Dialect = dialect
         self.levels: list[_Level] = []
-        self.counter = 0
-        self.failed = False
+        self.counter: int = 0
+        self.failed: bool = False
 
     @property
     def depth(self) -> int:

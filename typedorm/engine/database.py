@@ -21,6 +21,7 @@ from .pool import create_pool
 from .url import URL
 
 if TYPE_CHECKING:
+    from ..drivers.base import Driver
     from ..schema.model import Model
     from ..schema.spec import TableSpec
 
@@ -44,10 +45,10 @@ class Result:
     __slots__ = ("columns", "lastrowid", "rowcount", "rows")
 
     def __init__(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...], rowcount: int, lastrowid: Any) -> None:
-        self.rows = rows
-        self.columns = columns
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
+        self.rows: list[tuple[Any, ...]] = rows
+        self.columns: tuple[str, ...] = columns
+        self.rowcount: int = rowcount
+        self.lastrowid: Any = lastrowid
 
     def all(self) -> list[tuple[Any, ...]]:
         return list(self.rows)
@@ -89,10 +90,10 @@ class Transaction:
             raise ValueError(f"retry must be a non-negative int, not {retry!r}")
         if isolation is not None:
             db.dialect.check_isolation(isolation)
-        self.db = db
-        self.isolation = isolation
-        self.mode = mode
-        self.retry = retry
+        self.db: Database = db
+        self.isolation: IsolationLevel | None = isolation
+        self.mode: str | None = mode
+        self.retry: int = retry
         self._state: TxState | None = None
         self._token: Token[TxState | None] | None = None
         self._owner = False
@@ -193,11 +194,11 @@ class Database:
         pool_pre_ping: bool = False,
         connect_args: Mapping[str, Any] | None = None,
     ) -> None:
-        self.url = URL.parse(url)
-        self.driver = get_driver(self.url)
+        self.url: URL = URL.parse(url)
+        self.driver: Driver = get_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect)
-        self.echo = echo
-        self.log_parameters = log_parameters
+        self.echo: bool = echo
+        self.log_parameters: bool = log_parameters
         self._pool = create_pool(
             self.url,
             self.driver,

@@ -12,6 +12,9 @@ from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
 
 if TYPE_CHECKING:
+    from pydantic.plugin._schema_validator import PluggableSchemaValidator
+    from pydantic_core import SchemaValidator
+
     from ..dialects.base import Dialect
     from ..schema.model import Model
     from ..schema.spec import ColumnSpec, TableSpec
@@ -38,18 +41,18 @@ class Mapper(Generic[M]):
 
     def __init__(self, model: type[M], dialect: Dialect) -> None:
         spec: TableSpec = model.__table__
-        self.model = model
-        self.spec = spec
-        self.dialect = dialect
+        self.model: type[M] = model
+        self.spec: TableSpec = spec
+        self.dialect: Dialect = dialect
         q = dialect.quote
-        self.table_sql = q(spec.name)
+        self.table_sql: str = q(spec.name)
         self.columns: tuple[ColumnSpec, ...] = spec.columns
-        self.fields = tuple(c.field for c in spec.columns)
+        self.fields: tuple[str, ...] = tuple(c.field for c in spec.columns)
         infos = model.model_fields
-        self.keys = tuple(infos[c.field].alias or c.field for c in spec.columns)
-        self.select_list = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
-        self.returning_all = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
-        self.validator = model.__pydantic_validator__
+        self.keys: tuple[str, ...] = tuple(infos[c.field].alias or c.field for c in spec.columns)
+        self.select_list: str = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
+        self.returning_all: str = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
+        self.validator: SchemaValidator | PluggableSchemaValidator = model.__pydantic_validator__
         self.result_procs: list[tuple[str, Callable[[Any], Any]]] = []
         for c, key in zip(spec.columns, self.keys, strict=True):
             proc = c.column_type.result_processor(dialect.name) if c.column_type is not None else None
@@ -58,20 +61,20 @@ class Mapper(Generic[M]):
         self.bind_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(
             dialect.bind_processor(c) for c in spec.columns
         )
-        self.pk_cols = spec.pk_columns
-        self.pk_index = tuple(self.fields.index(c.field) for c in self.pk_cols)
-        ph = dialect._placeholder
-        self.pk_where = " AND ".join(f"{self.table_sql}.{q(c.name)} = {ph}" for c in self.pk_cols)
-        self.pk_procs = tuple(dialect.bind_processor(c) for c in self.pk_cols)
-        self.auto_fields = tuple(c.field for c in spec.columns if c.auto)
+        self.pk_cols: tuple[ColumnSpec, ...] = spec.pk_columns
+        self.pk_index: tuple[int, ...] = tuple(self.fields.index(c.field) for c in self.pk_cols)
+        ph: str = dialect._placeholder
+        self.pk_where: str = " AND ".join(f"{self.table_sql}.{q(c.name)} = {ph}" for c in self.pk_cols)
+        self.pk_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(dialect.bind_processor(c) for c in self.pk_cols)
+        self.auto_fields: tuple[str, ...] = tuple(c.field for c in spec.columns if c.auto)
         #: only the single autoincrement key is assigned by the database
-        self.auto_is_pk_only = (
+        self.auto_is_pk_only: bool = (
             len(self.auto_fields) == 1 and len(self.pk_cols) == 1 and self.pk_cols[0].field == self.auto_fields[0]
         )
-        self.get_sql = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
+        self.get_sql: str = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
         self._insert_sql: dict[tuple[int, ...], str] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
-        self.placeholder = ph
+        self.placeholder: str = ph
 
     # --- rows -> models --------------------------------------------------------------
     def hydrate(self, row: Sequence[Any]) -> M:
