@@ -6,7 +6,8 @@
   reported by mypy with exactly those codes and by pyright with at least one error;
   no unmarked line may report an error (pyright's rule names differ from mypy's
   codes, so for pyright only line numbers are compared).
-- The library itself passes ``mypy --strict`` with the project configuration.
+- The library itself passes ``mypy --strict`` with the project configuration, and
+  ``pyright --verifytypes typedorm --ignoreexternal`` finds its public API 100% typed.
 
 A missing checker skips these tests locally, and fails them in CI (``CI=true``).
 """
@@ -60,8 +61,8 @@ def _pyright_cmd() -> list[str]:
     return [str(exe)]
 
 
-def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def _run(cmd: list[str], **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **extra_env}
     return subprocess.run(
         cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
     )
@@ -195,3 +196,35 @@ def test_expected_errors_in_pyright() -> None:
 def test_library_passes_mypy_strict() -> None:
     res = _run([*_mypy_cmd(), "--config-file", "pyproject.toml"])
     assert res.returncode == 0, f"mypy --strict typedorm fails:\n{res.stdout}\n{res.stderr}"
+
+
+def test_public_api_is_fully_typed() -> None:
+    # pyright finds an editable install only through the interpreter's sys.path.
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    res = _run(
+        [
+            *_pyright_cmd(),
+            "--pythonpath",
+            sys.executable,
+            "--verifytypes",
+            "typedorm",
+            "--ignoreexternal",
+            "--outputjson",
+        ],
+        PYTHONPATH=pythonpath,
+    )
+    try:
+        report: dict[str, Any] = json.loads(res.stdout)["typeCompleteness"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"pyright --verifytypes did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
+    assert Path(report["packageRootDirectory"]).resolve() == ROOT / "typedorm"
+    problems = [
+        f"  {sym['name']}: {d['message'].splitlines()[0]}"
+        for sym in report["symbols"]
+        for d in sym["diagnostics"]
+        if d["severity"] == "error"
+    ]
+    score = report["completenessScore"]
+    assert score == 1.0, (
+        f"public API {score:.1%} typed (pyright --verifytypes); not fully typed:\n" + "\n".join(problems)
+    )
