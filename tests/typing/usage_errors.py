@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from typing_models import Order, User
 
-from typedorm import Col, Database, Model, Repository, column, func, select
+from typedorm import Col, Database, Model, Repository, add_hook, column, func, select
 
 db = Database("sqlite:///:memory:")
 users = Repository(User, db)
@@ -66,6 +66,15 @@ def transfer(a: int, b: int) -> None: ...
 
 
 transfer("1", 2)  # E: arg-type
+
+
+# --- hooks and transactions take the right kinds of arguments ---------------------------
+@users.before_insert  # E: arg-type
+def order_hook(order: Order) -> None: ...
+
+
+add_hook(User, "before_create", lambda user: None)  # E: arg-type
+db.transaction(isolation="sometimes")  # E: arg-type
 
 
 # --- declarations: a default of the wrong type ------------------------------------------

@@ -6,7 +6,7 @@ Checked by test_typing.py; never executed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, assert_type
 
@@ -24,12 +24,15 @@ from typedorm import (
     Predicate,
     Q,
     Query,
+    QueryCounter,
     Repository,
     Result,
     Select,
     Transaction,
+    add_hook,
     column,
     func,
+    hook,
     select,
 )
 from typedorm.fields import BooleanField, CharField, EmailField, IntegerField, TextField
@@ -289,6 +292,38 @@ assert_type(db.run_in_transaction(lambda: users.count()), int)
 db.on_commit(lambda: None)
 with db as same:
     assert_type(same, Database)
+
+
+with db.count_queries() as counter:
+    assert_type(counter, QueryCounter)
+    assert_type(counter.count, int)
+    assert_type(counter.statements, list[str])
+assert_type(Database.from_env("DATABASE_URL"), Database)
+
+
+# --- hooks -------------------------------------------------------------------------------------
+@users.before_insert
+def normalise(user: User) -> User:
+    return user.model_copy(update={"email": user.email.lower()})
+
+
+assert_type(normalise, Callable[[User], User | None])
+
+
+@users.after_insert
+def inserted(user: User) -> None: ...
+
+
+users.add_hook("before_update", lambda user: None)
+add_hook(User, "after_delete", lambda user: None)
+
+
+@hook(User, "before_insert")
+def stamp(user: User) -> User:
+    return user
+
+
+assert_type(stamp(u), User)
 
 
 # --- declaring models: field specifiers ------------------------------------------------------
