@@ -55,6 +55,8 @@ users.insert(Order(user_id=1))  # E: arg-type
 name: int = users.rows(select(User.id, User.name))[0][1]  # E: assignment
 first: User = users.get(1)  # E: assignment
 count: str = q.count()  # E: assignment
+q.into(int)  # E: type-var
+select(User.id, User.name).into(dict)  # E: type-var
 func.sum(User.name)  # E: type-var
 func.lower(User.age)  # E: arg-type
 nickname = users.get_or_raise(1).nickname  # E: attr-defined

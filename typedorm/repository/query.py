@@ -18,6 +18,8 @@ from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import Select, _as_ordering, _check_count
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..schema.model import Model
     from .repo import Repository
 
@@ -25,7 +27,7 @@ __all__ = ["Page", "Query"]
 
 M = TypeVar("M", bound="Model")
 T = TypeVar("T")
-P = TypeVar("P")
+P = TypeVar("P", bound="BaseModel")
 Num = TypeVar("Num", int, float, Decimal)
 T1 = TypeVar("T1")
 T2 = TypeVar("T2")
@@ -341,7 +343,7 @@ class Query(Generic[M]):
         for n in names:
             if n not in self.repo._spec.by_field:
                 raise UnknownField(n, model=self.repo.model.__name__, choices=self.repo._mapper.fields)
-        validate = target.__pydantic_validator__.validate_python  # type: ignore[attr-defined]
+        validate = target.__pydantic_validator__.validate_python
         return [validate(d) for d in self.values(*names)]
 
     # --- aggregates ----------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from .expr import Assignment, ColumnExpr, Exists, Expr, Ordering, Predicate, _as_predicate
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..schema.spec import ColumnSpec, IndexSpec, TableSpec
 
 __all__ = [
@@ -25,7 +27,7 @@ __all__ = [
 
 M = TypeVar("M")
 R = TypeVar("R")
-P = TypeVar("P")
+P = TypeVar("P", bound="BaseModel")
 T1 = TypeVar("T1")
 T2 = TypeVar("T2")
 T3 = TypeVar("T3")
