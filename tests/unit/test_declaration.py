@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pickle
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import pytest
 from pydantic import EmailStr, Field, ValidationError, field_validator
 
 from typedorm.errors import ModelDefinitionError, UnsetValueError
-from typedorm.schema import AUTO, PK, Col, Column, ForeignKey, Model, column
+from typedorm.schema import AUTO, PK, Col, Column, ForeignKey, Model, ModelMeta, column
 from typedorm.sql import ColumnExpr
 
 
@@ -18,13 +18,14 @@ class User(Model, table="users"):
     name: Annotated[Col[str], Column(max_length=100)]
     email: Annotated[Col[EmailStr], Column(unique=True)]
     age: Annotated[Col[int], Column(index=True)] = column(default=0, ge=0)
-    nick: Col[str | None] = None
+    nick: Col[str | None] = column(default=None)
 
 
 class Checked(Model):
     id: PK[int] = column(default=AUTO)
     code: Annotated[Col[str], Field(max_length=5, pattern=r"^[A-Z]+$")]
-    score: Col[int] = Field(default=0, ge=0, le=10)
+    # Pydantic types Field(default=...) as the value, not as the Col descriptor.
+    score: Col[int] = Field(default=0, ge=0, le=10)  # type: ignore[arg-type]
     label: Col[str] = column(default="ok", min_length=2)
 
     @field_validator("code")
@@ -49,7 +50,7 @@ def test_table_keyword_sets_table_name() -> None:
 )
 def test_table_name_defaults_to_snake_case(cls_name: str, table: str) -> None:
     ns: dict[str, Any] = {"__annotations__": {"id": PK[int]}, "__module__": __name__}
-    cls = type(Model)(cls_name, (Model,), ns)
+    cls: Any = ModelMeta(cls_name, (Model,), ns)
     assert cls.__table__.name == table
 
 
@@ -82,7 +83,7 @@ def test_nullable_inferred_from_optional() -> None:
 def test_column_nullable_override() -> None:
     class N(Model):
         id: PK[int]
-        x: Annotated[Col[int | None], Column(nullable=False)] = 1
+        x: Annotated[Col[int | None], Column(nullable=False)] = column(default=1)
 
     assert N.__table__.by_field["x"].nullable is False
 
@@ -146,7 +147,7 @@ def test_composite_primary_key_class_keyword() -> None:
     class OrderItem(Model, primary_key=("order_id", "product_id")):
         order_id: Col[int]
         product_id: Col[int]
-        qty: Col[int] = 1
+        qty: Col[int] = column(default=1)
 
     t = OrderItem.__table__
     assert t.primary_key == ("order_id", "product_id")
@@ -192,7 +193,7 @@ def test_optional_primary_key_rejected() -> None:
     with pytest.raises(ModelDefinitionError, match="cannot be Optional"):
 
         class R(Model):
-            id: PK[int | None] = None
+            id: PK[int | None] = column(default=None)
 
 
 # --- unique constraints and indexes ------------------------------------------------
@@ -237,7 +238,7 @@ def test_foreign_key_recorded() -> None:
     class Post(Model):
         id: PK[int] = column(default=AUTO)
         author_id: Annotated[Col[int], ForeignKey(User.id, on_delete="cascade")]
-        editor_id: Annotated[Col[int | None], ForeignKey("users.id")] = None
+        editor_id: Annotated[Col[int | None], ForeignKey("users.id")] = column(default=None)
 
     fks = {(f.columns, f.ref_table, f.ref_columns, f.on_delete) for f in Post.__table__.foreign_keys}
     assert fks == {(("author_id",), "users", ("id",), "cascade"), (("editor_id",), "users", ("id",), None)}
@@ -368,7 +369,7 @@ def test_default_violating_max_length_rejected() -> None:
 
         class R(Model):
             id: PK[int]
-            x: Annotated[Col[str], Column(max_length=3)] = "toolong"
+            x: Annotated[Col[str], Column(max_length=3)] = column(default="toolong")
 
 
 def test_valid_defaults_accepted() -> None:
@@ -511,13 +512,13 @@ def test_json_schema_of_auto_field_is_read_only() -> None:
 def test_abstract_base_and_inherited_columns() -> None:
     class Stamped(Model, abstract=True):
         id: PK[int] = column(default=AUTO)
-        version: Col[int] = 1
+        version: Col[int] = column(default=1)
 
     class Doc(Stamped):
         title: Col[str]
 
     class Memo(Doc, table="memos"):
-        body: Col[str] = ""
+        body: Col[str] = column(default="")
 
     assert not hasattr(Stamped, "__table__")
     assert Doc.__table__.field_names == ("id", "version", "title")
@@ -542,7 +543,7 @@ def test_non_col_annotations_are_columns_too() -> None:
 
 
 def test_string_annotations_resolve_names_local_to_the_defining_function() -> None:
-    Score = int  # noqa: N806 - a local type alias, visible only in this frame
+    Score: TypeAlias = int  # a local type alias, visible only in this frame
 
     class R(Model):
         id: PK[int]

@@ -29,7 +29,7 @@ from typedorm.schema.fields import (
 _counter = 0
 
 
-def make_model(fields: dict[str, tuple[Any, Any]], *, with_id: bool = True) -> type[Model]:
+def make_model(fields: dict[str, tuple[Any, Any]], *, with_id: bool = True) -> Any:
     """A model class named ``T`` (table ``t``) with ``fields``: name -> (annotation, default/specifier)."""
     global _counter
     _counter += 1
@@ -39,15 +39,14 @@ def make_model(fields: dict[str, tuple[Any, Any]], *, with_id: bool = True) -> t
         ann[name] = tp
         ns[name] = spec
     ns["__annotations__"] = ann
-    cls: type[Model] = ModelMeta("T", (Model,), ns, table="t")
-    return cls
+    return ModelMeta("T", (Model,), ns, table="t")
 
 
 def column_meta(info: FieldInfo) -> list[Column]:
     return [m for m in info.metadata if isinstance(m, Column)]
 
 
-CASES: list[tuple[str, Any, FieldInfo, FieldInfo]] = [
+CASES: list[tuple[str, Any, Any, Any]] = [
     ("char", Col[str], CharField(max_length=100), column(max_length=100)),
     (
         "char-all",
@@ -111,18 +110,18 @@ def test_email_field_matches_column_metadata_and_validates() -> None:
     M = make_model({"email": (Col[str], field)})
     spec = M.__table__.by_field["email"]
     assert (spec.unique, spec.max_length, spec.type_name) == (True, 254, "string")
-    assert M(id=1, email="ann@example.com").email == "ann@example.com"  # type: ignore[call-arg]
+    assert M(id=1, email="ann@example.com").email == "ann@example.com"
     with pytest.raises(ValidationError) as ei:
-        M(id=1, email="not an email")  # type: ignore[call-arg]
+        M(id=1, email="not an email")
     assert ei.value.errors()[0]["loc"] == ("email",)
-    m = M(id=1, email="ann@example.com")  # type: ignore[call-arg]
+    m = M(id=1, email="ann@example.com")
     with pytest.raises(ValidationError):
-        m.email = "nope"  # type: ignore[attr-defined]
+        m.email = "nope"
 
 
 def test_email_field_allows_none_when_null() -> None:
     M = make_model({"email": (Col[str | None], EmailField(null=True, default=None))})
-    assert M(id=1).email is None  # type: ignore[call-arg, attr-defined]
+    assert M(id=1).email is None
     assert M.__table__.by_field["email"].nullable
 
 
@@ -142,12 +141,12 @@ def test_email_field_allows_none_when_null() -> None:
 )
 def test_specifier_constraints_are_validated(tp: Any, field: FieldInfo, good: Any, bad: Any) -> None:
     M = make_model({"f": (tp, field)})
-    m = M(id=1, f=good)  # type: ignore[call-arg]
-    assert m.f == good  # type: ignore[attr-defined]
+    m = M(id=1, f=good)
+    assert m.f == good
     with pytest.raises(ValidationError):
-        M(id=1, f=bad)  # type: ignore[call-arg]
+        M(id=1, f=bad)
     with pytest.raises(ValidationError):
-        m.f = bad  # type: ignore[attr-defined]
+        m.f = bad
 
 
 def test_specifier_wrong_default_rejected_at_class_creation() -> None:
@@ -163,6 +162,6 @@ def test_specifier_defaults_apply() -> None:
         "b": (Col[list[int]], JSONField(default_factory=list)),
         "c": (Col[str], TextField(default="x")),
     })
-    m = M(id=1)  # type: ignore[call-arg]
-    assert (m.a, m.b, m.c) == (True, [], "x")  # type: ignore[attr-defined]
-    assert M(id=2).b is not m.b  # type: ignore[call-arg, attr-defined]
+    m = M(id=1)
+    assert (m.a, m.b, m.c) == (True, [], "x")
+    assert M(id=2).b is not m.b

@@ -1,8 +1,8 @@
 """TableSpec introspection: contents, JSON round trip and immutability."""
 
 import dataclasses
-import hashlib
 import enum
+import hashlib
 import json
 from decimal import Decimal
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from typedorm.schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpe
 from typedorm.schema.types import EnumType, IntType, StrType
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042 - the mixin form is what users write
     ACTIVE = "active"
     GONE = "gone"
 
@@ -36,9 +36,9 @@ class Member(
     team_id: Annotated[Col[int], ForeignKey(Team.id, on_delete="cascade", on_update="restrict")]
     handle: Annotated[Col[str], Column(name="handle_name", min_length=1, max_length=30, comment="public name")]
     score: Col[int] = column(default=0, ge=0, index=True)
-    price: Annotated[Col[Decimal], Column(max_digits=8, decimal_places=2, gt=Decimal("0.01"))] = Decimal("1.00")
-    status: Col[Status] = Status.ACTIVE
-    bio: Annotated[Col[str | None], Column(server_default="'none'", check="length(bio) < 500")] = None
+    price: Annotated[Col[Decimal], Column(max_digits=8, decimal_places=2, gt=Decimal("0.01"))] = column(default=Decimal("1.00"))
+    status: Col[Status] = column(default=Status.ACTIVE)
+    bio: Annotated[Col[str | None], Column(server_default="'none'", check="length(bio) < 500")] = column(default=None)
 
 
 SPEC = Member.__table__

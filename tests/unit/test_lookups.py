@@ -15,8 +15,8 @@ from typedorm.sql.lookups import LOOKUPS, lookup_predicate
 class User(Model, table="users"):
     id: PK[int] = column(default=AUTO)
     name: Annotated[Col[str], Column(max_length=100)]
-    age: Col[int] = 0
-    nick: Col[str | None] = None
+    age: Col[int] = column(default=0)
+    nick: Col[str | None] = column(default=None)
 
 
 class Order(Model, table="orders"):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from typedorm.dialects import get_dialect
 from typedorm.errors import ModelDefinitionError
-from typedorm.schema import PK, Col, Column, ColumnSpec, Model, register_type, resolve_type
+from typedorm.schema import PK, Col, Column, ColumnSpec, Model, column, register_type, resolve_type
 from typedorm.schema import types as types_mod
 from typedorm.schema.types import (
     BoolType,
@@ -34,10 +34,10 @@ from typedorm.schema.types import (
 )
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-class Color(str, enum.Enum):
+class Color(str, enum.Enum):  # noqa: UP042 - the mixin form is what users write
     RED = "red"
     GREEN = "green"
     QUOTED = "it's"
@@ -77,7 +77,7 @@ class Everything(Model):
     addr: Col[Address]
     lit_s: Col[Literal["a", "bb"]]
     lit_i: Col[Literal[1, 2]]
-    maybe: Col[int | None] = None
+    maybe: Col[int | None] = column(default=None)
 
 
 COLS = Everything.__table__.by_field
@@ -426,7 +426,7 @@ def test_null_is_never_processed() -> None:
 
 def test_compiled_params_are_bound_through_the_column_type() -> None:
     when = AWARE[0]
-    sql, params = get_dialect("sqlite").compile(
+    _, params = get_dialect("sqlite").compile(
         (Everything.ts >= when) & (Everything.color == Color.RED) & Everything.span.in_([dt.timedelta(seconds=1)])
     )
     assert params == ["2024-01-02 01:04:05.678901+00:00", "red", 1_000_000]
