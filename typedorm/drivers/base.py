@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ERROR_CLASSES", "Driver", "ErrorInfo", "ErrorKind", "option_bool", "option_float", "option_int"]
 
-logger = logging.getLogger("typedorm.drivers")
+logger: logging.Logger = logging.getLogger("typedorm.drivers")
 
 ErrorKind = Literal[
     "unique", "foreign_key", "not_null", "check", "serialization", "deadlock", "disconnect", "data", "other"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MySQLClientDriver"]
 
-logger = logging.getLogger("typedorm.drivers.mysqlclient")
+logger: logging.Logger = logging.getLogger("typedorm.drivers.mysqlclient")
 
 # The first keyword of a statement, after blanks and comments.
 _FIRST_WORD_RE = re.compile(rb"^(?:\s+|/\*.*?\*/|(?:--|#)[^\n]*(?:\n|$))*([A-Za-z]+)", re.DOTALL)

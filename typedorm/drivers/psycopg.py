@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PsycopgDriver"]
 
-logger = logging.getLogger("typedorm.drivers.psycopg")
+logger: logging.Logger = logging.getLogger("typedorm.drivers.psycopg")
 
 # libpq's PGTransactionStatusType (postgresql.org/docs/current/libpq-status.html), as plain ints so
 # the hot path (reset on every pool release) needs no import or enum lookup.

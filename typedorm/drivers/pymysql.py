@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PyMySQLDriver"]
 
-logger = logging.getLogger("typedorm.drivers.pymysql")
+logger: logging.Logger = logging.getLogger("typedorm.drivers.pymysql")
 
 
 class PyMySQLDriver(Driver):

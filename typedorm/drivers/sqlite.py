@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteDriver"]
 
-logger = logging.getLogger("typedorm.drivers.sqlite")
+logger: logging.Logger = logging.getLogger("typedorm.drivers.sqlite")
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 

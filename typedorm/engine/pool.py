@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Pool", "PoolStats", "QueuePool", "StaticPool", "create_pool"]
 
-logger = logging.getLogger("typedorm.pool")
+logger: logging.Logger = logging.getLogger("typedorm.pool")
 
 C = TypeVar("C")
 
