@@ -116,7 +116,17 @@ class Mapper(Generic[M]):
         if value is None:
             return None
         proc = self.bind_procs[index]
-        return proc(value) if proc is not None else value
+        if proc is None:
+            return value
+        try:
+            return proc(value)
+        except (ValueError, TypeError) as e:
+            f = self.fields[index]
+            raise ValidationError(
+                f"{self.model.__name__}.{f}: {e}",
+                [{"loc": (f,), "msg": str(e), "type": "value_error"}],
+                model=self.model.__name__,
+            ) from None
 
     def row_values(self, obj: M) -> tuple[tuple[int, ...], list[Any]]:
         """Indexes of the columns to insert (database-assigned ones left out) and their values."""

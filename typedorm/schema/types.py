@@ -206,7 +206,7 @@ class DecimalType(ColumnType):
             return _decimal_to_text
         if dialect == "mysql":
             # MySQL DECIMAL has no NaN or infinity; PostgreSQL NUMERIC stores them faithfully.
-            return _decimal_finite
+            return _decimal_fits_mysql
         return None
 
 
@@ -216,10 +216,33 @@ def _decimal_finite(v: Any) -> Any:
     return v
 
 
+def _decimal_fits_mysql(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        _decimal_finite(v)
+        # DECIMAL(65, 30) rounds extra fraction digits away without an error, even in strict
+        # mode: refuse them (dev.mysql.com/doc/refman/8.0/en/precision-math-decimal-characteristics.html)
+        _, digits, exp = v.as_tuple()
+        assert isinstance(exp, int)
+        n = len(digits)
+        while n > 1 and digits[n - 1] == 0 and exp < 0:
+            n -= 1
+            exp += 1
+        if -exp > 30 or n + exp > 35:
+            raise ValueError(f"{v} does not fit the decimal column (at most 35 digits before the point and 30 after)")
+    return v
+
+
 def _decimal_to_text(v: Any) -> Any:
     if isinstance(v, Decimal):
         return str(_decimal_finite(v))
     return v
+
+
+def _as_utc(v: _dt.datetime) -> _dt.datetime:
+    try:
+        return v.astimezone(_UTC)
+    except OverflowError:
+        raise ValueError(f"{v.isoformat()} is outside the years 1-9999 in UTC and cannot be read back") from None
 
 
 def _datetime_to_utc_text(v: Any) -> Any:
@@ -229,15 +252,18 @@ def _datetime_to_utc_text(v: Any) -> Any:
         # Fixed width (isoformat pads the year; strftime("%Y") does not), always UTC: text
         # order is time order.
         if v.tzinfo is not _UTC:
-            v = v.astimezone(_UTC)
+            v = _as_utc(v)
         return v.isoformat(" ", "microseconds")
     return v
 
 
 def _datetime_aware(v: Any) -> Any:
-    if isinstance(v, _dt.datetime) and (v.tzinfo is None or v.utcoffset() is None):
-        # TIMESTAMPTZ would read a naive value in the session time zone: refuse to guess.
-        raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is None or v.utcoffset() is None:
+            # TIMESTAMPTZ would read a naive value in the session time zone: refuse to guess.
+            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
+        if v.year in (1, 9999):
+            _as_utc(v)  # the server would store it, but the driver could not read it back
     return v
 
 
@@ -245,7 +271,7 @@ def _datetime_to_utc_naive(v: Any) -> Any:
     if isinstance(v, _dt.datetime):
         if v.tzinfo is None or v.utcoffset() is None:
             raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        return v.astimezone(_UTC).replace(tzinfo=None)
+        return _as_utc(v).replace(tzinfo=None)
     return v
 
 
@@ -433,7 +459,12 @@ class JSONType(ColumnType):
             return _pg_json_processor(adapter)
 
         def conv(v: Any) -> Any:
-            return None if v is None else adapter.dump_json(v).decode()
+            if v is None:
+                return None
+            out = adapter.dump_json(v)
+            if b"null" in out:  # Pydantic writes NaN and infinity as null: refuse, do not lose them
+                _json_finite(adapter.dump_python(v))
+            return out.decode()
 
         return conv
 
@@ -452,9 +483,37 @@ def _pg_json_processor(adapter: TypeAdapter[Any]) -> Processor:
             return None
         from psycopg.types.json import Jsonb  # lazy: psycopg is an optional extra
 
-        return Jsonb(adapter.dump_python(v, mode="json"))
+        data = adapter.dump_python(v, mode="json")
+        # NaN and infinity stay floats or become None in JSON mode: refuse, do not lose them
+        _json_finite(data)
+        if _has_none(data):
+            _json_finite(adapter.dump_python(v))
+        return Jsonb(data)
 
     return conv
+
+
+def _has_none(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, dict):
+        return any(_has_none(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_none(x) for x in v)
+    return False
+
+
+def _json_finite(v: Any) -> None:
+    """Raise ValueError for a NaN or infinite float anywhere in ``v`` (JSON has no such numbers)."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"{v} cannot be stored in a JSON column (JSON has no NaN or infinity)")
+    elif isinstance(v, dict):
+        for x in v.values():
+            _json_finite(x)
+    elif isinstance(v, (list, tuple, set, frozenset)):
+        for x in v:
+            _json_finite(x)
 
 
 # The ordered table. Order matters: bool before int (bool is an int), Enum before str/int
