@@ -1,0 +1,64 @@
+"""Migrations: schema snapshot -> diff -> operations -> migration files -> runner; introspection and inspect.
+
+Migration files import what they need from here::
+
+    from typedorm.migrations import Op, check, col, fk, index
+
+    def upgrade(op: Op) -> None:
+        op.add_column("users", col("age", "integer"), backfill=0)
+
+    def downgrade(op: Op) -> None:
+        op.drop_column("users", "age")
+"""
+
+from .autogen import MadeMigration, make_migration, plan_migration
+from .backup import BackupInfo, restore_backup
+from .diff import compare_live, diff
+from .errors import (
+    AmbiguousRename,
+    BranchError,
+    LockTimeout,
+    MigrationError,
+    MigrationFailed,
+    UnsupportedChange,
+)
+from .introspect import canonical_type, introspect
+from .ops import MigrationContext, Op, Operation
+from .runner import AppliedMigration, Runner, Status
+from .scripts import Migrations, MigrationScript
+from .state import Schema, check, col, fk, index
+
+__all__ = [
+    # writing migrations
+    "Op",
+    "Operation",
+    "MigrationContext",
+    "check",
+    "col",
+    "fk",
+    "index",
+    # state and diff
+    "Schema",
+    "compare_live",
+    "diff",
+    "introspect",
+    "canonical_type",
+    "make_migration",
+    "plan_migration",
+    "MadeMigration",
+    # files and running
+    "Migrations",
+    "MigrationScript",
+    "Runner",
+    "Status",
+    "AppliedMigration",
+    "BackupInfo",
+    "restore_backup",
+    # errors
+    "AmbiguousRename",
+    "BranchError",
+    "LockTimeout",
+    "MigrationError",
+    "MigrationFailed",
+    "UnsupportedChange",
+]
