@@ -20,6 +20,7 @@ from typing_extensions import Unpack, dataclass_transform
 from ..errors import ModelDefinitionError
 from .columns import AUTO, Col, Column, ForeignKey, _building, column
 from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
+from .relations import install_relations, is_relation_field, prepare_namespace
 from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
 from .types import ColumnType, EnumType, resolve_type
 
@@ -112,6 +113,8 @@ def build_table_spec(
 
     for fname, info in cls.model_fields.items():
         if getattr(info, "exclude", False) is True and fname.startswith("_"):
+            continue
+        if is_relation_field(info):  # a relationship is not a column
             continue
         metas = [m for m in info.metadata if isinstance(m, Column)]
         meta = Column()
@@ -356,6 +359,7 @@ class ModelMeta(ModelMetaclass):
             # Pydantic reads the namespace of its caller's caller to resolve string annotations;
             # from here that would be this frame, not the class statement's: capture it for it.
             namespace["__pydantic_parent_namespace__"] = build_lenient_weakvaluedict(parent_frame_namespace())
+        prepare_namespace(name, namespace)
         token = _building.set(True)
         try:
             cls = super().__new__(mcs, name, bases, namespace, __pydantic_reset_parent_namespace__=False, **kwargs)
@@ -381,6 +385,7 @@ class ModelMeta(ModelMetaclass):
         cls.__table__ = spec  # type: ignore[attr-defined]
         for c in spec.columns:
             type.__setattr__(cls, c.field, Col[Any](c.field))
+        install_relations(cls)
         return cls
 
 

@@ -5,6 +5,7 @@ from .compiler import Compiled, Compiler
 from .expr import Assignment, ColumnExpr, Expr, Ordering, Predicate, escape_like
 from .functions import func
 from .lookups import Q, resolve_lookups
+from .relations import LoadPath, Relation, ToMany, ToOne
 from .stmt import CreateIndex, CreateTable, Delete, DropIndex, DropTable, Insert, Select, Update, select
 
 __all__ = [
@@ -19,10 +20,14 @@ __all__ = [
     "DropTable",
     "Expr",
     "Insert",
+    "LoadPath",
     "Ordering",
     "Predicate",
     "Q",
+    "Relation",
     "Select",
+    "ToMany",
+    "ToOne",
     "Update",
     "escape_like",
     "func",

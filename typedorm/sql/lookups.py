@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from ..errors import UnknownField, UnknownLookup
+from ..schema.relations import relations_of
 from .expr import BoolOp, ColumnExpr, Not, Predicate
 
 __all__ = ["LOOKUPS", "Q", "lookup_predicate", "resolve_lookups"]
@@ -78,6 +79,10 @@ def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     field, sep, lookup = key.partition("__")
     if not sep:
         lookup = "exact"
+    if field not in model.__table__.by_field and field in relations_of(model):
+        from .relations import relation_lookup
+
+        return relation_lookup(model, key, value)
     col = _column(model, field, key)
     if lookup not in LOOKUPS:
         if "__" in lookup or lookup in model.__table__.by_field:
@@ -90,8 +95,26 @@ def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
 
 
 def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predicate[Any]]:
-    """All ``filter_by(**lookups)`` pairs as predicates (validated first, all of them)."""
-    return [lookup_predicate(model, k, v) for k, v in lookups.items()]
+    """All ``filter_by(**lookups)`` pairs as predicates (validated first, all of them).
+
+    Keys through one relation (``posts__title=..., posts__views__gt=...``) form one
+    predicate: they must hold for the same related row.
+    """
+    rels = relations_of(model)
+    if not rels:
+        return [lookup_predicate(model, k, v) for k, v in lookups.items()]
+    from .relations import relation_lookups
+
+    by_field = model.__table__.by_field
+    through: list[tuple[str, Any]] = []
+    plain: list[Predicate[Any]] = []
+    for k, v in lookups.items():
+        name = k.partition("__")[0] if isinstance(k, str) else None
+        if name in rels and name not in by_field:
+            through.append((k, v))
+        else:
+            plain.append(lookup_predicate(model, k, v))
+    return plain + relation_lookups(model, through)
 
 
 class Q:
