@@ -39,7 +39,9 @@ from .schema import (
     column,
     register_type,
 )
+from .schema.relations import NOT_LOADED, Rel, RelList, is_loaded, link_models, relation
 from .sql import Assignment, ColumnExpr, Expr, Ordering, Predicate, Q, Select, func, select
+from .sql.relations import LoadPath, ToMany, ToOne
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,16 @@ __all__ = [
     "column",
     "fields",
     "register_type",
+    # relationships
+    "NOT_LOADED",
+    "LoadPath",
+    "Rel",
+    "RelList",
+    "ToMany",
+    "ToOne",
+    "is_loaded",
+    "link_models",
+    "relation",
     # queries and expressions
     "Assignment",
     "ColumnExpr",

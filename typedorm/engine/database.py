@@ -508,7 +508,10 @@ class Database:
 
     # --- schema ----------------------------------------------------------------------
     def create_all(self, *models: type[Model]) -> None:
-        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first."""
+        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first.
+
+        Automatic link tables of their many-to-many relations (``relation(through="table")``)
+        are created with them."""
         specs = _ordered_specs(models)
         stmts = [s for spec in specs for s in self.dialect.create_table_statements(spec)]
         self._ddl(stmts)
@@ -545,6 +548,10 @@ def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
         if not (isinstance(m, type) and issubclass(m, Model)) or getattr(m, "__typedorm_abstract__", True):
             raise TypeError(f"expected table model classes, got {m!r}")
         specs[m.__table__.name] = m.__table__
+    from ..schema.relations import link_models
+
+    for link in link_models(*models):  # automatic many-to-many link tables go with their models
+        specs.setdefault(link.__table__.name, link.__table__)
     out: list[TableSpec] = []
     seen: set[str] = set()
 

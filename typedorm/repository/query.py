@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ..schema.model import Model
+    from ..sql.relations import LoadPath, Relation
     from .repo import Repository
 
 __all__ = ["Page", "Query"]
@@ -88,7 +89,7 @@ class Query(Generic[M]):
         users.filter(User.age >= 18).order_by(User.age.desc(), "name").limit(10).all()
     """
 
-    __slots__ = ("_distinct", "_group_by", "_having", "_limit", "_offset", "_order", "_where", "repo")
+    __slots__ = ("_distinct", "_group_by", "_having", "_limit", "_load", "_offset", "_order", "_where", "repo")
 
     def __init__(
         self,
@@ -100,8 +101,10 @@ class Query(Generic[M]):
         distinct: bool = False,
         group_by: tuple[Expr[M, Any], ...] = (),
         having: tuple[Predicate[M], ...] = (),
+        load: tuple[LoadPath[Any], ...] = (),
     ) -> None:
         self.repo: Repository[M] = repo
+        self._load = load
         self._where = where
         self._order = order
         self._limit = limit
@@ -113,7 +116,7 @@ class Query(Generic[M]):
     def _copy(self, **kw: Any) -> Query[M]:
         args: dict[str, Any] = dict(
             where=self._where, order=self._order, limit=self._limit, offset=self._offset,
-            distinct=self._distinct, group_by=self._group_by, having=self._having,
+            distinct=self._distinct, group_by=self._group_by, having=self._having, load=self._load,
         )
         args.update(kw)
         return Query(self.repo, **args)
@@ -190,12 +193,31 @@ class Query(Generic[M]):
         cols = ", ".join(d.expr(e, params) for e in exprs)
         return cols, params
 
+    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> Query[M]:
+        """Load relationships with the rows: one batched ``IN`` query per relation, whatever the row count.
+
+        ``users.filter(...).load(User.posts, Post.comments)``: a relation of another model goes
+        below the last named relation leading to it; ``User.posts.then(Post.comments)`` nests
+        explicitly (self-referential trees: ``Category.children.then(Category.children)``).
+        Relations not named here raise NotLoaded when touched. Checked now, before any SQL.
+        """
+        from ..sql.relations import build_load_plan
+
+        return self._copy(load=build_load_plan(self.repo.model, (path, *more), self._load))
+
+    def _loaded(self, objs: list[M]) -> list[M]:
+        if self._load and objs:
+            from .loading import load_paths
+
+            load_paths(self.repo._db, objs, self._load)
+        return objs
+
     # --- fetching ----------------------------------------------------------------
     def all(self) -> list[M]:
         """Every matching row, validated into model instances."""
         sql, params = self._sql(self.repo._mapper.select_list)
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self.repo._mapper.hydrate_all(rows)
+        return self._loaded(self.repo._mapper.hydrate_all(rows))
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.all())
@@ -208,7 +230,7 @@ class Query(Generic[M]):
         order = self._order or self._pk_order(False)
         sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self.repo._mapper.hydrate(rows[0]) if rows else None
+        return self._loaded([self.repo._mapper.hydrate(rows[0])])[0] if rows else None
 
     def last(self) -> M | None:
         """The last row in the query's order (primary-key order if none), or None."""
@@ -219,12 +241,12 @@ class Query(Generic[M]):
             order = self._pk_order(True)
         sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self.repo._mapper.hydrate(rows[0]) if rows else None
+        return self._loaded([self.repo._mapper.hydrate(rows[0])])[0] if rows else None
 
     def _at_most_two(self) -> list[M]:
         sql, params = self._sql(self.repo._mapper.select_list, limit=2 if self._limit is None else min(self._limit, 2))
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self.repo._mapper.hydrate_all(rows)
+        return self._loaded(self.repo._mapper.hydrate_all(rows))
 
     def one(self) -> M:
         """Exactly one row: raises NotFound for none and MultipleResultsFound for more."""
@@ -264,7 +286,8 @@ class Query(Generic[M]):
         sql, params = self._sql(self.repo._mapper.select_list)
         mapper = self.repo._mapper
         for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
-            yield from mapper.hydrate_all(batch)
+            # relations are loaded per batch: one query per relation and batch
+            yield from self._loaded(mapper.hydrate_all(batch))
 
     def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""

@@ -22,7 +22,9 @@ from .query import Page, Query, as_predicates
 if TYPE_CHECKING:
     from ..engine.database import Database
     from ..schema.model import Model
+    from ..schema.relations import RelationSpec
     from ..schema.spec import ColumnSpec
+    from ..sql.relations import LoadPath, Relation, ToMany
 
 __all__ = ["Repository"]
 
@@ -141,9 +143,19 @@ class Repository(Generic[M]):
         return self._decorator("after_delete", fn)
 
     # --- inserts ---------------------------------------------------------------------
-    def insert(self, obj: M) -> M:
-        """Insert one row; returns the stored row with database-assigned values filled in."""
+    def insert(self, obj: M, *, with_related: bool = False) -> M:
+        """Insert one row; returns the stored row with database-assigned values filled in.
+
+        ``with_related=True`` also inserts the related rows set on ``obj`` (unsaved parents
+        first, then children and many-to-many links), all in one transaction; the stored row
+        comes back with those relations holding the stored related rows.
+        """
         self._check_instance(obj, "insert")
+        if with_related:
+            from .related import insert_related
+
+            stored: M = insert_related(self, obj)
+            return stored
         if self._has_hooks("before_insert", "after_insert"):
             with self._db.transaction():
                 obj = self._run_before("before_insert", obj)
@@ -439,6 +451,61 @@ class Repository(Generic[M]):
             except PydanticValidationError as e:
                 raise wrap_validation_error(e, self.model.__name__, "a raw row") from None
         return out
+
+    # --- relationships ---------------------------------------------------------------
+    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> Query[M]:
+        """A query over every row that loads relations: ``users.load(User.posts, Post.comments).all()``."""
+        return Query(self).load(path, *more)
+
+    @overload
+    def load_related(self, objs: M, path: Relation[M, Any] | LoadPath[M], /,
+                     *more: Relation[Any, Any] | LoadPath[Any]) -> M: ...
+    @overload
+    def load_related(self, objs: Iterable[M], path: Relation[M, Any] | LoadPath[M], /,
+                     *more: Relation[Any, Any] | LoadPath[Any]) -> list[M]: ...
+    def load_related(self, objs: Any, path: Any, /, *more: Any) -> Any:
+        """Load relations onto rows already fetched (in place; one query per relation), and return them."""
+        from ..sql.relations import build_load_plan
+        from .loading import load_paths
+
+        plan = build_load_plan(self.model, (path, *more))
+        single = isinstance(objs, self.model)
+        items: list[M] = [objs] if single else list(objs)
+        for o in items:
+            self._check_instance(o, "load_related")
+        load_paths(self._db, items, plan)
+        return objs if single else items
+
+    def add_related(self, obj: M, rel: ToMany[M, R], /, *targets: R, **link_fields: Any) -> int:
+        """Link ``obj`` to stored ``targets`` through a many-to-many relation; existing links are kept.
+
+        Extra columns of an explicit link model are given as keywords. Returns how many links were added.
+        """
+        from .related import add_links
+
+        self._check_instance(obj, "add_related")
+        return add_links(self, obj, self._relation(rel), targets, link_fields)
+
+    def remove_related(self, obj: M, rel: ToMany[M, R], /, *targets: R) -> int:
+        """Delete the links between ``obj`` and ``targets``; returns how many were deleted."""
+        from .related import remove_links
+
+        self._check_instance(obj, "remove_related")
+        return remove_links(self, obj, self._relation(rel), targets)
+
+    def set_related(self, obj: M, rel: ToMany[M, R], targets: Iterable[R], /, **link_fields: Any) -> None:
+        """Make ``targets`` exactly the rows linked to ``obj`` (one transaction; kept links are untouched)."""
+        from .related import set_links
+
+        self._check_instance(obj, "set_related")
+        set_links(self, obj, self._relation(rel), list(targets), link_fields)
+
+    def _relation(self, rel: object) -> RelationSpec:
+        from ..sql.relations import Relation
+
+        if not isinstance(rel, Relation) or rel.model is not self.model:
+            raise TypeError(f"expected a relation of {self.model.__name__} like {self.model.__name__}.<relation>, not {rel!r}")
+        return rel.spec
 
     # --- updates ---------------------------------------------------------------------
     @overload

@@ -1,0 +1,172 @@
+"""Explicit relationship loading: one batched ``IN (...)`` query per relation and level, never a hidden query.
+
+``users.filter(...).load(User.posts, Post.comments).all()`` runs the users query, then one
+query for the posts of all those users, then one for the comments of all those posts: three
+queries for any number of users (an ``IN`` list longer than the dialect's parameter limit is
+split into chunks of ``max_params`` keys).
+
+To-one relations are loaded the same way, by a batched ``IN`` query on the related keys,
+rather than by a JOIN in the main query: the main query keeps its exact ``LIMIT``/``OFFSET``/
+``DISTINCT``/``count()`` semantics, each related row is fetched and validated once however many
+rows point at it (instances are shared), self-referential relations (``Category.parent``) need
+no table aliases, and nested paths below a to-one relation work like any other level. The price
+is one more round trip per to-one relation, independent of the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MultipleResultsFound, NotFound
+from ..schema.columns import AUTO
+from .mapping import get_mapper
+
+if TYPE_CHECKING:
+    from ..engine.database import Database
+    from ..schema.relations import RelationSpec
+    from ..schema.spec import ColumnSpec
+    from ..sql.relations import LoadPath
+
+__all__ = ["load_paths"]
+
+_ALL = 0
+
+
+def load_paths(db: Database, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
+    """Fill the relations named by ``paths`` (and the relations below them) on ``objs``, in place."""
+    if not objs:
+        return
+    for path in paths:
+        loaded = _load(db, path.relation.spec, objs)
+        if path.children and loaded:
+            load_paths(db, loaded, path.children)
+
+
+def _unique(objs: Sequence[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out: list[Any] = []
+    for o in objs:
+        if id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
+    return out
+
+
+def _load(db: Database, spec: RelationSpec, objs: Sequence[Any]) -> list[Any]:
+    """Load one relation onto ``objs``; returns the related rows loaded (each once)."""
+    parents = _unique(objs)
+    name = spec.name
+    by_key: dict[Any, list[Any]] = {}
+    for p in parents:
+        if not isinstance(p, spec.owner):
+            raise TypeError(f"cannot load {spec.label} onto a {type(p).__name__}")
+        key = p.__dict__[spec.local.field]
+        p.__dict__[name] = [] if spec.many else None
+        if key is None or key is AUTO:
+            continue
+        by_key.setdefault(key, []).append(p)
+    if not by_key:
+        _check_missing(spec, parents)
+        return []
+    target = spec.target
+    dialect = db.dialect
+    mapper = get_mapper(target, dialect, db._mappers)
+    q = dialect.quote
+    tspec = target.__table__
+    order = ", ".join(
+        f"{mapper.table_sql}.{q(tspec.by_field[f].name)}{' DESC' if desc else ''}"
+        for f, desc in spec.order_by
+    )
+    key_col: ColumnSpec
+    if spec.link is None:
+        key_col = spec.remote
+        head = f"SELECT {mapper.select_list} FROM {mapper.table_sql} WHERE {mapper.table_sql}.{q(key_col.name)} IN ("
+    else:
+        assert spec.link_local is not None and spec.link_remote is not None
+        key_col = spec.link_local
+        link = q(spec.link.__table__.name)
+        head = (
+            f"SELECT {mapper.select_list}, {link}.{q(key_col.name)} FROM {mapper.table_sql} "
+            f"JOIN {link} ON {link}.{q(spec.link_remote.name)} = {mapper.table_sql}.{q(spec.remote.name)} "
+            f"WHERE {link}.{q(key_col.name)} IN ("
+        )
+    tail = f") ORDER BY {order}" if order else ")"
+    bind = dialect.bind_processor(key_col)
+    keys = list(by_key)
+    chunk = max(1, int(dialect.max_params))
+    ph = dialect._placeholder
+    rows: list[Any] = []
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        params = [bind(k) if bind is not None else k for k in part]
+        sql = head + ", ".join([ph] * len(part)) + tail
+        rows.extend(db._run(sql, params, _ALL, tspec))
+
+    found: list[Any]
+    pairs: list[tuple[Any, Any]]
+    if spec.link is None:
+        found = mapper.hydrate_all(rows)
+        field = spec.remote.field
+        pairs = [(t.__dict__[field], t) for t in found]
+    else:
+        convert = _key_converter(db, spec.link, key_col)
+        n = len(mapper.columns)
+        found = []
+        by_pk: dict[tuple[Any, ...], Any] = {}
+        pk_idx = mapper.pk_index
+        pairs = []
+        for r in rows:
+            pk = tuple(r[i] for i in pk_idx)
+            t = by_pk.get(pk)
+            if t is None:
+                t = mapper.hydrate(r[:n])
+                by_pk[pk] = t
+                found.append(t)
+            pairs.append((convert(r[n]), t))
+
+    if spec.many:
+        for key, t in pairs:
+            for p in by_key.get(key, ()):
+                p.__dict__[name].append(t)
+    else:
+        assigned: set[int] = set()
+        for key, t in pairs:
+            for p in by_key.get(key, ()):
+                if id(p) in assigned:
+                    raise MultipleResultsFound(
+                        f"{spec.label}: more than one {target.__name__} row has {spec.remote.field} = {key!r}; "
+                        f"declare RelList[{target.__name__}] or make {target.__name__}.{spec.remote.field} unique"
+                    )
+                assigned.add(id(p))
+                p.__dict__[name] = t
+        _check_missing(spec, parents)
+    return found
+
+
+def _check_missing(spec: RelationSpec, parents: Sequence[Any]) -> None:
+    """A to-one declared without ``| None`` must find its row: its type promises one."""
+    if spec.many or spec.nullable:
+        return
+    for p in parents:
+        if p.__dict__[spec.name] is None:
+            raise NotFound(
+                f"{spec.label}: no {spec.target.__name__} row for {spec.owner.__name__} "
+                f"{spec.local.field}={p.__dict__[spec.local.field]!r}; declare Rel[{spec.target.__name__} | None] "
+                "if it may be missing"
+            )
+
+
+def _key_converter(db: Database, model: type[Any], col: ColumnSpec) -> Callable[[Any], Any]:
+    """Driver value of a link column -> the Python value the owner's key holds."""
+    ct = col.column_type
+    proc = ct.result_processor(db.dialect.name) if ct is not None else None
+    adapter = get_mapper(model, db.dialect, db._mappers).adapter(col.field)
+    validate = adapter.validate_python
+
+    def convert(v: Any) -> Any:
+        if v is None:
+            return None
+        return validate(proc(v) if proc is not None else v)
+
+    return convert
