@@ -1,0 +1,1 @@
+"""Benchmarks of typedorm against the raw drivers and peer ORMs (see benchmarks/README.md)."""
