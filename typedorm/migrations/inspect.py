@@ -213,7 +213,6 @@ class _Generator:
 
     # --- one table ----------------------------------------------------------------------------
     def table(self, t: TableSpec) -> None:
-        d = self.dialect
         cls = self._unique_class(_pascal(t.name))
         head_comments: list[str] = []
         if not t.primary_key:

@@ -378,6 +378,38 @@ class Runner:
         finally:
             conn.close()
 
+    def sql(self, target: str | None = None, *, up: bool = True) -> list[tuple[str, list[str]]]:
+        """The SQL ``upgrade(target)`` (or ``downgrade(target)``) would run, per migration, without running it.
+
+        Checks that need the data (rows present, values convertible) are skipped, and
+        ``run_python`` steps appear as comments.
+        """
+        conn = MigrationConnection(self.db)
+        try:
+            current, _ = self._position(self._read_history(conn))
+        finally:
+            conn.close()
+        cur_i = self.migrations.index(current)
+        if up:
+            goal_i = self.migrations.index(self.migrations.resolve(target))
+            todo = self.migrations.scripts[cur_i + 1 : goal_i + 1]
+        else:
+            goal_i = cur_i - 1 if target == "-1" else self.migrations.index(self.migrations.resolve(target))
+            todo = list(reversed(self.migrations.scripts[goal_i + 1 : cur_i + 1]))
+        out: list[tuple[str, list[str]]] = []
+        state = self.migrations.state_at(current)
+        for script in todo:
+            if not up:
+                state = self.migrations.state_at(script.revision)
+            statements: list[str] = []
+            for op in script.upgrade_ops() if up else script.downgrade_ops():
+                ctx = OpContext(self.db.dialect, state, None)
+                op.run(ctx)
+                op.apply(state)
+                statements += ctx.statements
+            out.append((script.revision, statements))
+        return out
+
     # --- internals --------------------------------------------------------------------------------
     def _maybe_backup(self, conn: MigrationConnection, revision: str | None) -> None:
         if not self.backup or conn.name != "sqlite" or self.db.url.is_memory or not self.db.url.database:
