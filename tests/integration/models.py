@@ -21,6 +21,7 @@ __all__ = [
     "Point",
     "Priority",
     "Product",
+    "Reading",
     "User",
     "UserName",
 ]
@@ -68,6 +69,16 @@ class Event(Model, table="events"):
     id: PK[int] = column(default=AUTO)
     kind: Col[str]
     ref: Col[int] = column(default=0)
+
+
+class Reading(Model, table="readings"):
+    """Many small rows, for the streaming tests."""
+
+    id: PK[int] = column(default=AUTO)
+    sensor: Col[str]
+    value: Col[float]
+    note: Col[str]
+    at: Col[dt.datetime]
 
 
 class Color(enum.StrEnum):
