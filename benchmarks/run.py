@@ -74,6 +74,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run one untimed repetition on small inputs first (default 1)",
     )
     p.add_argument("--out", type=Path, default=RESULTS, help="where <backend>.json and <backend>.md go")
+    p.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="also put the ratio tables into benchmarks/README.md (between its results markers)",
+    )
+    p.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="run nothing: rewrite the Markdown report (and with --update-readme the README) from a JSON result",
+    )
     p.add_argument("--workdir", type=Path, default=None, help="where SQLite files go (default: a temp dir)")
     args = p.parse_args(argv)
     if args.n < 10 or args.repeat < 1:
@@ -361,11 +373,14 @@ class Bench:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render is not None:
+        result = json.loads(args.render.read_text())
+        write_outputs(result, args.render.with_suffix(""), update=args.update_readme)
+        return 0
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    command = "python -m benchmarks.run " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
-    )
+    words = argv if argv is not None else sys.argv[1:]
+    command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in words)
     print(f"{command}\nlibraries:", flush=True)
     bench = Bench(args)
     bench.load_libraries()
@@ -376,12 +391,22 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     base = args.out / args.backend
     Path(f"{base}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    write_outputs(result, base, update=args.update_readme)
+    return 0
+
+
+def write_outputs(result: dict[str, Any], base: Path, *, update: bool) -> None:
     md = report.markdown(result)
     Path(f"{base}.md").write_text(md)
     print()
     print(md)
-    print(f"wrote {base}.json and {base}.md")
-    return 0
+    print(f"wrote {base}.md")
+    if update:
+        readme = Path(__file__).resolve().parent / "README.md"
+        if report.update_readme(readme, result):
+            print(f"updated {readme}")
+        else:
+            print(f"{readme} has no <!-- results:{result['backend']} --> markers; not updated")
 
 
 if __name__ == "__main__":

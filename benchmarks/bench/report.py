@@ -173,6 +173,15 @@ def build(bench: Any, *, command: str, started: dt.datetime, duration: float) ->
     libs = {}
     for k in keys:
         info = dict(bench.libs[k])
+        # Errors outside the workloads (opening or closing a database) would otherwise show nowhere.
+        setup = {
+            f"{shape}/{wl}": errs[k]
+            for shape, per in bench.errors.items()
+            for wl, errs in per.items()
+            if wl in ("open", "close") and k in errs
+        }
+        if setup:
+            info["setup_errors"] = setup
         libs[k] = info
     return {
         "command": command,
@@ -225,6 +234,57 @@ def _wl_head(wls: tuple[str, ...]) -> list[str]:
     return [w.upper() for w in wls]
 
 
+def _result_tables(r: dict[str, Any], *, medians: bool = True, level: str = "##") -> list[str]:
+    """The ratio tables (narrow, then wide), each optionally followed by its medians."""
+    lines: list[str] = []
+    keys = [k for k in r["libraries"] if k in r["results"]["narrow"]["w1"]]
+    title = {k: r["libraries"][k]["title"] for k in r["libraries"]}
+    for shape in ("narrow", "wide"):
+        wls = WORKLOADS if shape == "narrow" else WIDE_WORKLOADS
+        res = r["results"][shape]
+        gm = r["geomean"][shape]
+        mem = r["memory"].get(shape, {})
+        cols = 1 + (6 if shape == "narrow" else 19)
+        heading = "Ratio to the raw driver" + (" (the main table)" if shape == "narrow" else "")
+        lines += [
+            f"{level} {heading}: {shape} rows ({cols} columns)",
+            "",
+            "Median time of each library divided by the raw driver's in the same run; lower is better, "
+            "1.00 is the raw driver.",
+            "",
+        ]
+        rows = []
+        for k, info in r["libraries"].items():
+            if k not in keys:  # not installed, import failed, unsupported: a row all the same
+                rows.append([title[k], f"*{info['status']}*", *(["—"] * (len(wls) + 1))])
+                continue
+            failed = "failed" if info.get("setup_errors") else "—"
+            cells = []
+            for wl in wls:
+                cell = res[wl].get(k, {})
+                cells.append(
+                    _f(cell.get("ratio"))
+                    if cell.get("ratio") is not None
+                    else ("error" if cell.get("errors") else failed)
+                )
+            g = gm.get(k, {})
+            gtxt = _f(g.get("value")) + (
+                "" if g.get("workloads") == g.get("of") else f" ({g.get('workloads')}/{g.get('of')})"
+            )
+            memtxt = _f(mem.get(k, {}).get("median_mb"), 1) if k in mem else "—"
+            rows.append([title[k], *cells, gtxt, memtxt])
+        lines += [*_table(["library", *_wl_head(wls), "geo mean", "W3 peak MB"], rows), ""]
+        if not medians:
+            continue
+        lines += [f"{level}# Medians (ms): {shape} rows", ""]
+        rows = []
+        for k in keys:
+            rows.append([title[k], *(_f(res[wl].get(k, {}).get("median_ms"), 1) for wl in wls)])
+        lines += [*_table(["library", *_wl_head(wls)], rows), ""]
+
+    return lines
+
+
 def markdown(r: dict[str, Any]) -> str:
     be = "SQLite" if r["backend"] == "sqlite" else "PostgreSQL"
     m = r["machine"]
@@ -263,45 +323,9 @@ def markdown(r: dict[str, Any]) -> str:
             "",
         ]
 
+    lines += _result_tables(r)
     keys = [k for k in r["libraries"] if k in r["results"]["narrow"]["w1"]]
     title = {k: r["libraries"][k]["title"] for k in r["libraries"]}
-    for shape in ("narrow", "wide"):
-        wls = WORKLOADS if shape == "narrow" else WIDE_WORKLOADS
-        res = r["results"][shape]
-        gm = r["geomean"][shape]
-        mem = r["memory"].get(shape, {})
-        cols = 1 + (6 if shape == "narrow" else 19)
-        heading = "Ratio to the raw driver" + (" (the main table)" if shape == "narrow" else "")
-        lines += [
-            f"## {heading}: {shape} rows ({cols} columns)",
-            "",
-            "Median time of each library divided by the raw driver's in the same run; lower is better, "
-            "1.00 is the raw driver.",
-            "",
-        ]
-        rows = []
-        for k in keys:
-            cells = []
-            for wl in wls:
-                cell = res[wl].get(k, {})
-                cells.append(
-                    _f(cell.get("ratio"))
-                    if cell.get("ratio") is not None
-                    else ("error" if cell.get("errors") else "—")
-                )
-            g = gm.get(k, {})
-            gtxt = _f(g.get("value")) + (
-                "" if g.get("workloads") == g.get("of") else f" ({g.get('workloads')}/{g.get('of')})"
-            )
-            memtxt = _f(mem.get(k, {}).get("median_mb"), 1) if k in mem else "—"
-            rows.append([title[k], *cells, gtxt, memtxt])
-        lines += [*_table(["library", *_wl_head(wls), "geo mean", "W3 peak MB"], rows), ""]
-        lines += [f"### Medians (ms): {shape} rows", ""]
-        rows = []
-        for k in keys:
-            rows.append([title[k], *(_f(res[wl].get(k, {}).get("median_ms"), 1) for wl in wls)])
-        lines += [*_table(["library", *_wl_head(wls)], rows), ""]
-
     lines += ["## Workloads", ""]
     for wl in WORKLOADS:
         n = {
@@ -348,6 +372,10 @@ def markdown(r: dict[str, Any]) -> str:
     for info in r["libraries"].values():
         if info["status"] != "ok":
             problems.append(f"- **{info['title']}**: {info['status']} — {info.get('error', '')}")
+        for where, errs in (info.get("setup_errors") or {}).items():
+            problems.append(
+                f"- **{info['title']}** {where.split('/')[1]}: {len(errs)} error(s), first: `{errs[0][:300]}`"
+            )
     for shape, res in r["results"].items():
         for wl, cells in res.items():
             for k, cell in cells.items():
@@ -374,3 +402,29 @@ def markdown(r: dict[str, Any]) -> str:
             )
     lines.append("")
     return "\n".join(lines)
+
+
+def summary(r: dict[str, Any]) -> str:
+    """The ratio tables with the command and machine that made them (for benchmarks/README.md)."""
+    be = "SQLite" if r["backend"] == "sqlite" else "PostgreSQL"
+    m = r["machine"]
+    lines = [
+        f"{be}, `{r['command']}` ({r['started']}; N = {r['n']:,}, median of {r['repeat']}; "
+        f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {r['python'].split(' (')[0]}; "
+        f"load average at end {m['load_average_at_end']}). Full report: `results/{r['backend']}.md`.",
+        "",
+        *_result_tables(r, medians=False, level="####"),
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(path: Path, r: dict[str, Any]) -> bool:
+    """Replace the text between ``<!-- results:<backend> -->`` and ``<!-- /results:<backend> -->``."""
+    begin, end = f"<!-- results:{r['backend']} -->", f"<!-- /results:{r['backend']} -->"
+    text = path.read_text()
+    if begin not in text or end not in text:
+        return False
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{summary(r)}\n{end}{tail}")
+    return True
