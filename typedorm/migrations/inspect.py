@@ -37,7 +37,7 @@ _PY_TYPES = {
     "time": "datetime.time",
     "timedelta": "datetime.timedelta",
     "uuid": "uuid.UUID",
-    "json": "dict[str, Any]",
+    "json": "JsonModel[Any]",
 }
 _IMPORTS = {"decimal.": "import decimal", "datetime.": "import datetime", "uuid.": "import uuid"}
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
@@ -319,7 +319,7 @@ class _Generator:
                 base = base.lstrip("_") + "_" if base.startswith("_") else base + "_"
             seen.add(base)
             members.append(f"    {base} = {_lit(v)}")
-        bases = "enum.IntEnum" if is_int else "str, enum.Enum"
+        bases = "enum.IntEnum" if is_int else "enum.StrEnum"
         self.enums.append(f"class {name}({bases}):\n" + "\n".join(members) + "\n")
         self.needs.add("import enum")
         return name
@@ -335,6 +335,8 @@ class _Generator:
                 self.needs.add(imp)
         if "Any" in py:
             self.needs.add("from typing import Any")
+        if "JsonModel" in py:
+            self.needs.add("JsonModel")
         pk = c.name in t.primary_key
         ann_type = f"{py} | None" if c.nullable else py
         col_opts: list[str] = []
@@ -426,6 +428,8 @@ class _Generator:
         if std or typing_names:
             lines.append("")
         lines.append(f"from typedorm import {', '.join(sorted(names, key=lambda n: (not n.isupper(), n)))}")
+        if "JsonModel" in self.needs:
+            lines.append("from typedorm.schema import JsonModel")
         parts = [p.rstrip("\n") for p in self.enums + self.classes]
         return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(parts) + "\n"
 
