@@ -12,7 +12,7 @@ from typedorm.errors import ConfigurationError
 if TYPE_CHECKING:
     from typedorm.engine.url import URL
 
-__all__ = ["SESSION_INIT", "classify_mysql_error", "common_connect_kwargs", "error_args"]
+__all__ = ["SESSION_INIT", "classify_mysql_error", "common_connect_kwargs", "error_args", "session_kwargs"]
 
 # Run by the client library right after connecting (and after any reconnect):
 # - UTC session time zone, so TIMESTAMP values are neither shifted nor ambiguous;
@@ -176,6 +176,17 @@ def _typed_query(query: Mapping[str, str]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def session_kwargs(kwargs: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Add typedorm's session settings to a driver's connect keywords, after the caller's ``options``:
+    utf8mb4 unless a charset is given, autocommit enforced, CLIENT_FOUND_ROWS, and ``SESSION_INIT``."""
+    kwargs.setdefault("charset", "utf8mb4")
+    kwargs.update(options)
+    check_autocommit_option(kwargs)
+    kwargs["client_flag"] = int(kwargs.get("client_flag", 0)) | CLIENT_FOUND_ROWS
+    kwargs.setdefault("init_command", SESSION_INIT)
+    return kwargs
 
 
 def check_autocommit_option(options: dict[str, Any]) -> None:

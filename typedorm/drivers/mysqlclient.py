@@ -7,12 +7,10 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers._mysql import (
-    CLIENT_FOUND_ROWS,
-    SESSION_INIT,
-    check_autocommit_option,
     classify_mysql_error,
     common_connect_kwargs,
     error_args,
+    session_kwargs,
 )
 from typedorm.drivers.base import Driver, ErrorInfo
 
@@ -103,11 +101,7 @@ class MySQLClientDriver(Driver):
             kwargs["ssl"] = ssl
         if kwargs.pop("ssl_disabled", False):
             kwargs["ssl_mode"] = "DISABLED"
-        kwargs.setdefault("charset", "utf8mb4")
-        kwargs.update(options)
-        check_autocommit_option(kwargs)
-        kwargs["client_flag"] = int(kwargs.get("client_flag", 0)) | CLIENT_FOUND_ROWS
-        kwargs.setdefault("init_command", SESSION_INIT)
+        session_kwargs(kwargs, options)
         conn = _tracking_connection_class()(autocommit=True, **kwargs)
         # mysqlclient always connects with CLIENT_MULTI_STATEMENTS, so "SELECT 1; DROP TABLE t"
         # would run both statements: switch multi-statements off for the session

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from typedorm.engine.url import URL
 
-__all__ = ["PsycopgDriver"]
+__all__ = ["PsycopgDriver", "connect_params"]
 
 logger: logging.Logger = logging.getLogger("typedorm.drivers.psycopg")
 
@@ -56,6 +56,33 @@ def _parse_key_columns(detail: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def connect_params(url: URL, options: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """libpq keywords for ``url`` and ``options``, and psycopg's ``prepare_threshold`` (sync and async)."""
+    params: dict[str, Any] = {}
+    if url.host is not None:
+        params["host"] = url.host
+    if url.port is not None:
+        params["port"] = url.port
+    if url.username is not None:
+        params["user"] = url.username
+    if url.password is not None:
+        params["password"] = url.password
+    if url.database is not None:
+        params["dbname"] = url.database
+    params.update(url.query)
+    params.update(options)
+    if "autocommit" in params:
+        if params.pop("autocommit") is not True:
+            raise ConfigurationError("typedorm manages transactions itself: connections are always autocommit")
+    threshold: int | None = 5
+    if "prepare_threshold" in params:
+        raw = params.pop("prepare_threshold")
+        threshold = (
+            None if raw is None or str(raw).lower() in ("", "none") else option_int("prepare_threshold", raw)
+        )
+    return params, threshold
+
+
 class PsycopgDriver(Driver):
     """psycopg 3 in autocommit mode.
 
@@ -86,32 +113,7 @@ class PsycopgDriver(Driver):
                 "psycopg %s, libpq wrapper implementation: %s", psycopg.__version__, psycopg.pq.__impl__
             )
 
-        params: dict[str, Any] = {}
-        if url.host is not None:
-            params["host"] = url.host
-        if url.port is not None:
-            params["port"] = url.port
-        if url.username is not None:
-            params["user"] = url.username
-        if url.password is not None:
-            params["password"] = url.password
-        if url.database is not None:
-            params["dbname"] = url.database
-        params.update(url.query)
-        params.update(options)
-        if "autocommit" in params:
-            if params.pop("autocommit") is not True:
-                raise ConfigurationError(
-                    "typedorm manages transactions itself: connections are always autocommit"
-                )
-        threshold: int | None = 5
-        if "prepare_threshold" in params:
-            raw = params.pop("prepare_threshold")
-            threshold = (
-                None
-                if raw is None or str(raw).lower() in ("", "none")
-                else option_int("prepare_threshold", raw)
-            )
+        params, threshold = connect_params(url, options)
         try:
             conn = psycopg.connect(autocommit=True, prepare_threshold=threshold, **params)
         except psycopg.ProgrammingError as exc:

@@ -6,13 +6,11 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers._mysql import (
-    CLIENT_FOUND_ROWS,
     SERVER_STATUS_IN_TRANS,
-    SESSION_INIT,
-    check_autocommit_option,
     classify_mysql_error,
     common_connect_kwargs,
     error_args,
+    session_kwargs,
 )
 from typedorm.drivers.base import Driver, ErrorInfo
 from typedorm.errors import ConnectionLost
@@ -47,11 +45,7 @@ class PyMySQLDriver(Driver):
         import pymysql
 
         kwargs = common_connect_kwargs(url)
-        kwargs.setdefault("charset", "utf8mb4")
-        kwargs.update(options)
-        check_autocommit_option(kwargs)
-        kwargs["client_flag"] = int(kwargs.get("client_flag", 0)) | CLIENT_FOUND_ROWS
-        kwargs.setdefault("init_command", SESSION_INIT)
+        session_kwargs(kwargs, options)
         conn = pymysql.connect(autocommit=True, **kwargs)
         logger.debug("opened PyMySQL connection to %s (server %s)", url, conn.get_server_info())
         return conn

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DatabaseError, TransactionError
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect, IsolationLevel
-    from ..drivers.base import Driver, ErrorInfo
+    from ..drivers.base import ErrorInfo
     from ..schema.spec import TableSpec
 
-__all__ = ["QueryCounter", "TxState", "map_error", "sql_logger"]
+__all__ = [
+    "ErrorClassifier",
+    "QueryCounter",
+    "TxState",
+    "apply_server_version",
+    "check_transaction_options",
+    "enable_echo",
+    "log_statement",
+    "map_error",
+    "prepare_execute",
+    "retry_delay",
+    "sql_logger",
+]
 
 sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
+
+
+class ErrorClassifier(Protocol):
+    """What ``map_error`` needs from a driver adapter, sync or async."""
+
+    def classify(self, exc: BaseException) -> ErrorInfo | None: ...
 
 
 @dataclass
@@ -154,7 +173,7 @@ def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...
 
 
 def map_error(
-    driver: Driver, exc: BaseException, spec: TableSpec | None, sql: str | None = None
+    driver: ErrorClassifier, exc: BaseException, spec: TableSpec | None, sql: str | None = None
 ) -> DatabaseError | None:
     """The typedorm error for a driver exception, naming the model's fields where it can.
 
@@ -194,3 +213,80 @@ def map_error(
 
 def timed() -> float:
     return time.perf_counter()
+
+
+# --- helpers both engines call around their I/O ------------------------------------------------
+
+
+def prepare_execute(sql: object, params: object, paramstyle: str) -> tuple[str, list[Any]]:
+    """Check ``execute()``'s arguments and rewrite portable ``?``/``:name`` placeholders.
+
+    Raises TypeError for a non-string statement, parameters that are neither a sequence nor a
+    mapping, or placeholders that do not match the parameters.
+
+    >>> prepare_execute("SELECT * FROM t WHERE a = :a", {"a": 1}, "format")
+    ('SELECT * FROM t WHERE a = %s', [1])
+    """
+    if not isinstance(sql, str):
+        raise TypeError(f"sql must be a str, not {type(sql).__name__}")
+    if params is None:
+        params = ()
+    elif isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping)):
+        raise TypeError("params must be a sequence (positional) or a mapping (named parameters)")
+    from ..sql.raw import translate_placeholders
+
+    try:
+        return translate_placeholders(sql, params, paramstyle)
+    except ValueError as e:
+        raise TypeError(str(e)) from None
+
+
+def apply_server_version(dialect: Dialect, version: str) -> None:
+    """Adjust a MySQL dialect's capability flags to ``SELECT VERSION()``: RETURNING on MariaDB 10.5+, not MySQL."""
+    d: Any = dialect
+    if "mariadb" in version.lower():
+        major, minor = (int(x) for x in version.split(".")[:2])
+        ok = (major, minor) >= (10, 5)
+        d.supports_returning = ok
+        d.supports_delete_returning = ok
+    else:
+        d.supports_returning = False
+        d.supports_delete_returning = False
+    d.server_version = version
+
+
+def check_transaction_options(dialect: Dialect, isolation: IsolationLevel | None, retry: object) -> None:
+    """Validate ``transaction(isolation=, retry=)`` before any I/O."""
+    if not isinstance(retry, int) or isinstance(retry, bool) or retry < 0:
+        raise ValueError(f"retry must be a non-negative int, not {retry!r}")
+    if isolation is not None:
+        dialect.check_isolation(isolation)
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` (1, 2, ...): short, randomised, capped at 0.1 s."""
+    return random.uniform(0, min(0.002 * 2**attempt, 0.1))
+
+
+def log_statement(sql: str, params: Any, start: float, log_parameters: bool, many: bool = False) -> None:
+    """Log one statement on ``typedorm.sql``: its text, parameter count (values if asked) and duration."""
+    ms = (time.perf_counter() - start) * 1000
+    n = len(params) if params is not None else 0
+    if log_parameters:
+        sql_logger.debug("%s | %s=%r | %.3f ms", sql, "rows" if many else "params", params, ms)
+    else:
+        sql_logger.debug("%s | %d %s | %.3f ms", sql, n, "rows" if many else "params", ms)
+
+
+_echo_handler: logging.Handler | None = None
+
+
+def enable_echo() -> None:
+    """``echo=True``: log statements at DEBUG to stderr unless the application configured the logger."""
+    global _echo_handler
+    if sql_logger.level == logging.NOTSET or sql_logger.level > logging.DEBUG:
+        sql_logger.setLevel(logging.DEBUG)
+    if _echo_handler is None and not sql_logger.handlers:
+        _echo_handler = logging.StreamHandler()
+        _echo_handler.setFormatter(logging.Formatter("%(asctime)s typedorm.sql %(message)s"))
+        sql_logger.addHandler(_echo_handler)

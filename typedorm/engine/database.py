@@ -6,7 +6,6 @@ import contextlib
 import functools
 import logging
 import os
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
@@ -16,7 +15,18 @@ from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import get_driver
 from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
-from .core import QueryCounter, TxState, map_error, sql_logger
+from .core import (
+    QueryCounter,
+    TxState,
+    apply_server_version,
+    check_transaction_options,
+    enable_echo,
+    log_statement,
+    map_error,
+    prepare_execute,
+    retry_delay,
+    sql_logger,
+)
 from .pool import create_pool
 from .url import URL
 
@@ -86,10 +96,7 @@ class Transaction:
     __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int) -> None:
-        if not isinstance(retry, int) or isinstance(retry, bool) or retry < 0:
-            raise ValueError(f"retry must be a non-negative int, not {retry!r}")
-        if isolation is not None:
-            db.dialect.check_isolation(isolation)
+        check_transaction_options(db.dialect, isolation, retry)
         self.db: Database = db
         self.isolation: IsolationLevel | None = isolation
         self.mode: str | None = mode
@@ -216,24 +223,14 @@ class Database:
         self._mappers: dict[type[Any], Any] = {}
         self._simple_protocol_runs_many = self.driver.name == "psycopg"
         if echo:
-            _enable_echo()
+            enable_echo()
         self._configure_dialect()
 
     def _configure_dialect(self) -> None:
         """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
         if self.dialect.name != "mysql":
             return
-        version = str(self.execute("SELECT VERSION()").scalar() or "")
-        d: Any = self.dialect
-        if "mariadb" in version.lower():
-            major, minor = (int(x) for x in version.split(".")[:2])
-            ok = (major, minor) >= (10, 5)
-            d.supports_returning = ok
-            d.supports_delete_returning = ok
-        else:
-            d.supports_returning = False
-            d.supports_delete_returning = False
-        d.server_version = version
+        apply_server_version(self.dialect, str(self.execute("SELECT VERSION()").scalar() or ""))
 
     @classmethod
     def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> Database:
@@ -406,12 +403,7 @@ class Database:
         return conn.cursor()
 
     def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
-        ms = (time.perf_counter() - start) * 1000
-        n = len(params) if params is not None else 0
-        if self.log_parameters:
-            sql_logger.debug("%s | %s=%r | %.3f ms", sql, "rows" if many else "params", params, ms)
-        else:
-            sql_logger.debug("%s | %d %s | %.3f ms", sql, n, "rows" if many else "params", ms)
+        log_statement(sql, params, start, self.log_parameters, many)
 
     def execute(self, sql: str, params: Params | None = None) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`Result`.
@@ -425,18 +417,7 @@ class Database:
             db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
         """
-        if not isinstance(sql, str):
-            raise TypeError(f"sql must be a str, not {type(sql).__name__}")
-        if params is None:
-            params = ()
-        elif isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping)):
-            raise TypeError("params must be a sequence (positional) or a mapping (named parameters)")
-        from ..sql.raw import translate_placeholders
-
-        try:
-            sql, values = translate_placeholders(sql, params, self.dialect.paramstyle)
-        except ValueError as e:
-            raise TypeError(str(e)) from None
+        sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
             # psycopg sends a parameterless query with the simple protocol, which runs every
             # statement in the string ("SELECT 1; DROP TABLE t"). A prepared statement is
@@ -482,7 +463,7 @@ class Database:
                 if attempt >= retry or self._tx.get() is not None:
                     raise
                 attempt += 1
-                time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.1)))
+                time.sleep(retry_delay(attempt))
 
     def in_transaction(self) -> bool:
         return self._tx.get() is not None
@@ -569,16 +550,3 @@ def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
     for n in specs:
         visit(n, ())
     return out
-
-
-_echo_handler: logging.Handler | None = None
-
-
-def _enable_echo() -> None:
-    global _echo_handler
-    if sql_logger.level == logging.NOTSET or sql_logger.level > logging.DEBUG:
-        sql_logger.setLevel(logging.DEBUG)
-    if _echo_handler is None and not sql_logger.handlers:
-        _echo_handler = logging.StreamHandler()
-        _echo_handler.setFormatter(logging.Formatter("%(asctime)s typedorm.sql %(message)s"))
-        sql_logger.addHandler(_echo_handler)

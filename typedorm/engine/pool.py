@@ -113,6 +113,50 @@ def _ping_quietly(ping: Callable[[C], bool], conn: C) -> bool:
         return False
 
 
+def check_queue_options(
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float | None,
+    pool_recycle: float | None,
+    pool_pre_ping: bool,
+    has_ping: bool,
+) -> float | None:
+    """Validate a queue pool's settings (sync or async); returns ``pool_recycle`` normalised."""
+    if pool_size < 0:
+        raise ConfigurationError(f"pool_size must be >= 0, not {pool_size}")
+    if max_overflow < -1:
+        raise ConfigurationError(f"max_overflow must be >= 0 (or -1 for no limit), not {max_overflow}")
+    if pool_size == 0 and max_overflow == 0:
+        raise ConfigurationError("pool_size and max_overflow are both 0: the pool could never connect")
+    check_static_options(pool_timeout, pool_pre_ping, has_ping)
+    if pool_recycle is not None and pool_recycle < 0:
+        pool_recycle = None  # SQLAlchemy's convention: -1 means never
+    return pool_recycle
+
+
+def check_static_options(pool_timeout: float | None, pool_pre_ping: bool, has_ping: bool) -> None:
+    """Validate the settings a single-connection pool shares with a queue pool."""
+    if pool_timeout is not None and pool_timeout < 0:
+        raise ConfigurationError(
+            f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}"
+        )
+    if pool_pre_ping and not has_ping:
+        raise ConfigurationError("pool_pre_ping=True needs a ping function")
+
+
+def queue_timeout(timeout: float | None, total: int, pool_size: int, max_overflow: int) -> PoolTimeout:
+    """The error a full queue pool raises after waiting ``timeout`` seconds."""
+    return PoolTimeout(
+        f"no connection available within {timeout:g}s: all {total} are checked out "
+        f"(pool_size={pool_size}, max_overflow={max_overflow}, pool_timeout={timeout:g}s)"
+    )
+
+
+def static_timeout(timeout: float | None) -> PoolTimeout:
+    """The error a single-connection pool raises when its holder keeps it past ``timeout``."""
+    return PoolTimeout(f"the single shared connection was not released within {timeout:g}s (StaticPool)")
+
+
 class QueuePool(Generic[C]):
     """A bounded pool: ``pool_size`` connections kept, up to ``max_overflow`` more under load.
 
@@ -144,20 +188,9 @@ class QueuePool(Generic[C]):
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
     ) -> None:
-        if pool_size < 0:
-            raise ConfigurationError(f"pool_size must be >= 0, not {pool_size}")
-        if max_overflow < -1:
-            raise ConfigurationError(f"max_overflow must be >= 0 (or -1 for no limit), not {max_overflow}")
-        if pool_size == 0 and max_overflow == 0:
-            raise ConfigurationError("pool_size and max_overflow are both 0: the pool could never connect")
-        if pool_timeout is not None and pool_timeout < 0:
-            raise ConfigurationError(
-                f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}"
-            )
-        if pool_recycle is not None and pool_recycle < 0:
-            pool_recycle = None  # SQLAlchemy's convention: -1 means never
-        if pool_pre_ping and ping is None:
-            raise ConfigurationError("pool_pre_ping=True needs a ping function")
+        pool_recycle = check_queue_options(
+            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None
+        )
         self._creator = creator
         self._close = close
         self._ping = ping
@@ -225,11 +258,7 @@ class QueuePool(Generic[C]):
                 remaining = deadline - _monotonic()
                 if remaining <= 0:
                     self._timeouts_total += 1
-                    raise PoolTimeout(
-                        f"no connection available within {timeout:g}s: all {self._total} are checked out "
-                        f"(pool_size={self._pool_size}, max_overflow={self._max_overflow}, "
-                        f"pool_timeout={timeout:g}s)"
-                    )
+                    raise queue_timeout(timeout, self._total, self._pool_size, self._max_overflow)
                 self._cond.wait(remaining)
         finally:
             self._waiters -= 1
@@ -363,12 +392,7 @@ class StaticPool(Generic[C]):
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
     ) -> None:
-        if pool_timeout is not None and pool_timeout < 0:
-            raise ConfigurationError(
-                f"pool_timeout must be >= 0 seconds (or None to wait forever), not {pool_timeout}"
-            )
-        if pool_pre_ping and ping is None:
-            raise ConfigurationError("pool_pre_ping=True needs a ping function")
+        check_static_options(pool_timeout, pool_pre_ping, ping is not None)
         self._creator = creator
         self._close = close
         self._ping = ping
@@ -396,9 +420,7 @@ class StaticPool(Generic[C]):
             if not self._hold.acquire(timeout=timeout):
                 with self._meta:
                     self._timeouts_total += 1
-                raise PoolTimeout(
-                    f"the single shared connection was not released within {self._timeout:g}s (StaticPool)"
-                )
+                raise static_timeout(self._timeout)
         try:
             if self._depth == 0:
                 conn = self._conn
