@@ -173,11 +173,11 @@ def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...
 
 
 def map_error(
-    driver: ErrorClassifier, exc: BaseException, spec: TableSpec | None, sql: str | None = None
+    driver: ErrorClassifier, exc: BaseException, spec: TableSpec | None, sql: str | None = None, params: Any = None
 ) -> DatabaseError | None:
     """The typedorm error for a driver exception, naming the model's fields where it can.
 
-    ``sql`` is the failed statement, when known.
+    ``sql`` is the failed statement and ``params`` its parameters, when known.
     """
     info = driver.classify(exc)
     if info is None:
@@ -196,6 +196,18 @@ def map_error(
         # SQLite names neither the constraint nor the column ("FOREIGN KEY constraint failed"); a
         # write into a table with a single foreign key can only have broken that one.
         columns = spec.foreign_keys[0].columns
+    if (
+        info.kind == "foreign_key"
+        and not columns
+        and info.table is None
+        and info.constraint is None
+        and spec is not None
+        and sql is not None
+    ):
+        # Several foreign keys, or a parent row still referenced: the statement tells which.
+        from .fk_errors import foreign_key_columns
+
+        columns = foreign_key_columns(spec, sql, params)
     if spec is not None and info.table not in (None, spec.name) and info.kind != "foreign_key":
         spec_for_names: TableSpec | None = None
     else:

@@ -317,7 +317,7 @@ class Database:
                 cols = tuple(d[0] for d in desc) if desc is not None else ()
                 out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql)
+            err = map_error(self.driver, e, spec, sql, params)
             if err is None:
                 raise
             raise err from e
@@ -341,7 +341,7 @@ class Database:
             cur.executemany(sql, seq)
             n: int = cur.rowcount
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql)
+            err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
                 raise
             raise err from e
