@@ -344,5 +344,3 @@ def _restore(args: argparse.Namespace) -> int:
     restore_backup(db)
     _out(f"restored {db.url.database} to revision {info.revision or 'none (empty schema)'}")
     return EXIT_OK
-
-

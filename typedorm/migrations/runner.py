@@ -243,6 +243,12 @@ class Runner:
         host = socket.gethostname()
         waited = False
         while True:
+            # Look first without taking the write lock: a migration in progress holds it for as
+            # long as its transaction runs, and BEGIN IMMEDIATE would sit in the busy handler.
+            row = conn.execute(f"SELECT {q('pid')}, {q('host')} FROM {q(LOCK_TABLE)}").first()
+            if row is not None and not (row[1] == host and not _pid_alive(int(row[0]))):
+                waited = self._wait(deadline, waited)
+                continue
             try:
                 conn.begin()  # BEGIN IMMEDIATE: one writer decides at a time
             except DatabaseError:
