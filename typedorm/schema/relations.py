@@ -213,6 +213,10 @@ class _RelationDescriptor:
 
     __slots__ = ("_expr", "_spec", "info", "name", "owner")
 
+    name: str
+    owner: type[Any]
+    info: RelationInfo
+
     def __init__(self, name: str, owner: type[Any], info: RelationInfo) -> None:
         self.name = name
         self.owner = owner

@@ -155,6 +155,9 @@ class LoadPath(Generic[M]):
 
     __slots__ = ("children", "relation")
 
+    relation: Relation[M, Any]
+    children: tuple[LoadPath[Any], ...]
+
     def __init__(self, relation: Relation[M, Any], children: tuple[LoadPath[Any], ...] = ()) -> None:
         self.relation = relation
         self.children = children
