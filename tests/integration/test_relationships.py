@@ -207,6 +207,20 @@ def test_in_lists_are_chunked_under_max_params(rdb: Database) -> None:
     assert sum(len(u.posts) for u in loaded) == 25
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_iterate_loads_relations_per_batch(rdb: Database, in_transaction: bool) -> None:
+    _seed_blog(rdb, 25, 2, 0)
+    users = Repository(User, rdb)
+    with rdb.count_queries() as q:
+        if in_transaction:
+            with rdb.transaction():  # MySQL's streaming cursor would block the connection here
+                got = list(users.order_by(User.id).load(User.posts).iterate(batch_size=10))
+        else:
+            got = list(users.order_by(User.id).load(User.posts).iterate(batch_size=10))
+    assert q.count == 1 + 3  # the users, then one posts query per batch of 10
+    assert [len(u.posts) for u in got] == [2] * 25
+
+
 def test_unloaded_relation_raises_and_runs_no_query(rdb: Database) -> None:
     users, posts = Repository(User, rdb), Repository(Post, rdb)
     ann = users.insert(User(name="Ann"))

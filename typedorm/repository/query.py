@@ -285,6 +285,13 @@ class Query(Generic[M]):
             raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
         sql, params = self._sql(self.repo._mapper.select_list)
         mapper = self.repo._mapper
+        if self._load and self.repo._db.in_transaction():
+            # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
+            # loading relations needs it: fetch the rows first, then load and yield batch by batch.
+            rows = self.repo._db._run(sql, params, 0, self.repo._spec)
+            for start in range(0, len(rows), batch_size):
+                yield from self._loaded(mapper.hydrate_all(rows[start : start + batch_size]))
+            return
         for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
             # relations are loaded per batch: one query per relation and batch
             yield from self._loaded(mapper.hydrate_all(batch))
