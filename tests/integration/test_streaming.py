@@ -8,6 +8,7 @@ from exec-ing it), and it checks that its starting ``ru_maxrss`` is its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shlex
 import subprocess
@@ -26,26 +27,36 @@ LIMIT_MB = 20
 CHILD = Path(__file__).with_name("_stream_child.py")
 
 
-@pytest.fixture
-def readings(db: Database) -> Iterator[Repository[Reading]]:
-    import datetime as dt
+SEED = ROWS // 64  # doubled six times in the database itself: 3,125 * 2**6 = 200,000
 
+
+def _fill(db: Database, doublings: int) -> Repository[Reading]:
     db.create_all(Reading)
     repo = Repository(Reading, db)
     at = dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.UTC)
-    seed = ROWS // 64
     repo.insert_many(
         [
             Reading(sensor=f"s{i % 50}", value=i * 0.5, note=f"note {i:06d} " + "x" * 30, at=at)
-            for i in range(seed)
+            for i in range(SEED)
         ]
     )
-    for _ in range(6):  # double in the database itself: 3,125 * 2**6 = 200,000
+    for _ in range(doublings):
         db.execute(
             "INSERT INTO readings (sensor, value, note, at) SELECT sensor, value + 1, note, at FROM readings"
         )
+    return repo
+
+
+@pytest.fixture
+def readings(db: Database) -> Iterator[Repository[Reading]]:
+    repo = _fill(db, 6)
     assert repo.count() == ROWS
     yield repo
+
+
+@pytest.fixture
+def some_readings(db: Database) -> Iterator[Repository[Reading]]:
+    yield _fill(db, 1)
 
 
 def run_child(db: Database, mode: str, batch_size: int = 1000) -> dict[str, Any]:
@@ -73,7 +84,8 @@ def test_iterate_keeps_memory_bounded_and_all_does_not(db: Database, readings: R
     assert loaded["growth_mb"] > 4 * max(streamed["growth_mb"], 1.0), (streamed, loaded)
 
 
-def test_iterate_in_a_transaction_and_with_filters(db: Database, readings: Repository[Reading]) -> None:
+def test_iterate_in_a_transaction_and_with_filters(db: Database, some_readings: Repository[Reading]) -> None:
+    readings = some_readings
     n = 0
     with db.transaction():
         for r in readings.filter(Reading.sensor == "s7").order_by(Reading.id).iterate(batch_size=500):
@@ -81,15 +93,15 @@ def test_iterate_in_a_transaction_and_with_filters(db: Database, readings: Repos
             n += 1
         # the transaction's connection is still usable after streaming
         assert readings.filter(Reading.sensor == "s7").count() == n
-    assert n == 64 * len([i for i in range(ROWS // 64) if i % 50 == 7])
+    assert n == 2 * len([i for i in range(SEED) if i % 50 == 7])
 
 
-def test_abandoned_iterator_frees_its_connection(db: Database, readings: Repository[Reading]) -> None:
+def test_abandoned_iterator_frees_its_connection(db: Database, some_readings: Repository[Reading]) -> None:
     with Database(db.url, pool_size=2, max_overflow=0, pool_timeout=5) as small:
         repo = Repository(Reading, small)
         for _ in range(6):  # more than the pool holds: each abandoned stream gives its connection back
             it = repo.filter(Reading.sensor == "s1").iterate(batch_size=100)
             next(it)
             it.close()
-        assert repo.count() == ROWS
+        assert repo.count() == 2 * SEED
         assert small.pool.stats().checked_out == 0
