@@ -15,6 +15,7 @@ EXPECTED = {
     "json_payloads.py": ["rejected, field: ('email',)", "rejected, field: ('credit',)", "rejected, duplicate: ('email',)", "rows: 3"],
     "transactions.py": ["balances: {'a': 60, 'b': 30}"],
     "raw_sql.py": ["named: 2", "a value is only data: [] 3"],
+    "relationships.py": ["not loaded: User.posts was not loaded", "queries: 3", "untagged posts by Ann: ['Typed ORMs']"],
 }
 
 
