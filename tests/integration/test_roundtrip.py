@@ -252,7 +252,8 @@ def test_non_finite_floats_through_updates(db: Database, repo: Repository[AllTyp
     ):
         try:
             attempt()
-        except ValueError:  # ValidationError, or a refusal while binding the value
+        except ValidationError as e:
+            assert e.fields == ("f",)
             assert repo.get_or_raise(kept.id).f == 2.0
         else:
             got = repo.get_or_raise(kept.id).f

@@ -563,6 +563,8 @@ class Repository(Generic[M]):
                 raise TypeError(f"cannot assign {a.column!r} in Repository[{self.model.__name__}]")
             if isinstance(a.value, Param):
                 v = self._mapper.validate_field(a.column.spec.field, a.value.value)
+                # refuse what the column cannot store (NaN on SQLite, ...) naming the field
+                self._mapper.bind_value(self._mapper.fields.index(a.column.spec.field), v)
                 a = Assignment(a.column, Param(v, a.column.spec))
             out.append(a)
         return out
