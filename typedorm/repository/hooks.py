@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-__all__ = ["EVENTS", "HookEvent", "Hooks", "add_hook", "hook", "model_hooks"]
+__all__ = ["EVENTS", "HookEvent", "Hooks", "add_hook", "hook", "hooks_version", "model_hooks"]
 
 HookEvent = Literal["before_insert", "after_insert", "before_update", "after_update", "before_delete", "after_delete"]
 EVENTS: tuple[HookEvent, ...] = (
@@ -30,6 +30,8 @@ class Hooks:
         if not callable(fn):
             raise TypeError(f"a hook must be callable, not {fn!r}")
         self._by_event.setdefault(event, []).append(fn)
+        global _version
+        _version += 1
 
     def get(self, event: str) -> list[Callable[[Any], Any]]:
         return self._by_event.get(event, [])
@@ -39,6 +41,13 @@ class Hooks:
 
 
 _MODEL_HOOKS: dict[type[Any], Hooks] = {}
+
+#: Bumped whenever any hook is registered, so repositories can cache their hook lists.
+_version = 0
+
+
+def hooks_version() -> int:
+    return _version
 
 
 def model_hooks(model: type[Any]) -> list[Hooks]:

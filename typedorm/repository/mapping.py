@@ -72,7 +72,9 @@ class Mapper(Generic[M]):
             len(self.auto_fields) == 1 and len(self.pk_cols) == 1 and self.pk_cols[0].field == self.auto_fields[0]
         )
         self.get_sql: str = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
+        self.delete_sql: str = f"DELETE FROM {self.table_sql} WHERE {self.pk_where}"
         self._insert_sql: dict[tuple[int, ...], str] = {}
+        self._update_plans: dict[tuple[str, ...] | None, tuple[tuple[tuple[int, str], ...], str]] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
         self.placeholder: str = ph
 

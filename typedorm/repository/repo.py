@@ -15,7 +15,7 @@ from ..schema.columns import AUTO
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import Select
-from .hooks import Hooks, HookEvent, model_hooks
+from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
 from .query import Page, Query, as_predicates
 
@@ -60,6 +60,8 @@ class Repository(Generic[M]):
         self._spec = model.__table__
         self._mapper: Mapper[M] = get_mapper(model, db.dialect, db._mappers)
         self._hooks = Hooks()
+        self._hook_cache: dict[str, list[Callable[[Any], Any]]] = {}
+        self._hook_cache_version = -1
         self._rows_cache: dict[int, tuple[Select[Any, Any], str, list[Any], Any]] = {}
         self._returning = db.dialect.supports_returning
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
@@ -95,13 +97,24 @@ class Repository(Generic[M]):
 
     # --- hooks -----------------------------------------------------------------------
     def _hook_fns(self, event: str) -> list[Callable[[Any], Any]]:
-        fns: list[Callable[[Any], Any]] = []
-        for h in model_hooks(self.model):
-            fns += h.get(event)
-        return fns + self._hooks.get(event)
+        version = hooks_version()
+        if self._hook_cache_version != version:
+            self._hook_cache = {}
+            self._hook_cache_version = version
+        fns = self._hook_cache.get(event)
+        if fns is None:
+            fns = []
+            for h in model_hooks(self.model):
+                fns += h.get(event)
+            fns += self._hooks.get(event)
+            self._hook_cache[event] = fns
+        return fns
 
     def _has_hooks(self, *events: str) -> bool:
-        return any(self._hook_fns(e) for e in events)
+        for e in events:
+            if self._hook_fns(e):
+                return True
+        return False
 
     def _run_before(self, event: str, obj: M) -> M:
         for fn in self._hook_fns(event):
@@ -530,29 +543,35 @@ class Repository(Generic[M]):
         raise TypeError(f"update() takes a {self.model.__name__} or a predicate, not {type(target).__name__}")
 
     def _update_obj(self, obj: M, fields: Sequence[str] | None = None) -> M:
+        """UPDATE one row by primary key from a validated instance; returns the stored row.
+
+        Every written value comes from ``obj``, so the stored row is ``obj`` itself: no
+        RETURNING and no re-validation are needed (a database trigger that rewrites the
+        row is the one thing this does not see; call refresh() after such writes).
+        """
         mapper = self._mapper
-        q = self._dialect.quote
-        names = [f for f in (fields or mapper.fields) if f not in {c.field for c in mapper.pk_cols}]
-        names = [f for f in names if obj.__dict__[f] is not AUTO]
-        if not names:
+        key = tuple(fields) if fields is not None else None
+        plan = mapper._update_plans.get(key)
+        if plan is None:
+            pk_fields = {c.field for c in mapper.pk_cols}
+            names = [f for f in (fields or mapper.fields) if f not in pk_fields]
+            q = self._dialect.quote
+            ph = mapper.placeholder
+            sets = ", ".join(f"{q(self._spec.by_field[f].name)} = {ph}" for f in names)
+            sql = f"UPDATE {mapper.table_sql} SET {sets} WHERE {mapper.pk_where}" if names else ""
+            plan = (tuple((mapper.fields.index(f), f) for f in names), sql)
+            mapper._update_plans[key] = plan
+        cols, sql = plan
+        d = obj.__dict__
+        if not sql or any(d[f] is AUTO for _, f in cols):
             return self.refresh(obj)
-        ph = mapper.placeholder
-        sets = ", ".join(f"{q(self._spec.by_field[f].name)} = {ph}" for f in names)
-        vals = [mapper.bind_value(mapper.fields.index(f), obj.__dict__[f]) for f in names]
-        sql = f"UPDATE {mapper.table_sql} SET {sets} WHERE {mapper.pk_where}"
-        params = vals + mapper.pk_values(obj)
-        if self._dialect.supports_update_returning and self._returning:
-            row = self._db._run(sql + mapper.returning_all, params, _ONE, self._spec)
-            if row is None:
-                raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
-            return mapper.hydrate(row)
-        with self._db.transaction():
-            n = self._db._run(sql, params, _COUNT, self._spec)
-            found = self._db._run(mapper.get_sql, mapper.pk_values(obj), _ONE, self._spec)
-            if found is None:
-                raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
-            _ = n
-            return mapper.hydrate(found)
+        bind = mapper.bind_value
+        params = [bind(i, d[f]) for i, f in cols]
+        params += mapper.pk_values(obj)
+        n = self._db._run(sql, params, _COUNT, self._spec)
+        if n == 0:
+            raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
+        return copy_with(obj)
 
     def _validated_assignments(self, assignments: Sequence[Assignment[M]]) -> list[Assignment[M]]:
         out = []
@@ -705,8 +724,7 @@ class Repository(Generic[M]):
 
     def _delete_obj(self, obj: M) -> None:
         mapper = self._mapper
-        n = self._db._run(f"DELETE FROM {mapper.table_sql} WHERE {mapper.pk_where}", mapper.pk_values(obj), _COUNT,
-                          self._spec)
+        n = self._db._run(mapper.delete_sql, mapper.pk_values(obj), _COUNT, self._spec)
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
 
