@@ -9,6 +9,8 @@ ratios to the raw driver, and the geometric mean go to ``benchmarks/results/<bac
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import datetime as dt
 import json
 import os
@@ -43,6 +45,18 @@ from .bench.common import (
 from .bench.registry import KEYS, LIBRARIES, load
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1/test"
+#: Repetitions run again at most, when the database server went away during one.
+MAX_RETRIES = 2
+_CONNECTION_LOST = (
+    "terminating connection due to administrator command",
+    "the connection is closed",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "server closed the connection unexpectedly",
+    "Connection refused",
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -114,6 +128,8 @@ class Bench:
         self.ids: dict[tuple[str, str], list[int]] = {}
         self.admin: Any = None
         self.recording = True
+        self.connection_lost = False
+        self.discarded: list[dict[str, Any]] = []
         self.server_version = ""
 
     # --- setup ---------------------------------------------------------------------
@@ -178,8 +194,29 @@ class Bench:
             yield
         finally:
             for key in self.adapters:
-                self.admin.execute(f'DROP DATABASE IF EXISTS "typedorm_bench_{key}" WITH (FORCE)')
+                try:
+                    self.admin_sql(f'DROP DATABASE IF EXISTS "typedorm_bench_{key}" WITH (FORCE)')
+                except Exception as e:
+                    print(f"could not drop typedorm_bench_{key}: {e}", flush=True)
             self.admin.close()
+
+    def admin_sql(self, sql: str) -> None:
+        """A statement on the admin connection, reconnecting (and waiting up to a minute for the
+        server) if the connection was lost, e.g. to a server restart by another job."""
+        import psycopg
+
+        for attempt in range(60):
+            try:
+                if self.admin.closed:
+                    self.admin = psycopg.connect(self.args.url, autocommit=True, connect_timeout=5)
+                self.admin.execute(sql)
+                return
+            except psycopg.OperationalError:
+                if attempt == 59:
+                    raise
+                time.sleep(1)
+                with contextlib.suppress(Exception):
+                    self.admin.close()
 
     def fresh_target(self, key: str) -> Target:
         if self.backend == "sqlite":
@@ -188,8 +225,8 @@ class Bench:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             return Target("sqlite", path=str(path))
         name = f"typedorm_bench_{key}"
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.admin.execute(f'CREATE DATABASE "{name}"')
+        self.admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin_sql(f'CREATE DATABASE "{name}"')
         pg = self.pg
         return Target(
             "postgresql",
@@ -203,6 +240,8 @@ class Bench:
     # --- bookkeeping ---------------------------------------------------------------
     def error(self, shape: str, wl: str, key: str, exc: BaseException) -> None:
         msg = f"{type(exc).__name__}: {exc}".strip()[:500]
+        if any(m in msg for m in _CONNECTION_LOST):
+            self.connection_lost = True
         if not self.recording:
             print(f"    ! (warm-up) {key} {shape} {wl}: {msg}", flush=True)
             return
@@ -286,10 +325,23 @@ class Bench:
         if self.args.warmup:
             self.warmup(keys)
         total = self.args.repeat
-        for rep in range(total):
+        retries = MAX_RETRIES
+        rep = 0
+        while rep < total:
             order = keys[rep % len(keys) :] + keys[: rep % len(keys)]
             print(f"repetition {rep + 1}/{total}: {', '.join(order)}", flush=True)
+            saved = copy.deepcopy((self.times, self.memory, self.errors, self.readback, self.probes))
+            self.connection_lost = False
             self.repetition(order, first=rep == 0, last=rep == total - 1)
+            if self.connection_lost and retries > 0:
+                # The server went away under every library at once (another job restarting it):
+                # that repetition measured nothing about the libraries, so it is run again.
+                retries -= 1
+                self.discarded.append({"repetition": rep + 1, "errors": self.errors})
+                self.times, self.memory, self.errors, self.readback, self.probes = saved
+                print(f"  lost the database server during repetition {rep + 1}: running it again", flush=True)
+                continue
+            rep += 1
 
     def warmup(self, keys: list[str]) -> None:
         """One untimed repetition on small inputs, so one-time costs (statement caches, query
@@ -321,6 +373,8 @@ class Bench:
         for shape in SHAPES:
             wls = WORKLOADS if shape is NARROW else WIDE_WORKLOADS
             for wl in wls:
+                if self.connection_lost and self.recording:
+                    break  # this repetition will be run again
                 t0 = time.perf_counter()
                 for key in live:
                     self.one(key, shape, wl)

@@ -209,6 +209,7 @@ def build(bench: Any, *, command: str, started: dt.datetime, duration: float) ->
         "memory": memory,
         "readback": bench.readback,
         "validation_probe": bench.probes,
+        "discarded_repetitions": bench.discarded,
     }
 
 
@@ -386,6 +387,11 @@ def markdown(r: dict[str, Any]) -> str:
                     )
     lines += ["## Libraries or workloads that did not run", ""]
     lines += problems or ["None: every library produced a number for every workload."]
+    for d in r.get("discarded_repetitions") or []:
+        lines.append(
+            f"- Repetition {d['repetition']} was run again: the database server dropped every connection during it "
+            "(a restart by another job, say), so it measured no library."
+        )
     lines += ["", "## Versions", ""]
     rows = [
         [title[k], ", ".join(f"{d} {v}" for d, v in vs.items()) or "(standard library)"]
