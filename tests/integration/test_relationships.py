@@ -510,3 +510,13 @@ def test_insert_with_related_parent_first(rdb: Database) -> None:
     assert stored.author.name == "New"
     assert stored.author_id == stored.author.id
     assert Repository(User, rdb).get_or_raise(stored.author_id).name == "New"
+
+
+def test_plain_insert_refuses_to_drop_related_rows(rdb: Database) -> None:
+    users = Repository(User, rdb)
+    with pytest.raises(ValueError, match=r"User\.posts holds related rows.*with_related=True"):
+        users.insert(User(name="Ann", posts=[Post(author_id=0, title="p")]))
+    with pytest.raises(ValueError, match=r"insert_many\(\) does not write"):
+        users.insert_many([User(name="Bob"), User(name="Cy", posts=[])])
+    assert users.count() == 0
+    assert users.insert(User(name="Ann")).name == "Ann"  # nothing set: a plain row

@@ -11,11 +11,14 @@ rather than by a JOIN in the main query: the main query keeps its exact ``LIMIT`
 rows point at it (instances are shared), self-referential relations (``Category.parent``) need
 no table aliases, and nested paths below a to-one relation work like any other level. The price
 is one more round trip per to-one relation, independent of the number of rows.
+
+The loader is free of I/O: a generator yields each statement and receives its rows, so
+``load_paths`` (sync) and ``aload_paths`` (async) share everything but the ``_run`` call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MultipleResultsFound, NotFound
@@ -23,24 +26,54 @@ from ..schema.columns import AUTO
 from .mapping import get_mapper
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..engine.aio import AsyncDatabase
     from ..engine.database import Database
     from ..schema.relations import RelationSpec
-    from ..schema.spec import ColumnSpec
+    from ..schema.spec import ColumnSpec, TableSpec
     from ..sql.relations import LoadPath
 
-__all__ = ["load_paths"]
+__all__ = ["aload_paths", "load_paths", "plan_loads"]
 
 _ALL = 0
+
+#: A statement the loader needs run: SQL text, parameters, and the table (for error names).
+Step = tuple[str, list[Any], "TableSpec"]
+Plan = Generator[Step, list[Any], None]
 
 
 def load_paths(db: Database, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
     """Fill the relations named by ``paths`` (and the relations below them) on ``objs``, in place."""
+    plan = plan_loads(db.dialect, db._mappers, objs, paths)
+    try:
+        step = next(plan)
+        while True:
+            step = plan.send(db._run(step[0], step[1], _ALL, step[2]))
+    except StopIteration:
+        pass
+
+
+async def aload_paths(db: AsyncDatabase, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
+    """:func:`load_paths` for an ``AsyncDatabase``: the same statements, awaited."""
+    plan = plan_loads(db.dialect, db._mappers, objs, paths)
+    try:
+        step = next(plan)
+        while True:
+            step = plan.send(await db._run(step[0], step[1], _ALL, step[2]))
+    except StopIteration:
+        pass
+
+
+def plan_loads(
+    dialect: Dialect, mappers: dict[type[Any], Any], objs: Sequence[Any], paths: Sequence[LoadPath[Any]]
+) -> Plan:
+    """Yield each statement that loading ``paths`` onto ``objs`` needs and receive its rows."""
     if not objs:
         return
     for path in paths:
-        loaded = _load(db, path.relation.spec, objs)
+        loaded = yield from _load(dialect, mappers, path.relation.spec, objs)
         if path.children and loaded:
-            load_paths(db, loaded, path.children)
+            yield from plan_loads(dialect, mappers, loaded, path.children)
 
 
 def _unique(objs: Sequence[Any]) -> list[Any]:
@@ -53,7 +86,9 @@ def _unique(objs: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _load(db: Database, spec: RelationSpec, objs: Sequence[Any]) -> list[Any]:
+def _load(
+    dialect: Dialect, mappers: dict[type[Any], Any], spec: RelationSpec, objs: Sequence[Any]
+) -> Generator[Step, list[Any], list[Any]]:
     """Load one relation onto ``objs``; returns the related rows loaded (each once)."""
     parents = _unique(objs)
     name = spec.name
@@ -70,8 +105,7 @@ def _load(db: Database, spec: RelationSpec, objs: Sequence[Any]) -> list[Any]:
         _check_missing(spec, parents)
         return []
     target = spec.target
-    dialect = db.dialect
-    mapper = get_mapper(target, dialect, db._mappers)
+    mapper = get_mapper(target, dialect, mappers)
     q = dialect.quote
     tspec = target.__table__
     order = ", ".join(
@@ -101,7 +135,7 @@ def _load(db: Database, spec: RelationSpec, objs: Sequence[Any]) -> list[Any]:
         part = keys[start : start + chunk]
         params = [bind(k) if bind is not None else k for k in part]
         sql = head + ", ".join([ph] * len(part)) + tail
-        rows.extend(db._run(sql, params, _ALL, tspec))
+        rows.extend((yield (sql, params, tspec)))
 
     found: list[Any]
     pairs: list[tuple[Any, Any]]
@@ -110,7 +144,7 @@ def _load(db: Database, spec: RelationSpec, objs: Sequence[Any]) -> list[Any]:
         field = spec.remote.field
         pairs = [(t.__dict__[field], t) for t in found]
     else:
-        convert = _key_converter(db, spec.link, key_col)
+        convert = _key_converter(dialect, mappers, spec.link, key_col)
         n = len(mapper.columns)
         found = []
         by_pk: dict[tuple[Any, ...], Any] = {}
@@ -157,11 +191,13 @@ def _check_missing(spec: RelationSpec, parents: Sequence[Any]) -> None:
             )
 
 
-def _key_converter(db: Database, model: type[Any], col: ColumnSpec) -> Callable[[Any], Any]:
+def _key_converter(
+    dialect: Dialect, mappers: dict[type[Any], Any], model: type[Any], col: ColumnSpec
+) -> Callable[[Any], Any]:
     """Driver value of a link column -> the Python value the owner's key holds."""
     ct = col.column_type
-    proc = ct.result_processor(db.dialect.name) if ct is not None else None
-    adapter = get_mapper(model, db.dialect, db._mappers).adapter(col.field)
+    proc = ct.result_processor(dialect.name) if ct is not None else None
+    adapter = get_mapper(model, dialect, mappers).adapter(col.field)
     validate = adapter.validate_python
 
     def convert(v: Any) -> Any:

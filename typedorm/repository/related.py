@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..engine.database import Database
     from .repo import Repository
 
-__all__ = ["add_links", "insert_related", "remove_links", "set_links"]
+__all__ = ["add_links", "insert_related", "reject_related", "remove_links", "set_links"]
 
 _ALL, _COUNT = 0, 2
 
@@ -82,8 +82,11 @@ class _Graph:
                         f"{spec.label}: the related {spec.target.__name__} has no key yet (a cycle of unsaved rows)"
                     )
                 prepared[i] = prepared[i].model_copy(update={spec.local.field: key, name: parent})
-        # 2. the rows themselves.
-        out = self.repo(model).insert_many(prepared)
+        # 2. the rows themselves (their relation values are written below, not by insert_many).
+        names = {name: NOT_LOADED for name, _spec in rels}
+        out = self.repo(model).insert_many(
+            [p.model_copy(update=names) for p in prepared] if names else prepared
+        )
         for o, s in zip(prepared, out, strict=True):
             for name, _spec in rels:
                 s.__dict__[name] = o.__dict__[name]
@@ -134,6 +137,17 @@ class _Graph:
                 links.append(_link_row(spec, key, _key(t, spec.remote.field, spec.label), {}))
         if links:
             self.repo(spec.link).insert_many(links)
+
+
+def reject_related(model: type[Any], objs: Sequence[Any], what: str) -> None:
+    """A plain insert writes columns only: related rows set on ``objs`` would be dropped silently."""
+    for name in relations_of(model):
+        for o in objs:
+            if o.__dict__.get(name, NOT_LOADED) is not NOT_LOADED:
+                raise ValueError(
+                    f"{model.__name__}.{name} holds related rows that {what}() does not write: use "
+                    f"insert(obj, with_related=True) to insert them too, or leave {name} unset"
+                )
 
 
 def insert_related(repo: Repository[Any], obj: Any) -> Any:
@@ -200,7 +214,7 @@ def _existing(db: Database, spec: RelationSpec, owner_key: Any, keys: Sequence[A
     head = (
         f"SELECT {link}.{q(spec.link_remote.name)} FROM {link} WHERE {link}.{q(spec.link_local.name)} = {ph}"
     )
-    convert = _key_converter(db, spec.link, spec.link_remote)
+    convert = _key_converter(db.dialect, db._mappers, spec.link, spec.link_remote)
     out: set[Any] = set()
     if keys is None:
         rows = db._run(head, [ok], _ALL, spec.link.__table__)

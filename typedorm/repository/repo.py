@@ -164,11 +164,13 @@ class Repository(Generic[M]):
         comes back with those relations holding the stored related rows.
         """
         self._check_instance(obj, "insert")
-        if with_related:
-            from .related import insert_related
+        if with_related or vars(self.model).get("__typedorm_relations__"):
+            from .related import insert_related, reject_related
 
-            stored: M = insert_related(self, obj)
-            return stored
+            if with_related:
+                stored: M = insert_related(self, obj)
+                return stored
+            reject_related(self.model, (obj,), "insert")
         if self._has_hooks("before_insert", "after_insert"):
             with self._db.transaction():
                 obj = self._run_before("before_insert", obj)
@@ -209,6 +211,10 @@ class Repository(Generic[M]):
             self._check_instance(o, "insert_many")
         if not items:
             return []
+        if vars(self.model).get("__typedorm_relations__"):
+            from .related import reject_related
+
+            reject_related(self.model, items, "insert_many")
         with self._db.transaction():
             if self._has_hooks("before_insert"):
                 items = [self._run_before("before_insert", o) for o in items]
