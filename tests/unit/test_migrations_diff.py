@@ -440,3 +440,25 @@ def test_compare_live_reports_differences() -> None:
     assert "table orders is missing from the database" in out
     assert "column users.name is NULL, expected NOT NULL" in out
     assert "index ix_users_name on users(name) is missing" in out
+
+
+def test_renaming_a_column_rewrites_checks_that_use_it() -> None:
+    from typedorm.migrations.ops import rename_identifier
+
+    assert rename_identifier("qty >= 0 AND \"qty\" < 'qty'", "qty", "amount") == "amount >= 0 AND \"amount\" < 'qty'"
+
+    def stock(name: str) -> list[type[Model]]:
+        class Stock(Model, table="stock", checks=[("ck_stock_pos", f"{name} >= 0")]):
+            id: PK[int] = column(default=AUTO)
+            qty: Annotated[Col[int], Column(name=name)]
+
+        return [Stock]
+
+    before, after = schema(stock("qty")), schema(stock("amount"))
+    ops = diff(before, after, rename={"stock.qty": "amount"})
+    assert kinds(ops) == ["rename column stock.qty to amount"]
+    assert sql(ops[0], before, "mysql") == [
+        "ALTER TABLE `stock` DROP CONSTRAINT `ck_stock_pos`",
+        "ALTER TABLE `stock` RENAME COLUMN `qty` TO `amount`",
+        "ALTER TABLE `stock` ADD CONSTRAINT `ck_stock_pos` CHECK (amount >= 0)",
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -56,6 +57,36 @@ __all__ = [
 ]
 
 logger = logging.getLogger("typedorm.migrations")
+
+
+_CONSTANT = re.compile(r"-?\d+(\.\d+)?|'(?:[^']|'')*'|NULL|TRUE|FALSE", re.IGNORECASE)
+
+
+def rename_identifier(sql: str, old: str, new: str) -> str:
+    """``sql`` with the identifier ``old`` (bare or quoted) renamed to ``new``; string literals are kept."""
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(sql):
+        tok = m.group(0)
+        out.append(sql[pos : m.start()])
+        pos = m.end()
+        if tok == old:
+            out.append(new)
+        elif (
+            len(tok) >= 2
+            and tok[0] in '"`'
+            and tok[-1] == tok[0]
+            and tok[1:-1].replace(tok[0] * 2, tok[0]) == old
+        ):
+            q = tok[0]
+            out.append(q + new.replace(q, q * 2) + q)
+        else:
+            out.append(tok)
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*""")
 
 
 class _Missing:
@@ -488,7 +519,13 @@ class AddColumn(Operation):
     def _sqlite(self, ctx: OpContext, t: TableSpec, new_t: TableSpec, fill: bool) -> None:
         c = self.column
         q = ctx.q
-        simple = (c.nullable or c.server_default is not None) and not derived_checks(new_t, c, "sqlite")
+        # ADD COLUMN takes only constant defaults: sqlite.org/lang_altertable.html#altertabaddcol
+        constant = c.server_default is None or _CONSTANT.fullmatch(c.server_default.strip()) is not None
+        simple = (
+            (c.nullable or c.server_default is not None)
+            and constant
+            and not derived_checks(new_t, c, "sqlite")
+        )
         if simple:
             # ADD COLUMN suffices for a plain column: sqlite.org/lang_altertable.html#altertabaddcol
             ctx.ddl(f"ALTER TABLE {q(self.table)} ADD COLUMN {ctx.dialect.column_ddl(new_t, c, False)}")
@@ -602,11 +639,17 @@ class RenameColumn(Operation):
                 sqlite_rebuild(ctx, new_t, new_t, _copy_all(new_t))
             return
         if ctx.name == "mysql":
+            # MariaDB refuses to rename a column a CHECK constraint uses: drop them, rename, add them back
+            mentions = [k for k in t.checks if rename_identifier(k.sql, self.old, self.new) != k.sql]
             for name, _sql in old_checks:
                 ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
+            for k in mentions:
+                ctx.ddl(_drop_constraint_sql(ctx, self.table, k.name))
             ctx.ddl(rename)
             for name, sql in new_checks:
                 ctx.ddl(_add_check_sql(ctx, self.table, name, sql))
+            for k in mentions:
+                ctx.ddl(_add_check_sql(ctx, self.table, k.name, rename_identifier(k.sql, self.old, self.new)))
             return
         ctx.ddl(rename)
         for (oname, _o), (nname, _n) in zip(old_checks, new_checks, strict=True):
@@ -635,6 +678,10 @@ class RenameColumn(Operation):
                     primary_key=_rename_in(t.primary_key, old, new),
                     indexes=tuple(
                         dataclasses.replace(i, columns=_rename_in(i.columns, old, new)) for i in t.indexes
+                    ),
+                    # the databases rewrite CHECK expressions on a rename; so does the state
+                    checks=tuple(
+                        dataclasses.replace(k, sql=rename_identifier(k.sql, old, new)) for k in t.checks
                     ),
                 )
             tables[name] = t

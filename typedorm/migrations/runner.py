@@ -312,8 +312,9 @@ class Runner:
         goal = self.migrations.resolve(target)
         conn = MigrationConnection(self.db)
         try:
-            self._ensure_history(conn)
             with self._lock(conn):
+                # created under the lock: concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL
+                self._ensure_history(conn)
                 current, incomplete = self._position(self._read_history(conn))
                 if incomplete is not None and incomplete.state == "reverting":
                     raise MigrationError(
@@ -347,8 +348,8 @@ class Runner:
         """Revert migrations back to ``target`` (a revision, ``"base"`` for none, ``"-1"`` one step)."""
         conn = MigrationConnection(self.db)
         try:
-            self._ensure_history(conn)
             with self._lock(conn):
+                self._ensure_history(conn)
                 current, incomplete = self._position(self._read_history(conn))
                 if incomplete is not None and incomplete.state == "partial":
                     raise MigrationError(
