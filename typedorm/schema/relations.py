@@ -44,7 +44,21 @@ How the keys are found, lazily on first use (targets may be declared later in th
   constraint: it is then matched with the other model's primary key.
 - ``through="table"`` creates a link model with a composite primary key and two foreign keys
   ``ON DELETE CASCADE``; both sides naming the same table share it. ``Database.create_all``
-  creates it with its models; ``link_models(...)`` lists them.
+  creates it with its models; ``link_models(...)`` lists them. An explicit link model is declared
+  before the models that name it in ``through=`` (its ``ForeignKey``s can name tables as strings).
+
+Using them (the whole API; details in the modules named):
+
+- Loading (:mod:`typedorm.repository.loading`): ``users.filter(...).load(User.posts,
+  Post.comments).all()``, ``users.load(...)``, ``load(User.posts.then(Post.comments))`` to nest
+  explicitly, ``users.load_related(rows_or_row, User.posts)``; one batched ``IN`` query per
+  relation and level. ``is_loaded(obj, "posts")`` tells without raising.
+- Filtering (:mod:`typedorm.sql.relations`): ``Post.author.has(User.name == "Ann")``,
+  ``User.posts.any(Post.title.contains("x"))``, ``User.posts.none()``, and lookups
+  ``filter_by(author__name="Ann")``, ``filter_by(author=ann)``, ``filter_by(posts__isnull=True)``.
+- Writing (:mod:`typedorm.repository.related`): ``users.insert(user, with_related=True)``;
+  ``users.add_related(user, User.groups, g, role="admin")``, ``remove_related``, ``set_related``.
+  Deletes cascade in the database, as each ``ForeignKey(on_delete=...)`` declares.
 """
 
 from __future__ import annotations
