@@ -171,6 +171,10 @@ def test_usage_and_configuration_errors(project: Path, tmp_path: Path) -> None:
     assert "unknown revision '0042'" in err
     err = typedorm(project, "migrate", "restore", "--yes", url=sqlite, ok=1).stderr
     assert "no backup to restore" in err
+    err = typedorm(project, "inspect", "nosuch://x", ok=2).stderr
+    assert "unknown database URL scheme 'nosuch'" in err
+    err = typedorm(project, "migrate", "status", "--url", "postgresql://nobody@127.0.0.1:1/x", ok=1).stderr
+    assert err.startswith("typedorm: error: ") and "Traceback" not in err
     (project / "pyproject.toml").write_text(PYPROJECT + 'colour = "blue"\n')
     err = typedorm(project, "schema", ok=2).stderr
     assert "unknown key(s) in [tool.typedorm]: colour" in err

@@ -115,3 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a driver's own error (e.g. the server refused the connection)
+        if getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc()
+        _error(f"{type(e).__module__.split('.')[0]}.{type(e).__name__}: {e}".strip())
+        return EXIT_ERROR

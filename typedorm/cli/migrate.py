@@ -160,6 +160,7 @@ def _parse_renames(items: list[str]) -> dict[str, str]:
 
 def _make(args: argparse.Namespace) -> int:
     from ..migrations.autogen import make_migration, plan_migration
+    from ..migrations.ops import MISSING, AddColumn
 
     config = load_config(args)
     models = load_models(config)
@@ -201,6 +202,21 @@ def _make(args: argparse.Namespace) -> int:
     _out(f"wrote {made.path}")
     for op in made.upgrade:
         _out(f"  - {op.describe()}")
+    for op in made.upgrade:
+        c = getattr(op, "column", None)
+        if (
+            isinstance(op, AddColumn)
+            and op.backfill is MISSING
+            and c is not None
+            and not c.nullable
+            and c.server_default is None
+            and not c.autoincrement
+        ):
+            print(
+                f"typedorm: warning: {op.table}.{c.name} is NOT NULL without a default: the migration fails on "
+                "a table with rows unless you give it backfill=... (see the NOTE in the file)",
+                file=sys.stderr,
+            )
     if args.empty:
         _out("  (empty: add data migration steps to upgrade() and downgrade())")
     return EXIT_OK

@@ -38,6 +38,8 @@ class MigrationConnection:
         self._errors = db.driver.error_types
         self.raw: Any = db.pool.acquire()
         self.in_transaction = False
+        #: set when the session is in a state the pool must not hand out again
+        self.broken = False
         self._closed = False
 
     @property
@@ -100,7 +102,7 @@ class MigrationConnection:
         if self._closed:
             return
         self._closed = True
-        discard = False
+        discard = self.broken
         if self.in_transaction:
             try:
                 self.rollback()

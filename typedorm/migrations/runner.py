@@ -548,7 +548,11 @@ class Runner:
             state.tables = work.tables
         finally:
             if sqlite:
-                conn.ddl("PRAGMA foreign_keys=ON")
+                try:
+                    conn.ddl("PRAGMA foreign_keys=ON")
+                except DatabaseError:
+                    logger.warning("could not switch foreign keys back on; the connection is dropped")
+                    conn.broken = True
 
     def _run_stepwise(
         self,
