@@ -94,7 +94,14 @@ class Category(Model, table="rel_categories"):
     children: RelList[Category] = relation(order_by="name")
 
 
-ALL = (User, Profile, Group, Membership, Post, Comment, Tag, Category)
+class Person(Model, table="rel_people"):
+    id: PK[int] = column(default=AUTO)
+    name: Col[str]
+    following: RelList[Person] = relation(through="rel_follows", order_by="name")
+    followers: RelList[Person] = relation(through="rel_follows", fk="to_person_id", order_by="name")
+
+
+ALL = (User, Profile, Group, Membership, Post, Comment, Tag, Category, Person)
 
 
 @pytest.fixture
@@ -520,3 +527,17 @@ def test_plain_insert_refuses_to_drop_related_rows(rdb: Database) -> None:
         users.insert_many([User(name="Bob"), User(name="Cy", posts=[])])
     assert users.count() == 0
     assert users.insert(User(name="Ann")).name == "Ann"  # nothing set: a plain row
+
+
+def test_self_referential_many_to_many(rdb: Database) -> None:
+    people = Repository(Person, rdb)
+    a, b, c = people.insert_many([Person(name="a"), Person(name="b"), Person(name="c")])
+    people.add_related(a, Person.following, b, c)
+    people.add_related(b, Person.following, c)
+    loaded = {p.name: p for p in people.load(Person.following, Person.followers).all()}
+    assert [p.name for p in loaded["a"].following] == ["b", "c"]
+    assert [p.name for p in loaded["c"].followers] == ["a", "b"]
+    assert loaded["a"].followers == []
+    people.delete(b)  # the link rows go with it (ON DELETE CASCADE)
+    again = people.filter(Person.id == c.id).load(Person.followers).one()
+    assert [p.name for p in again.followers] == ["a"]

@@ -415,3 +415,28 @@ def test_load_plan_errors_before_any_sql() -> None:
         User.posts.then(Tag.posts)  # type: ignore[arg-type]
     with pytest.raises(ModelDefinitionError, match="several foreign keys"):
         build_load_plan(Ambiguous, [Ambiguous.user])
+
+
+class Person(Model, table="people"):
+    id: PK[int] = column(default=AUTO)
+    following: RelList[Person] = relation(through="follows")
+    followers: RelList[Person] = relation(through="follows", fk="to_person_id")
+
+
+def test_self_referential_many_to_many_through_an_automatic_link() -> None:
+    out, back = Person.following.spec, Person.followers.spec
+    assert out.link is back.link and out.link is not None
+    assert out.link.__table__.field_names == ("from_person_id", "to_person_id")
+    assert (out.link_local and out.link_local.name, out.link_remote and out.link_remote.name) == (
+        "from_person_id",
+        "to_person_id",
+    )
+    assert (back.link_local and back.link_local.name, back.link_remote and back.link_remote.name) == (
+        "to_person_id",
+        "from_person_id",
+    )
+    assert sql_in("sqlite", Person.followers.any(Person.id == 1)) == (
+        '"people"."id" IN (SELECT "follows"."to_person_id" FROM "follows" WHERE "follows"."from_person_id" IN '
+        '(SELECT "people"."id" FROM "people" WHERE "people"."id" = ?))',
+        [1],
+    )

@@ -681,8 +681,13 @@ def _resolve_many_to_many(
     order: tuple[tuple[str, bool], ...],
 ) -> RelationSpec:
     through = info.through
+    fk, target_fk = info.fk, info.target_fk
     if isinstance(through, str):
         link = _auto_link(owner, name, info, target, through)
+        if owner is target and fk is None and target_fk is None:
+            # A self-referential automatic link: from_<key> is this side, to_<key> the target;
+            # the inverse relation names fk="to_..." (followers of following).
+            fk, target_fk = (c.field for c in link.__table__.pk_columns)
     else:
         link = through
         from .model import Model
@@ -691,17 +696,17 @@ def _resolve_many_to_many(
             link, "__typedorm_abstract__", True
         ):
             raise ModelDefinitionError(f"{label}: through= takes a table model or a table name, not {link!r}")
-    if info.fk is not None:
-        link_local, local = _fk_of_field(link, info.fk, owner, label)
+    if fk is not None:
+        link_local, local = _fk_of_field(link, fk, owner, label)
     else:
-        pair = _single_fk(link, owner, label, exclude=info.target_fk)
+        pair = _single_fk(link, owner, label, exclude=target_fk)
         if pair is None:
             raise ModelDefinitionError(
                 f"{label}: link model {link.__name__} has no foreign key to {owner.__name__}"
             )
         link_local, local = pair
-    if info.target_fk is not None:
-        link_remote, remote = _fk_of_field(link, info.target_fk, target, label)
+    if target_fk is not None:
+        link_remote, remote = _fk_of_field(link, target_fk, target, label)
     else:
         pair = _single_fk(link, target, label, exclude=link_local.field)
         if pair is None:
