@@ -1,7 +1,7 @@
 """typedorm: a typed, Pydantic-backed ORM for SQLite, PostgreSQL and MariaDB/MySQL."""
 
 from . import errors, fields
-from .engine import URL, Database, QueryCounter, Result, Transaction
+from .engine import URL, AsyncDatabase, Database, QueryCounter, Result, Transaction
 from .errors import (
     CheckViolation,
     ConfigurationError,
@@ -82,6 +82,7 @@ __all__ = [
     "select",
     # databases and repositories
     "URL",
+    "AsyncDatabase",
     "Database",
     "Page",
     "Query",

@@ -1,7 +1,8 @@
 """Connections, pooling, transactions and statement execution."""
 
+from .aio import AsyncDatabase, AsyncTransaction
 from .core import QueryCounter
 from .database import Database, Result, Transaction
 from .url import URL, make_url
 
-__all__ = ["URL", "Database", "QueryCounter", "Result", "Transaction", "make_url"]
+__all__ = ["URL", "AsyncDatabase", "AsyncTransaction", "Database", "QueryCounter", "Result", "Transaction", "make_url"]

@@ -1,0 +1,571 @@
+"""``AsyncDatabase``: the asyncio twin of ``Database`` over the same sans-I/O core (transactions, errors, logging)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import logging
+import os
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from ..dialects import get_dialect
+from ..dialects.base import Dialect, IsolationLevel
+from ..drivers.aio import get_async_driver
+from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
+from .apool import create_async_pool, uncancellable
+from .core import (
+    QueryCounter,
+    TxState,
+    apply_server_version,
+    check_transaction_options,
+    enable_echo,
+    log_statement,
+    map_error,
+    prepare_execute,
+    retry_delay,
+    sql_logger,
+)
+from .database import _COUNT, _NONE, _ONE, Params, Result, _NoParams, _ordered_specs
+from .url import URL
+
+if TYPE_CHECKING:
+    from ..drivers.aio import AsyncDriver
+    from ..schema.model import Model
+    from ..schema.spec import TableSpec
+
+__all__ = ["AsyncDatabase", "AsyncTransaction"]
+
+logger = logging.getLogger("typedorm.engine")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The transaction a task has open: its state and the task itself. A task created inside a
+# transaction inherits this value with its context, but the connection is not its to use.
+_Owned = tuple[TxState, "asyncio.Task[Any] | None"]
+
+
+class AsyncTransaction:
+    """``async with db.transaction():`` — commit on success, roll back on any exception,
+    cancellation included.
+
+    Nested blocks are savepoints: an inner rollback keeps the outer work. Also a decorator of
+    async functions, which can re-run the function on serialization failures and deadlocks::
+
+        @db.transaction(retry=3, isolation="serializable")
+        async def transfer(a: int, b: int, amount: int) -> None: ...
+
+    The rollback (or commit) and the return of the connection to the pool run to their end even
+    when the task is cancelled, so a cancelled task never leaves a transaction open or a
+    connection checked out; the cancellation is re-raised afterwards.
+    """
+
+    __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+
+    def __init__(
+        self, db: AsyncDatabase, isolation: IsolationLevel | None, mode: str | None, retry: int
+    ) -> None:
+        check_transaction_options(db.dialect, isolation, retry)
+        self.db: AsyncDatabase = db
+        self.isolation: IsolationLevel | None = isolation
+        self.mode: str | None = mode
+        self.retry: int = retry
+        self._state: TxState | None = None
+        self._token: Token[_Owned | None] | None = None
+        self._owner = False
+        self._depth = 0
+
+    async def __aenter__(self) -> AsyncTransaction:
+        if self._state is not None:
+            raise TransactionError("this transaction object is already in use; call db.transaction() again")
+        db = self.db
+        if not db._ready:
+            await db.connect()
+        state = db._own_state()
+        if state is None:
+            conn = await db._pool.acquire()
+            state = TxState(conn, db.dialect)
+            try:
+                for sql in state.begin(self.isolation, self.mode):
+                    await db._control(conn, sql)
+            except BaseException:
+                await db._pool.release(conn, discard=True)
+                raise
+            self._token = db._tx.set((state, asyncio.current_task()))
+            self._owner = True
+        else:
+            if self.isolation is not None:
+                raise TransactionError("isolation can only be chosen for the outermost transaction")
+            sqls = state.savepoint()
+            try:
+                for sql in sqls:
+                    await db._control(state.conn, sql)
+            except BaseException:
+                state.levels.pop()  # the block never opened: the enclosing level is innermost again
+                raise
+            self._owner = False
+        self._state = state
+        self._depth = state.depth
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        state = self._state
+        assert state is not None
+        self._state = None
+        db = self.db
+        if state.depth != self._depth:
+            raise TransactionError("transactions were closed out of order")
+        commit = et is None
+        sqls, callbacks = state.end(commit)
+        done: list[bool] = []
+        try:
+            await uncancellable(self._finish(state, sqls, commit, done))
+        except asyncio.CancelledError:
+            # Cancelled while committing: the commit ran to its end all the same, and what
+            # waits for it still runs before the cancellation goes on.
+            if done and callbacks:
+                await _run_callbacks(callbacks)
+            raise
+        except Exception:
+            if exc is not None and not isinstance(exc, Exception):
+                # The block was cancelled (or interrupted): that is what propagates. The clean-up
+                # failure (e.g. a connection cut by the cancellation) has discarded the connection.
+                logger.debug("rolling back a cancelled transaction failed", exc_info=True)
+                return
+            raise
+        finally:
+            if self._owner:
+                assert self._token is not None
+                db._tx.reset(self._token)
+                self._token = None
+        if callbacks:
+            await _run_callbacks(callbacks)
+
+    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
+        """Close this level on the server; the outermost level also returns the connection."""
+        db = self.db
+        failed = False
+        try:
+            for sql in sqls:
+                await db._control(state.conn, sql)
+            done.append(True)
+        except BaseException:
+            failed = True
+            if self._owner and commit:
+                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                with contextlib.suppress(Exception):
+                    await db._control(state.conn, db.dialect.rollback_sql)
+            raise
+        finally:
+            if self._owner:
+                await db._pool.release(state.conn, discard=failed and not commit)
+
+    def __call__(self, fn: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+        isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
+
+        @functools.wraps(fn)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await db.run_in_transaction(
+                lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode
+            )
+
+        return wrapper
+
+
+async def _run_callbacks(callbacks: list[Callable[[], object]]) -> None:
+    for cb in callbacks:
+        result = cb()
+        if inspect.isawaitable(result):
+            await result
+
+
+class AsyncDatabase:
+    """A database for asyncio code: its URL, async driver, dialect and connection pool.
+
+    The same names as :class:`~typedorm.Database`, awaited::
+
+        async with AsyncDatabase("postgresql://app@localhost/app") as db:
+            await db.create_all(User)
+            async with db.transaction():
+                await db.execute("UPDATE users SET age = age + 1 WHERE id = ?", (1,))
+
+    Drivers: aiosqlite, psycopg's ``AsyncConnection``, asyncmy; the URL is the one ``Database``
+    takes. Each asyncio task has its own transaction: a task started inside another task's
+    ``transaction()`` (``asyncio.gather``, ``create_task``, ``wait_for`` on Python 3.11) cannot
+    run statements on that transaction's connection and gets a ``TransactionError`` rather than
+    silently running outside it; it may open a transaction of its own. One ``AsyncDatabase``
+    belongs to one event loop.
+
+    For MySQL/MariaDB the server version decides some capabilities (RETURNING); it is learnt by
+    :meth:`connect` (``async with`` calls it), or at the latest by the first statement.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        echo: bool = False,
+        log_parameters: bool = False,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float | None = 30.0,
+        pool_recycle: float | None = None,
+        pool_pre_ping: bool = False,
+        connect_args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.url: URL = URL.parse(url)
+        self.driver: AsyncDriver = get_async_driver(self.url)
+        self.dialect: Dialect = get_dialect(self.url.dialect)
+        self.echo: bool = echo
+        self.log_parameters: bool = log_parameters
+        self._pool = create_async_pool(
+            self.url,
+            self.driver,
+            connect_options=connect_args,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_recycle=pool_recycle,
+            pool_pre_ping=pool_pre_ping,
+        )
+        self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_atx_{id(self)}", default=None)
+        self._counters: list[QueryCounter] = []
+        self._errors: tuple[type[BaseException], ...] = self.driver.error_types
+        self._closed = False
+        self._mappers: dict[type[Any], Any] = {}
+        self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        self._stream_seq = 0
+        # Only MySQL needs a round trip before the first statement (the server version).
+        self._ready = self.dialect.name != "mysql"
+        self._ready_lock: asyncio.Lock | None = None
+        if echo:
+            enable_echo()
+
+    async def connect(self) -> AsyncDatabase:
+        """Open a first connection (failing fast on a wrong URL or password) and adjust the
+        dialect's capability flags to the server's version (RETURNING on MariaDB 10.5+, not
+        MySQL). Idempotent; ``async with AsyncDatabase(...)`` calls it."""
+        if self._ready_lock is None:
+            self._ready_lock = asyncio.Lock()
+        async with self._ready_lock:
+            conn = await self._pool.acquire()
+            discard = False
+            try:
+                if self.dialect.name == "mysql" and not self._ready:
+                    row = await self._run_on(conn, "SELECT VERSION()", (), _ONE, None)
+                    apply_server_version(self.dialect, str(row[0] if row else ""))
+            except BaseException:
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                await self._pool.release(conn, discard=discard)
+            self._ready = True
+        return self
+
+    @classmethod
+    def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> AsyncDatabase:
+        """An AsyncDatabase for the URL in environment variable ``var``."""
+        url = os.environ.get(var)
+        if not url:
+            raise ConfigurationError(f"environment variable {var} is not set (expected a database URL)")
+        return cls(url, **options)
+
+    def __repr__(self) -> str:
+        return f"AsyncDatabase({self.url.render()!r})"
+
+    # --- lifecycle -------------------------------------------------------------------
+    @property
+    def pool(self) -> Any:
+        """The connection pool (``db.pool.stats()``)."""
+        return self._pool
+
+    async def close(self) -> None:
+        """Close every pooled connection. Connections in use close when they come back."""
+        self._closed = True
+        await self._pool.dispose()
+
+    async def __aenter__(self) -> AsyncDatabase:
+        return await self.connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- transaction state ------------------------------------------------------------
+    def _state(self) -> TxState | None:
+        """The current task's open transaction, for running a statement in it."""
+        owned = self._tx.get()
+        if owned is None:
+            return None
+        state, task = owned
+        if task is asyncio.current_task():
+            return state
+        if state.depth:
+            raise TransactionError(
+                "this task was started inside another task's transaction and cannot use its "
+                "connection (tasks made by asyncio.gather, create_task or, on Python 3.11, wait_for "
+                "run concurrently with it); await the work in the task that opened the transaction "
+                "(asyncio.timeout() instead of wait_for), or open a transaction in this task"
+            )
+        return None
+
+    def _own_state(self) -> TxState | None:
+        """The current task's open transaction, for nesting; None in a task that has none of its own."""
+        owned = self._tx.get()
+        if owned is None or owned[1] is not asyncio.current_task():
+            return None
+        return owned[0]
+
+    # --- execution -------------------------------------------------------------------
+    async def _control(self, conn: Any, sql: str) -> None:
+        if sql_logger.isEnabledFor(logging.DEBUG):
+            sql_logger.debug("%s", sql)
+        try:
+            await self.driver.control(conn, sql)
+        except self._errors as e:
+            err = map_error(self.driver, e, None)
+            if err is None:
+                raise
+            raise err from e
+
+    async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        if not self._ready:
+            await self.connect()
+        state = self._state()
+        if state is not None:
+            return await self._run_on(state.conn, sql, params, mode, spec)
+        pool = self._pool
+        conn = await pool.acquire()
+        discard = False
+        try:
+            return await self._run_on(conn, sql, params, mode, spec)
+        except DatabaseError as e:
+            discard = isinstance(e, ConnectionLost) or not self.driver.is_alive_cheap(conn)
+            raise
+        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+            discard = not self.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            await pool.release(conn, discard=discard)
+
+    async def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
+        if self._counters:
+            for c in self._counters:
+                c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        try:
+            out = await self.driver.execute(conn, sql, params, mode, type(params) is _NoParams)
+        except self._errors as e:
+            err = map_error(self.driver, e, spec, sql)
+            if err is None:
+                raise
+            raise err from e
+        if mode == _NONE:
+            rows, cols, rowcount, lastrowid = out
+            out = Result(list(rows), cols, rowcount, lastrowid)
+        if log:
+            log_statement(sql, params, start, self.log_parameters)
+        return out
+
+    async def _run_many(self, sql: str, seq: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> int:
+        state = self._state()
+        if state is None:
+            async with self.transaction():
+                return await self._run_many(sql, seq, spec)
+        for c in self._counters:
+            c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        try:
+            n = await self.driver.executemany(state.conn, sql, seq)
+        except self._errors as e:
+            err = map_error(self.driver, e, spec, sql)
+            if err is None:
+                raise
+            raise err from e
+        if log:
+            log_statement(sql, seq, start, self.log_parameters, many=True)
+        return n
+
+    async def _stream(
+        self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None
+    ) -> AsyncGenerator[list[Any], None]:
+        """Yield batches of rows with bounded memory; holds one connection until exhausted or closed.
+
+        SQLite steps its cursor lazily. PostgreSQL uses a server-side (named) cursor, inside a
+        transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
+        the connection can run nothing else until the iteration ends. Outside a transaction the
+        stream has a connection of its own, and statements the consumer runs between batches use
+        other connections. Close the iterator (``aclosing``) to return the connection early.
+        """
+        if not self._ready:
+            await self.connect()
+        state = self._state()
+        own = state is None
+        conn = await self._pool.acquire() if state is None else state.conn
+        tx = own and self.driver.stream_needs_transaction
+        discard = False
+        try:
+            if tx:
+                for s in self.dialect.begin_sql():
+                    await self._control(conn, s)
+            for c in self._counters:
+                c.record(sql)
+            self._stream_seq += 1
+            cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{self._stream_seq}")
+            try:
+                try:
+                    await cur.execute(sql, params)
+                except self._errors as e:
+                    err = map_error(self.driver, e, spec, sql)
+                    if err is None:
+                        raise
+                    raise err from e
+                while True:
+                    try:
+                        rows = await cur.fetchmany(batch_size)
+                    except self._errors as e:
+                        err = map_error(self.driver, e, spec, sql)
+                        if err is None:
+                            raise
+                        raise err from e
+                    if not rows:
+                        break
+                    yield list(rows)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await cur.close()
+                raise
+            await cur.close()
+            if tx:
+                await self._control(conn, self.dialect.commit_sql)
+        except BaseException:
+            # release() rolls back what is left open; drop the connection if it is broken
+            discard = not self.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            if own:
+                await self._pool.release(conn, discard=discard)
+
+    async def execute(self, sql: str, params: Params | None = None) -> Result:
+        """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
+
+        Placeholders are the same on every backend: ``?`` with a sequence of values, or
+        ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
+        statement runs per call.
+
+        Example::
+
+            await db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
+            await db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
+        """
+        sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
+        if not values and self._simple_protocol_runs_many:
+            # Without parameters psycopg would use the simple protocol, which runs every
+            # statement in the string; a prepared statement is always exactly one.
+            result: Result = await self._run(sql, _NoParams(), _NONE)
+        else:
+            result = await self._run(sql, values, _NONE)
+        return result
+
+    # --- transactions ----------------------------------------------------------------
+    def transaction(
+        self,
+        *,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+        retry: int = 0,
+    ) -> AsyncTransaction:
+        """A transaction (or, nested, a savepoint): an async context manager and a decorator.
+
+        ``isolation``: ``"read committed"``, ``"repeatable read"``, ``"serializable"``;
+        ``mode`` (SQLite): ``"immediate"`` (default), ``"deferred"`` or ``"exclusive"``;
+        ``retry``: as a decorator, re-run the function this many times on
+        :class:`~typedorm.errors.SerializationFailure` / :class:`~typedorm.errors.Deadlock`.
+        """
+        return AsyncTransaction(self, isolation, mode, retry)
+
+    async def run_in_transaction(
+        self,
+        fn: Callable[[], Awaitable[R]],
+        *,
+        retry: int = 3,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+    ) -> R:
+        """Run ``await fn()`` in a transaction, re-running it up to ``retry`` times on
+        serialization failures and deadlocks (only those), with a short randomised back-off."""
+        attempt = 0
+        while True:
+            try:
+                async with AsyncTransaction(self, isolation, mode, 0):
+                    return await fn()
+            except RetryableError:
+                if attempt >= retry or self._own_state() is not None:
+                    raise
+                attempt += 1
+                await asyncio.sleep(retry_delay(attempt))
+
+    def in_transaction(self) -> bool:
+        """Whether the current task has a transaction open."""
+        return self._own_state() is not None
+
+    def on_commit(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` after the outermost transaction commits (dropped on rollback); awaited if it
+        returns an awaitable. Outside a transaction a plain function runs at once (an async one
+        needs a transaction: it cannot be awaited from here)."""
+        state = self._state()
+        if state is None:
+            result = fn()
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise TransactionError(
+                    "on_commit() of an async function outside a transaction; await it instead"
+                )
+        else:
+            state.on_commit(fn)
+
+    @contextlib.contextmanager
+    def count_queries(self, *, warn_repeats: int | None = None) -> Iterator[QueryCounter]:
+        """Count the statements run inside the block (transaction control not included)."""
+        counter = QueryCounter(warn_repeats)
+        self._counters.append(counter)
+        try:
+            yield counter
+        finally:
+            self._counters.remove(counter)
+
+    # --- schema ----------------------------------------------------------------------
+    async def create_all(self, *models: type[Model]) -> None:
+        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first."""
+        specs = _ordered_specs(models)
+        await self._ddl([s for spec in specs for s in self.dialect.create_table_statements(spec)])
+
+    async def drop_all(self, *models: type[Model]) -> None:
+        """Drop the tables of ``models`` that exist, children first."""
+        from ..sql.stmt import DropTable
+
+        specs = list(reversed(_ordered_specs(models)))
+        await self._ddl([self.dialect.compile(DropTable(s)).sql for s in specs])
+
+    async def create_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of :meth:`create_all` taking a list."""
+        await self.create_all(*models)
+
+    async def drop_tables(self, models: Sequence[type[Model]]) -> None:
+        await self.drop_all(*models)
+
+    async def _ddl(self, stmts: list[str]) -> None:
+        if self.dialect.transactional_ddl:
+            async with self.transaction():
+                for s in stmts:
+                    await self._run(s, (), _COUNT)
+        else:
+            for s in stmts:
+                await self._run(s, (), _COUNT)
