@@ -331,3 +331,33 @@ def test_restore_sqlite_backup(project: Path, tmp_path: Path) -> None:
         assert "current:    0001_create_items" in typedorm(project, "migrate", "status", url=url).stdout
     finally:
         db.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_make_asks_about_renames_on_a_terminal(project: Path) -> None:
+    import pty
+
+    typedorm(project, "migrate", "make", "-m", "create items")
+    (project / "shop" / "models.py").write_text(MODELS_V1.replace("name: Col[str]", "title: Col[str]"))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on a terminal
+        os.chdir(project)
+        os.execv(sys.executable, [sys.executable, "-m", "typedorm.cli", "migrate", "make", "-m", "retitle"])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if b"[y/N]" in chunk:
+            os.write(fd, b"y\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode()
+    assert b"Was column items.name renamed to items.title? [y/N]" in out
+    source = (project / "migrations" / "0002_retitle.py").read_text()
+    assert 'op.rename_column("items", "name", "title")' in source
+    assert 'op.rename_column("items", "title", "name")' in source
