@@ -98,14 +98,19 @@ rows = st.builds(
 FIELDS = [f for f in AllTypes.model_fields if f != "id"]
 
 
+def instant(v: Any) -> Any:
+    """Aware datetimes as their UTC instant: == between zones is False for a wall time in a DST fold."""
+    return v.astimezone(dt.UTC) if isinstance(v, dt.datetime) else v
+
+
 def assert_same(got: AllTypes, want: AllTypes, *, read: bool = True) -> None:
     for f in FIELDS:
-        a, b = getattr(got, f), getattr(want, f)
+        a, b = instant(getattr(got, f)), instant(getattr(want, f))
         assert a == b, f"{f}: stored {b!r}, read back {a!r}"
         if isinstance(b, float):
             assert math.copysign(1, a) == math.copysign(1, b) or a == 0, f
         if f == "ts" and read:
-            assert a.utcoffset() == dt.timedelta(0), "datetimes come back in UTC"
+            assert getattr(got, f).utcoffset() == dt.timedelta(0), "datetimes come back in UTC"
         if f in ("color", "prio"):
             assert type(a) is type(b)
         if f == "dec":
@@ -125,11 +130,11 @@ def test_every_type_round_trips(db: Database, repo: Repository[AllTypes]) -> Non
         assert_same(repo.filter(AllTypes.id == stored.id).one(), row)
         values = repo.filter(AllTypes.id == stored.id).values(*FIELDS)[0]
         for f in FIELDS:
-            assert values[f] == getattr(row, f), f
+            assert instant(values[f]) == instant(getattr(row, f)), f
         (ts, dec, td, u) = repo.rows(
             select(AllTypes.ts, AllTypes.dec, AllTypes.td, AllTypes.u).where(AllTypes.id == stored.id)
         )[0]
-        assert (ts, dec, td, u) == (row.ts, row.dec, row.td, row.u)
+        assert (instant(ts), dec, td, u) == (instant(row.ts), row.dec, row.td, row.u)
         # and back in through update(obj)
         again = repo.update(got)
         assert_same(again, row)
@@ -405,3 +410,19 @@ def test_none_round_trips(db: Database, repo: Repository[AllTypes]) -> None:
     got2 = repo.get_or_raise(s2.id)
     assert (got2.maybe, got2.maybe_s) == (0, "")  # not confused with NULL
     assert repo.filter(AllTypes.maybe_s.is_null()).count() == 1
+
+
+def test_wall_times_in_a_dst_fold_keep_their_instant(db: Database, repo: Repository[AllTypes]) -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Berlin")
+    first = dt.datetime(2023, 10, 29, 2, 30, tzinfo=zone)  # 02:30 CEST, fold=0
+    second = first.replace(fold=1)  # 02:30 CET, an hour later
+    gap = dt.datetime(2023, 3, 26, 2, 30, tzinfo=zone)  # a wall time that never happened
+    for value in (first, second, gap):
+        s = repo.insert(_base(ts=value))
+        got = repo.get_or_raise(s.id).ts
+        assert got == value.astimezone(dt.UTC), value
+        assert got.utcoffset() == dt.timedelta(0)
+    stored = [r[0] for r in repo.query().order_by(AllTypes.id).rows(AllTypes.ts)]
+    assert stored[1] - stored[0] == dt.timedelta(hours=1)
