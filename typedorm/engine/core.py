@@ -193,8 +193,9 @@ def map_error(
         and sql is not None
         and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE")
     ):
-        # SQLite names neither the constraint nor the column ("FOREIGN KEY constraint failed"); a
-        # write into a table with a single foreign key can only have broken that one.
+        # SQLite names neither the constraint nor the column ("FOREIGN KEY constraint failed").
+        # An INSERT into a table with a single foreign key can only have broken that one; so can
+        # an UPDATE, unless it changed a key that other tables reference (then it is misnamed).
         columns = spec.foreign_keys[0].columns
     if (
         info.kind == "foreign_key"
