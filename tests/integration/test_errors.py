@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
 from models import Author, Book, Product, User
@@ -20,12 +21,17 @@ from typedorm import (
 )
 
 
+class Repos(NamedTuple):
+    users: Repository[User]
+    products: Repository[Product]
+    authors: Repository[Author]
+    books: Repository[Book]
+
+
 @pytest.fixture
-def repos(
-    db: Database,
-) -> Iterator[tuple[Repository[User], Repository[Product], Repository[Author], Repository[Book]]]:
+def repos(db: Database) -> Iterator[Repos]:
     db.create_all(User, Product, Author, Book)
-    yield Repository(User, db), Repository(Product, db), Repository(Author, db), Repository(Book, db)
+    yield Repos(Repository(User, db), Repository(Product, db), Repository(Author, db), Repository(Book, db))
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
@@ -48,7 +54,7 @@ def _check(err: IntegrityError, cls: type[IntegrityError], model: str, fields: t
 
 
 # --- unique ------------------------------------------------------------------------------------
-def test_unique_violation_names_the_field(db: Database, repos: tuple[Repository[User], ...]) -> None:
+def test_unique_violation_names_the_field(db: Database, repos: Repos) -> None:
     users = repos[0]
     first = users.insert(_u("Ann"))
     before = snapshot(db)
@@ -61,7 +67,7 @@ def test_unique_violation_names_the_field(db: Database, repos: tuple[Repository[
     assert snapshot(db) == before
 
 
-def test_unique_violation_on_update_and_upsert(db: Database, repos: tuple[Repository[User], ...]) -> None:
+def test_unique_violation_on_update_and_upsert(db: Database, repos: Repos) -> None:
     users = repos[0]
     users.insert(_u("Ann"))
     bob = users.insert(_u("Bob"))
@@ -78,7 +84,7 @@ def test_unique_violation_on_update_and_upsert(db: Database, repos: tuple[Reposi
     assert snapshot(db) == before
 
 
-def test_statement_failing_midway_changes_no_row(db: Database, repos: tuple[Repository[User], ...]) -> None:
+def test_statement_failing_midway_changes_no_row(db: Database, repos: Repos) -> None:
     users = repos[0]
     users.insert_many([_u(f"U{i}") for i in range(5)])
     before = snapshot(db)
@@ -92,9 +98,7 @@ def test_statement_failing_midway_changes_no_row(db: Database, repos: tuple[Repo
 
 
 # --- not null ------------------------------------------------------------------------------------
-def test_not_null_violation_names_the_field(
-    db: Database, repos: tuple[Repository[User], Repository[Product]]
-) -> None:
+def test_not_null_violation_names_the_field(db: Database, repos: Repos) -> None:
     products = repos[1]
     products.insert(Product(sku="ok", price=1))
     before = snapshot(db)
@@ -107,9 +111,7 @@ def test_not_null_violation_names_the_field(
 
 
 # --- check ---------------------------------------------------------------------------------------
-def test_check_violation_of_a_column_check(
-    db: Database, repos: tuple[Repository[User], Repository[Product]]
-) -> None:
+def test_check_violation_of_a_column_check(db: Database, repos: Repos) -> None:
     products = repos[1]
     p = products.insert(Product(sku="ok", price=1))
     before = snapshot(db)
@@ -123,9 +125,7 @@ def test_check_violation_of_a_column_check(
     assert snapshot(db) == before
 
 
-def test_check_violation_of_a_validated_bound(
-    db: Database, repos: tuple[Repository[User], Repository[Product]]
-) -> None:
+def test_check_violation_of_a_validated_bound(db: Database, repos: Repos) -> None:
     products = repos[1]
     before = snapshot(db)
     # ge=0 is enforced by Pydantic and, for data that skipped it, by a CHECK in the table
@@ -136,7 +136,7 @@ def test_check_violation_of_a_validated_bound(
 
 
 # --- foreign keys ----------------------------------------------------------------------------------
-def test_foreign_key_violation_names_the_field(db: Database, repos: tuple[Repository[User], ...]) -> None:
+def test_foreign_key_violation_names_the_field(db: Database, repos: Repos) -> None:
     _, _, authors, books = repos
     a = authors.insert(Author(name="A"))
     b = books.insert(Book(title="T", author_id=a.id))
@@ -153,7 +153,7 @@ def test_foreign_key_violation_names_the_field(db: Database, repos: tuple[Reposi
     assert snapshot(db) == before
 
 
-def test_deleting_a_referenced_row(db: Database, repos: tuple[Repository[User], ...]) -> None:
+def test_deleting_a_referenced_row(db: Database, repos: Repos) -> None:
     _, _, authors, books = repos
     a = authors.insert(Author(name="A"))
     books.insert(Book(title="T", author_id=a.id))
@@ -166,9 +166,7 @@ def test_deleting_a_referenced_row(db: Database, repos: tuple[Repository[User], 
     assert snapshot(db) == before
 
 
-def test_failed_write_inside_a_transaction_leaves_everything(
-    db: Database, repos: tuple[Repository[User], ...]
-) -> None:
+def test_failed_write_inside_a_transaction_leaves_everything(db: Database, repos: Repos) -> None:
     users, products, authors, books = repos
     users.insert(_u("Keep"))
     before = snapshot(db)

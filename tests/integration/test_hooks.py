@@ -280,7 +280,7 @@ def test_model_hooks_run_before_repository_hooks(db: Database) -> None:
     order: list[str] = []
     typedorm.hook(Tagged, "before_insert")(lambda o: order.append("model"))
     repo = Repository(Tagged, db)
-    repo.before_insert(lambda o: order.append("repo"))  # type: ignore[arg-type,return-value]
+    repo.before_insert(lambda o: order.append("repo"))
     repo.insert(Tagged(label="x"))  # type: ignore[call-arg]
     assert order == ["model", "repo"]
 

@@ -84,7 +84,7 @@ def test_parameter_mistakes(db: Database, users: Repository[User]) -> None:
     with pytest.raises(TypeError):
         db.execute("SELECT :a", {"b": 1})
     with pytest.raises(TypeError):
-        db.execute("SELECT ?", "x")  # type: ignore[arg-type]
+        db.execute("SELECT ?", "x")
     with pytest.raises(TypeError):
         db.execute(b"SELECT 1")  # type: ignore[arg-type]
 

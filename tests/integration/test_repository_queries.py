@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 from models import User, UserName
@@ -297,6 +297,7 @@ def test_iterate_in_batches(users: Repository[User]) -> None:
 def test_iterate_stopped_early_releases_the_connection(users: Repository[User]) -> None:
     it = users.query().order_by("name").iterate(batch_size=2)
     assert next(it).name == "Ann"
+    assert isinstance(it, Generator)  # a generator: close() ends the stream
     it.close()
     # the connection went back to the pool and can be used again
     assert users.count() == 6

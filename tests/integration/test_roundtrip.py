@@ -27,7 +27,7 @@ def _examples(db: Database) -> int:
     return 100 if db.dialect.name == "sqlite" else 50
 
 
-def _settings(db: Database) -> Any:
+def _settings(db: Database) -> settings:
     return settings(
         max_examples=_examples(db),
         deadline=None,
@@ -43,7 +43,7 @@ def repo(db: Database) -> Iterator[Repository[AllTypes]]:
 
 
 # --- strategies ---------------------------------------------------------------------------------
-text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60)
+text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60)
 offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
 zones = st.one_of(offsets, st.just(dt.UTC), st.timezones())
 # the UTC instant of these stays within years 1..9999 whatever the offset

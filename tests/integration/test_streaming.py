@@ -13,7 +13,7 @@ import json
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,7 @@ def test_abandoned_iterator_frees_its_connection(db: Database, some_readings: Re
         for _ in range(6):  # more than the pool holds: each abandoned stream gives its connection back
             it = repo.filter(Reading.sensor == "s1").iterate(batch_size=100)
             next(it)
+            assert isinstance(it, Generator)  # a generator: close() ends the stream
             it.close()
         assert repo.count() == 2 * SEED
         assert small.pool.stats().checked_out == 0

@@ -244,7 +244,7 @@ def test_transaction_as_decorator(db: Database, users: Repository[User], other: 
 
 def test_isolation_levels(db: Database, users: Repository[User]) -> None:
     for level in ("read committed", "repeatable read", "serializable"):
-        with db.transaction(isolation=level):  # type: ignore[arg-type]
+        with db.transaction(isolation=level):
             users.insert(_u(level.replace(" ", "")))
     assert users.count() == 3
     with pytest.raises(ValueError):
