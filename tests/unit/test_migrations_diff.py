@@ -445,7 +445,10 @@ def test_compare_live_reports_differences() -> None:
 def test_renaming_a_column_rewrites_checks_that_use_it() -> None:
     from typedorm.migrations.ops import rename_identifier
 
-    assert rename_identifier("qty >= 0 AND \"qty\" < 'qty'", "qty", "amount") == "amount >= 0 AND \"amount\" < 'qty'"
+    assert (
+        rename_identifier("qty >= 0 AND \"qty\" < 'qty'", "qty", "amount")
+        == "amount >= 0 AND \"amount\" < 'qty'"
+    )
 
     def stock(name: str) -> list[type[Model]]:
         class Stock(Model, table="stock", checks=[("ck_stock_pos", f"{name} >= 0")]):
@@ -461,4 +464,50 @@ def test_renaming_a_column_rewrites_checks_that_use_it() -> None:
         "ALTER TABLE `stock` DROP CONSTRAINT `ck_stock_pos`",
         "ALTER TABLE `stock` RENAME COLUMN `qty` TO `amount`",
         "ALTER TABLE `stock` ADD CONSTRAINT `ck_stock_pos` CHECK (amount >= 0)",
+    ]
+
+
+def test_nullability_default_and_check_changes() -> None:
+    def item(nullable: bool, default: str | None, checks: list[tuple[str, str]]) -> list[type[Model]]:
+        if nullable:
+
+            class A(Model, table="items", checks=checks):
+                id: PK[int] = column(default=AUTO)
+                qty: Col[int | None] = column(default=None, server_default=default)
+
+            return [A]
+
+        class B(Model, table="items", checks=checks):
+            id: PK[int] = column(default=AUTO)
+            qty: Col[int] = column(default=5, server_default=default)
+
+        return [B]
+
+    before = schema(item(True, None, []))
+    after = schema(item(False, "5", [("ck_items_small", "qty < 100")]))
+    alter, add_check = diff(before, after)
+    assert isinstance(alter, AlterColumn) and alter.backfill == 5
+    assert sql(alter, before, "postgresql") == [
+        'UPDATE "items" SET "qty" = ? WHERE "qty" IS NULL',
+        'ALTER TABLE "items" ALTER COLUMN "qty" SET NOT NULL',
+        'ALTER TABLE "items" ALTER COLUMN "qty" SET DEFAULT 5',
+    ]
+    assert sql(alter, before, "mysql") == [
+        "UPDATE `items` SET `qty` = ? WHERE `qty` IS NULL",
+        "ALTER TABLE `items` MODIFY COLUMN `qty` BIGINT NOT NULL DEFAULT 5",
+    ]
+    assert 'SELECT "id", COALESCE("qty", ?) FROM "items"' in sql(alter, before, "sqlite")[1]
+    mid = before.copy()
+    alter.apply(mid)
+    assert sql(add_check, mid, "postgresql") == [
+        'ALTER TABLE "items" ADD CONSTRAINT "ck_items_small" CHECK (qty < 100)'
+    ]
+    back = diff(after, before)
+    assert kinds(back) == ["drop check ck_items_small on items", "alter column items.qty"]
+    assert sql(back[0], after, "mysql") == ["ALTER TABLE `items` DROP CONSTRAINT `ck_items_small`"]
+    mid = after.copy()
+    back[0].apply(mid)
+    assert sql(back[1], mid, "postgresql") == [
+        'ALTER TABLE "items" ALTER COLUMN "qty" DROP NOT NULL',
+        'ALTER TABLE "items" ALTER COLUMN "qty" DROP DEFAULT',
     ]
