@@ -22,6 +22,7 @@ from .errors import (
     MigrationFailed,
     UnsupportedChange,
 )
+from .inspect import generate_models
 from .introspect import canonical_type, introspect
 from .ops import MigrationContext, Op, Operation
 from .runner import AppliedMigration, Runner, Status
@@ -42,6 +43,7 @@ __all__ = [
     "compare_live",
     "diff",
     "introspect",
+    "generate_models",
     "canonical_type",
     "make_migration",
     "plan_migration",

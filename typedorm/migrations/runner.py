@@ -464,7 +464,9 @@ class Runner:
     ) -> None:
         ops = script.upgrade_ops() if up else script.downgrade_ops()
         verb = "applying" if up else "reverting"
-        self._say(f"{verb} {script.revision}: {script.message or '(no message)'} ({len(ops)} operations)")
+        self._say(
+            f"{verb} {script.revision}: {script.message or '(no message)'} ({len(ops)} operation{'' if len(ops) == 1 else 's'})"
+        )
         started = time.perf_counter()
         if conn.dialect.transactional_ddl:
             self._run_transactional(conn, script, ops, state, up)
