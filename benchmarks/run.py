@@ -45,8 +45,6 @@ from .bench.common import (
 from .bench.registry import KEYS, LIBRARIES, load
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1/test"
-#: Repetitions run again at most, when the database server went away during one.
-MAX_RETRIES = 2
 _CONNECTION_LOST = (
     "terminating connection due to administrator command",
     "the connection is closed",
@@ -86,6 +84,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=(0, 1),
         default=1,
         help="run one untimed repetition on small inputs first (default 1)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        help="how often a repetition is run again when the database server dropped every "
+        "connection during it (a restart by another job); default 3",
     )
     p.add_argument("--out", type=Path, default=RESULTS, help="where <backend>.json and <backend>.md go")
     p.add_argument(
@@ -325,7 +330,7 @@ class Bench:
         if self.args.warmup:
             self.warmup(keys)
         total = self.args.repeat
-        retries = MAX_RETRIES
+        retries = self.args.retries
         rep = 0
         while rep < total:
             order = keys[rep % len(keys) :] + keys[: rep % len(keys)]
