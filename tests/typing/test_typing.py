@@ -32,6 +32,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OK_FILE = HERE / "usage_ok.py"
 ERRORS_FILE = HERE / "usage_errors.py"
+# Every usage*.py file is checked: *_errors.py files by their markers, the others must be clean.
+ERROR_FILES = sorted(HERE.glob("usage*_errors.py"))
+OK_FILES = sorted(p for p in HERE.glob("usage*.py") if p not in ERROR_FILES)
+ALL_FILES = OK_FILES + ERROR_FILES
 PYRIGHT_CONFIG = HERE / "pyrightconfig.json"
 MARK = re.compile(r"#\s*E:\s*([\w\-, ]+)")
 TIMEOUT = 900
@@ -85,13 +89,12 @@ def _mypy() -> dict[Path, dict[int, set[str]]]:
             "--output",
             "json",
             "--no-error-summary",
-            str(OK_FILE),
-            str(ERRORS_FILE),
+            *map(str, ALL_FILES),
         ]
     )
     if res.returncode not in (0, 1):
         pytest.fail(f"mypy did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
-    got: dict[Path, dict[int, set[str]]] = {OK_FILE: defaultdict(set), ERRORS_FILE: defaultdict(set)}
+    got: dict[Path, dict[int, set[str]]] = {p: defaultdict(set) for p in ALL_FILES}
     for line in res.stdout.splitlines():
         if not line.startswith("{"):
             continue
@@ -115,17 +118,16 @@ def _pyright() -> dict[Path, dict[int, list[str]]]:
             "--pythonpath",
             sys.executable,
             "--outputjson",
-            str(OK_FILE),
-            str(ERRORS_FILE),
+            *map(str, ALL_FILES),
         ]
     )
     try:
         report: dict[str, Any] = json.loads(res.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"pyright did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
-    if report.get("summary", {}).get("filesAnalyzed", 0) < 2:
+    if report.get("summary", {}).get("filesAnalyzed", 0) < len(ALL_FILES):
         pytest.fail(f"pyright analysed fewer files than given: {report.get('summary')}\n{res.stderr}")
-    got: dict[Path, dict[int, list[str]]] = {OK_FILE: defaultdict(list), ERRORS_FILE: defaultdict(list)}
+    got: dict[Path, dict[int, list[str]]] = {p: defaultdict(list) for p in ALL_FILES}
     for d in report["generalDiagnostics"]:
         if d["severity"] != "error":
             continue
@@ -151,46 +153,52 @@ def _fmt(by_line: dict[int, Any], path: Path) -> str:
     return "\n".join(f"  {path.name}:{n}: {m}" for n in sorted(by_line) for m in sorted(by_line[n]))
 
 
-def test_usage_ok_is_clean_in_mypy() -> None:
-    errors = {n: m for n, m in _mypy()[OK_FILE].items() if m}
-    assert not errors, f"mypy --strict reports errors in {OK_FILE.name}:\n{_fmt(errors, OK_FILE)}"
+@pytest.mark.parametrize("path", OK_FILES, ids=lambda p: p.name)
+def test_usage_ok_is_clean_in_mypy(path: Path) -> None:
+    errors = {n: m for n, m in _mypy()[path].items() if m}
+    assert not errors, f"mypy --strict reports errors in {path.name}:\n{_fmt(errors, path)}"
 
 
-def test_usage_ok_is_clean_in_pyright() -> None:
-    errors = {n: m for n, m in _pyright()[OK_FILE].items() if m}
-    assert not errors, f"pyright (strict) reports errors in {OK_FILE.name}:\n{_fmt(errors, OK_FILE)}"
+@pytest.mark.parametrize("path", OK_FILES, ids=lambda p: p.name)
+def test_usage_ok_is_clean_in_pyright(path: Path) -> None:
+    errors = {n: m for n, m in _pyright()[path].items() if m}
+    assert not errors, f"pyright (strict) reports errors in {path.name}:\n{_fmt(errors, path)}"
 
 
 def test_usage_ok_asserts_types() -> None:
     text = OK_FILE.read_text(encoding="utf-8")
     assert text.count("assert_type(") >= 150, "usage_ok.py lost most of its assert_type checks"
+    for path in OK_FILES:
+        assert "assert_type(" in path.read_text(encoding="utf-8"), f"{path.name} asserts no types"
 
 
-def test_expected_errors_in_mypy() -> None:
-    expected = _expected(ERRORS_FILE)
-    assert len(expected) >= 30, "usage_errors.py lost most of its expected-error markers"
-    got = _mypy()[ERRORS_FILE]
+@pytest.mark.parametrize("path", ERROR_FILES, ids=lambda p: p.name)
+def test_expected_errors_in_mypy(path: Path) -> None:
+    expected = _expected(path)
+    if path == ERRORS_FILE:
+        assert len(expected) >= 30, "usage_errors.py lost most of its expected-error markers"
+    assert expected, f"{path.name} has no expected-error markers"
+    got = _mypy()[path]
     problems = []
     for n in sorted(expected.keys() | {k for k, v in got.items() if v}):
         want, have = expected.get(n, set()), _codes(got.get(n, set()))
         if want != have:
             detail = "; ".join(sorted(got.get(n, set()))) or "no error"
             problems.append(f"  line {n}: expected {sorted(want) or 'no error'}, mypy reports {detail}")
-    assert not problems, "mypy --strict disagrees with the E: markers of usage_errors.py:\n" + "\n".join(
-        problems
-    )
+    assert not problems, f"mypy --strict disagrees with the E: markers of {path.name}:\n" + "\n".join(problems)
 
 
-def test_expected_errors_in_pyright() -> None:
-    expected = _expected(ERRORS_FILE)
-    got = {n: m for n, m in _pyright()[ERRORS_FILE].items() if m}
+@pytest.mark.parametrize("path", ERROR_FILES, ids=lambda p: p.name)
+def test_expected_errors_in_pyright(path: Path) -> None:
+    expected = _expected(path)
+    got = {n: m for n, m in _pyright()[path].items() if m}
     problems = [
         f"  line {n}: expected an error, pyright reports none" for n in sorted(expected.keys() - got.keys())
     ]
     problems += [
         f"  line {n}: unexpected error: {'; '.join(got[n])}" for n in sorted(got.keys() - expected.keys())
     ]
-    assert not problems, "pyright disagrees with the E: markers of usage_errors.py:\n" + "\n".join(problems)
+    assert not problems, f"pyright disagrees with the E: markers of {path.name}:\n" + "\n".join(problems)
 
 
 def test_library_passes_mypy_strict() -> None:
