@@ -16,7 +16,7 @@ from .errors import MigrationError
 
 __all__ = ["BackupInfo", "backup_path", "restore_backup", "take_backup"]
 
-logger = logging.getLogger("typedorm.migrations")
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 
 @dataclass(frozen=True)

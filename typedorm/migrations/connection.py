@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..dialects.base import Dialect
 from ..engine.core import map_error
@@ -14,8 +14,11 @@ from ..sql.raw import translate_placeholders
 
 __all__ = ["MigrationConnection"]
 
-logger = logging.getLogger("typedorm.migrations")
-sql_logger = logging.getLogger("typedorm.sql")
+if TYPE_CHECKING:
+    from ..drivers.base import Driver
+
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
+sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -34,10 +37,10 @@ class MigrationConnection:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.dialect: Dialect = db.dialect
-        self.driver = db.driver
+        self.driver: Driver = db.driver
         self._errors = db.driver.error_types
         self.raw: Any = db.pool.acquire()
-        self.in_transaction = False
+        self.in_transaction: bool = False
         #: set when the session is in a state the pool must not hand out again
         self.broken = False
         self._closed = False

@@ -20,7 +20,7 @@ from .state import Schema
 
 __all__ = ["INTERNAL_TABLES", "Executor", "canonical_type", "introspect", "parse_sqlite_create_table"]
 
-logger = logging.getLogger("typedorm.migrations")
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 #: Tables typedorm keeps for itself; never part of an introspected schema.
 INTERNAL_TABLES = frozenset({"typedorm_migrations", "typedorm_migration_lock"})

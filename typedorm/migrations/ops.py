@@ -56,7 +56,7 @@ __all__ = [
     "render_column",
 ]
 
-logger = logging.getLogger("typedorm.migrations")
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 
 _CONSTANT = re.compile(r"-?\d+(\.\d+)?|'(?:[^']|'')*'|NULL|TRUE|FALSE", re.IGNORECASE)

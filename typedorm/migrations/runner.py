@@ -35,7 +35,7 @@ from .state import Schema
 
 __all__ = ["HISTORY_TABLE", "LOCK_TABLE", "AppliedMigration", "Runner", "Status"]
 
-logger = logging.getLogger("typedorm.migrations")
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 HISTORY_TABLE = "typedorm_migrations"
 LOCK_TABLE = "typedorm_migration_lock"
@@ -115,7 +115,7 @@ class Runner:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.db = db
-        self.migrations = migrations if isinstance(migrations, Migrations) else Migrations.load(migrations)
+        self.migrations: Migrations = migrations if isinstance(migrations, Migrations) else Migrations.load(migrations)
         self.backup = backup
         self.lock_timeout = lock_timeout
         self._progress = progress

@@ -19,7 +19,7 @@ from .writer import SNAPSHOT_FILE
 
 __all__ = ["MigrationScript", "Migrations"]
 
-logger = logging.getLogger("typedorm.migrations")
+logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Migrations:
     def __init__(self, directory: Path, scripts: list[MigrationScript]) -> None:
         self.directory = directory
         self.scripts = scripts
-        self.by_revision = {s.revision: s for s in scripts}
+        self.by_revision: dict[str, MigrationScript] = {s.revision: s for s in scripts}
 
     @classmethod
     def load(cls, directory: str | Path) -> Migrations:

@@ -13,7 +13,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from ..dialects import get_dialect
 from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
@@ -299,7 +299,7 @@ class Schema:
             return NotImplemented
         return self.fingerprint() == other.fingerprint()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # equal by value and mutable: unhashable
 
     def __repr__(self) -> str:
         return f"<Schema tables={list(self.tables)}>"
