@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from _servers import unique_name
 from conftest import _server_test_url
-from models import User
+from models import Author, Book, User
 
 from typedorm import (
     AsyncDatabase,
     DatabaseError,
+    ForeignKeyViolation,
     PoolTimeout,
     SerializationFailure,
     TransactionError,
@@ -482,6 +483,36 @@ def test_unique_violation_names_the_field(url: URL) -> None:
             await db.drop_all(User)
         with pytest.raises(DatabaseError):
             await db.execute("SELECT COUNT(*) FROM users")  # dropped
+
+    run(url, body)
+
+
+def test_foreign_key_violation_names_the_field(url: URL) -> None:
+    async def body(db: AsyncDatabase) -> None:
+        await db.create_all(Author, Book)
+        try:
+            sql, _ = prepare_execute(
+                "INSERT INTO books (title, author_id) VALUES (?, ?)", (0, 0), db.dialect.paramstyle
+            )
+            with pytest.raises(ForeignKeyViolation) as info:
+                await db._run(sql, ["Orphan", 12345], _COUNT, Book.__table__)
+            assert info.value.fields == ("author_id",) and info.value.model == "Book"
+        finally:
+            await db.drop_all(Author, Book)
+
+    run(url, body)
+
+
+def test_timeout_inside_a_transaction_rolls_back(url: URL) -> None:
+    async def body(db: AsyncDatabase) -> None:
+        t = await table(db)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                async with db.transaction():
+                    await insert(db, t, "late")
+                    await asyncio.sleep(5)
+        assert not db.in_transaction()
+        assert await count(db, t) == 0
 
     run(url, body)
 

@@ -361,7 +361,7 @@ class AsyncDatabase:
         try:
             out = await self.driver.execute(conn, sql, params, mode, type(params) is _NoParams)
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql)
+            err = map_error(self.driver, e, spec, sql, params)
             if err is None:
                 raise
             raise err from e
@@ -384,7 +384,7 @@ class AsyncDatabase:
         try:
             n = await self.driver.executemany(state.conn, sql, seq)
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql)
+            err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
                 raise
             raise err from e
