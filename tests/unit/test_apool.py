@@ -135,18 +135,38 @@ def test_reuse_lifo_and_limits() -> None:
         assert pool.stats().checked_out == 3 and pool.stats().overflow_in_use == 1
         with pytest.raises(PoolTimeout):
             await pool.acquire()
-        await pool.release(c)  # overflow: closed, not kept
-        assert c in f.closed
+        await pool.release(c)  # kept: fewer than pool_size are idle
         await pool.release(b)
         assert await pool.acquire() is b  # the warmest first
         await pool.release(b)
-        await pool.release(a)
+        assert c not in f.closed
+        await pool.release(a)  # pool_size connections are idle already: closed
+        assert a in f.closed
         s = pool.stats()
-        assert (s.checked_out, s.idle, s.created_total, s.timeouts_total) == (0, 2, 3, 1)
+        assert (s.checked_out, s.idle, s.created_total, s.closed_total, s.timeouts_total) == (0, 2, 3, 1, 1)
         with pytest.raises(ValueError):
             await pool.release(a)
         await pool.dispose()
         assert pool.stats().idle == 0 and all(not x.open for x in f.made)
+
+    run(body)
+
+
+def test_load_between_pool_size_and_the_cap_does_not_churn() -> None:
+    f = Fake()
+
+    async def body() -> None:
+        pool = f.queue(pool_size=2, max_overflow=8)
+
+        async def worker() -> None:
+            for _ in range(50):
+                c = await pool.acquire()
+                await asyncio.sleep(0)
+                await pool.release(c)
+
+        await asyncio.gather(*(worker() for _ in range(6)))
+        s = pool.stats()
+        assert s.created_total <= 6 and s.idle == 2 and s.checked_out == 0, s
 
     run(body)
 

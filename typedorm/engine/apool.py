@@ -62,7 +62,11 @@ class _Entry(Generic[C]):
 
 class AsyncQueuePool(Generic[C]):
     """A bounded pool for one event loop: ``pool_size`` connections kept, ``max_overflow`` more
-    under load, the same rules as :class:`~typedorm.engine.pool.QueuePool`.
+    under load, the options of :class:`~typedorm.engine.pool.QueuePool`.
+
+    At most ``pool_size`` connections are kept idle: a connection coming back is closed only if
+    that many are idle already (SQLAlchemy's rule), so a load between ``pool_size`` and the cap
+    reuses its connections instead of opening and closing one per checkout.
 
     Waiters are served first come, first served: a released connection (or a freed slot) is
     handed straight to the oldest waiter, so nobody starves and ``pool_timeout`` is kept to the
@@ -256,7 +260,7 @@ class AsyncQueuePool(Generic[C]):
             not discard
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
             and entry.gen == self._gen
-            and not (self._total > self._pool_size and not self._waiters)
+            and not (len(self._idle) >= self._pool_size and not self._waiters)
         ):
             self._put_idle(entry)
             return
@@ -274,7 +278,7 @@ class AsyncQueuePool(Generic[C]):
                 self._closed_total += 1
                 self._free_slot()
                 raise
-        if discard or entry.gen != self._gen or (self._total > self._pool_size and not self._waiters):
+        if discard or entry.gen != self._gen or (len(self._idle) >= self._pool_size and not self._waiters):
             self._closed_total += 1
             self._free_slot()
             await self._close_quietly(conn)
