@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from typedorm.engine.pool import PoolStats, QueuePool, StaticPool, create_pool
+from typedorm.engine.pool import PoolStats, QueuePool, StaticPool, ThreadLocalPool, create_pool
 from typedorm.engine.url import URL
 from typedorm.errors import ConfigurationError, PoolTimeout
 
@@ -657,7 +657,7 @@ def test_static_pool_creator_failure_releases_the_lock() -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("sqlite://", StaticPool), ("sqlite:///:memory:", StaticPool), ("sqlite:///{tmp}/f.db", QueuePool)],
+    [("sqlite://", StaticPool), ("sqlite:///:memory:", StaticPool), ("sqlite:///{tmp}/f.db", ThreadLocalPool)],
 )
 def test_create_pool_for_sqlite(text: str, kind: Callable[..., object], tmp_path: object) -> None:
     pool = create_pool(URL.parse(text.format(tmp=tmp_path)), pool_size=2)
@@ -671,3 +671,74 @@ def test_create_pool_for_sqlite(text: str, kind: Callable[..., object], tmp_path
         assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
     pool.dispose()
     assert pool.stats().idle == 0
+
+
+# -- ThreadLocalPool ---------------------------------------------------------------------------------
+
+
+def _counting_pool() -> tuple[ThreadLocalPool[object], list[object], list[object]]:
+    made: list[object] = []
+    closed: list[object] = []
+
+    def creator() -> object:
+        c = object()
+        made.append(c)
+        return c
+
+    return ThreadLocalPool(creator, close=closed.append), made, closed
+
+
+def test_thread_local_pool_gives_each_thread_its_own_connection() -> None:
+    pool, made, _ = _counting_pool()
+    seen: dict[str, object] = {}
+
+    def work(name: str) -> None:
+        a = pool.acquire()
+        b = pool.acquire()  # re-entrant: the same connection
+        assert a is b
+        pool.release(b)
+        pool.release(a)
+        seen[name] = pool.acquire()
+        pool.release(seen[name])
+
+    threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 4
+    assert len({id(c) for c in seen.values()}) == 4
+
+
+def test_thread_local_pool_closes_connections_of_ended_threads_and_on_dispose() -> None:
+    pool, made, closed = _counting_pool()
+    t = threading.Thread(target=lambda: pool.release(pool.acquire()))
+    t.start()
+    t.join()
+    mine = pool.acquire()
+    pool.release(mine)
+    assert pool.stats().size == 1  # the ended thread's connection was closed
+    assert closed == [made[0]]
+    pool.dispose()
+    assert mine in closed
+    again = pool.acquire()
+    assert again is not mine
+    pool.release(again)
+
+
+def test_thread_local_pool_resets_on_outermost_release_and_discards() -> None:
+    resets: list[object] = []
+    closed: list[object] = []
+    pool: ThreadLocalPool[object] = ThreadLocalPool(object, close=closed.append, reset=resets.append)
+    a = pool.acquire()
+    b = pool.acquire()
+    pool.release(b)
+    assert resets == []
+    pool.release(a)
+    assert resets == [a]
+    c = pool.acquire()
+    assert c is a
+    pool.release(c, discard=True)
+    assert closed == [a]
+    with pytest.raises(ValueError):
+        pool.release(c)

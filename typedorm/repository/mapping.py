@@ -80,7 +80,8 @@ class Mapper(Generic[M]):
 
     # --- rows -> models --------------------------------------------------------------
     def hydrate(self, row: Sequence[Any]) -> M:
-        d = dict(zip(self.keys, row, strict=True))
+        # Rows come from this mapper's own SELECT list, so keys and values always pair up.
+        d = dict(zip(self.keys, row))  # noqa: B905
         for key, proc in self.result_procs:
             v = d[key]
             if v is not None:
@@ -93,22 +94,21 @@ class Mapper(Generic[M]):
 
     def hydrate_all(self, rows: Sequence[Sequence[Any]]) -> list[M]:
         keys = self.keys
-        procs = self.result_procs
         validate = self.validator.validate_python
-        out: list[M] = []
-        append = out.append
         try:
-            if procs:
-                for row in rows:
-                    d = dict(zip(keys, row, strict=True))
-                    for key, proc in procs:
-                        v = d[key]
-                        if v is not None:
-                            d[key] = proc(v)
-                    append(validate(d))
-            else:
-                for row in rows:
-                    append(validate(dict(zip(keys, row, strict=True))))
+            if not self.result_procs:
+                # The common case: one comprehension, the row dicts built in C.
+                return [validate(dict(zip(keys, row))) for row in rows]  # noqa: B905
+            procs = self.result_procs
+            out: list[M] = []
+            append = out.append
+            for row in rows:
+                d = dict(zip(keys, row))  # noqa: B905
+                for key, proc in procs:
+                    v = d[key]
+                    if v is not None:
+                        d[key] = proc(v)
+                append(validate(d))
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
         return out
