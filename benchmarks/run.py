@@ -48,6 +48,7 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1/test"
 _CONNECTION_LOST = (
     "terminating connection due to administrator command",
     "the connection is closed",
+    "the connection is lost",
     "the database system is shutting down",
     "the database system is starting up",
     "server closed the connection unexpectedly",
