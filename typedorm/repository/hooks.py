@@ -1,8 +1,12 @@
-"""Write hooks (before/after insert, update, delete), per repository or per model."""
+"""Write hooks (before/after insert, update, delete), per repository or per model.
+
+A hook is a plain function, or under an ``AsyncRepository`` also an ``async def`` one (awaited);
+a sync ``Repository`` refuses a hook that returns an awaitable with a TypeError.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 __all__ = ["EVENTS", "HookEvent", "Hooks", "add_hook", "hook", "hooks_version", "model_hooks"]
@@ -55,8 +59,9 @@ def model_hooks(model: type[Any]) -> list[Hooks]:
     return [_MODEL_HOOKS[c] for c in reversed(model.__mro__) if c in _MODEL_HOOKS]
 
 
-def add_hook(model: type[M], event: HookEvent, fn: Callable[[M], M | None]) -> None:
-    """Register ``fn`` for ``event`` on every repository of ``model`` (and its subclasses)."""
+def add_hook(model: type[M], event: HookEvent, fn: Callable[[M], M | Awaitable[M | None] | None]) -> None:
+    """Register ``fn`` for ``event`` on every repository of ``model`` (and its subclasses); an ``async def``
+    hook runs only in an ``AsyncRepository``."""
     _MODEL_HOOKS.setdefault(model, Hooks()).add(event, fn)
 
 

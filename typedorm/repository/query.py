@@ -1,9 +1,9 @@
+# Generated from aio_query.py by tools/unasync.py: do not edit.
 """``Query[M]``: an immutable, typed query over one model, and ``Page[M]`` for pagination."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
@@ -16,6 +16,8 @@ from ..sql.functions import min as _min
 from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import Select, _as_ordering, _check_count
+from ._sync_support import iterate_all
+from .page import Page
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ..sql.relations import LoadPath, Relation
     from .repo import Repository
 
-__all__ = ["Page", "Query"]
+__all__ = ["Query", "Page"]
 
 M = TypeVar("M", bound="Model")
 T = TypeVar("T")
@@ -40,28 +42,6 @@ T7 = TypeVar("T7")
 T8 = TypeVar("T8")
 T9 = TypeVar("T9")
 T10 = TypeVar("T10")
-
-
-@dataclass(frozen=True)
-class Page(Generic[M]):
-    """One page of results: ``items`` plus the numbers a paginator needs (``page`` is 1-based)."""
-
-    items: list[M]
-    page: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 _FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
@@ -220,7 +200,7 @@ class Query(Generic[M]):
         return self._loaded(self.repo._mapper.hydrate_all(rows))
 
     def __iter__(self) -> Iterator[M]:
-        return iter(self.all())
+        return iterate_all(self.all)
 
     def _pk_order(self, descending: bool) -> tuple[Ordering[M], ...]:
         return tuple(Ordering(self.repo._column(c.field), descending) for c in self.repo._mapper.pk_cols)
@@ -230,7 +210,7 @@ class Query(Generic[M]):
         order = self._order or self._pk_order(False)
         sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self._loaded([self.repo._mapper.hydrate(rows[0])])[0] if rows else None
+        return (self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
 
     def last(self) -> M | None:
         """The last row in the query's order (primary-key order if none), or None."""
@@ -241,7 +221,7 @@ class Query(Generic[M]):
             order = self._pk_order(True)
         sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
         rows = self.repo._db._run(sql, params, 0, self.repo._spec)
-        return self._loaded([self.repo._mapper.hydrate(rows[0])])[0] if rows else None
+        return (self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
 
     def _at_most_two(self) -> list[M]:
         sql, params = self._sql(self.repo._mapper.select_list, limit=2 if self._limit is None else min(self._limit, 2))
@@ -290,11 +270,13 @@ class Query(Generic[M]):
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
             rows = self.repo._db._run(sql, params, 0, self.repo._spec)
             for start in range(0, len(rows), batch_size):
-                yield from self._loaded(mapper.hydrate_all(rows[start : start + batch_size]))
+                for obj in self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
+                    yield obj
             return
         for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
             # relations are loaded per batch: one query per relation and batch
-            yield from self._loaded(mapper.hydrate_all(batch))
+            for obj in self._loaded(mapper.hydrate_all(batch)):
+                yield obj
 
     def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""
@@ -378,7 +360,7 @@ class Query(Generic[M]):
 
     # --- aggregates ----------------------------------------------------------------
     def _scalar(self, e: Expr[Any, Any]) -> Any:
-        return self.rows(e)[0][0]
+        return (self.rows(e))[0][0]
 
     def sum(self, expr: Expr[M, Num] | Expr[M, Num | None]) -> Num | None:
         """``SUM`` over the matching rows (None when there are none)."""

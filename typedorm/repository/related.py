@@ -1,3 +1,4 @@
+# Generated from aio_related.py by tools/unasync.py: do not edit.
 """Writes through relationships: insert a row with its related rows, and add/remove/set many-to-many links.
 
 ``users.insert(user, with_related=True)`` inserts, in one transaction, the unsaved to-one rows
@@ -153,7 +154,7 @@ def reject_related(model: type[Any], objs: Sequence[Any], what: str) -> None:
 def insert_related(repo: Repository[Any], obj: Any) -> Any:
     """Insert ``obj`` with the related rows set on it, in one transaction (see the module docstring)."""
     with repo.db.transaction():
-        return _Graph(repo).insert(repo.model, [obj])[0]
+        return (_Graph(repo).insert(repo.model, [obj]))[0]
 
 
 # --- many-to-many links ---------------------------------------------------------------

@@ -1,9 +1,10 @@
+# Generated from aio_repo.py by tools/unasync.py: do not edit.
 """``Repository[M]``: validated model instances in and out of one table."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -15,9 +16,11 @@ from ..schema.columns import AUTO
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import Select
+from ._sync_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
+from .query import Query, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
-from .query import Page, Query, as_predicates
+from .page import Page
 
 if TYPE_CHECKING:
     from ..engine.database import Database
@@ -53,6 +56,7 @@ class Repository(Generic[M]):
 
         if not (isinstance(model, type) and issubclass(model, Model)) or getattr(model, "__typedorm_abstract__", True):
             raise TypeError(f"Repository needs a table model class, not {model!r}")
+        check_database(db)
         self.model = model
         self.db = db
         self._db = db
@@ -63,7 +67,7 @@ class Repository(Generic[M]):
         self._hook_cache: dict[str, list[Callable[[Any], Any]]] = {}
         self._hook_cache_version = -1
         self._rows_cache: dict[int, tuple[Select[Any, Any], str, list[Any], Any]] = {}
-        self._returning = db.dialect.supports_returning
+        self._returning = supports_returning(db)
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
 
     def __repr__(self) -> str:
@@ -118,7 +122,7 @@ class Repository(Generic[M]):
 
     def _run_before(self, event: str, obj: M) -> M:
         for fn in self._hook_fns(event):
-            out = fn(obj)
+            out = call_hook(fn, obj)
             if out is not None:
                 if not isinstance(out, self.model):
                     raise TypeError(f"{event} hook {fn!r} returned {type(out).__name__}, not {self.model.__name__}")
@@ -127,32 +131,32 @@ class Repository(Generic[M]):
 
     def _run_after(self, event: str, obj: M) -> None:
         for fn in self._hook_fns(event):
-            fn(obj)
+            call_hook(fn, obj)
 
-    def add_hook(self, event: HookEvent, fn: Callable[[M], M | None]) -> None:
+    def add_hook(self, event: HookEvent, fn: BeforeHook[M]) -> None:
         self._hooks.add(event, fn)
 
     def _decorator(self, event: HookEvent, fn: H) -> H:
         self._hooks.add(event, fn)
         return fn
 
-    def before_insert(self, fn: Callable[[M], M | None]) -> Callable[[M], M | None]:
+    def before_insert(self, fn: BeforeHook[M]) -> BeforeHook[M]:
         """Register a hook run before each insert; it may return a replacement instance."""
         return self._decorator("before_insert", fn)
 
-    def after_insert(self, fn: Callable[[M], None]) -> Callable[[M], None]:
+    def after_insert(self, fn: AfterHook[M]) -> AfterHook[M]:
         return self._decorator("after_insert", fn)
 
-    def before_update(self, fn: Callable[[M], M | None]) -> Callable[[M], M | None]:
+    def before_update(self, fn: BeforeHook[M]) -> BeforeHook[M]:
         return self._decorator("before_update", fn)
 
-    def after_update(self, fn: Callable[[M], None]) -> Callable[[M], None]:
+    def after_update(self, fn: AfterHook[M]) -> AfterHook[M]:
         return self._decorator("after_update", fn)
 
-    def before_delete(self, fn: Callable[[M], None]) -> Callable[[M], None]:
+    def before_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
         return self._decorator("before_delete", fn)
 
-    def after_delete(self, fn: Callable[[M], None]) -> Callable[[M], None]:
+    def after_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
         return self._decorator("after_delete", fn)
 
     # --- inserts ---------------------------------------------------------------------

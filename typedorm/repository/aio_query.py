@@ -1,0 +1,403 @@
+"""``AsyncQuery[M]``: an immutable, typed query over one model, and ``Page[M]`` for pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+from ..errors import MultipleResultsFound, NotFound, UnknownField
+from ..sql.expr import Assignment, Expr, Ordering, Predicate
+from ..sql.functions import avg as _avg
+from ..sql.functions import count as _count
+from ..sql.functions import max as _max
+from ..sql.functions import min as _min
+from ..sql.functions import sum as _sum
+from ..sql.lookups import Q, resolve_lookups
+from ..sql.stmt import Select, _as_ordering, _check_count
+from ._aio_support import iterate_all
+from .page import Page
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..schema.model import Model
+    from ..sql.relations import LoadPath, Relation
+    from .aio_repo import AsyncRepository
+
+__all__ = ["AsyncQuery", "Page"]
+
+M = TypeVar("M", bound="Model")
+T = TypeVar("T")
+P = TypeVar("P", bound="BaseModel")
+Num = TypeVar("Num", int, float, Decimal)
+T1 = TypeVar("T1")
+T2 = TypeVar("T2")
+T3 = TypeVar("T3")
+T4 = TypeVar("T4")
+T5 = TypeVar("T5")
+T6 = TypeVar("T6")
+T7 = TypeVar("T7")
+T8 = TypeVar("T8")
+T9 = TypeVar("T9")
+T10 = TypeVar("T10")
+
+
+_FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
+
+
+def as_predicates(model: type[Any], items: Sequence[object]) -> tuple[Predicate[Any], ...]:
+    out: list[Predicate[Any]] = []
+    for p in items:
+        if isinstance(p, Q):
+            out.append(p.resolve(model))
+        elif isinstance(p, Predicate):
+            out.append(p)
+        else:
+            raise TypeError(
+                f"filter() takes predicates like {model.__name__}.age >= 18 or Q(...) objects, not {p!r}"
+            )
+    return tuple(out)
+
+
+class AsyncQuery(Generic[M]):
+    """A query over a repository's model. Immutable: each method returns a new query.
+
+    Example::
+
+        await users.filter(User.age >= 18).order_by(User.age.desc(), "name").limit(10).all()
+    """
+
+    __slots__ = ("_distinct", "_group_by", "_having", "_limit", "_load", "_offset", "_order", "_where", "repo")
+
+    def __init__(
+        self,
+        repo: AsyncRepository[M],
+        where: tuple[Predicate[M], ...] = (),
+        order: tuple[Ordering[M], ...] = (),
+        limit: int | None = None,
+        offset: int | None = None,
+        distinct: bool = False,
+        group_by: tuple[Expr[M, Any], ...] = (),
+        having: tuple[Predicate[M], ...] = (),
+        load: tuple[LoadPath[Any], ...] = (),
+    ) -> None:
+        self.repo: AsyncRepository[M] = repo
+        self._load = load
+        self._where = where
+        self._order = order
+        self._limit = limit
+        self._offset = offset
+        self._distinct = distinct
+        self._group_by = group_by
+        self._having = having
+
+    def _copy(self, **kw: Any) -> AsyncQuery[M]:
+        args: dict[str, Any] = dict(
+            where=self._where, order=self._order, limit=self._limit, offset=self._offset,
+            distinct=self._distinct, group_by=self._group_by, having=self._having, load=self._load,
+        )
+        args.update(kw)
+        return AsyncQuery(self.repo, **args)
+
+    # --- building ----------------------------------------------------------------
+    def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
+        """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
+        return self._copy(where=self._where + as_predicates(self.repo.model, preds))
+
+    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+        """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
+        return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
+
+    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+        """Rows NOT matching all the given conditions."""
+        parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
+        if not parts:
+            return self
+        combined = parts[0]
+        for p in parts[1:]:
+            combined = combined & p
+        return self._copy(where=(*self._where, ~combined))
+
+    def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:
+        """Order by columns, orderings (``User.age.desc()``) or field names (``"-age"``), checked."""
+        out: list[Ordering[M]] = []
+        for it in items:
+            if isinstance(it, str):
+                desc = it.startswith("-")
+                name = it[1:] if desc else it
+                col = self.repo._column(name)
+                out.append(col.desc() if desc else col.asc())
+            else:
+                out.append(_as_ordering(it))
+        return self._copy(order=self._order + tuple(out))
+
+    def limit(self, n: int | None) -> AsyncQuery[M]:
+        return self._copy(limit=_check_count(n, "limit"))
+
+    def offset(self, n: int | None) -> AsyncQuery[M]:
+        return self._copy(offset=_check_count(n, "offset"))
+
+    def distinct(self, flag: bool = True) -> AsyncQuery[M]:
+        return self._copy(distinct=flag)
+
+    def group_by(self, *exprs: Expr[M, Any]) -> AsyncQuery[M]:
+        """Group rows, for :meth:`rows` with aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
+        return self._copy(group_by=self._group_by + exprs)
+
+    def having(self, *preds: Predicate[M]) -> AsyncQuery[M]:
+        return self._copy(having=self._having + as_predicates(self.repo.model, preds))
+
+    # --- compiling ---------------------------------------------------------------
+    def _sql(self, select_list: str, *, order: tuple[Ordering[M], ...] | None = None,
+             limit: int | None | bool = False, group: bool = False) -> tuple[str, list[Any]]:
+        d = self.repo._dialect
+        params: list[Any] = []
+        cols_params: list[Any] = []
+        sql = f"SELECT {'DISTINCT ' if self._distinct else ''}{select_list} FROM {self.repo._mapper.table_sql}"
+        tail = d.select_tail(
+            self._where,
+            self._group_by if group else (),
+            self._having if group else (),
+            self._order if order is None else order,
+            self._limit if limit is False else (limit if limit is not True else None),
+            self._offset,
+            params,
+        )
+        return sql + tail, cols_params + params
+
+    def _select_exprs(self, exprs: Sequence[Expr[Any, Any]]) -> tuple[str, list[Any]]:
+        d = self.repo._dialect
+        params: list[Any] = []
+        cols = ", ".join(d.expr(e, params) for e in exprs)
+        return cols, params
+
+    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> AsyncQuery[M]:
+        """Load relationships with the rows: one batched ``IN`` query per relation, whatever the row count.
+
+        ``users.filter(...).load(User.posts, Post.comments)``: a relation of another model goes
+        below the last named relation leading to it; ``User.posts.then(Post.comments)`` nests
+        explicitly (self-referential trees: ``Category.children.then(Category.children)``).
+        Relations not named here raise NotLoaded when touched. Checked now, before any SQL.
+        """
+        from ..sql.relations import build_load_plan
+
+        return self._copy(load=build_load_plan(self.repo.model, (path, *more), self._load))
+
+    async def _loaded(self, objs: list[M]) -> list[M]:
+        if self._load and objs:
+            from .loading import aload_paths
+
+            await aload_paths(self.repo._db, objs, self._load)
+        return objs
+
+    # --- fetching ----------------------------------------------------------------
+    async def all(self) -> list[M]:
+        """Every matching row, validated into model instances."""
+        sql, params = self._sql(self.repo._mapper.select_list)
+        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        return await self._loaded(self.repo._mapper.hydrate_all(rows))
+
+    def __aiter__(self) -> AsyncIterator[M]:
+        return iterate_all(self.all)
+
+    def _pk_order(self, descending: bool) -> tuple[Ordering[M], ...]:
+        return tuple(Ordering(self.repo._column(c.field), descending) for c in self.repo._mapper.pk_cols)
+
+    async def first(self) -> M | None:
+        """The first row in the query's order (primary-key order if none), or None."""
+        order = self._order or self._pk_order(False)
+        sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
+        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
+
+    async def last(self) -> M | None:
+        """The last row in the query's order (primary-key order if none), or None."""
+        order: tuple[Ordering[M], ...]
+        if self._order:
+            order = tuple(Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._order)
+        else:
+            order = self._pk_order(True)
+        sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
+        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
+
+    async def _at_most_two(self) -> list[M]:
+        sql, params = self._sql(self.repo._mapper.select_list, limit=2 if self._limit is None else min(self._limit, 2))
+        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        return await self._loaded(self.repo._mapper.hydrate_all(rows))
+
+    async def one(self) -> M:
+        """Exactly one row: raises NotFound for none and MultipleResultsFound for more."""
+        found = await self._at_most_two()
+        if not found:
+            raise NotFound(f"no {self.repo.model.__name__} matches the query")
+        if len(found) > 1:
+            raise MultipleResultsFound(f"more than one {self.repo.model.__name__} matches the query")
+        return found[0]
+
+    async def one_or_none(self) -> M | None:
+        """The single matching row or None; raises MultipleResultsFound for more than one."""
+        found = await self._at_most_two()
+        if len(found) > 1:
+            raise MultipleResultsFound(f"more than one {self.repo.model.__name__} matches the query")
+        return found[0] if found else None
+
+    async def count(self) -> int:
+        """How many rows match (respecting limit, offset and distinct)."""
+        if self._limit is not None or self._offset or self._distinct:
+            inner, params = self._sql(self.repo._mapper.select_list, order=())
+            sql = f"SELECT COUNT(*) FROM ({inner}) AS typedorm_sub"
+        else:
+            sql, params = self._sql("COUNT(*)", order=())
+        row = await self.repo._db._run(sql, params, 1, self.repo._spec)
+        return int(row[0])
+
+    async def exists(self) -> bool:
+        """Whether any row matches."""
+        sql, params = self._sql("1", order=(), limit=1)
+        return await self.repo._db._run(sql, params, 1, self.repo._spec) is not None
+
+    async def iterate(self, batch_size: int = 1000) -> AsyncIterator[M]:
+        """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
+        sql, params = self._sql(self.repo._mapper.select_list)
+        mapper = self.repo._mapper
+        if self._load and self.repo._db.in_transaction():
+            # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
+            # loading relations needs it: fetch the rows first, then load and yield batch by batch.
+            rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+            for start in range(0, len(rows), batch_size):
+                for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
+                    yield obj
+            return
+        async for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
+            # relations are loaded per batch: one query per relation and batch
+            for obj in await self._loaded(mapper.hydrate_all(batch)):
+                yield obj
+
+    async def paginate(self, page: int, size: int) -> Page[M]:
+        """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise ValueError(f"page must be an int >= 1, not {page!r}")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"size must be an int >= 1, not {size!r}")
+        total = await self._copy(limit=None, offset=None).count()
+        q = self._copy(order=self._order or self._pk_order(False), limit=size, offset=(page - 1) * size)
+        return Page(await q.all(), page, size, total)
+
+    # --- projections ---------------------------------------------------------------
+    async def values(self, *fields: str) -> list[dict[str, Any]]:
+        """Rows as dicts of the named fields (all fields if none), each value validated."""
+        names = fields or self.repo._mapper.fields
+        cols = [self.repo._column(f) for f in names]
+        mapper = self.repo._mapper
+        select_list, sparams = self._select_exprs(cols)
+        sql, params = self._sql(select_list)
+        rows = await self.repo._db._run(sql, sparams + params, 0, self.repo._spec)
+        conv = [self.repo._value_converter(c) for c in cols]
+        out = []
+        for r in rows:
+            out.append({n: f(v) for n, f, v in zip(names, conv, r, strict=True)})
+        _ = mapper
+        return out
+
+    async def values_list(self, *fields: str) -> list[tuple[Any, ...]]:
+        """Rows as tuples of the named fields (checked against the model)."""
+        names = fields or self.repo._mapper.fields
+        return [tuple(d[n] for n in names) for d in await self.values(*names)]
+
+    @overload
+    async def rows(self, c1: Expr[M, T1], /) -> list[tuple[T1]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], /) -> list[tuple[T1, T2]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], /) -> list[tuple[T1, T2, T3]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /) -> list[tuple[T1, T2, T3, T4]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /) -> list[tuple[T1, T2, T3, T4, T5]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], /) -> list[tuple[T1, T2, T3, T4, T5, T6]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
+    @overload
+    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+    # Eleven or more: this fallback must not also match fewer (see select()).
+    @overload
+    async def rows(
+        self, c1: Expr[M, Any], c2: Expr[M, Any], c3: Expr[M, Any], c4: Expr[M, Any], c5: Expr[M, Any],
+        c6: Expr[M, Any], c7: Expr[M, Any], c8: Expr[M, Any], c9: Expr[M, Any], c10: Expr[M, Any],
+        c11: Expr[M, Any], /, *more: Expr[M, Any],
+    ) -> list[tuple[Any, ...]]: ...
+    async def rows(self, *exprs: Expr[Any, Any]) -> list[tuple[Any, ...]]:
+        """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
+        if not exprs:
+            raise TypeError("rows() needs at least one column or expression")
+        stmt: Select[Any, Any] = Select(
+            self.repo.model, tuple(exprs), where=self._where, order_by=self._order, limit=self._limit,
+            offset=self._offset, distinct=self._distinct, group_by=self._group_by, having=self._having,
+        )
+        return await self.repo.rows(stmt)
+
+    async def into(self, target: type[P]) -> list[P]:
+        """Rows validated into ``target``, selecting the model fields ``target`` declares."""
+        fields = getattr(target, "model_fields", None)
+        if fields is None:
+            raise TypeError(f"into() takes a Pydantic model class, not {target!r}")
+        names = list(fields)
+        for n in names:
+            if n not in self.repo._spec.by_field:
+                raise UnknownField(n, model=self.repo.model.__name__, choices=self.repo._mapper.fields)
+        validate = target.__pydantic_validator__.validate_python
+        return [validate(d) for d in await self.values(*names)]
+
+    # --- aggregates ----------------------------------------------------------------
+    async def _scalar(self, e: Expr[Any, Any]) -> Any:
+        return (await self.rows(e))[0][0]
+
+    async def sum(self, expr: Expr[M, Num] | Expr[M, Num | None]) -> Num | None:
+        """``SUM`` over the matching rows (None when there are none)."""
+        return await self._copy(order=(), limit=None, offset=None)._scalar(_sum(expr))  # type: ignore[no-any-return]
+
+    # The overloads overlap only for an ``Expr[M, None]``, which no column has.
+    @overload
+    async def avg(self, expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Decimal | None: ...  # type: ignore[overload-overlap]
+    @overload
+    async def avg(self, expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> float | None: ...
+    async def avg(self, expr: Expr[M, Any]) -> Any:
+        """``AVG`` over the matching rows (None when there are none)."""
+        return await self._copy(order=(), limit=None, offset=None)._scalar(_avg(expr))
+
+    async def min(self, expr: Expr[M, T]) -> T | None:
+        return await self._copy(order=(), limit=None, offset=None)._scalar(_min(expr))  # type: ignore[no-any-return]
+
+    async def max(self, expr: Expr[M, T]) -> T | None:
+        return await self._copy(order=(), limit=None, offset=None)._scalar(_max(expr))  # type: ignore[no-any-return]
+
+    # --- writes ---------------------------------------------------------------------
+    def _check_unsliced(self, what: str) -> None:
+        if self._limit is not None or self._offset or self._group_by:
+            raise ValueError(f"{what}() cannot be used on a query with limit/offset/group_by")
+
+    async def update(self, *assignments: Assignment[M]) -> int:
+        """``UPDATE`` every matching row; returns the number of rows changed. Hooks do not run."""
+        self._check_unsliced("update")
+        return await self.repo._update_where(self._where, assignments)
+
+    async def delete(self) -> int:
+        """``DELETE`` every matching row; returns the number deleted. Hooks do not run."""
+        self._check_unsliced("delete")
+        return await self.repo._delete_where(self._where)
+
+    def __repr__(self) -> str:
+        sql, params = self._sql(self.repo._mapper.select_list)
+        return f"<AsyncQuery {sql!r} params={params!r}>"
+
+
+_count_ = _count  # exported for rows(func.count()) users

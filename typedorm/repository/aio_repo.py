@@ -1,0 +1,761 @@
+"""``AsyncRepository[M]``: validated model instances in and out of one table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import NotFound, UnknownField, ValidationError
+from ..schema.columns import AUTO
+from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Predicate
+from ..sql.lookups import Q
+from ..sql.stmt import Select
+from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
+from .aio_query import AsyncQuery, as_predicates
+from .hooks import HookEvent, Hooks, hooks_version, model_hooks
+from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
+from .page import Page
+
+if TYPE_CHECKING:
+    from ..engine.aio import AsyncDatabase
+    from ..schema.model import Model
+    from ..schema.relations import RelationSpec
+    from ..schema.spec import ColumnSpec
+    from ..sql.relations import LoadPath, Relation, ToMany
+
+__all__ = ["AsyncRepository"]
+
+M = TypeVar("M", bound="Model")
+T = TypeVar("T")
+R = TypeVar("R")
+Num = TypeVar("Num", int, float, Decimal)
+H = TypeVar("H", bound=Callable[..., Any])
+
+_ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
+
+
+class AsyncRepository(Generic[M]):
+    """Maps validated ``M`` instances to rows of ``M``'s table and back.
+
+    Example::
+
+        users = AsyncRepository(User, db)
+        john = await users.insert(User(name="John", email="john@example.com", age=30))
+        await users.filter(User.age >= 18).order_by(User.age.desc()).all()   # list[User]
+        await users.get(john.id)                                              # User | None
+    """
+
+    def __init__(self, model: type[M], db: AsyncDatabase) -> None:
+        from ..schema.model import Model
+
+        if not (isinstance(model, type) and issubclass(model, Model)) or getattr(model, "__typedorm_abstract__", True):
+            raise TypeError(f"AsyncRepository needs a table model class, not {model!r}")
+        check_database(db)
+        self.model = model
+        self.db = db
+        self._db = db
+        self._dialect = db.dialect
+        self._spec = model.__table__
+        self._mapper: Mapper[M] = get_mapper(model, db.dialect, db._mappers)
+        self._hooks = Hooks()
+        self._hook_cache: dict[str, list[Callable[[Any], Any]]] = {}
+        self._hook_cache_version = -1
+        self._rows_cache: dict[int, tuple[Select[Any, Any], str, list[Any], Any]] = {}
+        self._returning = supports_returning(db)
+        self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"AsyncRepository({self.model.__name__}, {self.db!r})"
+
+    # --- helpers ---------------------------------------------------------------------
+    def _column(self, field: str) -> ColumnExpr[M, Any]:
+        if not isinstance(field, str) or field not in self._spec.by_field:
+            raise UnknownField(str(field), model=self.model.__name__, choices=self._mapper.fields)
+        col: ColumnExpr[M, Any] = getattr(self.model, field)
+        return col
+
+    def _check_instance(self, obj: object, what: str) -> None:
+        if not isinstance(obj, self.model):
+            raise TypeError(f"{what}() takes a {self.model.__name__} instance, not {type(obj).__name__}")
+
+    def _value_converter(self, col: ColumnExpr[Any, Any]) -> Callable[[Any], Any]:
+        mapper = self._mapper
+        ct = col.spec.column_type
+        proc = ct.result_processor(self._dialect.name) if ct is not None else None
+        adapter = mapper.adapter(col.spec.field)
+
+        def conv(v: Any) -> Any:
+            if v is None:
+                return None
+            if proc is not None:
+                v = proc(v)
+            return adapter.validate_python(v)
+
+        return conv
+
+    # --- hooks -----------------------------------------------------------------------
+    def _hook_fns(self, event: str) -> list[Callable[[Any], Any]]:
+        version = hooks_version()
+        if self._hook_cache_version != version:
+            self._hook_cache = {}
+            self._hook_cache_version = version
+        fns = self._hook_cache.get(event)
+        if fns is None:
+            fns = []
+            for h in model_hooks(self.model):
+                fns += h.get(event)
+            fns += self._hooks.get(event)
+            self._hook_cache[event] = fns
+        return fns
+
+    def _has_hooks(self, *events: str) -> bool:
+        for e in events:
+            if self._hook_fns(e):
+                return True
+        return False
+
+    async def _run_before(self, event: str, obj: M) -> M:
+        for fn in self._hook_fns(event):
+            out = await call_hook(fn, obj)
+            if out is not None:
+                if not isinstance(out, self.model):
+                    raise TypeError(f"{event} hook {fn!r} returned {type(out).__name__}, not {self.model.__name__}")
+                obj = out
+        return obj
+
+    async def _run_after(self, event: str, obj: M) -> None:
+        for fn in self._hook_fns(event):
+            await call_hook(fn, obj)
+
+    def add_hook(self, event: HookEvent, fn: BeforeHook[M]) -> None:
+        self._hooks.add(event, fn)
+
+    def _decorator(self, event: HookEvent, fn: H) -> H:
+        self._hooks.add(event, fn)
+        return fn
+
+    def before_insert(self, fn: BeforeHook[M]) -> BeforeHook[M]:
+        """Register a hook run before each insert; it may return a replacement instance."""
+        return self._decorator("before_insert", fn)
+
+    def after_insert(self, fn: AfterHook[M]) -> AfterHook[M]:
+        return self._decorator("after_insert", fn)
+
+    def before_update(self, fn: BeforeHook[M]) -> BeforeHook[M]:
+        return self._decorator("before_update", fn)
+
+    def after_update(self, fn: AfterHook[M]) -> AfterHook[M]:
+        return self._decorator("after_update", fn)
+
+    def before_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        return self._decorator("before_delete", fn)
+
+    def after_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        return self._decorator("after_delete", fn)
+
+    # --- inserts ---------------------------------------------------------------------
+    async def insert(self, obj: M, *, with_related: bool = False) -> M:
+        """Insert one row; returns the stored row with database-assigned values filled in.
+
+        ``with_related=True`` also inserts the related rows set on ``obj`` (unsaved parents
+        first, then children and many-to-many links), all in one transaction; the stored row
+        comes back with those relations holding the stored related rows.
+        """
+        self._check_instance(obj, "insert")
+        if with_related or vars(self.model).get("__typedorm_relations__"):
+            from .aio_related import insert_related, reject_related
+
+            if with_related:
+                stored: M = await insert_related(self, obj)
+                return stored
+            reject_related(self.model, (obj,), "insert")
+        if self._has_hooks("before_insert", "after_insert"):
+            async with self._db.transaction():
+                obj = await self._run_before("before_insert", obj)
+                stored = await self._insert_one(obj)
+                await self._run_after("after_insert", stored)
+                return stored
+        return await self._insert_one(obj)
+
+    async def _insert_one(self, obj: M) -> M:
+        mapper = self._mapper
+        idx, vals = mapper.row_values(obj)
+        auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
+        db = self._db
+        spec = self._spec
+        if not auto:
+            await db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
+            return copy_with(obj)
+        if self._returning:
+            if mapper.auto_is_pk_only:
+                pk = mapper.pk_cols[0]
+                sql = mapper.insert_sql(idx, 1, f" RETURNING {self._dialect.quote(pk.name)}")
+                row = await db._run(sql, vals, _ONE, spec)
+                return copy_with(obj, {pk.field: row[0]})
+            row = await db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
+            return mapper.hydrate(row)
+        # No RETURNING (MySQL): the new key comes from lastrowid.
+        async with db.transaction():
+            new_id = await db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
+            if mapper.auto_is_pk_only:
+                return copy_with(obj, {mapper.pk_cols[0].field: new_id})
+            row = await db._run(mapper.get_sql, [new_id], _ONE, spec)
+            return mapper.hydrate(row)
+
+    async def insert_many(self, objs: Iterable[M]) -> list[M]:
+        """Insert many rows in one transaction; returns them stored, keys filled, in input order."""
+        items = list(objs)
+        for o in items:
+            self._check_instance(o, "insert_many")
+        if not items:
+            return []
+        if vars(self.model).get("__typedorm_relations__"):
+            from .aio_related import reject_related
+
+            reject_related(self.model, items, "insert_many")
+        async with self._db.transaction():
+            if self._has_hooks("before_insert"):
+                items = [await self._run_before("before_insert", o) for o in items]
+            out = await self._insert_rows(items)
+            if self._has_hooks("after_insert"):
+                for o in out:
+                    await self._run_after("after_insert", o)
+        return out
+
+    async def _insert_rows(self, items: list[M]) -> list[M]:
+        mapper = self._mapper
+        db = self._db
+        spec = self._spec
+        prepared = [mapper.row_values(o) for o in items]
+        out: list[M | None] = [None] * len(items)
+        # group rows by the set of columns they insert (rows giving explicit keys differ)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, (idx, _) in enumerate(prepared):
+            groups.setdefault(idx, []).append(i)
+        for idx, members in groups.items():
+            auto = [f for f in mapper.auto_fields if mapper.fields.index(f) not in idx]
+            if not auto:
+                sql = mapper.insert_sql(idx)
+                await db._run_many(sql, [prepared[i][1] for i in members], spec)
+                for i in members:
+                    out[i] = copy_with(items[i])
+                continue
+            if not (self._returning and mapper.auto_is_pk_only):
+                for i in members:
+                    out[i] = await self._insert_one(items[i])
+                continue
+            # Multi-row VALUES ... RETURNING key, chunked under the parameter limit. Keys are
+            # allocated in row order, so sorting the returned keys restores the input order.
+            pk = mapper.pk_cols[0]
+            per_row = max(1, len(idx))
+            chunk = max(1, min(1000, self._dialect.max_params // per_row))
+            returning = f" RETURNING {self._dialect.quote(pk.name)}"
+            for start in range(0, len(members), chunk):
+                part = members[start:start + chunk]
+                sql = mapper.insert_sql(idx, len(part), returning)
+                params = [v for i in part for v in prepared[i][1]]
+                rows = await db._run(sql, params, _ALL, spec)
+                keys = sorted(r[0] for r in rows)
+                if len(keys) != len(part):
+                    raise RuntimeError("insert returned a different number of keys than rows sent")
+                for i, key in zip(part, keys, strict=True):
+                    out[i] = copy_with(items[i], {pk.field: key})
+        return [o for o in out if o is not None]
+
+    # --- JSON payloads ---------------------------------------------------------------
+    def validate_json(self, data: str | bytes | bytearray) -> M:
+        """Validate one JSON document into an ``M`` (raises ValidationError naming the fields)."""
+        if not isinstance(data, (str, bytes, bytearray)):
+            raise TypeError(f"expected JSON text (str or bytes), not {type(data).__name__}")
+        try:
+            return self.model.model_validate_json(data)
+        except PydanticValidationError as e:
+            raise wrap_validation_error(e, self.model.__name__) from None
+
+    async def insert_json(self, data: str | bytes | bytearray) -> M:
+        """Validate a JSON object straight into a row: ``await users.insert_json(b'{"name": "Ann", ...}')``."""
+        return await self.insert(self.validate_json(data))
+
+    async def insert_many_json(self, data: str | bytes | bytearray | Iterable[str | bytes | bytearray]) -> list[M]:
+        """A JSON array document, or an iterable of JSON documents: all validated first, then
+        inserted in one transaction (all or nothing)."""
+        if isinstance(data, (str, bytes, bytearray)):
+            adapter = self._list_adapter()
+            try:
+                items: list[M] = adapter.validate_json(data)
+            except PydanticValidationError as e:
+                raise wrap_validation_error(e, self.model.__name__) from None
+        else:
+            items = []
+            for n, doc in enumerate(data):
+                try:
+                    items.append(self.validate_json(doc))
+                except ValidationError as e:
+                    errs = [{**err, "loc": (n, *err.get("loc", ()))} for err in e.errors()]
+                    raise ValidationError(f"document {n}: {e}", errs, model=self.model.__name__) from None
+        return await self.insert_many(items)
+
+    def _list_adapter(self) -> TypeAdapter[list[M]]:
+        a: TypeAdapter[list[M]] | None = getattr(self, "_list_adapter_", None)
+        if a is None:
+            a = TypeAdapter(list[self.model])  # type: ignore[name-defined]
+            self._list_adapter_ = a
+        return a
+
+    # --- reads -----------------------------------------------------------------------
+    async def get(self, pk: Any) -> M | None:
+        """The row with primary key ``pk`` (a tuple for composite keys), or None."""
+        mapper = self._mapper
+        row = await self._db._run(mapper.get_sql, mapper.pk_params(pk), _ONE, self._spec)
+        return mapper.hydrate(row) if row is not None else None
+
+    async def get_or_raise(self, pk: Any) -> M:
+        """The row with primary key ``pk``; raises NotFound if there is none."""
+        found = await self.get(pk)
+        if found is None:
+            raise NotFound(f"no {self.model.__name__} with primary key {pk!r}")
+        return found
+
+    async def refresh(self, obj: M) -> M:
+        """The current stored version of ``obj`` (raises NotFound if it was deleted)."""
+        self._check_instance(obj, "refresh")
+        mapper = self._mapper
+        row = await self._db._run(mapper.get_sql, mapper.pk_values(obj), _ONE, self._spec)
+        if row is None:
+            raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} no longer exists")
+        return mapper.hydrate(row)
+
+    def query(self) -> AsyncQuery[M]:
+        """A query over every row."""
+        return AsyncQuery(self)
+
+    def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
+        """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
+        return AsyncQuery(self).filter(*preds)
+
+    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+        """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
+        return AsyncQuery(self).filter_by(**lookups)
+
+    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+        return AsyncQuery(self).exclude(*preds, **lookups)
+
+    def order_by(self, *items: Any) -> AsyncQuery[M]:
+        return AsyncQuery(self).order_by(*items)
+
+    async def all(self) -> list[M]:
+        return await AsyncQuery(self).all()
+
+    async def first(self) -> M | None:
+        return await AsyncQuery(self).first()
+
+    async def last(self) -> M | None:
+        return await AsyncQuery(self).last()
+
+    async def count(self) -> int:
+        return await AsyncQuery(self).count()
+
+    async def exists(self) -> bool:
+        return await AsyncQuery(self).exists()
+
+    def iterate(self, batch_size: int = 1000) -> AsyncIterator[M]:
+        return AsyncQuery(self).iterate(batch_size)
+
+    async def paginate(self, page: int, size: int) -> Page[M]:
+        return await AsyncQuery(self).paginate(page, size)
+
+    async def values(self, *fields: str) -> list[dict[str, Any]]:
+        return await AsyncQuery(self).values(*fields)
+
+    async def rows(self, stmt: Select[M, R]) -> list[R]:
+        """Run a typed ``select()``: rows are tuples validated to the column types (or
+        instances of the model given to ``.into()``)."""
+        if not isinstance(stmt, Select):
+            raise TypeError(f"rows() takes a select(...) statement, not {stmt!r}")
+        if stmt.model is not None and stmt.model is not self.model:
+            raise TypeError(f"select over {stmt.model.__name__} given to AsyncRepository[{self.model.__name__}]")
+        cache = stmt._cache.get(id(self._dialect))
+        if cache is None:
+            compiled = self._dialect.compile(stmt if stmt.model is not None else _with_model(stmt, self.model))
+            cache = (compiled.sql, compiled.params, self._row_adapter(stmt))
+            stmt._cache[id(self._dialect)] = cache
+        sql, params, conv = cache
+        rows = await self._db._run(sql, params, _ALL, self._spec)
+        return conv(rows)
+
+    def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:
+        procs: list[Callable[[Any], Any] | None] = []
+        types: list[Any] = []
+        names: list[str] = []
+        for e in stmt.columns:
+            inner = e.expr if isinstance(e, Label) else e
+            names.append(e.name if isinstance(e, Label) else (inner.spec.field if isinstance(inner, ColumnExpr) else ""))
+            if isinstance(inner, ColumnExpr):
+                ct = inner.spec.column_type
+                procs.append(ct.result_processor(self._dialect.name) if ct is not None else None)
+                info = inner.model.model_fields[inner.spec.field]
+                types.append(info.annotation)
+            elif isinstance(inner, FuncCall):
+                procs.append(_func_proc(inner, self._dialect.name))
+                rt = inner.result_type
+                if inner.name == "count":
+                    types.append(int)
+                else:
+                    types.append(Any if rt is None else rt | None)
+            else:
+                procs.append(None)
+                types.append(Any)
+        if stmt.into_ is not None:
+            target = stmt.into_
+            validate = target.__pydantic_validator__.validate_python
+
+            def to_models(rows: list[Any]) -> list[Any]:
+                out = []
+                for r in rows:
+                    d = {}
+                    for n, p, v in zip(names, procs, r, strict=True):
+                        d[n] = p(v) if p is not None and v is not None else v
+                    try:
+                        out.append(validate(d))
+                    except PydanticValidationError as e:
+                        raise wrap_validation_error(e, target.__name__) from None
+                return out
+
+            return to_models
+        key = tuple(types)
+        adapter = self._tuple_adapters.get(key)
+        if adapter is None:
+            adapter = TypeAdapter(tuple[key])  # type: ignore[valid-type]
+            self._tuple_adapters[key] = adapter
+        validate_t = adapter.validate_python
+
+        def to_tuples(rows: list[Any]) -> list[Any]:
+            out = []
+            try:
+                for r in rows:
+                    vals = [p(v) if p is not None and v is not None else v for p, v in zip(procs, r, strict=True)]
+                    out.append(validate_t(vals))
+            except PydanticValidationError as e:
+                raise wrap_validation_error(e, self.model.__name__, "a selected row") from None
+            return out
+
+        return to_tuples
+
+    async def raw(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[M]:
+        """Run raw SQL (bound parameters only) and validate each row into ``M`` by column name."""
+        result = await self._db.execute(sql, params)
+        by_name = self._spec.by_name
+        keys: list[str | None] = []
+        procs: list[Callable[[Any], Any] | None] = []
+        infos = self.model.model_fields
+        for name in result.columns:
+            c = by_name.get(name)
+            if c is None:
+                keys.append(None)
+                procs.append(None)
+                continue
+            keys.append(infos[c.field].alias or c.field)
+            procs.append(c.column_type.result_processor(self._dialect.name) if c.column_type is not None else None)
+        validate = self._mapper.validator.validate_python
+        out = []
+        for r in result.rows:
+            d = {}
+            for k, p, v in zip(keys, procs, r, strict=True):
+                if k is not None:
+                    d[k] = p(v) if p is not None and v is not None else v
+            try:
+                out.append(validate(d))
+            except PydanticValidationError as e:
+                raise wrap_validation_error(e, self.model.__name__, "a raw row") from None
+        return out
+
+    # --- relationships ---------------------------------------------------------------
+    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> AsyncQuery[M]:
+        """A query over every row that loads relations: ``await users.load(User.posts, Post.comments).all()``."""
+        return AsyncQuery(self).load(path, *more)
+
+    @overload
+    async def load_related(self, objs: M, path: Relation[M, Any] | LoadPath[M], /,
+                     *more: Relation[Any, Any] | LoadPath[Any]) -> M: ...
+    @overload
+    async def load_related(self, objs: Iterable[M], path: Relation[M, Any] | LoadPath[M], /,
+                     *more: Relation[Any, Any] | LoadPath[Any]) -> list[M]: ...
+    async def load_related(self, objs: Any, path: Any, /, *more: Any) -> Any:
+        """Load relations onto rows already fetched (in place; one query per relation), and return them."""
+        from ..sql.relations import build_load_plan
+        from .loading import aload_paths
+
+        plan = build_load_plan(self.model, (path, *more))
+        single = isinstance(objs, self.model)
+        items: list[M] = [objs] if single else list(objs)
+        for o in items:
+            self._check_instance(o, "load_related")
+        await aload_paths(self._db, items, plan)
+        return objs if single else items
+
+    async def add_related(self, obj: M, rel: ToMany[M, R], /, *targets: R, **link_fields: Any) -> int:
+        """Link ``obj`` to stored ``targets`` through a many-to-many relation; existing links are kept.
+
+        Extra columns of an explicit link model are given as keywords. Returns how many links were added.
+        """
+        from .aio_related import add_links
+
+        self._check_instance(obj, "add_related")
+        return await add_links(self, obj, self._relation(rel), targets, link_fields)
+
+    async def remove_related(self, obj: M, rel: ToMany[M, R], /, *targets: R) -> int:
+        """Delete the links between ``obj`` and ``targets``; returns how many were deleted."""
+        from .aio_related import remove_links
+
+        self._check_instance(obj, "remove_related")
+        return await remove_links(self, obj, self._relation(rel), targets)
+
+    async def set_related(self, obj: M, rel: ToMany[M, R], targets: Iterable[R], /, **link_fields: Any) -> None:
+        """Make ``targets`` exactly the rows linked to ``obj`` (one transaction; kept links are untouched)."""
+        from .aio_related import set_links
+
+        self._check_instance(obj, "set_related")
+        await set_links(self, obj, self._relation(rel), list(targets), link_fields)
+
+    def _relation(self, rel: object) -> RelationSpec:
+        from ..sql.relations import Relation
+
+        if not isinstance(rel, Relation) or rel.model is not self.model:
+            raise TypeError(f"expected a relation of {self.model.__name__} like {self.model.__name__}.<relation>, not {rel!r}")
+        return rel.spec
+
+    # --- updates ---------------------------------------------------------------------
+    @overload
+    async def update(self, obj: M, /) -> M: ...
+    @overload
+    async def update(self, where: Predicate[M] | Q, /, *assignments: Assignment[M]) -> int: ...
+    async def update(self, target: Any, /, *assignments: Assignment[M]) -> Any:
+        """``update(obj)`` writes every column of ``obj`` by primary key and returns the stored row;
+        ``update(where, User.age.set(31), ...)`` updates matching rows and returns how many."""
+        if isinstance(target, self.model):
+            if assignments:
+                raise TypeError("update(obj) takes no assignments; use update(where, *assignments)")
+            if self._has_hooks("before_update", "after_update"):
+                async with self._db.transaction():
+                    obj = await self._run_before("before_update", target)
+                    stored = await self._update_obj(obj)
+                    await self._run_after("after_update", stored)
+                    return stored
+            return await self._update_obj(target)
+        if isinstance(target, (Predicate, Q)):
+            return await self._update_where(as_predicates(self.model, (target,)), assignments)
+        raise TypeError(f"update() takes a {self.model.__name__} or a predicate, not {type(target).__name__}")
+
+    async def _update_obj(self, obj: M, fields: Sequence[str] | None = None) -> M:
+        """UPDATE one row by primary key from a validated instance; returns the stored row.
+
+        Every written value comes from ``obj``, so the stored row is ``obj`` itself: no
+        RETURNING and no re-validation are needed (a database trigger that rewrites the
+        row is the one thing this does not see; call refresh() after such writes).
+        """
+        mapper = self._mapper
+        key = tuple(fields) if fields is not None else None
+        plan = mapper._update_plans.get(key)
+        if plan is None:
+            pk_fields = {c.field for c in mapper.pk_cols}
+            names = [f for f in (fields or mapper.fields) if f not in pk_fields]
+            q = self._dialect.quote
+            ph = mapper.placeholder
+            sets = ", ".join(f"{q(self._spec.by_field[f].name)} = {ph}" for f in names)
+            sql = f"UPDATE {mapper.table_sql} SET {sets} WHERE {mapper.pk_where}" if names else ""
+            plan = (tuple((mapper.fields.index(f), f) for f in names), sql)
+            mapper._update_plans[key] = plan
+        cols, sql = plan
+        d = obj.__dict__
+        if not sql or any(d[f] is AUTO for _, f in cols):
+            return await self.refresh(obj)
+        bind = mapper.bind_value
+        params = [bind(i, d[f]) for i, f in cols]
+        params += mapper.pk_values(obj)
+        n = await self._db._run(sql, params, _COUNT, self._spec)
+        if n == 0:
+            raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
+        return copy_with(obj)
+
+    def _validated_assignments(self, assignments: Sequence[Assignment[M]]) -> list[Assignment[M]]:
+        out = []
+        for a in assignments:
+            if not isinstance(a, Assignment):
+                raise TypeError(f"expected assignments like {self.model.__name__}.age.set(31), not {a!r}")
+            if a.column.model is not self.model and a.column.spec.field not in self._spec.by_field:
+                raise TypeError(f"cannot assign {a.column!r} in AsyncRepository[{self.model.__name__}]")
+            if isinstance(a.value, Param):
+                v = self._mapper.validate_field(a.column.spec.field, a.value.value)
+                # refuse what the column cannot store (NaN on SQLite, ...) naming the field
+                self._mapper.bind_value(self._mapper.fields.index(a.column.spec.field), v)
+                a = Assignment(a.column, Param(v, a.column.spec))
+            out.append(a)
+        return out
+
+    async def _update_where(self, where: tuple[Predicate[M], ...], assignments: Sequence[Assignment[M]]) -> int:
+        from ..sql.stmt import Update
+
+        stmt = Update(self._spec, tuple(self._validated_assignments(assignments)), where)
+        c = self._dialect.compile(stmt)
+        n: int = await self._db._run(c.sql, c.params, _COUNT, self._spec)
+        return n
+
+    async def patch(self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any]) -> M:
+        """Update only the fields present in ``data`` (JSON text or a mapping) of row ``pk``.
+
+        The merged row is validated as a whole before anything is written; unknown
+        fields raise UnknownField. Returns the stored row.
+        """
+        if isinstance(data, (str, bytes, bytearray)):
+            try:
+                payload = json.loads(data)
+            except json.JSONDecodeError as e:
+                raise ValidationError(f"invalid JSON: {e}", [{"loc": (), "msg": str(e), "type": "json_invalid"}],
+                                      model=self.model.__name__) from None
+        else:
+            payload = data
+        if not isinstance(payload, Mapping):
+            raise ValidationError("patch data must be a JSON object", [{"loc": (), "msg": "not an object",
+                                                                        "type": "dict_type"}], model=self.model.__name__)
+        by_key = {(self.model.model_fields[f].alias or f): f for f in self._mapper.fields}
+        fields: list[str] = []
+        for k in payload:
+            f = by_key.get(k) if isinstance(k, str) else None
+            if f is None:
+                raise UnknownField(str(k), model=self.model.__name__, choices=self._mapper.fields)
+            if f in {c.field for c in self._mapper.pk_cols}:
+                raise ValidationError(f"{self.model.__name__}.{f}: the primary key cannot be patched",
+                                      [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
+                                      model=self.model.__name__)
+            fields.append(f)
+        async with self._db.transaction():
+            current = await self.get_or_raise(pk)
+            merged = current.model_dump(by_alias=True)
+            merged.update(payload)
+            try:
+                updated = self.model.model_validate(merged)
+            except PydanticValidationError as e:
+                raise wrap_validation_error(e, self.model.__name__) from None
+            if self._has_hooks("before_update"):
+                updated = await self._run_before("before_update", updated)
+            stored = await self._update_obj(updated, fields)
+            await self._run_after("after_update", stored)
+            return stored
+
+    async def save(self, obj: M) -> M:
+        """Insert ``obj`` if its key is unset (AUTO), else insert-or-update by primary key."""
+        self._check_instance(obj, "save")
+        if any(obj.__dict__[c.field] is AUTO for c in self._mapper.pk_cols):
+            return await self.insert(obj)
+        return await self.upsert(obj)
+
+    async def upsert(self, obj: M, *, conflict: ColumnExpr[M, Any] | Sequence[ColumnExpr[M, Any]] | None = None,
+               update: Sequence[ColumnExpr[M, Any]] | None = None) -> M:
+        """Insert, or update the row that conflicts on ``conflict`` (a unique column or the
+        primary key, the default). ``update`` limits which columns are overwritten."""
+        self._check_instance(obj, "upsert")
+        mapper = self._mapper
+        spec = self._spec
+        if conflict is None:
+            target = tuple(c.name for c in mapper.pk_cols)
+        else:
+            cols = (conflict,) if isinstance(conflict, ColumnExpr) else tuple(conflict)
+            target = tuple(self._own(c, "conflict").name for c in cols)
+        keys = {spec.primary_key} | {i.columns for i in spec.indexes if i.unique}
+        if tuple(target) not in keys and set(target) not in [set(k) for k in keys]:
+            raise ValueError(
+                f"upsert conflict target {target} of {self.model.__name__} is not its primary key or a unique constraint"
+            )
+        idx, vals = mapper.row_values(obj)
+        inserted = [mapper.columns[i] for i in idx]
+        if update is None:
+            upd = [c.name for c in inserted if c.name not in target and not c.primary_key]
+        else:
+            upd = [self._own(c, "update").name for c in update]
+        from ..sql.stmt import Insert
+
+        stmt = Insert(spec, tuple(inserted), [vals]).on_conflict_do_update(target, upd) if upd else \
+            Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
+        c = self._dialect.compile(stmt)
+        if self._returning and self._dialect.name != "mysql":
+            async with self._db.transaction():
+                row = await self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
+                if row is None:  # DO NOTHING and the row existed
+                    return await self._fetch_by(target, obj)
+                return mapper.hydrate(row)
+        async with self._db.transaction():
+            await self._db._run(c.sql, c.params, _COUNT, spec)
+            return await self._fetch_by(target, obj)
+
+    def _own(self, c: object, what: str) -> ColumnSpec:
+        if not isinstance(c, ColumnExpr) or c.spec.field not in self._spec.by_field or \
+                self._spec.by_field[c.spec.field] is not c.spec:
+            raise TypeError(f"{what}= takes columns of {self.model.__name__}, not {c!r}")
+        return c.spec
+
+    async def _fetch_by(self, target: tuple[str, ...], obj: M) -> M:
+        mapper = self._mapper
+        q = self._dialect.quote
+        cols = [self._spec.by_name[n] for n in target]
+        where = " AND ".join(f"{mapper.table_sql}.{q(c.name)} = {mapper.placeholder}" for c in cols)
+        params = [mapper.bind_value(mapper.fields.index(c.field), obj.__dict__[c.field]) for c in cols]
+        row = await self._db._run(f"SELECT {mapper.select_list} FROM {mapper.table_sql} WHERE {where}", params, _ONE,
+                            self._spec)
+        if row is None:
+            raise NotFound(f"{self.model.__name__} row vanished during upsert")
+        return mapper.hydrate(row)
+
+    # --- deletes ---------------------------------------------------------------------
+    @overload
+    async def delete(self, obj: M, /) -> None: ...
+    @overload
+    async def delete(self, where: Predicate[M] | Q, /) -> int: ...
+    async def delete(self, target: Any, /) -> Any:
+        """``delete(obj)`` deletes that row (NotFound if it is gone); ``delete(where)`` deletes
+        the matching rows and returns how many."""
+        if isinstance(target, self.model):
+            if self._has_hooks("before_delete", "after_delete"):
+                async with self._db.transaction():
+                    await self._run_before("before_delete", target)
+                    await self._delete_obj(target)
+                    await self._run_after("after_delete", target)
+                    return None
+            await self._delete_obj(target)
+            return None
+        if isinstance(target, (Predicate, Q)):
+            return await self._delete_where(as_predicates(self.model, (target,)))
+        raise TypeError(f"delete() takes a {self.model.__name__} or a predicate, not {type(target).__name__}")
+
+    async def _delete_obj(self, obj: M) -> None:
+        mapper = self._mapper
+        n = await self._db._run(mapper.delete_sql, mapper.pk_values(obj), _COUNT, self._spec)
+        if n == 0:
+            raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
+
+    async def _delete_where(self, where: tuple[Predicate[M], ...]) -> int:
+        from ..sql.stmt import Delete
+
+        c = self._dialect.compile(Delete(self._spec, where))
+        n: int = await self._db._run(c.sql, c.params, _COUNT, self._spec)
+        return n
+
+
+def _with_model(stmt: Select[Any, Any], model: type[Any]) -> Select[Any, Any]:
+    return Select(model, stmt.columns, where=stmt.where_, order_by=stmt.order_by_, limit=stmt.limit_,
+                  offset=stmt.offset_, distinct=stmt.distinct_, group_by=stmt.group_by_, having=stmt.having_,
+                  into=stmt.into_)
+
+
+def _func_proc(f: FuncCall[Any, Any], dialect: str) -> Callable[[Any], Any] | None:
+    if f.name in ("min", "max", "coalesce") and f.args and isinstance(f.args[0], ColumnExpr):
+        ct = f.args[0].spec.column_type
+        return ct.result_processor(dialect) if ct is not None else None
+    return None
+
+
+_unused = (Expr,)
