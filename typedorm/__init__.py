@@ -24,7 +24,7 @@ from .errors import (
     UnsetValueError,
     ValidationError,
 )
-from .repository import Page, Query, Repository, add_hook, hook
+from .repository import AsyncQuery, AsyncRepository, Page, Query, Repository, add_hook, hook
 from .schema import (
     AUTO,
     PK,
@@ -83,6 +83,8 @@ __all__ = [
     # databases and repositories
     "URL",
     "AsyncDatabase",
+    "AsyncQuery",
+    "AsyncRepository",
     "Database",
     "Page",
     "Query",
