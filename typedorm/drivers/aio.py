@@ -25,7 +25,7 @@ __all__ = [
     "get_async_driver",
 ]
 
-logger = logging.getLogger("typedorm.drivers")
+logger: logging.Logger = logging.getLogger("typedorm.drivers")
 
 #: What ``AsyncDriver.execute`` returns, by ``mode``: every row, the first row (or None), the row
 #: count, ``(rows, column names, rowcount, lastrowid)``, or the last inserted id. The numbers are

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncmyDriver"]
 
-logger = logging.getLogger("typedorm.drivers.asyncmy")
+logger: logging.Logger = logging.getLogger("typedorm.drivers.asyncmy")
 
 # asyncmy's close reason when a task was cancelled while it waited for the server's reply.
 _CANCELLED = "Cancelled during execution"

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncDatabase", "AsyncTransaction"]
 
-logger = logging.getLogger("typedorm.engine")
+logger: logging.Logger = logging.getLogger("typedorm.engine")
 
 P = ParamSpec("P")
 R = TypeVar("R")

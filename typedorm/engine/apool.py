@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncQueuePool", "AsyncStaticPool", "create_async_pool", "uncancellable"]
 
-logger = logging.getLogger("typedorm.pool")
+logger: logging.Logger = logging.getLogger("typedorm.pool")
 
 C = TypeVar("C")
 T = TypeVar("T")
