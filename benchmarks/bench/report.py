@@ -137,6 +137,7 @@ def build(bench: Any, *, command: str, started: dt.datetime, duration: float) ->
                 cell[k] = {
                     "times_ms": [round(x * 1000, 3) for x in times.get(k, [])],
                     "median_ms": round(med * 1000, 3) if med is not None else None,
+                    "min_ms": round(min(times[k]) * 1000, 3) if times.get(k) else None,
                     "ratio": round(med / raw_med, 3) if med is not None and raw_med else None,
                     "errors": errs.get(k, []),
                 }
