@@ -27,6 +27,11 @@ class Dialect(Compiler):
     native_json: ClassVar[bool] = False
     supports_delete_returning: ClassVar[bool] = True
     supports_multirow_insert: ClassVar[bool] = True
+    #: cursor.lastrowid names the row a single-row INSERT created
+    supports_lastrowid: ClassVar[bool] = False
+    #: a multi-row INSERT inside a write transaction gets consecutive integer keys ending at
+    #: lastrowid (SQLite's rowid allocation: sqlite.org/autoinc.html)
+    consecutive_rowids: ClassVar[bool] = False
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63

@@ -26,6 +26,7 @@ class MySQLDialect(Dialect):
     # MySQL commits implicitly around DDL: dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
     transactional_ddl: ClassVar[bool] = False
     native_bool: ClassVar[bool] = False
+    supports_lastrowid: ClassVar[bool] = True
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 64
     # backslash is an escape character inside MySQL string literals

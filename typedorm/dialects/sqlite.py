@@ -21,6 +21,8 @@ class SQLiteDialect(Dialect):
     paramstyle: ClassVar[str] = "qmark"
     supports_ilike: ClassVar[bool] = False
     native_bool: ClassVar[bool] = False
+    supports_lastrowid: ClassVar[bool] = True
+    consecutive_rowids: ClassVar[bool] = True
     # SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32
     max_params: ClassVar[int] = 32766
 

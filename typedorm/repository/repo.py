@@ -192,6 +192,10 @@ class Repository(Generic[M]):
         if not auto:
             db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
             return copy_with(obj)
+        if mapper.auto_is_pk_only and self._dialect.supports_lastrowid:
+            # One statement, and the key from cursor.lastrowid: cheaper than RETURNING.
+            new_id = db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
+            return copy_with(obj, {mapper.pk_cols[0].field: new_id})
         if self._returning:
             if mapper.auto_is_pk_only:
                 pk = mapper.pk_cols[0]
@@ -246,15 +250,30 @@ class Repository(Generic[M]):
                 for i in members:
                     out[i] = copy_with(items[i])
                 continue
+            pk = mapper.pk_cols[0]
+            per_row = max(1, len(idx))
+            chunk = max(1, min(1000, self._dialect.max_params // per_row))
+            if mapper.auto_is_pk_only and self._dialect.consecutive_rowids:
+                # Multi-row VALUES without RETURNING: the keys are consecutive and end at
+                # lastrowid, unless the table's largest key leaves no room (then SQLite picks
+                # keys at random, and RETURNING below is used instead).
+                top = db._run(f"SELECT MAX({self._dialect.quote(pk.name)}) FROM {mapper.table_sql}", (),
+                                    _ONE, spec)
+                if (top[0] or 0) + len(members) < 2**63 - 1:
+                    for start in range(0, len(members), chunk):
+                        part = members[start:start + chunk]
+                        params = [v for i in part for v in prepared[i][1]]
+                        last = db._run(mapper.insert_sql(idx, len(part)), params, _LASTID, spec)
+                        first = last - len(part) + 1
+                        for n, i in enumerate(part):
+                            out[i] = copy_with(items[i], {pk.field: first + n})
+                    continue
             if not (self._returning and mapper.auto_is_pk_only):
                 for i in members:
                     out[i] = self._insert_one(items[i])
                 continue
             # Multi-row VALUES ... RETURNING key, chunked under the parameter limit. Keys are
             # allocated in row order, so sorting the returned keys restores the input order.
-            pk = mapper.pk_cols[0]
-            per_row = max(1, len(idx))
-            chunk = max(1, min(1000, self._dialect.max_params // per_row))
             returning = f" RETURNING {self._dialect.quote(pk.name)}"
             for start in range(0, len(members), chunk):
                 part = members[start:start + chunk]
