@@ -340,3 +340,29 @@ def test_sqlite_not_in_implicit_transaction_mode(sqlite_file: Database) -> None:
         assert not conn.in_transaction
     finally:
         db.pool.release(conn)
+
+
+def test_failed_savepoint_leaves_the_outer_transaction_usable(memory_db: Database) -> None:
+    """If SAVEPOINT itself fails, the outer block still rolls back normally (no "out of order")."""
+    import typedorm.engine.database as dbmod
+
+    db = memory_db
+    db.execute("CREATE TABLE sp_t (x INTEGER)")
+    real = dbmod.Database._control
+
+    def failing(self: Database, conn: object, sql: str) -> None:
+        if sql.startswith("SAVEPOINT"):
+            raise RuntimeError("savepoint refused")
+        real(self, conn, sql)
+
+    with pytest.raises(RuntimeError, match="savepoint refused"):
+        with db.transaction():
+            db.execute("INSERT INTO sp_t VALUES (1)")
+            dbmod.Database._control = failing  # type: ignore[method-assign]
+            try:
+                with db.transaction():
+                    pass
+            finally:
+                dbmod.Database._control = real  # type: ignore[method-assign]
+    assert db.execute("SELECT COUNT(*) FROM sp_t").scalar() == 0
+    assert not db.in_transaction()

@@ -742,3 +742,32 @@ def test_thread_local_pool_resets_on_outermost_release_and_discards() -> None:
     assert closed == [a]
     with pytest.raises(ValueError):
         pool.release(c)
+
+
+def test_steady_load_above_pool_size_does_not_churn_connections() -> None:
+    created: list[object] = []
+
+    def creator() -> object:
+        created.append(object())
+        return created[-1]
+
+    pool: QueuePool[object] = QueuePool(creator, close=lambda c: None, pool_size=2, max_overflow=6)
+    barrier = threading.Barrier(6)
+
+    def work() -> None:
+        barrier.wait()
+        for _ in range(300):
+            with pool.connection():
+                time.sleep(0)  # let the other threads run while this one holds a connection
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = pool.stats()
+    assert stats.checked_out == 0
+    # at most one connection per thread plus a little churn at the pool_size boundary;
+    # closing every returning overflow connection opened hundreds here
+    assert stats.created_total <= 20, stats
+    assert stats.idle <= 8

@@ -125,8 +125,12 @@ class Transaction:
         else:
             if self.isolation is not None:
                 raise TransactionError("isolation can only be chosen for the outermost transaction")
-            for sql in state.savepoint():
-                db._control(state.conn, sql)
+            try:
+                for sql in state.savepoint():
+                    db._control(state.conn, sql)
+            except BaseException:
+                state.levels.pop()  # the savepoint never opened: the enclosing level is current again
+                raise
             self._owner = False
         self._state = state
         self._depth = state.depth
@@ -550,3 +554,4 @@ def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
     for n in specs:
         visit(n, ())
     return out
+

@@ -318,7 +318,10 @@ class QueuePool(Generic[C]):
                 logger.warning("resetting a pooled connection failed; closing it", exc_info=True)
                 discard = True
         with self._lock:
-            if discard or entry.gen != self._gen or (self._total > self._pool_size and not self._waiters):
+            # Like SQLAlchemy's QueuePool: keep up to pool_size idle; an overflow connection is
+            # closed only when the idle set is already full, so steady load above pool_size
+            # does not open a fresh connection for every checkout.
+            if discard or entry.gen != self._gen or (len(self._idle) >= self._pool_size and not self._waiters):
                 self._total -= 1
                 self._closed_total += 1
             else:
