@@ -7,13 +7,21 @@ them (``tools/unasync.py``) import the same names from ``_sync_support``, which 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from ..engine.aio import AsyncDatabase
 
-__all__ = ["AfterHook", "BeforeHook", "call_hook", "check_database", "iterate_all", "supports_returning"]
+__all__ = [
+    "AfterHook",
+    "BeforeHook",
+    "call_hook",
+    "check_database",
+    "close_stream",
+    "iterate_all",
+    "supports_returning",
+]
 
 T = TypeVar("T")
 
@@ -35,6 +43,12 @@ async def iterate_all(fetch: Callable[[], Awaitable[list[T]]]) -> AsyncIterator[
     """``async for obj in query``: the rows of ``await query.all()``, fetched at the first step."""
     for obj in await fetch():
         yield obj
+
+
+async def close_stream(stream: AsyncGenerator[Any, None]) -> None:
+    """Close a ``db._stream(...)`` now. An async generator left unfinished is otherwise closed only when
+    the event loop gets round to finalizing it, holding its connection (and cursor) until then."""
+    await stream.aclose()
 
 
 def supports_returning(db: AsyncDatabase) -> bool:

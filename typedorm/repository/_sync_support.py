@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 if TYPE_CHECKING:
     from ..engine.database import Database
 
-__all__ = ["AfterHook", "BeforeHook", "call_hook", "check_database", "iterate_all", "supports_returning"]
+__all__ = [
+    "AfterHook",
+    "BeforeHook",
+    "call_hook",
+    "check_database",
+    "close_stream",
+    "iterate_all",
+    "supports_returning",
+]
 
 T = TypeVar("T")
 
@@ -35,6 +43,13 @@ def call_hook(fn: Callable[[Any], Any], obj: Any) -> Any:
 def iterate_all(fetch: Callable[[], list[T]]) -> Iterator[T]:
     """``for obj in query``: the rows of ``query.all()``, fetched now."""
     return iter(fetch())
+
+
+def close_stream(stream: Iterator[Any]) -> None:
+    """Close a ``db._stream(...)`` now (a generator: its ``finally`` returns the connection)."""
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
 
 
 def supports_returning(db: Database) -> bool:

@@ -15,7 +15,7 @@ from ..sql.functions import min as _min
 from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import Select, _as_ordering, _check_count
-from ._aio_support import iterate_all
+from ._aio_support import close_stream, iterate_all
 from .page import Page
 
 if TYPE_CHECKING:
@@ -272,10 +272,15 @@ class AsyncQuery(Generic[M]):
                 for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        async for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
-            # relations are loaded per batch: one query per relation and batch
-            for obj in await self._loaded(mapper.hydrate_all(batch)):
-                yield obj
+        stream = self.repo._db._stream(sql, params, batch_size, self.repo._spec)
+        try:
+            async for batch in stream:
+                # relations are loaded per batch: one query per relation and batch
+                for obj in await self._loaded(mapper.hydrate_all(batch)):
+                    yield obj
+        finally:
+            # Closing this iterator early closes the stream now, returning its connection.
+            await close_stream(stream)
 
     async def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""

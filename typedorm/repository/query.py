@@ -16,7 +16,7 @@ from ..sql.functions import min as _min
 from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import Select, _as_ordering, _check_count
-from ._sync_support import iterate_all
+from ._sync_support import close_stream, iterate_all
 from .page import Page
 
 if TYPE_CHECKING:
@@ -273,10 +273,15 @@ class Query(Generic[M]):
                 for obj in self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        for batch in self.repo._db._stream(sql, params, batch_size, self.repo._spec):
-            # relations are loaded per batch: one query per relation and batch
-            for obj in self._loaded(mapper.hydrate_all(batch)):
-                yield obj
+        stream = self.repo._db._stream(sql, params, batch_size, self.repo._spec)
+        try:
+            for batch in stream:
+                # relations are loaded per batch: one query per relation and batch
+                for obj in self._loaded(mapper.hydrate_all(batch)):
+                    yield obj
+        finally:
+            # Closing this iterator early closes the stream now, returning its connection.
+            close_stream(stream)
 
     def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""
