@@ -288,3 +288,29 @@ def test_model_hooks_run_before_repository_hooks(db: Database) -> None:
 def test_unknown_hook_event(users: Repository[User]) -> None:
     with pytest.raises(ValueError):
         users.add_hook("before_explode", lambda u: None)  # type: ignore[arg-type]
+
+
+def test_async_hook_in_a_sync_repository_is_refused(users: Repository[User], db: Database) -> None:
+    # An awaitable result would otherwise be dropped unawaited: the hook would silently not run.
+    async def later(u: User) -> None:
+        raise AssertionError("never awaited")
+
+    users.after_insert(later)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"awaitable.*AsyncRepository"):
+        users.insert(_u("A"))
+    with pytest.raises(TypeError, match=r"awaitable"):
+        users.insert_many([_u("B")])
+    assert _count(db, "users") == 0
+
+
+def test_model_level_async_hook_in_a_sync_repository_is_refused(db: Database) -> None:
+    Tagged = _local_model()
+    db.create_all(Tagged)
+
+    async def stamp(obj: Model) -> Model:
+        return obj
+
+    typedorm.add_hook(Tagged, "before_insert", stamp)
+    with pytest.raises(TypeError, match=r"awaitable"):
+        Repository(Tagged, db).insert(Tagged(label="x"))  # type: ignore[call-arg]
+    assert _count(db, "tagged") == 0
