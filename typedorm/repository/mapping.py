@@ -74,6 +74,14 @@ class Mapper(Generic[M]):
         self.get_sql: str = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
         self.delete_sql: str = f"DELETE FROM {self.table_sql} WHERE {self.pk_where}"
         self._insert_sql: dict[tuple[int, ...], str] = {}
+        self._all_idx: tuple[int, ...] = tuple(range(len(self.fields)))
+        self._bind_pairs: list[tuple[str, Callable[[Any], Any] | None]] = list(
+            zip(self.fields, self.bind_procs, strict=True)
+        )
+        #: columns that may hold AUTO (left out of INSERT when they do)
+        self._auto_idx: tuple[tuple[int, str], ...] = tuple(
+            (i, c.field) for i, c in enumerate(spec.columns) if c.auto
+        )
         self._update_plans: dict[tuple[str, ...] | None, tuple[tuple[tuple[int, str], ...], str]] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
         self.placeholder: str = ph
@@ -133,27 +141,38 @@ class Mapper(Generic[M]):
     def row_values(self, obj: M) -> tuple[tuple[int, ...], list[Any]]:
         """Indexes of the columns to insert (database-assigned ones left out) and their values."""
         d = obj.__dict__
-        idx: list[int] = []
-        vals: list[Any] = []
-        procs = self.bind_procs
-        for i, f in enumerate(self.fields):
+        if self._auto_idx:
+            skipped = [i for i, f in self._auto_idx if d[f] is AUTO]
+            if skipped:
+                idx = tuple(i for i in self._all_idx if i not in skipped)
+            else:
+                idx = self._all_idx
+        else:
+            idx = self._all_idx
+        pairs = self._bind_pairs if idx is self._all_idx else [self._bind_pairs[i] for i in idx]
+        try:
+            # one comprehension: most columns need no conversion (proc is None)
+            vals = [v if (v := d[f]) is None or p is None else p(v) for f, p in pairs]
+        except (ValueError, TypeError):
+            self._raise_bind_error(obj, idx)
+            raise
+        return idx, vals
+
+    def _raise_bind_error(self, obj: M, idx: tuple[int, ...]) -> None:
+        d = obj.__dict__
+        for i in idx:
+            f, p = self._bind_pairs[i]
             v = d[f]
-            if v is AUTO:
+            if v is None or p is None:
                 continue
-            idx.append(i)
-            if v is not None:
-                p = procs[i]
-                if p is not None:
-                    try:
-                        v = p(v)
-                    except (ValueError, TypeError) as e:
-                        raise ValidationError(
-                            f"{self.model.__name__}.{f}: {e}",
-                            [{"loc": (f,), "msg": str(e), "type": "value_error"}],
-                            model=self.model.__name__,
-                        ) from None
-            vals.append(v)
-        return tuple(idx), vals
+            try:
+                p(v)
+            except (ValueError, TypeError) as e:
+                raise ValidationError(
+                    f"{self.model.__name__}.{f}: {e}",
+                    [{"loc": (f,), "msg": str(e), "type": "value_error"}],
+                    model=self.model.__name__,
+                ) from None
 
     def insert_sql(self, idx: tuple[int, ...], nrows: int = 1, returning: str = "") -> str:
         key = (*idx, -nrows, len(returning))
