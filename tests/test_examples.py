@@ -16,6 +16,7 @@ EXPECTED = {
     "transactions.py": ["balances: {'a': 60, 'b': 30}"],
     "raw_sql.py": ["named: 2", "a value is only data: [] 3"],
     "relationships.py": ["not loaded: User.posts was not loaded", "queries: 3", "untagged posts by Ann: ['Typed ORMs']"],
+    "fastapi_app.py": ["created: 201", "duplicate sku: 409 ['sku']", "negative price: 422 ['price']", "patched: 200 7", "read after delete: 404"],
 }
 
 
