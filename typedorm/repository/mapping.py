@@ -78,6 +78,7 @@ class Mapper(Generic[M]):
         self._bind_pairs: list[tuple[str, Callable[[Any], Any] | None]] = list(
             zip(self.fields, self.bind_procs, strict=True)
         )
+        self._row_plans: dict[tuple[int, ...], tuple[tuple[int, ...], list[tuple[str, Callable[[Any], Any] | None]]]] = {}
         #: columns that may hold AUTO (left out of INSERT when they do)
         self._auto_idx: tuple[tuple[int, str], ...] = tuple(
             (i, c.field) for i, c in enumerate(spec.columns) if c.auto
@@ -141,15 +142,16 @@ class Mapper(Generic[M]):
     def row_values(self, obj: M) -> tuple[tuple[int, ...], list[Any]]:
         """Indexes of the columns to insert (database-assigned ones left out) and their values."""
         d = obj.__dict__
+        idx = self._all_idx
+        pairs = self._bind_pairs
         if self._auto_idx:
-            skipped = [i for i, f in self._auto_idx if d[f] is AUTO]
+            skipped = tuple(i for i, f in self._auto_idx if d[f] is AUTO)
             if skipped:
-                idx = tuple(i for i in self._all_idx if i not in skipped)
-            else:
-                idx = self._all_idx
-        else:
-            idx = self._all_idx
-        pairs = self._bind_pairs if idx is self._all_idx else [self._bind_pairs[i] for i in idx]
+                plan = self._row_plans.get(skipped)
+                if plan is None:
+                    kept = tuple(i for i in self._all_idx if i not in skipped)
+                    plan = self._row_plans[skipped] = (kept, [self._bind_pairs[i] for i in kept])
+                idx, pairs = plan
         try:
             # one comprehension: most columns need no conversion (proc is None)
             vals = [v if (v := d[f]) is None or p is None else p(v) for f, p in pairs]

@@ -247,11 +247,13 @@ def _as_utc(v: _dt.datetime) -> _dt.datetime:
 
 def _datetime_to_utc_text(v: Any) -> Any:
     if isinstance(v, _dt.datetime):
-        if v.tzinfo is None or v.utcoffset() is None:
+        off = v.utcoffset() if v.tzinfo is not None else None
+        if off is None:
             raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
         # Fixed width (isoformat pads the year; strftime("%Y") does not), always UTC: text
-        # order is time order.
-        if v.tzinfo is not _UTC:
+        # order is time order. A zero offset (timezone.utc, or Pydantic's own UTC tzinfo)
+        # already prints as +00:00.
+        if off:
             v = _as_utc(v)
         return v.isoformat(" ", "microseconds")
     return v
