@@ -10,6 +10,8 @@ import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from ..engine.database import Database
+
 if TYPE_CHECKING:
     from ..engine.aio import AsyncDatabase
 
@@ -59,7 +61,5 @@ def supports_returning(db: AsyncDatabase) -> bool:
 
 def check_database(db: object) -> None:
     """An ``AsyncRepository`` runs on an ``AsyncDatabase``: a sync ``Database`` is refused at once."""
-    from ..engine.database import Database
-
     if isinstance(db, Database):
         raise TypeError("AsyncRepository needs an AsyncDatabase; for a Database use Repository")

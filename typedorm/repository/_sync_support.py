@@ -6,6 +6,8 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from ..engine.aio import AsyncDatabase
+
 if TYPE_CHECKING:
     from ..engine.database import Database
 
@@ -59,7 +61,5 @@ def supports_returning(db: Database) -> bool:
 
 def check_database(db: object) -> None:
     """A ``Repository`` runs on a ``Database``: an ``AsyncDatabase`` is refused at once."""
-    from ..engine.aio import AsyncDatabase
-
     if isinstance(db, AsyncDatabase):
         raise TypeError("Repository needs a Database; for an AsyncDatabase use AsyncRepository")
