@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models import AllTypes, Color, Point, Priority
 
-from typedorm import Database, Repository, select
+from typedorm import Database, Repository, UniqueViolation, select
 from typedorm.errors import DataError, ValidationError
 
 I64 = 2**63 - 1
@@ -426,3 +426,38 @@ def test_wall_times_in_a_dst_fold_keep_their_instant(db: Database, repo: Reposit
         assert got.utcoffset() == dt.timedelta(0)
     stored = [r[0] for r in repo.query().order_by(AllTypes.id).rows(AllTypes.ts)]
     assert stored[1] - stored[0] == dt.timedelta(hours=1)
+
+
+def test_round_trip_through_bulk_insert_of_many_rows(db: Database, repo: Repository[AllTypes]) -> None:
+    """Batches large enough for the bulk path (COPY on PostgreSQL, multi-row VALUES elsewhere)."""
+
+    @settings(max_examples=8, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(seed=st.lists(rows, min_size=1, max_size=6))
+    def check(seed: list[AllTypes]) -> None:
+        batch = (seed * 80)[:80]  # generated values, in a batch large enough for the bulk path
+        with db.count_queries() as q:
+            stored = repo.insert_many(batch)
+        if db.supports_copy:
+            assert q.count == 2, q.statements  # keys from the sequence, then one COPY
+            assert q.statements[1].startswith("COPY ")
+        ids = [s.id for s in stored]
+        assert len(set(ids)) == len(ids)
+        by_id = {r.id: r for r in repo.filter(AllTypes.id.in_(ids)).all()}
+        for s, want in zip(stored, batch, strict=True):
+            assert_same(by_id[s.id], want)
+
+    check()
+
+
+def test_bulk_insert_failure_writes_nothing_and_names_the_field(db: Database) -> None:
+    from models import User
+
+    db.create_all(User)
+    users = Repository(User, db)
+    batch = [User(name=f"u{i}", email=f"u{i}@example.com", age=20) for i in range(100)]
+    batch.append(User(name="dup", email="u5@example.com", age=20))
+    with pytest.raises(UniqueViolation) as info:
+        users.insert_many(batch)
+    assert "email" in info.value.fields
+    assert users.count() == 0

@@ -243,7 +243,10 @@ def test_datetime_stored_in_utc_per_dialect() -> None:
     v = AWARE[0]
     assert bind("ts", "sqlite", v) == "2024-01-02 01:04:05.678901+00:00"
     assert bind("ts", "mysql", v) == dt.datetime(2024, 1, 2, 1, 4, 5, 678901)
-    assert bind("ts", "postgresql", v) is v
+    pg = bind("ts", "postgresql", v)  # the same instant, sent as UTC (COPY's text input caps offsets)
+    assert pg == v and pg.utcoffset() == dt.timedelta(0)
+    utc = dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC)
+    assert bind("ts", "postgresql", utc) is utc  # already UTC: passed through
     assert result("ts", "mysql", dt.datetime(2024, 1, 2, 1, 4, 5)) == dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC)
 
 

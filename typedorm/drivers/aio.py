@@ -151,6 +151,12 @@ class AsyncDriver(ABC):
         await cur.close()
         return n
 
+    supports_copy: bool = False
+
+    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no COPY")
+
     async def control(self, conn: Any, sql: str) -> None:
         """Run a transaction-control statement (``BEGIN``, ``COMMIT``, ``SAVEPOINT`` ...)."""
         await self.execute(conn, sql, None, COUNT)

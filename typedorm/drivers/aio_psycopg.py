@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers.aio import AsyncDriver
@@ -32,9 +33,15 @@ class AsyncPsycopgDriver(AsyncDriver):
     paramstyle: ClassVar[str] = "format"
     simple_protocol_runs_many: ClassVar[bool] = True
     stream_needs_transaction: ClassVar[bool] = True
+    supports_copy: bool = True
 
     def __init__(self) -> None:
         self._sync = PsycopgDriver()
+
+    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        async with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in rows:
+                await copy.write_row(row)
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

@@ -238,6 +238,8 @@ class AsyncDatabase:
         self._errors: tuple[type[BaseException], ...] = self.driver.error_types
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
+        #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
+        self.supports_copy: bool = bool(getattr(self.driver, "supports_copy", False))
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = 0
         # Only MySQL needs a round trip before the first statement (the server version).
@@ -391,6 +393,27 @@ class AsyncDatabase:
         if log:
             log_statement(sql, seq, start, self.log_parameters, many=True)
         return n
+
+    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
+        state = self._state()
+        if state is None:
+            async with self.transaction():
+                return await self._copy_in(copy_sql, rows, spec)
+        for c in self._counters:
+            c.record(copy_sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        try:
+            await self.driver.copy_rows(state.conn, copy_sql, rows)
+        except self._errors as e:
+            err = map_error(self.driver, e, spec, copy_sql, None)
+            if err is None:
+                raise
+            raise err from e
+        if log:
+            log_statement(copy_sql, rows, start, self.log_parameters, many=True)
+        return None
 
     async def _stream(
         self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None

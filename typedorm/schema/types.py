@@ -261,11 +261,14 @@ def _datetime_to_utc_text(v: Any) -> Any:
 
 def _datetime_aware(v: Any) -> Any:
     if isinstance(v, _dt.datetime):
-        if v.tzinfo is None or v.utcoffset() is None:
+        off = v.utcoffset() if v.tzinfo is not None else None
+        if off is None:
             # TIMESTAMPTZ would read a naive value in the session time zone: refuse to guess.
             raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        if v.year in (1, 9999):
-            _as_utc(v)  # the server would store it, but the driver could not read it back
+        if off or v.year in (1, 9999):
+            # Sent as UTC: PostgreSQL's text input takes offsets only up to 15:59 (COPY uses
+            # text), and a year-1/9999 value must still be readable back.
+            return _as_utc(v)
     return v
 
 
