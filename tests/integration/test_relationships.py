@@ -541,3 +541,58 @@ def test_self_referential_many_to_many(rdb: Database) -> None:
     people.delete(b)  # the link rows go with it (ON DELETE CASCADE)
     again = people.filter(Person.id == c.id).load(Person.followers).one()
     assert [p.name for p in again.followers] == ["a"]
+
+
+# --- ordering across relations -------------------------------------------------------------
+
+
+def _seed_for_ordering(rdb: Database) -> tuple[Repository[User], Repository[Post], Repository[Comment]]:
+    users, posts, comments = Repository(User, rdb), Repository(Post, rdb), Repository(Comment, rdb)
+    zoe, ann, bob = (users.insert(User(name=n)) for n in ("Zoe", "Ann", "Bob"))
+    for author, editor, title in ((zoe, ann, "z1"), (ann, None, "a1"), (bob, zoe, "b1"), (ann, bob, "a2")):
+        p = posts.insert(Post(author_id=author.id, editor_id=editor.id if editor else None, title=title))
+        comments.insert(Comment(post_id=p.id, body=f"on {title}"))
+    return users, posts, comments
+
+
+def test_order_by_a_column_of_a_to_one_relation(rdb: Database) -> None:
+    _, posts, comments = _seed_for_ordering(rdb)
+    want = [int(r[0]) for r in rdb.execute(
+        "SELECT p.id FROM rel_posts p JOIN rel_users u ON u.id = p.author_id ORDER BY u.name DESC, p.id"
+    ).rows]
+    got = posts.order_by(Post.author.order(User.name.desc()), Post.id).all()
+    assert [p.id for p in got] == want
+    assert [p.id for p in posts.order_by("-author__name", "id").all()] == want
+    # limit/offset/count stay per post: the relation is a subquery, not a join
+    assert [p.id for p in posts.order_by("-author__name", "id").offset(1).limit(2).all()] == want[1:3]
+    assert posts.order_by("author__name").count() == 4
+
+
+def test_order_by_a_nullable_relation_and_two_levels(rdb: Database) -> None:
+    _, posts, comments = _seed_for_ordering(rdb)
+    got = posts.order_by(Post.editor.order(User.name.asc(nulls="last")), "id").all()
+    want = [int(r[0]) for r in rdb.execute(
+        "SELECT p.id FROM rel_posts p LEFT JOIN rel_users u ON u.id = p.editor_id "
+        "ORDER BY CASE WHEN u.name IS NULL THEN 1 ELSE 0 END, u.name, p.id"
+    ).rows]
+    assert [p.id for p in got] == want
+    two = comments.order_by("post__author__name", "id").all()
+    want2 = [int(r[0]) for r in rdb.execute(
+        "SELECT c.id FROM rel_comments c JOIN rel_posts p ON p.id = c.post_id "
+        "JOIN rel_users u ON u.id = p.author_id ORDER BY u.name, c.id"
+    ).rows]
+    assert [c.id for c in two] == want2
+
+
+def test_order_by_unknown_or_to_many_relation_is_refused_before_sql(rdb: Database) -> None:
+    users, posts, _ = _seed_for_ordering(rdb)
+    with rdb.count_queries() as q:
+        with pytest.raises(UnknownField):
+            posts.order_by("writer__name")
+        with pytest.raises(UnknownField):
+            posts.order_by("author__nickname")
+        with pytest.raises(TypeError, match="to-many"):
+            users.order_by("posts__title")
+        with pytest.raises(TypeError, match="self-referential"):
+            Category.parent.order(Category.name)
+    assert q.count == 0

@@ -16,6 +16,7 @@ from typedorm import (
     ForeignKey,
     LoadPath,
     Model,
+    Ordering,
     Predicate,
     Query,
     Rel,
@@ -108,6 +109,8 @@ def class_types() -> None:
 
 def predicates() -> None:
     assert_type(Book.author.has(Author.name == "Ann"), Predicate[Book])
+    assert_type(Book.author.order(Author.name.desc()), Ordering[Book])
+    assert_type(Book.author.order(Author.name), Ordering[Book])
     assert_type(Author.books.any(Book.title.contains("x")), Predicate[Author])
     assert_type(Author.books.any(), Predicate[Author])
     assert_type(Author.books.none(Book.title == "x"), Predicate[Author])

@@ -17,6 +17,8 @@ from typedorm import Database, Repository
 def misuse(db: Database, a: Author, b: Book, s: Shelf) -> None:
     authors = Repository(Author, db)
     Book.author.has(Book.title == "x")  # E: arg-type
+    Book.author.order(Book.title)  # E: arg-type
+    authors.order_by(Book.author.order(Author.name))  # E: arg-type
     Author.books.any(Author.name == "x")  # E: arg-type
     authors.filter(Book.author.has(Author.name == "x"))  # E: arg-type
     authors.load(Book.chapters)  # E: arg-type

@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
-from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Predicate
+from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
@@ -381,7 +381,7 @@ class AsyncRepository(Generic[M]):
     def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
         return AsyncQuery(self).exclude(*preds, **lookups)
 
-    def order_by(self, *items: Any) -> AsyncQuery[M]:
+    def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:
         return AsyncQuery(self).order_by(*items)
 
     async def all(self) -> list[M]:

@@ -121,12 +121,18 @@ class Query(Generic[M]):
         return self._copy(where=(*self._where, ~combined))
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
-        """Order by columns, orderings (``User.age.desc()``) or field names (``"-age"``), checked."""
+        """Order by columns, orderings (``User.age.desc()``) or field names (``"-age"``), checked;
+        ``"author__name"`` orders by a column of a to-one relation (see ``ToOne.order``)."""
         out: list[Ordering[M]] = []
         for it in items:
             if isinstance(it, str):
                 desc = it.startswith("-")
                 name = it[1:] if desc else it
+                if "__" in name and name.partition("__")[0] not in self.repo._spec.by_field:
+                    from ..sql.relations import relation_ordering
+
+                    out.append(relation_ordering(self.repo.model, name, desc))
+                    continue
                 col = self.repo._column(name)
                 out.append(col.desc() if desc else col.asc())
             else:

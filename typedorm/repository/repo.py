@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
-from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Param, Predicate
+from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import Select
 from ._sync_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
@@ -382,7 +382,7 @@ class Repository(Generic[M]):
     def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
         return Query(self).exclude(*preds, **lookups)
 
-    def order_by(self, *items: Any) -> Query[M]:
+    def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
         return Query(self).order_by(*items)
 
     def all(self) -> list[M]:

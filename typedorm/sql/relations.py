@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import UnknownField
 from ..schema.relations import register_relation_factories
-from .expr import BoolOp, ColumnExpr, InSelect, IsNull, Not, Predicate, _as_predicate
+from .expr import BoolOp, ColumnExpr, Compare, Expr, InSelect, IsNull, Not, Ordering, Predicate, ScalarSelect, _as_predicate
 from .stmt import Select
 
 if TYPE_CHECKING:
@@ -134,6 +134,27 @@ class ToOne(Relation[M, R]):
     def has(self, *preds: Predicate[R]) -> Predicate[M]:
         """Rows whose related row exists and matches all ``preds``: ``Post.author.has(User.name == "Ann")``."""
         return self._predicate(preds)
+
+    def order(self, item: Ordering[R] | Expr[R, Any]) -> Ordering[M]:
+        """Order the owner's rows by a value of the related row:
+        ``posts.order_by(Post.author.order(User.name.desc()))`` (or ``order_by("-author__name")``).
+
+        Compiled as a correlated scalar subquery, so the main query keeps one row per owner
+        (limit, offset and count stay exact); rows without a related row sort as NULL.
+        """
+        s = self.spec
+        if s.target is s.owner:
+            raise TypeError(
+                f"{self!r}: ordering by a column of the same table through a self-referential "
+                "relation is not supported (it needs table aliases)"
+            )
+        o = item if isinstance(item, Ordering) else Ordering(item, False)
+        if not isinstance(o.expr, Expr):
+            raise TypeError(f"order() takes a column of {s.target.__name__} or its ordering, not {item!r}")
+        target_key = _col(s.target, s.remote.field)
+        owner_key = _col(s.owner, s.local.field)
+        sub: Select[Any, Any] = Select(s.target, (o.expr,), where=(Compare("=", target_key, owner_key),), limit=1)
+        return Ordering(ScalarSelect(sub), o.descending, o.nulls)
 
 
 class ToMany(Relation[M, R]):
@@ -267,6 +288,28 @@ def relation_lookups(model: type[Any], items: Sequence[tuple[str, Any]]) -> list
     for name, parts in groups.items():
         out.append(_group_predicate(model, name, parts))
     return out
+
+
+def relation_ordering(model: type[Any], path: str, descending: bool) -> Ordering[Any]:
+    """``"author__name"`` (to-one relations, then a field) as an ordering of ``model``, checked."""
+    from ..schema.relations import relations_of
+
+    name, _, rest = path.partition("__")
+    rels = relations_of(model)
+    if name not in rels or not rest:
+        raise UnknownField(path, model=model.__name__, choices=_field_choices(model))
+    rel = getattr(model, name)
+    if not isinstance(rel, ToOne):
+        raise TypeError(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation")
+    target = rel.target
+    head, _, more = rest.partition("__")
+    if more:
+        inner = relation_ordering(target, rest, descending)
+        return rel.order(inner)
+    if head not in target.__table__.by_field:
+        raise UnknownField(path, model=model.__name__, choices=_field_choices(target))
+    col: ColumnExpr[Any, Any] = getattr(target, head)
+    return rel.order(col.desc() if descending else col.asc())
 
 
 def relation_lookup(model: type[Any], key: str, value: Any) -> Predicate[Any]:
