@@ -7,7 +7,18 @@ from typing import Annotated
 
 from pydantic import EmailStr
 
-from typedorm import AUTO, PK, Col, Column, Database, Model, Repository, UniqueViolation, ValidationError, column
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    Column,
+    Database,
+    Model,
+    Repository,
+    UniqueViolation,
+    ValidationError,
+    column,
+)
 
 
 class Customer(Model):

@@ -93,9 +93,7 @@ def memory_db() -> Iterator[Database]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for kind, url in _created.items():
-        base = URL.parse(str(url.render(hide_password=False))).with_database(
-            "test" if kind == "postgresql" else "test"
-        )
+        base = URL.parse(str(url.render(hide_password=False))).with_database("test")
         driver = get_driver(base)
         try:
             conn = driver.connect(base)

@@ -556,7 +556,7 @@ def _seed_for_ordering(rdb: Database) -> tuple[Repository[User], Repository[Post
 
 
 def test_order_by_a_column_of_a_to_one_relation(rdb: Database) -> None:
-    _, posts, comments = _seed_for_ordering(rdb)
+    _, posts, _ = _seed_for_ordering(rdb)
     want = [int(r[0]) for r in rdb.execute(
         "SELECT p.id FROM rel_posts p JOIN rel_users u ON u.id = p.author_id ORDER BY u.name DESC, p.id"
     ).rows]

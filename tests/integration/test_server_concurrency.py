@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from _servers import require_server
+from conftest import _server_test_url
 
 from typedorm import AUTO, PK, Col, Database, Model, PoolTimeout, Repository, column
 from typedorm.engine.url import URL
-
-from _servers import require_server
-from conftest import _server_test_url
 
 
 class Counter(Model, table="conc_counter"):

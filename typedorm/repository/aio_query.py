@@ -156,7 +156,7 @@ class AsyncQuery(Generic[M]):
 
     # --- compiling ---------------------------------------------------------------
     def _sql(self, select_list: str, *, order: tuple[Ordering[M], ...] | None = None,
-             limit: int | None | bool = False, group: bool = False) -> tuple[str, list[Any]]:
+             limit: int | bool | None = False, group: bool = False) -> tuple[str, list[Any]]:
         d = self.repo._dialect
         params: list[Any] = []
         cols_params: list[Any] = []

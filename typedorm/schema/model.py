@@ -11,19 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args, get_origin
 import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from pydantic.errors import PydanticSchemaGenerationError
 from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
 from pydantic._internal._typing_extra import parent_frame_namespace
+from pydantic.errors import PydanticSchemaGenerationError
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack, dataclass_transform
 
 from ..errors import ModelDefinitionError
 from .columns import AUTO, Col, Column, ForeignKey, _building, column
-from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
-from .relations import install_relations, is_relation_field, prepare_namespace
-from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
-from .types import ColumnType, EnumType, resolve_type
-
 from .fields import (
     BlobField,
     BooleanField,
@@ -38,6 +33,10 @@ from .fields import (
     TextField,
     UUIDField,
 )
+from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
+from .relations import install_relations, is_relation_field, prepare_namespace
+from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
+from .types import ColumnType, EnumType, resolve_type
 
 __all__ = ["Model", "ModelMeta", "build_table_spec"]
 

@@ -39,7 +39,7 @@ __all__ = [
 
 Processor = Callable[[Any], Any]
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 class ColumnType:

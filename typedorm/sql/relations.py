@@ -26,7 +26,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import UnknownField
 from ..schema.relations import register_relation_factories
-from .expr import BoolOp, ColumnExpr, Compare, Expr, InSelect, IsNull, Not, Ordering, Predicate, ScalarSelect, _as_predicate
+from .expr import (
+    BoolOp,
+    ColumnExpr,
+    Compare,
+    Expr,
+    InSelect,
+    IsNull,
+    Not,
+    Ordering,
+    Predicate,
+    ScalarSelect,
+    _as_predicate,
+)
 from .stmt import Select
 
 if TYPE_CHECKING:
