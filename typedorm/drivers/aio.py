@@ -151,7 +151,7 @@ class AsyncDriver(ABC):
         await cur.close()
         return n
 
-    supports_copy: bool = False
+    supports_copy: ClassVar[bool] = False
 
     async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""

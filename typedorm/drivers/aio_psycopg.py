@@ -33,7 +33,7 @@ class AsyncPsycopgDriver(AsyncDriver):
     paramstyle: ClassVar[str] = "format"
     simple_protocol_runs_many: ClassVar[bool] = True
     stream_needs_transaction: ClassVar[bool] = True
-    supports_copy: bool = True
+    supports_copy: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._sync = PsycopgDriver()

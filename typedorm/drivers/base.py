@@ -108,6 +108,16 @@ class Driver(ABC):
     name: ClassVar[str]
     dialect: ClassVar[str]
     paramstyle: ClassVar[str]
+    #: a parameterless execute() uses a protocol that runs every statement in the string
+    simple_protocol_runs_many: ClassVar[bool] = False
+    #: streaming cursors (server-side) exist only inside a transaction
+    stream_needs_transaction: ClassVar[bool] = False
+    #: ``COPY ... FROM STDIN`` is available (the engine's fastest bulk insert)
+    supports_copy: ClassVar[bool] = False
+
+    def stream_cursor(self, conn: Any, name: str) -> Any:
+        """A cursor that fetches rows in batches with bounded memory (``name``: for named cursors)."""
+        return conn.cursor()
 
     @property
     @abstractmethod

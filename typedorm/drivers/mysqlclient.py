@@ -88,6 +88,11 @@ class MySQLClientDriver(Driver):
     dialect: ClassVar[str] = "mysql"
     paramstyle: ClassVar[str] = "format"
 
+    def stream_cursor(self, conn: Any, name: str) -> Any:
+        import MySQLdb.cursors
+
+        return conn.cursor(MySQLdb.cursors.SSCursor)  # unbuffered
+
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
         import MySQLdb

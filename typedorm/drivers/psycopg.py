@@ -96,6 +96,13 @@ class PsycopgDriver(Driver):
     name: ClassVar[str] = "psycopg"
     dialect: ClassVar[str] = "postgresql"
     paramstyle: ClassVar[str] = "format"
+    simple_protocol_runs_many: ClassVar[bool] = True
+    stream_needs_transaction: ClassVar[bool] = True
+    supports_copy: ClassVar[bool] = True
+
+    def stream_cursor(self, conn: Any, name: str) -> Any:
+        # A server-side (named) cursor: FETCH FORWARD per batch.
+        return conn.cursor(name=name)
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

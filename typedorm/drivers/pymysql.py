@@ -35,6 +35,11 @@ class PyMySQLDriver(Driver):
     dialect: ClassVar[str] = "mysql"
     paramstyle: ClassVar[str] = "format"
 
+    def stream_cursor(self, conn: Any, name: str) -> Any:
+        import pymysql.cursors
+
+        return conn.cursor(pymysql.cursors.SSCursor)  # unbuffered
+
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:
         import pymysql

@@ -239,7 +239,7 @@ class AsyncDatabase:
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
-        self.supports_copy: bool = bool(getattr(self.driver, "supports_copy", False))
+        self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = 0
         # Only MySQL needs a round trip before the first statement (the server version).

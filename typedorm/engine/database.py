@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import time
@@ -226,8 +227,9 @@ class Database:
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
-        self.supports_copy: bool = self.driver.name == "psycopg"
-        self._simple_protocol_runs_many = self.driver.name == "psycopg"
+        self.supports_copy: bool = self.driver.supports_copy
+        self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        self._stream_seq = itertools.count(1)
         if echo:
             enable_echo()
         self._configure_dialect()
@@ -388,7 +390,7 @@ class Database:
         connection can run nothing else until the iteration ends.
         """
         state = self._tx.get()
-        if state is None and self.driver.name == "psycopg":
+        if state is None and self.driver.stream_needs_transaction:
             with self.transaction():
                 yield from self._stream(sql, params, batch_size, spec)
             return
@@ -396,7 +398,7 @@ class Database:
         try:
             for c in self._counters:
                 c.record(sql)
-            cur = self._stream_cursor(conn)
+            cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
             try:
                 try:
                     cur.execute(sql, params)
@@ -415,21 +417,6 @@ class Database:
         finally:
             if state is None:
                 self._pool.release(conn)
-
-    def _stream_cursor(self, conn: Any) -> Any:
-        name = self.driver.name
-        if name == "psycopg":
-            self._stream_seq = getattr(self, "_stream_seq", 0) + 1
-            return conn.cursor(name=f"typedorm_stream_{self._stream_seq}")
-        if name == "pymysql":
-            import pymysql.cursors
-
-            return conn.cursor(pymysql.cursors.SSCursor)
-        if name == "mysqlclient":
-            import MySQLdb.cursors
-
-            return conn.cursor(MySQLdb.cursors.SSCursor)
-        return conn.cursor()
 
     def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
         log_statement(sql, params, start, self.log_parameters, many)
