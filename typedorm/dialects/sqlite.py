@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.expr import Param, TextMatch
+from ..sql.expr import TextMatch
 from .base import Dialect, IsolationLevel
 
 __all__ = ["SQLiteDialect"]
@@ -53,5 +53,3 @@ class SQLiteDialect(Dialect):
             return f"{self.quote(c.name)} INTEGER NOT NULL PRIMARY KEY"
         return super().column_ddl(t, c, inline_pk)
 
-
-_ = Param  # re-exported for dialect extensions

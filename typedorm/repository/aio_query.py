@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from ..errors import MultipleResultsFound, NotFound, UnknownField
 from ..sql.expr import Assignment, Expr, Ordering, Predicate
 from ..sql.functions import avg as _avg
-from ..sql.functions import count as _count
 from ..sql.functions import max as _max
 from ..sql.functions import min as _min
 from ..sql.functions import sum as _sum
@@ -303,7 +302,6 @@ class AsyncQuery(Generic[M]):
         """Rows as dicts of the named fields (all fields if none), each value validated."""
         names = fields or self.repo._mapper.fields
         cols = [self.repo._column(f) for f in names]
-        mapper = self.repo._mapper
         select_list, sparams = self._select_exprs(cols)
         sql, params = self._sql(select_list)
         rows = await self.repo._db._run(sql, sparams + params, 0, self.repo._spec)
@@ -311,7 +309,6 @@ class AsyncQuery(Generic[M]):
         out = []
         for r in rows:
             out.append({n: f(v) for n, f, v in zip(names, conv, r, strict=True)})
-        _ = mapper
         return out
 
     async def values_list(self, *fields: str) -> list[tuple[Any, ...]]:
@@ -410,5 +407,3 @@ class AsyncQuery(Generic[M]):
         sql, params = self._sql(self.repo._mapper.select_list)
         return f"<AsyncQuery {sql!r} params={params!r}>"
 
-
-_count_ = _count  # exported for rows(func.count()) users

@@ -793,5 +793,3 @@ def _func_proc(f: FuncCall[Any, Any], dialect: str) -> Callable[[Any], Any] | No
         return ct.result_processor(dialect) if ct is not None else None
     return None
 
-
-_unused = (Expr,)

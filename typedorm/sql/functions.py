@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
@@ -148,5 +147,3 @@ class _Func:
 
 func: _Func = _Func()
 
-# keep the builtins reachable for code in this module
-_builtin_sum, _builtin_min, _builtin_max = builtins.sum, builtins.min, builtins.max
