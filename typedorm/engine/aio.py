@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers.aio import get_async_driver
-from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
+from ..errors import (
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+)
 from .apool import create_async_pool, uncancellable
 from .core import (
     QueryCounter,
@@ -24,6 +31,7 @@ from .core import (
     apply_server_version,
     check_transaction_options,
     enable_echo,
+    is_retryable,
     log_statement,
     map_error,
     prepare_execute,
@@ -63,12 +71,23 @@ class AsyncTransaction:
     The rollback (or commit) and the return of the connection to the pool run to their end even
     when the task is cancelled, so a cancelled task never leaves a transaction open or a
     connection checked out; the cancellation is re-raised afterwards.
+
+    A statement that fails with a database error inside the block aborts the transaction on
+    every backend: the statements after it and the commit raise
+    :class:`~typedorm.errors.TransactionAborted` (chaining the failure) and everything rolls
+    back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
     """
 
-    __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+    __slots__ = ("_depth", "_join", "_joined", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(
-        self, db: AsyncDatabase, isolation: IsolationLevel | None, mode: str | None, retry: int
+        self,
+        db: AsyncDatabase,
+        isolation: IsolationLevel | None,
+        mode: str | None,
+        retry: int,
+        *,
+        join: bool = False,
     ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: AsyncDatabase = db
@@ -79,6 +98,8 @@ class AsyncTransaction:
         self._token: Token[_Owned | None] | None = None
         self._owner = False
         self._depth = 0
+        self._join = join
+        self._joined = False
 
     async def __aenter__(self) -> AsyncTransaction:
         if self._state is not None:
@@ -87,6 +108,13 @@ class AsyncTransaction:
         if not db._ready:
             await db.connect()
         state = db._own_state()
+        if state is not None and self._join:
+            # A unit of work of the library's own inside the task's transaction: it runs in
+            # that transaction (a failure aborts it, like any statement), not in a savepoint.
+            state.check()
+            self._joined = True
+            self._state = state
+            return self
         if state is None:
             conn = await db._pool.acquire()
             state = TxState(conn, db.dialect)
@@ -105,8 +133,10 @@ class AsyncTransaction:
             try:
                 for sql in sqls:
                     await db._control(state.conn, sql)
-            except BaseException:
+            except BaseException as e:
                 state.levels.pop()  # the block never opened: the enclosing level is innermost again
+                if isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
                 raise
             self._owner = False
         self._state = state
@@ -117,11 +147,14 @@ class AsyncTransaction:
         state = self._state
         assert state is not None
         self._state = None
+        if self._joined:  # the enclosing transaction commits or rolls back
+            self._joined = False
+            return
         db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
-        commit = et is None
-        sqls, callbacks = state.end(commit)
+        sqls, callbacks, aborted = state.end(et is None)
+        commit = et is None and aborted is None
         done: list[bool] = []
         try:
             await uncancellable(self._finish(state, sqls, commit, done))
@@ -143,6 +176,8 @@ class AsyncTransaction:
                 assert self._token is not None
                 db._tx.reset(self._token)
                 self._token = None
+        if aborted is not None:
+            raise aborted from aborted.error
         if callbacks:
             await _run_callbacks(callbacks)
 
@@ -151,19 +186,22 @@ class AsyncTransaction:
         db = self.db
         failed = False
         try:
-            for sql in sqls:
-                await db._control(state.conn, sql)
+            if not state.broken:  # nothing can be sent on a connection the server closed
+                for sql in sqls:
+                    await db._control(state.conn, sql)
             done.append(True)
-        except BaseException:
+        except BaseException as e:
             failed = True
             if self._owner and commit:
                 # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
                 with contextlib.suppress(Exception):
                     await db._control(state.conn, db.dialect.rollback_sql)
+            elif not self._owner and isinstance(e, DatabaseError):
+                state.fail(e, broken=db._broken(state.conn, e))
             raise
         finally:
             if self._owner:
-                await db._pool.release(state.conn, discard=failed and not commit)
+                await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
 
     def __call__(self, fn: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
@@ -235,7 +273,8 @@ class AsyncDatabase:
         )
         self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_atx_{id(self)}", default=None)
         self._counters: list[QueryCounter] = []
-        self._errors: tuple[type[BaseException], ...] = self.driver.error_types
+        # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
+        self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
@@ -334,19 +373,32 @@ class AsyncDatabase:
                 raise
             raise err from e
 
+    def _broken(self, conn: Any, err: DatabaseError) -> bool:
+        """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
+        (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
+        if isinstance(err, ConnectionLost) or not self.driver.is_alive_cheap(conn):
+            return True
+        cause = err.__cause__
+        return cause is not None and self.driver.is_disconnect(cause)
+
     async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
         if not self._ready:
             await self.connect()
         state = self._state()
         if state is not None:
-            return await self._run_on(state.conn, sql, params, mode, spec)
+            state.check()
+            try:
+                return await self._run_on(state.conn, sql, params, mode, spec)
+            except DatabaseError as e:
+                state.fail(e, broken=self._broken(state.conn, e))
+                raise
         pool = self._pool
         conn = await pool.acquire()
         discard = False
         try:
             return await self._run_on(conn, sql, params, mode, spec)
         except DatabaseError as e:
-            discard = isinstance(e, ConnectionLost) or not self.driver.is_alive_cheap(conn)
+            discard = self._broken(conn, e)
             raise
         except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
             discard = not self.driver.is_alive_cheap(conn)
@@ -379,6 +431,7 @@ class AsyncDatabase:
         if state is None:
             async with self.transaction():
                 return await self._run_many(sql, seq, spec)
+        state.check()
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -389,6 +442,7 @@ class AsyncDatabase:
             err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
             log_statement(sql, seq, start, self.log_parameters, many=True)
@@ -400,6 +454,7 @@ class AsyncDatabase:
         if state is None:
             async with self.transaction():
                 return await self._copy_in(copy_sql, rows, spec)
+        state.check()
         for c in self._counters:
             c.record(copy_sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -410,6 +465,7 @@ class AsyncDatabase:
             err = map_error(self.driver, e, spec, copy_sql, None)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
             log_statement(copy_sql, rows, start, self.log_parameters, many=True)
@@ -430,6 +486,8 @@ class AsyncDatabase:
             await self.connect()
         state = self._state()
         own = state is None
+        if state is not None:
+            state.check()
         conn = await self._pool.acquire() if state is None else state.conn
         tx = own and self.driver.stream_needs_transaction
         discard = False
@@ -440,36 +498,32 @@ class AsyncDatabase:
             for c in self._counters:
                 c.record(sql)
             self._stream_seq += 1
-            cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{self._stream_seq}")
             try:
+                cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{self._stream_seq}")
                 try:
                     await cur.execute(sql, params)
-                except self._errors as e:
-                    err = map_error(self.driver, e, spec, sql)
-                    if err is None:
-                        raise
-                    raise err from e
-                while True:
-                    try:
+                    while True:
                         rows = await cur.fetchmany(batch_size)
-                    except self._errors as e:
-                        err = map_error(self.driver, e, spec, sql)
-                        if err is None:
-                            raise
-                        raise err from e
-                    if not rows:
-                        break
-                    yield list(rows)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await cur.close()
-                raise
-            await cur.close()
+                        if not rows:
+                            break
+                        yield list(rows)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await cur.close()
+                    raise
+                await cur.close()
+            except self._errors as e:
+                err = map_error(self.driver, e, spec, sql)
+                if err is None:
+                    raise
+                if state is not None:
+                    state.fail(err, broken=self._broken(conn, err))
+                raise err from e
             if tx:
                 await self._control(conn, self.dialect.commit_sql)
-        except BaseException:
+        except BaseException as e:
             # release() rolls back what is left open; drop the connection if it is broken
-            discard = not self.driver.is_alive_cheap(conn)
+            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
             raise
         finally:
             if own:
@@ -513,6 +567,12 @@ class AsyncDatabase:
         """
         return AsyncTransaction(self, isolation, mode, retry)
 
+    def _atomic(self) -> AsyncTransaction:
+        """A transaction for a unit of work of typedorm's own (insert and read back, a
+        multi-statement write): opens one when the task has none open, else runs inside it
+        without a savepoint, so its failure aborts that transaction like any statement's would."""
+        return AsyncTransaction(self, None, None, 0, join=True)
+
     async def run_in_transaction(
         self,
         fn: Callable[[], Awaitable[R]],
@@ -528,8 +588,8 @@ class AsyncDatabase:
             try:
                 async with AsyncTransaction(self, isolation, mode, 0):
                     return await fn()
-            except RetryableError:
-                if attempt >= retry or self._own_state() is not None:
+            except (RetryableError, TransactionAborted) as e:
+                if not is_retryable(e) or attempt >= retry or self._own_state() is not None:
                     raise
                 attempt += 1
                 await asyncio.sleep(retry_delay(attempt))

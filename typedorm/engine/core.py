@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import DatabaseError, TransactionError
+from ..errors import (
+    ConnectionLost,
+    DatabaseError,
+    DataError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+    TypedORMError,
+)
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect, IsolationLevel
@@ -22,6 +30,8 @@ __all__ = [
     "TxState",
     "apply_server_version",
     "check_transaction_options",
+    "connect_error",
+    "is_retryable",
     "enable_echo",
     "log_statement",
     "map_error",
@@ -43,22 +53,60 @@ class ErrorClassifier(Protocol):
 class _Level:
     savepoint: str | None
     callbacks: list[Callable[[], object]] = field(default_factory=list)
+    #: the database error that aborted this level; it can only roll back now
+    failure: BaseException | None = None
+
+
+def _aborted(failure: BaseException, what: str) -> TransactionAborted:
+    return TransactionAborted(
+        f"{what}: a statement inside the transaction failed ({type(failure).__name__}: {failure}), "
+        "so the transaction was rolled back; wrap a statement that may fail in a nested "
+        "transaction() (a savepoint) to keep the enclosing transaction going",
+        error=failure,
+    )
 
 
 class TxState:
     """Where one connection's transaction stands: its nesting levels and pending on-commit callbacks.
 
     Returns the SQL each step needs; running it is the caller's job (sync or async).
+
+    A statement that fails on the server marks the innermost level failed (``fail``), on every
+    backend alike: PostgreSQL aborts the transaction and would turn its COMMIT into a ROLLBACK,
+    while SQLite and MariaDB would commit the statements around the failed one. From then on
+    the level only rolls back: later statements (``check``) and its commit (``end``) raise
+    ``TransactionAborted`` chaining the failure. A savepoint level that rolls back takes its
+    failure with it, which keeps the enclosing transaction usable.
     """
 
-    __slots__ = ("conn", "counter", "dialect", "failed", "levels")
+    __slots__ = ("broken", "conn", "counter", "dialect", "levels")
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn: Any = conn
         self.dialect: Dialect = dialect
         self.levels: list[_Level] = []
         self.counter: int = 0
-        self.failed: bool = False
+        #: the connection itself is unusable (lost, or closed by the server): discard it at the end
+        self.broken: bool = False
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The error that aborted the innermost level, if any."""
+        return self.levels[-1].failure if self.levels else None
+
+    def fail(self, error: BaseException, *, broken: bool = False) -> None:
+        """Record that a statement at the innermost level failed on the server."""
+        if self.levels and self.levels[-1].failure is None:
+            self.levels[-1].failure = error
+        if broken:
+            self.broken = True
+
+    def check(self) -> None:
+        """Raise ``TransactionAborted`` if the innermost level failed: no statement may run in it."""
+        if self.levels:
+            failure = self.levels[-1].failure
+            if failure is not None:
+                raise _aborted(failure, "statement refused") from failure
 
     @property
     def depth(self) -> int:
@@ -71,6 +119,7 @@ class TxState:
         return self.dialect.begin_sql(isolation, mode)
 
     def savepoint(self) -> list[str]:
+        self.check()
         if not self.dialect.supports_savepoints:
             raise TransactionError(f"{self.dialect.name} has no savepoints: nested transactions are not possible")
         self.counter += 1
@@ -78,9 +127,20 @@ class TxState:
         self.levels.append(_Level(name))
         return [self.dialect.savepoint_sql(name)]
 
-    def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]]]:
-        """SQL to close the innermost level, and the callbacks to run once that SQL succeeded."""
+    def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]], TransactionAborted | None]:
+        """SQL to close the innermost level, the callbacks to run once that SQL succeeded, and the
+        error to raise afterwards: a failed level asked to commit rolls back instead and raises
+        ``TransactionAborted`` (``raise err from err.error``)."""
         level = self.levels.pop()
+        aborted: TransactionAborted | None = None
+        if level.failure is not None and commit:
+            what = "commit refused" if level.savepoint is None else "savepoint rolled back"
+            aborted = _aborted(level.failure, what)
+            commit = False
+        sqls, callbacks = self._close(level, commit)
+        return sqls, callbacks, aborted
+
+    def _close(self, level: _Level, commit: bool) -> tuple[list[str], list[Callable[[], object]]]:
         if level.savepoint is None:
             if commit:
                 return [self.dialect.commit_sql], level.callbacks
@@ -177,8 +237,11 @@ def map_error(
 ) -> DatabaseError | None:
     """The typedorm error for a driver exception, naming the model's fields where it can.
 
-    ``sql`` is the failed statement and ``params`` its parameters, when known.
+    ``sql`` is the failed statement and ``params`` its parameters, when known. A ``UnicodeError``
+    raised while a driver encodes a value (a lone surrogate in a ``str``) is a ``DataError``.
     """
+    if isinstance(exc, UnicodeError):
+        return DataError(f"a value cannot be encoded for the database: {exc}")
     info = driver.classify(exc)
     if info is None:
         return None
@@ -222,6 +285,28 @@ def map_error(
         msg = f"{model}.{', '.join(fields)}: {info.message}"
         err.args = (msg,)
     return err
+
+
+def connect_error(driver: ErrorClassifier, exc: BaseException) -> TypedORMError:
+    """The typedorm error for a failure to open a connection (server down, login refused, a
+    SQLite file that cannot be opened): the driver's classification, ``ConnectionLost`` for an
+    ``OSError`` (e.g. a refused socket) it does not wrap, else ``DatabaseError``."""
+    if isinstance(exc, TypedORMError):
+        return exc
+    err = map_error(driver, exc, None)
+    if err is not None:
+        return err
+    if isinstance(exc, OSError):
+        return ConnectionLost(f"cannot connect: {exc}")
+    return DatabaseError(f"cannot connect: {type(exc).__name__}: {exc}")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether re-running the transaction may succeed: a serialization failure or deadlock, raised
+    directly or as the cause of a ``TransactionAborted`` (the caller caught it and went on)."""
+    if isinstance(exc, TransactionAborted):
+        return isinstance(exc.error, RetryableError)
+    return isinstance(exc, RetryableError)
 
 
 def timed() -> float:

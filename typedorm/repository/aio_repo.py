@@ -177,7 +177,7 @@ class AsyncRepository(Generic[M]):
                 return stored
             reject_related(self.model, (obj,), "insert")
         if self._has_hooks("before_insert", "after_insert"):
-            async with self._db.transaction():
+            async with self._db._atomic():
                 obj = await self._run_before("before_insert", obj)
                 stored = await self._insert_one(obj)
                 await self._run_after("after_insert", stored)
@@ -206,7 +206,7 @@ class AsyncRepository(Generic[M]):
             row = await db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
             return mapper.hydrate(row)
         # No RETURNING (MySQL): the new key comes from lastrowid.
-        async with db.transaction():
+        async with db._atomic():
             new_id = await db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
             if mapper.auto_is_pk_only:
                 return copy_with(obj, {mapper.pk_cols[0].field: new_id})
@@ -224,7 +224,7 @@ class AsyncRepository(Generic[M]):
             from .aio_related import reject_related
 
             reject_related(self.model, items, "insert_many")
-        async with self._db.transaction():
+        async with self._db._atomic():
             if self._has_hooks("before_insert"):
                 items = [await self._run_before("before_insert", o) for o in items]
             out = await self._insert_rows(items)
@@ -577,7 +577,7 @@ class AsyncRepository(Generic[M]):
             if assignments:
                 raise TypeError("update(obj) takes no assignments; use update(where, *assignments)")
             if self._has_hooks("before_update", "after_update"):
-                async with self._db.transaction():
+                async with self._db._atomic():
                     obj = await self._run_before("before_update", target)
                     stored = await self._update_obj(obj)
                     await self._run_after("after_update", stored)
@@ -669,7 +669,7 @@ class AsyncRepository(Generic[M]):
                                       [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
                                       model=self.model.__name__)
             fields.append(f)
-        async with self._db.transaction():
+        async with self._db._atomic():
             current = await self.get_or_raise(pk)
             merged = current.model_dump(by_alias=True)
             merged.update(payload)
@@ -719,12 +719,12 @@ class AsyncRepository(Generic[M]):
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         c = self._dialect.compile(stmt)
         if self._returning and self._dialect.name != "mysql":
-            async with self._db.transaction():
+            async with self._db._atomic():
                 row = await self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
                 if row is None:  # DO NOTHING and the row existed
                     return await self._fetch_by(target, obj)
                 return mapper.hydrate(row)
-        async with self._db.transaction():
+        async with self._db._atomic():
             await self._db._run(c.sql, c.params, _COUNT, spec)
             return await self._fetch_by(target, obj)
 
@@ -756,7 +756,7 @@ class AsyncRepository(Generic[M]):
         the matching rows and returns how many."""
         if isinstance(target, self.model):
             if self._has_hooks("before_delete", "after_delete"):
-                async with self._db.transaction():
+                async with self._db._atomic():
                     await self._run_before("before_delete", target)
                     await self._delete_obj(target)
                     await self._run_after("after_delete", target)

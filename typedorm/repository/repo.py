@@ -178,7 +178,7 @@ class Repository(Generic[M]):
                 return stored
             reject_related(self.model, (obj,), "insert")
         if self._has_hooks("before_insert", "after_insert"):
-            with self._db.transaction():
+            with self._db._atomic():
                 obj = self._run_before("before_insert", obj)
                 stored = self._insert_one(obj)
                 self._run_after("after_insert", stored)
@@ -207,7 +207,7 @@ class Repository(Generic[M]):
             row = db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
             return mapper.hydrate(row)
         # No RETURNING (MySQL): the new key comes from lastrowid.
-        with db.transaction():
+        with db._atomic():
             new_id = db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
             if mapper.auto_is_pk_only:
                 return copy_with(obj, {mapper.pk_cols[0].field: new_id})
@@ -225,7 +225,7 @@ class Repository(Generic[M]):
             from .related import reject_related
 
             reject_related(self.model, items, "insert_many")
-        with self._db.transaction():
+        with self._db._atomic():
             if self._has_hooks("before_insert"):
                 items = [self._run_before("before_insert", o) for o in items]
             out = self._insert_rows(items)
@@ -578,7 +578,7 @@ class Repository(Generic[M]):
             if assignments:
                 raise TypeError("update(obj) takes no assignments; use update(where, *assignments)")
             if self._has_hooks("before_update", "after_update"):
-                with self._db.transaction():
+                with self._db._atomic():
                     obj = self._run_before("before_update", target)
                     stored = self._update_obj(obj)
                     self._run_after("after_update", stored)
@@ -670,7 +670,7 @@ class Repository(Generic[M]):
                                       [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
                                       model=self.model.__name__)
             fields.append(f)
-        with self._db.transaction():
+        with self._db._atomic():
             current = self.get_or_raise(pk)
             merged = current.model_dump(by_alias=True)
             merged.update(payload)
@@ -720,12 +720,12 @@ class Repository(Generic[M]):
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         c = self._dialect.compile(stmt)
         if self._returning and self._dialect.name != "mysql":
-            with self._db.transaction():
+            with self._db._atomic():
                 row = self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
                 if row is None:  # DO NOTHING and the row existed
                     return self._fetch_by(target, obj)
                 return mapper.hydrate(row)
-        with self._db.transaction():
+        with self._db._atomic():
             self._db._run(c.sql, c.params, _COUNT, spec)
             return self._fetch_by(target, obj)
 
@@ -757,7 +757,7 @@ class Repository(Generic[M]):
         the matching rows and returns how many."""
         if isinstance(target, self.model):
             if self._has_hooks("before_delete", "after_delete"):
-                with self._db.transaction():
+                with self._db._atomic():
                     self._run_before("before_delete", target)
                     self._delete_obj(target)
                     self._run_after("after_delete", target)
