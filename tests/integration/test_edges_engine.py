@@ -4,10 +4,12 @@ same way everywhere, and a value the driver cannot encode is a DataError."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _private_servers import PrivateMariaDB
 from conftest import _server_test_url
 
 from typedorm import (
@@ -25,7 +27,7 @@ from typedorm import (
     column,
 )
 from typedorm.engine.url import URL
-from typedorm.errors import DataError
+from typedorm.errors import ConnectionLost, DataError
 
 
 class EdgeRow(Model, table="edge_rows"):
@@ -224,3 +226,160 @@ def test_async_lone_surrogate_is_a_data_error(aurl: URL) -> None:
         assert await rows.count() == 0
 
     arun(aurl, body)
+
+
+# --- MariaDB max_allowed_packet -----------------------------------------------------------------------
+
+
+class EdgeBlob(Model, table="edge_blobs"):
+    id: PK[int] = column(default=AUTO)
+    note: Col[str]
+
+
+MYSQL_SYNC_DRIVERS = ["mysqlclient", "pymysql"]
+
+
+def _driver_url(url: URL, driver: str | None) -> URL:
+    return URL(url.dialect, driver, url.username, url.password, url.host, url.port, url.database, url.query)
+
+
+@pytest.fixture
+def small_packet_url(private_mariadb_small_packet: PrivateMariaDB) -> URL:
+    """A database on a private MariaDB whose max_allowed_packet is 1 MiB."""
+    return private_mariadb_small_packet.create_database("edges")
+
+
+def _fresh_blobs(db: Database) -> Repository[EdgeBlob]:
+    db.drop_all(EdgeBlob)
+    db.create_all(EdgeBlob)
+    return Repository(EdgeBlob, db)
+
+
+@pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
+def test_statement_over_the_packet_limit_is_a_data_error_and_its_connection_is_dropped(
+    small_packet_url: URL, driver: str
+) -> None:
+    # One pooled connection: the server closes it after refusing the statement, and reusing it
+    # made the next unrelated call fail with ConnectionLost.
+    db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
+    try:
+        blobs = _fresh_blobs(db)
+        assert db._max_packet == 1024 * 1024
+        with pytest.raises(DataError, match="max_allowed_packet") as info:
+            db.execute("INSERT INTO edge_blobs (note) VALUES (?)", ("x" * 2_000_000,))
+        assert not isinstance(info.value, ConnectionLost)
+        assert db.execute("SELECT 1").scalar() == 1
+        # Refused before it is sent: a transaction around it is not harmed.
+        with db.transaction():
+            blobs.insert(EdgeBlob(note="kept"))
+            with pytest.raises(DataError, match="max_allowed_packet"):
+                db.execute("UPDATE edge_blobs SET note = ?", ("y" * 2_000_000,))
+        assert [b.note for b in blobs.all()] == ["kept"]
+    finally:
+        db.drop_all(EdgeBlob)
+        db.close()
+
+
+@pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
+def test_a_connection_the_server_closed_after_an_error_is_not_reused(small_packet_url: URL, driver: str) -> None:
+    # What the size check cannot foresee: the server answers 1153 and closes the connection.
+    # The error is a DataError (not retryable), and the connection is discarded, not pooled.
+    db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
+    try:
+        db._max_packet = None  # as if the limit were unknown: the statement reaches the server
+        _fresh_blobs(db)
+        for _ in range(3):
+            before = db.pool.stats().closed_total
+            with pytest.raises((DataError, ConnectionLost)) as info:
+                db.execute("INSERT INTO edge_blobs (note) VALUES (?)", ("x" * 2_000_000,))
+            if isinstance(info.value, DataError):
+                assert "max_allowed_packet" in str(info.value)
+            assert db.pool.stats().closed_total == before + 1  # discarded at check-in
+            assert db.execute("SELECT 1").scalar() == 1  # the next unrelated call works
+    finally:
+        db.drop_all(EdgeBlob)
+        db.close()
+
+
+@pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
+def test_bulk_insert_splits_by_the_packet_limit(small_packet_url: URL, driver: str) -> None:
+    db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
+    try:
+        blobs = _fresh_blobs(db)
+        notes = [c * 600_000 for c in "abc"]  # 1.8 MB together, 0.6 MB each: three statements
+        stored = blobs.insert_many_json([json.dumps({"note": n}).encode() for n in notes])
+        assert [s.note for s in stored] == notes
+        assert [b.note for b in blobs.order_by("id").all()] == notes
+        # explicit keys (executemany) are split the same way
+        more = blobs.insert_many([EdgeBlob(id=100 + i, note=n) for i, n in enumerate(notes)])
+        assert [m.id for m in more] == [100, 101, 102]
+        assert blobs.count() == 6
+    finally:
+        db.drop_all(EdgeBlob)
+        db.close()
+
+
+@pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
+def test_a_row_over_the_packet_limit_is_refused_naming_the_field(small_packet_url: URL, driver: str) -> None:
+    db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
+    try:
+        blobs = _fresh_blobs(db)
+        payload = json.dumps([{"note": "small"}, {"note": "z" * 2_000_000}]).encode()
+        with db.count_queries() as q:
+            with pytest.raises(DataError, match="max_allowed_packet") as info:
+                blobs.insert_many_json(payload)
+            with pytest.raises(DataError, match=r"EdgeBlob\.note") as one:
+                blobs.insert(EdgeBlob(note="z" * 2_000_000))
+        assert info.value.field == "note" and one.value.field == "note"
+        assert "1048576" in str(info.value)
+        assert not any(s.lstrip().upper().startswith("INSERT") for s in q.statements)  # refused before sending
+        assert blobs.count() == 0
+    finally:
+        db.drop_all(EdgeBlob)
+        db.close()
+
+
+def test_async_packet_limit(small_packet_url: URL) -> None:
+    async def main() -> None:
+        async with AsyncDatabase(small_packet_url, pool_size=1, max_overflow=0) as db:
+            await db.drop_all(EdgeBlob)
+            await db.create_all(EdgeBlob)
+            blobs = AsyncRepository(EdgeBlob, db)
+            try:
+                assert db._max_packet == 1024 * 1024
+                with pytest.raises(DataError, match="max_allowed_packet"):
+                    await db.execute("INSERT INTO edge_blobs (note) VALUES (?)", ("x" * 2_000_000,))
+                assert (await db.execute("SELECT 1")).scalar() == 1
+                notes = [c * 600_000 for c in "abc"]
+                stored = await blobs.insert_many_json([json.dumps({"note": n}).encode() for n in notes])
+                assert [s.note for s in stored] == notes
+                with pytest.raises(DataError, match=r"EdgeBlob\.note"):
+                    await blobs.insert_many([EdgeBlob(note="z" * 2_000_000)])
+                assert await blobs.count() == 3
+            finally:
+                await db.drop_all(EdgeBlob)
+
+    asyncio.run(main())
+
+
+@pytest.mark.slow
+def test_two_ten_megabyte_rows_on_the_shared_server(db: Database) -> None:
+    if db.dialect.name != "mysql":
+        pytest.skip("max_allowed_packet is MySQL's")
+    limit = int(db.execute("SELECT @@max_allowed_packet").scalar())
+    blobs = _fresh_blobs(db)
+    notes = ["p" * 10_000_000, "q" * 10_000_000]
+    payload = json.dumps([{"note": n} for n in notes]).encode()
+    try:
+        if limit > 10_100_000:  # each row fits alone: split into statements that fit
+            stored = blobs.insert_many_json(payload)
+            assert [len(s.note) for s in stored] == [10_000_000, 10_000_000]
+            assert [b.note for b in blobs.order_by("id").all()] == notes
+        else:  # no single row fits: a clear error, nothing written
+            with pytest.raises(DataError, match="max_allowed_packet") as info:
+                blobs.insert_many_json(payload)
+            assert info.value.field == "note"
+            assert blobs.count() == 0
+        assert db.execute("SELECT 1").scalar() == 1
+    finally:
+        db.drop_all(EdgeBlob)

@@ -29,6 +29,7 @@ from .core import (
     QueryCounter,
     TxState,
     apply_server_version,
+    check_statement_size,
     check_transaction_options,
     enable_echo,
     is_retryable,
@@ -36,6 +37,7 @@ from .core import (
     map_error,
     prepare_execute,
     retry_delay,
+    split_by_size,
     sql_logger,
 )
 from .database import _COUNT, _NONE, _ONE, Params, Result, _NoParams, _ordered_specs
@@ -284,6 +286,8 @@ class AsyncDatabase:
         # Only MySQL needs a round trip before the first statement (the server version).
         self._ready = self.dialect.name != "mysql"
         self._ready_lock: asyncio.Lock | None = None
+        #: MySQL's max_allowed_packet (read by connect()): the largest statement the server takes
+        self._max_packet: int | None = None
         if echo:
             enable_echo()
 
@@ -298,8 +302,9 @@ class AsyncDatabase:
             discard = False
             try:
                 if self.dialect.name == "mysql" and not self._ready:
-                    row = await self._run_on(conn, "SELECT VERSION()", (), _ONE, None)
+                    row = await self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
                     apply_server_version(self.dialect, str(row[0] if row else ""))
+                    self._max_packet = int(row[1]) if row and row[1] else None
             except BaseException:
                 discard = not self.driver.is_alive_cheap(conn)
                 raise
@@ -381,9 +386,18 @@ class AsyncDatabase:
         cause = err.__cause__
         return cause is not None and self.driver.is_disconnect(cause)
 
+    def _split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements within ``max_rows`` and, on MySQL, within the
+        server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return split_by_size(rows, max_rows, self._max_packet, fields, model)
+
     async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
         if not self._ready:
             await self.connect()
+        if self._max_packet is not None and params:
+            check_statement_size(sql, params, self._max_packet)
         state = self._state()
         if state is not None:
             state.check()

@@ -29,6 +29,7 @@ __all__ = [
     "QueryCounter",
     "TxState",
     "apply_server_version",
+    "check_statement_size",
     "check_transaction_options",
     "connect_error",
     "is_retryable",
@@ -37,7 +38,9 @@ __all__ = [
     "map_error",
     "prepare_execute",
     "retry_delay",
+    "split_by_size",
     "sql_logger",
+    "value_size",
 ]
 
 sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
@@ -299,6 +302,95 @@ def connect_error(driver: ErrorClassifier, exc: BaseException) -> TypedORMError:
     if isinstance(exc, OSError):
         return ConnectionLost(f"cannot connect: {exc}")
     return DatabaseError(f"cannot connect: {type(exc).__name__}: {exc}")
+
+
+# What MySQL drivers double when they escape a literal (pymysql, mysqlclient and asyncmy build the
+# statement text client-side; dev.mysql.com/doc/c-api/8.0/en/mysql-real-escape-string.html).
+_ESCAPED_CHARS = ("\\", "'", '"', "\0", "\n", "\r", "\x1a")
+_ESCAPED_BYTES = tuple(c.encode() for c in _ESCAPED_CHARS)
+# Room for the statement's own text around the values, and the packet's header.
+_STATEMENT_MARGIN = 16 * 1024
+
+
+def value_size(value: object) -> int:
+    """An upper bound of the bytes ``value`` takes as an escaped literal in a statement's text.
+
+    Exact enough for large values (their encoded length plus the characters escaping doubles),
+    and pessimistic for small ones, which cost nothing to over-count.
+    """
+    if value is None or type(value) in (int, float, bool):
+        return 24
+    if isinstance(value, str):
+        n = len(value)
+        if n < 512:
+            return 4 * n + 2  # utf8mb4: at most 4 bytes a character, an escaped one takes 2
+        return len(value.encode("utf-8", "surrogatepass")) + sum(value.count(c) for c in _ESCAPED_CHARS) + 2
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        if len(data) < 512:
+            return 2 * len(data) + 10
+        return len(data) + sum(data.count(c) for c in _ESCAPED_BYTES) + 10  # _binary'...'
+    return 2 * len(str(value)) + 8
+
+
+def check_statement_size(sql: str, params: Sequence[Any], limit: int) -> None:
+    """Raise ``DataError`` before sending a statement larger than ``limit`` (MySQL's
+    ``max_allowed_packet``): the server would refuse it and close the connection, and the client
+    may then only see the connection drop (a retryable-looking ``ConnectionLost``)."""
+    size = len(sql) + sum(value_size(v) for v in params)
+    if size > limit - _STATEMENT_MARGIN:
+        biggest = max((value_size(v) for v in params), default=0)
+        raise DataError(
+            f"the statement needs about {size} bytes (its largest value about {biggest}), more than the "
+            f"server's max_allowed_packet of {limit} bytes allows; store a smaller value or raise "
+            "max_allowed_packet on the server"
+        )
+
+
+def split_by_size(
+    rows: Sequence[Sequence[Any]],
+    max_rows: int,
+    limit: int | None,
+    fields: Sequence[str],
+    model: str | None = None,
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` spans of ``rows`` for multi-row statements: at most ``max_rows`` rows each
+    and, with a statement size ``limit`` (MySQL's ``max_allowed_packet``), small enough to send.
+
+    A row that cannot fit even alone raises ``DataError`` naming its largest field and the limit,
+    before anything is sent: the server would refuse it and close the connection.
+
+    >>> split_by_size([[1], [2], [3]], 2, None, ["a"])
+    [(0, 2), (2, 3)]
+    """
+    n = len(rows)
+    max_rows = max(1, max_rows)
+    if limit is None:
+        return [(start, min(start + max_rows, n)) for start in range(0, n, max_rows)]
+    budget = limit - _STATEMENT_MARGIN
+    spans: list[tuple[int, int]] = []
+    start = size = 0
+    for i, row in enumerate(rows):
+        sizes = [value_size(v) for v in row]
+        need = sum(sizes) + 2 * len(sizes) + 4
+        if need > budget:
+            j = max(range(len(sizes)), key=sizes.__getitem__) if sizes else 0
+            name = fields[j] if j < len(fields) else None
+            where = f"{model}.{name}" if model and name else (name or "a value")
+            raise DataError(
+                f"{where}: row {i} needs about {need} bytes in one statement, more than the server's "
+                f"max_allowed_packet of {limit} bytes allows; store a smaller value or raise "
+                "max_allowed_packet on the server",
+                field=name,
+                model=model,
+            )
+        if i > start and (i - start >= max_rows or size + need > budget):
+            spans.append((start, i))
+            start, size = i, 0
+        size += need
+    if start < n:
+        spans.append((start, n))
+    return spans
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -27,6 +27,7 @@ from .core import (
     QueryCounter,
     TxState,
     apply_server_version,
+    check_statement_size,
     check_transaction_options,
     enable_echo,
     is_retryable,
@@ -34,6 +35,7 @@ from .core import (
     map_error,
     prepare_execute,
     retry_delay,
+    split_by_size,
     sql_logger,
 )
 from .pool import create_pool
@@ -266,6 +268,8 @@ class Database:
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = itertools.count(1)
+        #: MySQL's max_allowed_packet (read at construction): the largest statement the server takes
+        self._max_packet: int | None = None
         if echo:
             enable_echo()
         self._configure_dialect()
@@ -274,7 +278,9 @@ class Database:
         """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
         if self.dialect.name != "mysql":
             return
-        apply_server_version(self.dialect, str(self.execute("SELECT VERSION()").scalar() or ""))
+        row = self.execute("SELECT VERSION(), @@max_allowed_packet").first()
+        apply_server_version(self.dialect, str(row[0] if row else ""))
+        self._max_packet = int(row[1]) if row and row[1] else None
 
     @classmethod
     def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> Database:
@@ -328,7 +334,16 @@ class Database:
         cause = err.__cause__
         return cause is not None and self.driver.is_disconnect(cause)
 
+    def _split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements within ``max_rows`` and, on MySQL, within the
+        server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return split_by_size(rows, max_rows, self._max_packet, fields, model)
+
     def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        if self._max_packet is not None and params:
+            check_statement_size(sql, params, self._max_packet)
         state = self._tx.get()
         if state is not None:
             state.check()
