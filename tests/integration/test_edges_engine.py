@@ -21,6 +21,7 @@ from typedorm import (
     Database,
     Model,
     Repository,
+    SerializationFailure,
     TransactionAborted,
     TransactionError,
     UniqueViolation,
@@ -383,3 +384,33 @@ def test_two_ten_megabyte_rows_on_the_shared_server(db: Database) -> None:
         assert db.execute("SELECT 1").scalar() == 1
     finally:
         db.drop_all(EdgeBlob)
+
+
+def test_run_in_transaction_retries_a_transaction_aborted_by_a_caught_serialization_failure(
+    db: Database, rows: Repository[EdgeRow], other: Database
+) -> None:
+    if db.dialect.name != "postgresql":
+        pytest.skip("raises SQLSTATE 40001 on demand with PL/pgSQL")
+    attempts: list[int] = []
+
+    def work() -> None:
+        attempts.append(1)
+        rows.insert(EdgeRow(name=f"try{len(attempts)}"))
+        if len(attempts) == 1:
+            with pytest.raises(SerializationFailure):
+                db.execute("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$")
+
+    db.run_in_transaction(work, retry=2)
+    assert len(attempts) == 2
+    assert committed(other) == ["try2"]
+    # a caught error that is not retryable is not retried
+    attempts.clear()
+
+    def fails() -> None:
+        attempts.append(1)
+        with pytest.raises(UniqueViolation):
+            rows.insert(EdgeRow(id=rows.all()[0].id, name="dup"))
+
+    with pytest.raises(TransactionAborted):
+        db.run_in_transaction(fails, retry=2)
+    assert len(attempts) == 1

@@ -102,7 +102,11 @@ class TxState:
         if self.levels and self.levels[-1].failure is None:
             self.levels[-1].failure = error
         if broken:
+            # The connection is gone: no enclosing level can commit either.
             self.broken = True
+            for level in self.levels:
+                if level.failure is None:
+                    level.failure = error
 
     def check(self) -> None:
         """Raise ``TransactionAborted`` if the innermost level failed: no statement may run in it."""
