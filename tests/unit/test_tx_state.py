@@ -78,3 +78,15 @@ def test_value_size_bounds_the_escaped_literal() -> None:
     assert value_size("é" * 1000) == 2002  # two bytes each in UTF-8
     assert value_size(b"\0" * 1000) == 2010
     assert value_size("ab") >= 2 * 4
+
+
+def test_an_internal_savepoint_passes_its_failure_on() -> None:
+    s = state()
+    s.savepoint(internal=True)
+    err = UniqueViolation("dup")
+    s.fail(err)
+    sqls, _, aborted = s.end(False)
+    assert aborted is None and sqls[0].startswith("ROLLBACK TO SAVEPOINT")
+    with pytest.raises(TransactionAborted) as info:
+        s.check()
+    assert info.value.error is err

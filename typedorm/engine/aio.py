@@ -80,7 +80,7 @@ class AsyncTransaction:
     back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
     """
 
-    __slots__ = ("_depth", "_join", "_joined", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+    __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(
         self,
@@ -89,7 +89,7 @@ class AsyncTransaction:
         mode: str | None,
         retry: int,
         *,
-        join: bool = False,
+        internal: bool = False,
     ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: AsyncDatabase = db
@@ -100,8 +100,7 @@ class AsyncTransaction:
         self._token: Token[_Owned | None] | None = None
         self._owner = False
         self._depth = 0
-        self._join = join
-        self._joined = False
+        self._internal = internal
 
     async def __aenter__(self) -> AsyncTransaction:
         if self._state is not None:
@@ -110,13 +109,6 @@ class AsyncTransaction:
         if not db._ready:
             await db.connect()
         state = db._own_state()
-        if state is not None and self._join:
-            # A unit of work of the library's own inside the task's transaction: it runs in
-            # that transaction (a failure aborts it, like any statement), not in a savepoint.
-            state.check()
-            self._joined = True
-            self._state = state
-            return self
         if state is None:
             conn = await db._pool.acquire()
             state = TxState(conn, db.dialect)
@@ -131,7 +123,7 @@ class AsyncTransaction:
         else:
             if self.isolation is not None:
                 raise TransactionError("isolation can only be chosen for the outermost transaction")
-            sqls = state.savepoint()
+            sqls = state.savepoint(internal=self._internal)
             try:
                 for sql in sqls:
                     await db._control(state.conn, sql)
@@ -149,9 +141,6 @@ class AsyncTransaction:
         state = self._state
         assert state is not None
         self._state = None
-        if self._joined:  # the enclosing transaction commits or rolls back
-            self._joined = False
-            return
         db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
@@ -583,9 +572,10 @@ class AsyncDatabase:
 
     def _atomic(self) -> AsyncTransaction:
         """A transaction for a unit of work of typedorm's own (insert and read back, a
-        multi-statement write): opens one when the task has none open, else runs inside it
-        without a savepoint, so its failure aborts that transaction like any statement's would."""
-        return AsyncTransaction(self, None, None, 0, join=True)
+        multi-statement write, hooks around a write): all or nothing, and inside the task's
+        transaction a savepoint whose database failure aborts that transaction, as a single
+        statement's would."""
+        return AsyncTransaction(self, None, None, 0, internal=True)
 
     async def run_in_transaction(
         self,

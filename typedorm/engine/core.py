@@ -58,6 +58,9 @@ class _Level:
     callbacks: list[Callable[[], object]] = field(default_factory=list)
     #: the database error that aborted this level; it can only roll back now
     failure: BaseException | None = None
+    #: a savepoint of typedorm's own (a repository call's unit of work): a failure inside it
+    #: aborts the enclosing level as well, as if its statements had run there
+    internal: bool = False
 
 
 def _aborted(failure: BaseException, what: str) -> TransactionAborted:
@@ -79,7 +82,9 @@ class TxState:
     while SQLite and MariaDB would commit the statements around the failed one. From then on
     the level only rolls back: later statements (``check``) and its commit (``end``) raise
     ``TransactionAborted`` chaining the failure. A savepoint level that rolls back takes its
-    failure with it, which keeps the enclosing transaction usable.
+    failure with it, which keeps the enclosing transaction usable; except a savepoint of
+    typedorm's own (``internal``), whose failure aborts the enclosing level too, so that a
+    repository call fails a transaction the same way whether it runs one statement or several.
     """
 
     __slots__ = ("broken", "conn", "counter", "dialect", "levels")
@@ -125,13 +130,13 @@ class TxState:
         self.levels.append(_Level(None))
         return self.dialect.begin_sql(isolation, mode)
 
-    def savepoint(self) -> list[str]:
+    def savepoint(self, *, internal: bool = False) -> list[str]:
         self.check()
         if not self.dialect.supports_savepoints:
             raise TransactionError(f"{self.dialect.name} has no savepoints: nested transactions are not possible")
         self.counter += 1
         name = f"typedorm_sp_{self.counter}"
-        self.levels.append(_Level(name))
+        self.levels.append(_Level(name, internal=internal))
         return [self.dialect.savepoint_sql(name)]
 
     def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]], TransactionAborted | None]:
@@ -139,6 +144,8 @@ class TxState:
         error to raise afterwards: a failed level asked to commit rolls back instead and raises
         ``TransactionAborted`` (``raise err from err.error``)."""
         level = self.levels.pop()
+        if level.internal and level.failure is not None and self.levels and self.levels[-1].failure is None:
+            self.levels[-1].failure = level.failure
         aborted: TransactionAborted | None = None
         if level.failure is not None and commit:
             what = "commit refused" if level.savepoint is None else "savepoint rolled back"

@@ -109,10 +109,10 @@ class Transaction:
     back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
     """
 
-    __slots__ = ("_depth", "_join", "_joined", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+    __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(
-        self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int, *, join: bool = False
+        self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int, *, internal: bool = False
     ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: Database = db
@@ -123,21 +123,13 @@ class Transaction:
         self._token: Token[TxState | None] | None = None
         self._owner = False
         self._depth = 0
-        self._join = join
-        self._joined = False
+        self._internal = internal
 
     def __enter__(self) -> Transaction:
         if self._state is not None:
             raise TransactionError("this transaction object is already in use; call db.transaction() again")
         db = self.db
         state = db._tx.get()
-        if state is not None and self._join:
-            # A unit of work of the library's own inside the caller's transaction: it runs in
-            # that transaction (a failure aborts it, like any statement), not in a savepoint.
-            state.check()
-            self._joined = True
-            self._state = state
-            return self
         if state is None:
             conn = db._pool.acquire()
             state = TxState(conn, db.dialect)
@@ -152,7 +144,7 @@ class Transaction:
         else:
             if self.isolation is not None:
                 raise TransactionError("isolation can only be chosen for the outermost transaction")
-            sqls = state.savepoint()
+            sqls = state.savepoint(internal=self._internal)
             try:
                 for sql in sqls:
                     db._control(state.conn, sql)
@@ -170,9 +162,6 @@ class Transaction:
         state = self._state
         assert state is not None
         self._state = None
-        if self._joined:  # the enclosing transaction commits or rolls back
-            self._joined = False
-            return
         db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
@@ -545,9 +534,10 @@ class Database:
 
     def _atomic(self) -> Transaction:
         """A transaction for a unit of work of typedorm's own (insert and read back, a
-        multi-statement write): opens one when none is open, else runs inside the open one
-        without a savepoint, so its failure aborts that transaction like any statement's would."""
-        return Transaction(self, None, None, 0, join=True)
+        multi-statement write, hooks around a write): all or nothing, and inside an open
+        transaction a savepoint whose database failure aborts that transaction, as a single
+        statement's would."""
+        return Transaction(self, None, None, 0, internal=True)
 
     def run_in_transaction(
         self,
