@@ -302,6 +302,25 @@ def test_a_connection_the_server_closed_after_an_error_is_not_reused(small_packe
         db.close()
 
 
+def test_async_connection_the_server_closed_after_an_error_is_not_reused(small_packet_url: URL) -> None:
+    async def main() -> None:
+        async with AsyncDatabase(small_packet_url, pool_size=1, max_overflow=0) as db:
+            db._max_packet = None  # as if the limit were unknown: the statement reaches the server
+            await db.drop_all(EdgeBlob)
+            await db.create_all(EdgeBlob)
+            try:
+                for _ in range(3):
+                    before = db.pool.stats().closed_total
+                    with pytest.raises((DataError, ConnectionLost)):
+                        await db.execute("INSERT INTO edge_blobs (note) VALUES (?)", ("x" * 2_000_000,))
+                    assert db.pool.stats().closed_total == before + 1  # discarded at check-in
+                    assert (await db.execute("SELECT 1")).scalar() == 1
+            finally:
+                await db.drop_all(EdgeBlob)
+
+    asyncio.run(main())
+
+
 @pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
 def test_bulk_insert_splits_by_the_packet_limit(small_packet_url: URL, driver: str) -> None:
     db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
