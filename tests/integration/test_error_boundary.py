@@ -415,13 +415,15 @@ def test_refused_login_is_a_typedorm_error(index: int) -> None:
     with pytest.raises(DatabaseError) as info:
         Database(url).execute("SELECT 1")
     assert isinstance(info.value.__cause__, Exception)
+    assert not isinstance(info.value, ConnectionLost)  # nothing to retry: the login is wrong
 
     async def one() -> None:
         async with AsyncDatabase(url) as db:
             await db.execute("SELECT 1")
 
-    with pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError) as ainfo:
         asyncio.run(one())
+    assert not isinstance(ainfo.value, ConnectionLost)
 
 
 def _corrupt(tmp: Path) -> str:
