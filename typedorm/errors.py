@@ -22,6 +22,7 @@ __all__ = [
     "PoolTimeout",
     "RetryableError",
     "SerializationFailure",
+    "TransactionAborted",
     "TransactionError",
     "TypedORMError",
     "UniqueViolation",
@@ -110,6 +111,20 @@ class MultipleResultsFound(TypedORMError, LookupError):
 
 class TransactionError(TypedORMError):
     """A transaction was used wrongly (e.g. commit outside one, savepoint misuse)."""
+
+
+class TransactionAborted(TransactionError):
+    """A statement inside the transaction failed, so the transaction can only roll back.
+
+    Raised by the statements that follow the failure and by the commit, on every backend: the
+    whole transaction is rolled back, and ``error`` (also the ``__cause__``) is the original
+    failure. Wrap a statement that may fail in a nested ``transaction()`` (a savepoint) to
+    keep the enclosing transaction usable.
+    """
+
+    def __init__(self, message: str, *, error: BaseException) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class DatabaseError(TypedORMError):

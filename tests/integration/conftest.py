@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg  # noqa: F401 - fixtures
 from _servers import require_server
 
 from typedorm import Database

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from _private_servers import PrivatePostgres
 from _servers import require_server
 from conftest import _server_test_url
 
@@ -162,21 +163,18 @@ def test_pool_exhaustion_raises_pool_timeout_on_time(server_url: URL) -> None:
 
 
 @pytest.mark.slow
-def test_postgres_restart_causes_no_failures_once_back() -> None:
-    base = require_server("postgresql")
-    url = _server_test_url("postgresql")
+def test_postgres_restart_causes_no_failures_once_back(private_pg: PrivatePostgres) -> None:
+    # On a private server: restarting the shared one would break every other test run.
+    url = private_pg.create_database("restart")
     db = Database(url, pool_size=4, max_overflow=0, pool_pre_ping=True)
     try:
         db.create_all(Counter)
         counters = Repository(Counter, db)
         with ThreadPoolExecutor(4) as ex:
             list(ex.map(lambda i: counters.insert(Counter(worker=i)), range(16)))
-        version = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True).stdout.split()[0]
-        proc = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+        private_pg.restart()  # pg_ctl stop -m fast, then start; returns once it accepts connections
         deadline = time.monotonic() + 60
-        while subprocess.run(["pg_isready", "-q", "-h", str(base.host or "127.0.0.1")]).returncode != 0:
+        while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(private_pg.port)]).returncode != 0:
             assert time.monotonic() < deadline, "PostgreSQL did not come back"
             time.sleep(0.2)
         failures = 0

@@ -69,6 +69,10 @@ _DATA = frozenset({1264, 1265, 1292, 1300, 1366, 1367, 1406, 1411, 1690, 3140})
 # 2002/2003 cannot connect, 2006 gone away, 2013/2055 lost during query, 2014 out of sync,
 # 1053 server shutdown, 1927 MariaDB connection killed, 4031 MySQL idle disconnect.
 _DISCONNECT = frozenset({2002, 2003, 2006, 2013, 2014, 2045, 2055, 1053, 1927, 4031})
+# 1153 ER_NET_PACKET_TOO_LARGE (server) / 2020 CR_NET_PACKET_TOO_LARGE (client): a statement over
+# max_allowed_packet. The value cannot be stored (a DataError, not retryable), and the server
+# closes the connection after answering, so it must not be reused.
+_PACKET_TOO_LARGE = frozenset({1153, 2020})
 
 
 def _unquote_backticks(text: str) -> str:
@@ -138,6 +142,12 @@ def classify_mysql_error(errno: int | None, message: str, sqlstate: str | None =
                 columns = (_unquote_backticks(bare),)
     elif errno in _DISCONNECT:
         kind = "disconnect"
+    elif errno in _PACKET_TOO_LARGE:
+        message = (
+            f"{message}: the statement is larger than the server's max_allowed_packet; "
+            "store smaller values or raise max_allowed_packet on the server"
+        )
+        return ErrorInfo("data", message, sqlstate=sqlstate, errno=errno, closes_connection=True)
     return ErrorInfo(kind, message, constraint, table, columns, sqlstate=sqlstate, errno=errno)
 
 

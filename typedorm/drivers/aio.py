@@ -95,9 +95,9 @@ class AsyncDriver(ABC):
         """Describe a driver exception; None if ``exc`` is not one of this driver's errors."""
 
     def is_disconnect(self, exc: BaseException) -> bool:
-        """Whether ``exc`` means the connection is gone and must be discarded."""
+        """Whether ``exc`` means the connection is gone (or going) and must be discarded."""
         info = self.classify(exc)
-        return info is not None and info.kind == "disconnect"
+        return info is not None and (info.kind == "disconnect" or info.closes_connection)
 
     # -- statements ------------------------------------------------------------------------------
 

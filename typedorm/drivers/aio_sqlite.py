@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,7 +48,16 @@ class AioSQLiteDriver(AsyncDriver):
         conn = aiosqlite.Connection(functools.partial(self._sync.connect, url, **options), _CHUNK)
         # Awaiting starts the thread and runs the connector there; on failure (or cancellation)
         # aiosqlite stops the thread itself.
-        return await conn
+        try:
+            return await conn
+        except Exception:
+            # ... but does not wait for it: the thread would then answer its stop request on an
+            # event loop that may be closed by then ("Event loop is closed" from the thread).
+            thread = getattr(conn, "_thread", None)
+            if thread is not None and thread.is_alive():
+                await asyncio.get_running_loop().run_in_executor(None, thread.join, 5.0)
+                await asyncio.sleep(0)
+            raise
 
     async def ping(self, conn: Any) -> bool:
         try:

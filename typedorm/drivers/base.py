@@ -65,6 +65,8 @@ class ErrorInfo:
     columns: tuple[str, ...] = ()
     sqlstate: str | None = None
     errno: int | None = None
+    #: the server closed the connection after this error (besides every "disconnect")
+    closes_connection: bool = False
 
     def to_exception(
         self, *, model: str | None = None, fields: tuple[str, ...] | None = None
@@ -156,9 +158,9 @@ class Driver(ABC):
         """Describe a driver exception; None if ``exc`` is not one of this driver's errors."""
 
     def is_disconnect(self, exc: BaseException) -> bool:
-        """Whether ``exc`` means the connection is gone and must be discarded."""
+        """Whether ``exc`` means the connection is gone (or going) and must be discarded."""
         info = self.classify(exc)
-        return info is not None and info.kind == "disconnect"
+        return info is not None and (info.kind == "disconnect" or info.closes_connection)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} for {self.dialect}>"

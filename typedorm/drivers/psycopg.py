@@ -25,6 +25,13 @@ _IDLE, _ACTIVE, _INTRANS, _INERROR = 0, 1, 2, 3
 # SQLSTATEs meaning the session is gone (postgresql.org/docs/current/errcodes-appendix.html).
 _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
 
+# A server that refuses the login answers with a FATAL message, which psycopg raises without a
+# SQLSTATE; it is not a lost connection (nothing to retry), unlike "the database system is
+# starting up" or a refused socket.
+_LOGIN_REFUSED_RE = re.compile(
+    r'FATAL:\s+(?:password authentication failed|role ".*" does not exist|database ".*" does not exist|'
+    r"no pg_hba\.conf entry|.*authentication failed|permission denied for database)"
+)
 _KEY_RE = re.compile(r"^Key \((.*?)\)=\(", re.DOTALL)
 _IDENT_RE = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s",()]+))\s*(?:,|$)')
 _PLAIN_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -166,6 +173,8 @@ class PsycopgDriver(Driver):
         if state is None:
             # Raised by psycopg itself, not the server: a dead socket, a closed connection, a NUL in text.
             if isinstance(exc, psycopg.OperationalError):
+                if _LOGIN_REFUSED_RE.search(message):
+                    return ErrorInfo("other", message)
                 return ErrorInfo("disconnect", message)
             if isinstance(exc, psycopg.DataError):
                 return ErrorInfo("data", message)

@@ -16,18 +16,28 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers.aio import get_async_driver
-from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
+from ..errors import (
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+)
 from .apool import create_async_pool, uncancellable
 from .core import (
     QueryCounter,
     TxState,
     apply_server_version,
+    check_statement_size,
     check_transaction_options,
     enable_echo,
+    is_retryable,
     log_statement,
     map_error,
     prepare_execute,
     retry_delay,
+    split_by_size,
     sql_logger,
 )
 from .database import _COUNT, _NONE, _ONE, Params, Result, _NoParams, _ordered_specs
@@ -63,12 +73,23 @@ class AsyncTransaction:
     The rollback (or commit) and the return of the connection to the pool run to their end even
     when the task is cancelled, so a cancelled task never leaves a transaction open or a
     connection checked out; the cancellation is re-raised afterwards.
+
+    A statement that fails with a database error inside the block aborts the transaction on
+    every backend: the statements after it and the commit raise
+    :class:`~typedorm.errors.TransactionAborted` (chaining the failure) and everything rolls
+    back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
     """
 
-    __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+    __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(
-        self, db: AsyncDatabase, isolation: IsolationLevel | None, mode: str | None, retry: int
+        self,
+        db: AsyncDatabase,
+        isolation: IsolationLevel | None,
+        mode: str | None,
+        retry: int,
+        *,
+        internal: bool = False,
     ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: AsyncDatabase = db
@@ -79,6 +100,7 @@ class AsyncTransaction:
         self._token: Token[_Owned | None] | None = None
         self._owner = False
         self._depth = 0
+        self._internal = internal
 
     async def __aenter__(self) -> AsyncTransaction:
         if self._state is not None:
@@ -101,12 +123,14 @@ class AsyncTransaction:
         else:
             if self.isolation is not None:
                 raise TransactionError("isolation can only be chosen for the outermost transaction")
-            sqls = state.savepoint()
+            sqls = state.savepoint(internal=self._internal)
             try:
                 for sql in sqls:
                     await db._control(state.conn, sql)
-            except BaseException:
+            except BaseException as e:
                 state.levels.pop()  # the block never opened: the enclosing level is innermost again
+                if isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
                 raise
             self._owner = False
         self._state = state
@@ -120,8 +144,8 @@ class AsyncTransaction:
         db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
-        commit = et is None
-        sqls, callbacks = state.end(commit)
+        sqls, callbacks, aborted = state.end(et is None)
+        commit = et is None and aborted is None
         done: list[bool] = []
         try:
             await uncancellable(self._finish(state, sqls, commit, done))
@@ -143,6 +167,8 @@ class AsyncTransaction:
                 assert self._token is not None
                 db._tx.reset(self._token)
                 self._token = None
+        if aborted is not None:
+            raise aborted from aborted.error
         if callbacks:
             await _run_callbacks(callbacks)
 
@@ -151,19 +177,22 @@ class AsyncTransaction:
         db = self.db
         failed = False
         try:
-            for sql in sqls:
-                await db._control(state.conn, sql)
+            if not state.broken:  # nothing can be sent on a connection the server closed
+                for sql in sqls:
+                    await db._control(state.conn, sql)
             done.append(True)
-        except BaseException:
+        except BaseException as e:
             failed = True
             if self._owner and commit:
                 # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
                 with contextlib.suppress(Exception):
                     await db._control(state.conn, db.dialect.rollback_sql)
+            elif not self._owner and isinstance(e, DatabaseError):
+                state.fail(e, broken=db._broken(state.conn, e))
             raise
         finally:
             if self._owner:
-                await db._pool.release(state.conn, discard=failed and not commit)
+                await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
 
     def __call__(self, fn: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
@@ -235,7 +264,8 @@ class AsyncDatabase:
         )
         self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_atx_{id(self)}", default=None)
         self._counters: list[QueryCounter] = []
-        self._errors: tuple[type[BaseException], ...] = self.driver.error_types
+        # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
+        self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
@@ -245,6 +275,8 @@ class AsyncDatabase:
         # Only MySQL needs a round trip before the first statement (the server version).
         self._ready = self.dialect.name != "mysql"
         self._ready_lock: asyncio.Lock | None = None
+        #: MySQL's max_allowed_packet (read by connect()): the largest statement the server takes
+        self._max_packet: int | None = None
         if echo:
             enable_echo()
 
@@ -259,8 +291,9 @@ class AsyncDatabase:
             discard = False
             try:
                 if self.dialect.name == "mysql" and not self._ready:
-                    row = await self._run_on(conn, "SELECT VERSION()", (), _ONE, None)
+                    row = await self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
                     apply_server_version(self.dialect, str(row[0] if row else ""))
+                    self._max_packet = int(row[1]) if row and row[1] else None
             except BaseException:
                 discard = not self.driver.is_alive_cheap(conn)
                 raise
@@ -334,19 +367,41 @@ class AsyncDatabase:
                 raise
             raise err from e
 
+    def _broken(self, conn: Any, err: DatabaseError) -> bool:
+        """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
+        (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
+        if isinstance(err, ConnectionLost) or not self.driver.is_alive_cheap(conn):
+            return True
+        cause = err.__cause__
+        return cause is not None and self.driver.is_disconnect(cause)
+
+    def _split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements within ``max_rows`` and, on MySQL, within the
+        server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return split_by_size(rows, max_rows, self._max_packet, fields, model)
+
     async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
         if not self._ready:
             await self.connect()
+        if self._max_packet is not None and params:
+            check_statement_size(sql, params, self._max_packet)
         state = self._state()
         if state is not None:
-            return await self._run_on(state.conn, sql, params, mode, spec)
+            state.check()
+            try:
+                return await self._run_on(state.conn, sql, params, mode, spec)
+            except DatabaseError as e:
+                state.fail(e, broken=self._broken(state.conn, e))
+                raise
         pool = self._pool
         conn = await pool.acquire()
         discard = False
         try:
             return await self._run_on(conn, sql, params, mode, spec)
         except DatabaseError as e:
-            discard = isinstance(e, ConnectionLost) or not self.driver.is_alive_cheap(conn)
+            discard = self._broken(conn, e)
             raise
         except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
             discard = not self.driver.is_alive_cheap(conn)
@@ -379,6 +434,7 @@ class AsyncDatabase:
         if state is None:
             async with self.transaction():
                 return await self._run_many(sql, seq, spec)
+        state.check()
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -389,6 +445,7 @@ class AsyncDatabase:
             err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
             log_statement(sql, seq, start, self.log_parameters, many=True)
@@ -400,6 +457,7 @@ class AsyncDatabase:
         if state is None:
             async with self.transaction():
                 return await self._copy_in(copy_sql, rows, spec)
+        state.check()
         for c in self._counters:
             c.record(copy_sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -410,6 +468,7 @@ class AsyncDatabase:
             err = map_error(self.driver, e, spec, copy_sql, None)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
             log_statement(copy_sql, rows, start, self.log_parameters, many=True)
@@ -430,6 +489,8 @@ class AsyncDatabase:
             await self.connect()
         state = self._state()
         own = state is None
+        if state is not None:
+            state.check()
         conn = await self._pool.acquire() if state is None else state.conn
         tx = own and self.driver.stream_needs_transaction
         discard = False
@@ -440,36 +501,32 @@ class AsyncDatabase:
             for c in self._counters:
                 c.record(sql)
             self._stream_seq += 1
-            cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{self._stream_seq}")
             try:
+                cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{self._stream_seq}")
                 try:
                     await cur.execute(sql, params)
-                except self._errors as e:
-                    err = map_error(self.driver, e, spec, sql)
-                    if err is None:
-                        raise
-                    raise err from e
-                while True:
-                    try:
+                    while True:
                         rows = await cur.fetchmany(batch_size)
-                    except self._errors as e:
-                        err = map_error(self.driver, e, spec, sql)
-                        if err is None:
-                            raise
-                        raise err from e
-                    if not rows:
-                        break
-                    yield list(rows)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await cur.close()
-                raise
-            await cur.close()
+                        if not rows:
+                            break
+                        yield list(rows)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await cur.close()
+                    raise
+                await cur.close()
+            except self._errors as e:
+                err = map_error(self.driver, e, spec, sql)
+                if err is None:
+                    raise
+                if state is not None:
+                    state.fail(err, broken=self._broken(conn, err))
+                raise err from e
             if tx:
                 await self._control(conn, self.dialect.commit_sql)
-        except BaseException:
+        except BaseException as e:
             # release() rolls back what is left open; drop the connection if it is broken
-            discard = not self.driver.is_alive_cheap(conn)
+            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
             raise
         finally:
             if own:
@@ -513,6 +570,13 @@ class AsyncDatabase:
         """
         return AsyncTransaction(self, isolation, mode, retry)
 
+    def _atomic(self) -> AsyncTransaction:
+        """A transaction for a unit of work of typedorm's own (insert and read back, a
+        multi-statement write, hooks around a write): all or nothing, and inside the task's
+        transaction a savepoint whose database failure aborts that transaction, as a single
+        statement's would."""
+        return AsyncTransaction(self, None, None, 0, internal=True)
+
     async def run_in_transaction(
         self,
         fn: Callable[[], Awaitable[R]],
@@ -528,8 +592,8 @@ class AsyncDatabase:
             try:
                 async with AsyncTransaction(self, isolation, mode, 0):
                     return await fn()
-            except RetryableError:
-                if attempt >= retry or self._own_state() is not None:
+            except (RetryableError, TransactionAborted) as e:
+                if not is_retryable(e) or attempt >= retry or self._own_state() is not None:
                     raise
                 attempt += 1
                 await asyncio.sleep(retry_delay(attempt))

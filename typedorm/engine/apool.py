@@ -10,6 +10,9 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from typedorm.errors import TypedORMError
+
+from .core import connect_error
 from .pool import PoolStats, check_queue_options, check_static_options, queue_timeout, static_timeout
 
 if TYPE_CHECKING:
@@ -536,6 +539,22 @@ class _AsyncCheckout(Generic[C]):
         await self._pool.release(self._conn, discard=discard)
 
 
+def _mapped_connect(driver: AsyncDriver, connect: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+    """``connect`` raising typedorm errors only: a server that is down or refuses the login, a
+    SQLite file that cannot be opened, all through the driver's own classification."""
+    errors: tuple[type[BaseException], ...] = (*driver.error_types, OSError, UnicodeError)
+
+    async def creator() -> Any:
+        try:
+            return await connect()
+        except TypedORMError:
+            raise
+        except errors as exc:
+            raise connect_error(driver, exc) from exc
+
+    return creator
+
+
 def create_async_pool(
     url: URL,
     driver: AsyncDriver,
@@ -549,7 +568,7 @@ def create_async_pool(
 ) -> AsyncQueuePool[Any] | AsyncStaticPool[Any]:
     """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
     memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``."""
-    creator = functools.partial(driver.connect, url, **dict(connect_options or {}))
+    creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     if url.is_memory:
         return AsyncStaticPool(
             creator,

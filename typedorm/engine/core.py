@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import DatabaseError, TransactionError
+from ..errors import (
+    ConnectionLost,
+    DatabaseError,
+    DataError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+    TypedORMError,
+)
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect, IsolationLevel
@@ -21,13 +29,18 @@ __all__ = [
     "QueryCounter",
     "TxState",
     "apply_server_version",
+    "check_statement_size",
     "check_transaction_options",
+    "connect_error",
+    "is_retryable",
     "enable_echo",
     "log_statement",
     "map_error",
     "prepare_execute",
     "retry_delay",
+    "split_by_size",
     "sql_logger",
+    "value_size",
 ]
 
 sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
@@ -43,22 +56,69 @@ class ErrorClassifier(Protocol):
 class _Level:
     savepoint: str | None
     callbacks: list[Callable[[], object]] = field(default_factory=list)
+    #: the database error that aborted this level; it can only roll back now
+    failure: BaseException | None = None
+    #: a savepoint of typedorm's own (a repository call's unit of work): a failure inside it
+    #: aborts the enclosing level as well, as if its statements had run there
+    internal: bool = False
+
+
+def _aborted(failure: BaseException, what: str) -> TransactionAborted:
+    return TransactionAborted(
+        f"{what}: a statement inside the transaction failed ({type(failure).__name__}: {failure}), "
+        "so the transaction was rolled back; wrap a statement that may fail in a nested "
+        "transaction() (a savepoint) to keep the enclosing transaction going",
+        error=failure,
+    )
 
 
 class TxState:
     """Where one connection's transaction stands: its nesting levels and pending on-commit callbacks.
 
     Returns the SQL each step needs; running it is the caller's job (sync or async).
+
+    A statement that fails on the server marks the innermost level failed (``fail``), on every
+    backend alike: PostgreSQL aborts the transaction and would turn its COMMIT into a ROLLBACK,
+    while SQLite and MariaDB would commit the statements around the failed one. From then on
+    the level only rolls back: later statements (``check``) and its commit (``end``) raise
+    ``TransactionAborted`` chaining the failure. A savepoint level that rolls back takes its
+    failure with it, which keeps the enclosing transaction usable; except a savepoint of
+    typedorm's own (``internal``), whose failure aborts the enclosing level too, so that a
+    repository call fails a transaction the same way whether it runs one statement or several.
     """
 
-    __slots__ = ("conn", "counter", "dialect", "failed", "levels")
+    __slots__ = ("broken", "conn", "counter", "dialect", "levels")
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn: Any = conn
         self.dialect: Dialect = dialect
         self.levels: list[_Level] = []
         self.counter: int = 0
-        self.failed: bool = False
+        #: the connection itself is unusable (lost, or closed by the server): discard it at the end
+        self.broken: bool = False
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The error that aborted the innermost level, if any."""
+        return self.levels[-1].failure if self.levels else None
+
+    def fail(self, error: BaseException, *, broken: bool = False) -> None:
+        """Record that a statement at the innermost level failed on the server."""
+        if self.levels and self.levels[-1].failure is None:
+            self.levels[-1].failure = error
+        if broken:
+            # The connection is gone: no enclosing level can commit either.
+            self.broken = True
+            for level in self.levels:
+                if level.failure is None:
+                    level.failure = error
+
+    def check(self) -> None:
+        """Raise ``TransactionAborted`` if the innermost level failed: no statement may run in it."""
+        if self.levels:
+            failure = self.levels[-1].failure
+            if failure is not None:
+                raise _aborted(failure, "statement refused") from failure
 
     @property
     def depth(self) -> int:
@@ -70,17 +130,31 @@ class TxState:
         self.levels.append(_Level(None))
         return self.dialect.begin_sql(isolation, mode)
 
-    def savepoint(self) -> list[str]:
+    def savepoint(self, *, internal: bool = False) -> list[str]:
+        self.check()
         if not self.dialect.supports_savepoints:
             raise TransactionError(f"{self.dialect.name} has no savepoints: nested transactions are not possible")
         self.counter += 1
         name = f"typedorm_sp_{self.counter}"
-        self.levels.append(_Level(name))
+        self.levels.append(_Level(name, internal=internal))
         return [self.dialect.savepoint_sql(name)]
 
-    def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]]]:
-        """SQL to close the innermost level, and the callbacks to run once that SQL succeeded."""
+    def end(self, commit: bool) -> tuple[list[str], list[Callable[[], object]], TransactionAborted | None]:
+        """SQL to close the innermost level, the callbacks to run once that SQL succeeded, and the
+        error to raise afterwards: a failed level asked to commit rolls back instead and raises
+        ``TransactionAborted`` (``raise err from err.error``)."""
         level = self.levels.pop()
+        if level.internal and level.failure is not None and self.levels and self.levels[-1].failure is None:
+            self.levels[-1].failure = level.failure
+        aborted: TransactionAborted | None = None
+        if level.failure is not None and commit:
+            what = "commit refused" if level.savepoint is None else "savepoint rolled back"
+            aborted = _aborted(level.failure, what)
+            commit = False
+        sqls, callbacks = self._close(level, commit)
+        return sqls, callbacks, aborted
+
+    def _close(self, level: _Level, commit: bool) -> tuple[list[str], list[Callable[[], object]]]:
         if level.savepoint is None:
             if commit:
                 return [self.dialect.commit_sql], level.callbacks
@@ -177,8 +251,11 @@ def map_error(
 ) -> DatabaseError | None:
     """The typedorm error for a driver exception, naming the model's fields where it can.
 
-    ``sql`` is the failed statement and ``params`` its parameters, when known.
+    ``sql`` is the failed statement and ``params`` its parameters, when known. A ``UnicodeError``
+    raised while a driver encodes a value (a lone surrogate in a ``str``) is a ``DataError``.
     """
+    if isinstance(exc, UnicodeError):
+        return DataError(f"a value cannot be encoded for the database: {exc}")
     info = driver.classify(exc)
     if info is None:
         return None
@@ -222,6 +299,131 @@ def map_error(
         msg = f"{model}.{', '.join(fields)}: {info.message}"
         err.args = (msg,)
     return err
+
+
+def connect_error(driver: ErrorClassifier, exc: BaseException) -> TypedORMError:
+    """The typedorm error for a failure to open a connection (server down, login refused, a
+    SQLite file that cannot be opened): the driver's classification, ``ConnectionLost`` for an
+    ``OSError`` (e.g. a refused socket) it does not wrap, else ``DatabaseError``."""
+    if isinstance(exc, TypedORMError):
+        return exc
+    err = map_error(driver, exc, None)
+    if err is not None:
+        return err
+    if isinstance(exc, OSError):
+        return ConnectionLost(f"cannot connect: {exc}")
+    return DatabaseError(f"cannot connect: {type(exc).__name__}: {exc}")
+
+
+# What MySQL drivers double when they escape a literal (pymysql, mysqlclient and asyncmy build the
+# statement text client-side; dev.mysql.com/doc/c-api/8.0/en/mysql-real-escape-string.html).
+_ESCAPED_CHARS = ("\\", "'", '"', "\0", "\n", "\r", "\x1a")
+_ESCAPED_BYTES = tuple(c.encode() for c in _ESCAPED_CHARS)
+# Room for the statement's own text around the values, and the packet's header.
+_STATEMENT_MARGIN = 16 * 1024
+
+
+def value_size(value: object) -> int:
+    """An upper bound of the bytes ``value`` takes as an escaped literal in a statement's text.
+
+    Exact enough for large values (their encoded length plus the characters escaping doubles),
+    and pessimistic for small ones, which cost nothing to over-count.
+    """
+    if value is None or type(value) in (int, float, bool):
+        return 24
+    if isinstance(value, str):
+        n = len(value)
+        if n < 512:
+            return 4 * n + 2  # utf8mb4: at most 4 bytes a character, an escaped one takes 2
+        return len(value.encode("utf-8", "surrogatepass")) + sum(value.count(c) for c in _ESCAPED_CHARS) + 2
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        if len(data) < 512:
+            return 2 * len(data) + 10
+        return len(data) + sum(data.count(c) for c in _ESCAPED_BYTES) + 10  # _binary'...'
+    return 2 * len(str(value)) + 8
+
+
+def check_statement_size(sql: str, params: Sequence[Any], limit: int) -> None:
+    """Raise ``DataError`` before sending a statement larger than ``limit`` (MySQL's
+    ``max_allowed_packet``): the server would refuse it and close the connection, and the client
+    may then only see the connection drop (a retryable-looking ``ConnectionLost``)."""
+    budget = limit - _STATEMENT_MARGIN
+    # A quick upper bound first (4 bytes a character, 2 a byte): nearly every statement is far
+    # below the limit, and this costs about a microsecond.
+    rough = len(sql)
+    for v in params:
+        t = type(v)
+        if t is str:
+            rough += 4 * len(v) + 2
+        elif t is int or t is float or v is None:
+            rough += 24
+        else:
+            rough += value_size(v)
+    if rough <= budget:
+        return
+    size = len(sql) + sum(value_size(v) for v in params)
+    if size > budget:
+        biggest = max((value_size(v) for v in params), default=0)
+        raise DataError(
+            f"the statement needs about {size} bytes (its largest value about {biggest}), more than the "
+            f"server's max_allowed_packet of {limit} bytes allows; store a smaller value or raise "
+            "max_allowed_packet on the server"
+        )
+
+
+def split_by_size(
+    rows: Sequence[Sequence[Any]],
+    max_rows: int,
+    limit: int | None,
+    fields: Sequence[str],
+    model: str | None = None,
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` spans of ``rows`` for multi-row statements: at most ``max_rows`` rows each
+    and, with a statement size ``limit`` (MySQL's ``max_allowed_packet``), small enough to send.
+
+    A row that cannot fit even alone raises ``DataError`` naming its largest field and the limit,
+    before anything is sent: the server would refuse it and close the connection.
+
+    >>> split_by_size([[1], [2], [3]], 2, None, ["a"])
+    [(0, 2), (2, 3)]
+    """
+    n = len(rows)
+    max_rows = max(1, max_rows)
+    if limit is None:
+        return [(start, min(start + max_rows, n)) for start in range(0, n, max_rows)]
+    budget = limit - _STATEMENT_MARGIN
+    spans: list[tuple[int, int]] = []
+    start = size = 0
+    for i, row in enumerate(rows):
+        sizes = [value_size(v) for v in row]
+        need = sum(sizes) + 2 * len(sizes) + 4
+        if need > budget:
+            j = max(range(len(sizes)), key=sizes.__getitem__) if sizes else 0
+            name = fields[j] if j < len(fields) else None
+            where = f"{model}.{name}" if model and name else (name or "a value")
+            raise DataError(
+                f"{where}: row {i} needs about {need} bytes in one statement, more than the server's "
+                f"max_allowed_packet of {limit} bytes allows; store a smaller value or raise "
+                "max_allowed_packet on the server",
+                field=name,
+                model=model,
+            )
+        if i > start and (i - start >= max_rows or size + need > budget):
+            spans.append((start, i))
+            start, size = i, 0
+        size += need
+    if start < n:
+        spans.append((start, n))
+    return spans
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether re-running the transaction may succeed: a serialization failure or deadlock, raised
+    directly or as the cause of a ``TransactionAborted`` (the caller caught it and went on)."""
+    if isinstance(exc, TransactionAborted):
+        return isinstance(exc.error, RetryableError)
+    return isinstance(exc, RetryableError)
 
 
 def timed() -> float:

@@ -15,17 +15,27 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import get_driver
-from ..errors import ConfigurationError, ConnectionLost, DatabaseError, RetryableError, TransactionError
+from ..errors import (
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+)
 from .core import (
     QueryCounter,
     TxState,
     apply_server_version,
+    check_statement_size,
     check_transaction_options,
     enable_echo,
+    is_retryable,
     log_statement,
     map_error,
     prepare_execute,
     retry_delay,
+    split_by_size,
     sql_logger,
 )
 from .pool import create_pool
@@ -92,11 +102,18 @@ class Transaction:
 
         @db.transaction(retry=3, isolation="serializable")
         def transfer(a: int, b: int, amount: int) -> None: ...
+
+    A statement that fails with a database error inside the block aborts the transaction on
+    every backend: the statements after it and the commit raise
+    :class:`~typedorm.errors.TransactionAborted` (chaining the failure) and everything rolls
+    back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
     """
 
-    __slots__ = ("_depth", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+    __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
-    def __init__(self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int) -> None:
+    def __init__(
+        self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int, *, internal: bool = False
+    ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: Database = db
         self.isolation: IsolationLevel | None = isolation
@@ -106,6 +123,7 @@ class Transaction:
         self._token: Token[TxState | None] | None = None
         self._owner = False
         self._depth = 0
+        self._internal = internal
 
     def __enter__(self) -> Transaction:
         if self._state is not None:
@@ -126,11 +144,14 @@ class Transaction:
         else:
             if self.isolation is not None:
                 raise TransactionError("isolation can only be chosen for the outermost transaction")
+            sqls = state.savepoint(internal=self._internal)
             try:
-                for sql in state.savepoint():
+                for sql in sqls:
                     db._control(state.conn, sql)
-            except BaseException:
+            except BaseException as e:
                 state.levels.pop()  # the savepoint never opened: the enclosing level is current again
+                if isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
                 raise
             self._owner = False
         self._state = state
@@ -144,25 +165,30 @@ class Transaction:
         db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
-        commit = et is None
-        sqls, callbacks = state.end(commit)
+        sqls, callbacks, aborted = state.end(et is None)
+        commit = et is None and aborted is None
         failed = False
         try:
-            for sql in sqls:
-                db._control(state.conn, sql)
-        except BaseException:
+            if not state.broken:  # nothing can be sent on a connection the server closed
+                for sql in sqls:
+                    db._control(state.conn, sql)
+        except BaseException as e:
             failed = True
             if self._owner and commit:
                 # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
                 with contextlib.suppress(Exception):
                     db._control(state.conn, db.dialect.rollback_sql)
+            elif not self._owner and isinstance(e, DatabaseError):
+                state.fail(e, broken=db._broken(state.conn, e))
             raise
         finally:
             if self._owner:
                 assert self._token is not None
                 db._tx.reset(self._token)
                 self._token = None
-                db._pool.release(state.conn, discard=failed and not commit)
+                db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        if aborted is not None:
+            raise aborted from aborted.error
         for cb in callbacks:
             cb()
 
@@ -223,13 +249,16 @@ class Database:
         )
         self._tx: ContextVar[TxState | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
         self._counters: list[QueryCounter] = []
-        self._errors: tuple[type[BaseException], ...] = self.driver.error_types
+        # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
+        self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = itertools.count(1)
+        #: MySQL's max_allowed_packet (read at construction): the largest statement the server takes
+        self._max_packet: int | None = None
         if echo:
             enable_echo()
         self._configure_dialect()
@@ -238,7 +267,9 @@ class Database:
         """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
         if self.dialect.name != "mysql":
             return
-        apply_server_version(self.dialect, str(self.execute("SELECT VERSION()").scalar() or ""))
+        row = self.execute("SELECT VERSION(), @@max_allowed_packet").first()
+        apply_server_version(self.dialect, str(row[0] if row else ""))
+        self._max_packet = int(row[1]) if row and row[1] else None
 
     @classmethod
     def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> Database:
@@ -284,17 +315,39 @@ class Database:
                 raise
             raise err from e
 
+    def _broken(self, conn: Any, err: DatabaseError) -> bool:
+        """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
+        (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
+        if isinstance(err, ConnectionLost) or not self.driver.is_alive_cheap(conn):
+            return True
+        cause = err.__cause__
+        return cause is not None and self.driver.is_disconnect(cause)
+
+    def _split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements within ``max_rows`` and, on MySQL, within the
+        server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return split_by_size(rows, max_rows, self._max_packet, fields, model)
+
     def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        if self._max_packet is not None and params:
+            check_statement_size(sql, params, self._max_packet)
         state = self._tx.get()
         if state is not None:
-            return self._run_on(state.conn, sql, params, mode, spec)
+            state.check()
+            try:
+                return self._run_on(state.conn, sql, params, mode, spec)
+            except DatabaseError as e:
+                state.fail(e, broken=self._broken(state.conn, e))
+                raise
         pool = self._pool
         conn = pool.acquire()
         discard = False
         try:
             return self._run_on(conn, sql, params, mode, spec)
         except DatabaseError as e:
-            discard = isinstance(e, ConnectionLost) or not self.driver.is_alive_cheap(conn)
+            discard = self._broken(conn, e)
             raise
         finally:
             pool.release(conn, discard=discard)
@@ -305,32 +358,35 @@ class Database:
                 c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
-        cur = conn.cursor()
         try:
-            if type(params) is _NoParams:
-                cur.execute(sql, None, prepare=True)
-            else:
-                cur.execute(sql, params)
-            if mode == _ALL:
-                out: Any = cur.fetchall()
-            elif mode == _ONE:
-                out = cur.fetchone()
-            elif mode == _COUNT:
-                out = cur.rowcount
-            elif mode == _LASTID:
-                out = cur.lastrowid
-            else:
-                desc = cur.description
-                rows = cur.fetchall() if desc is not None else []
-                cols = tuple(d[0] for d in desc) if desc is not None else ()
-                out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
+            cur = conn.cursor()  # inside: a closed connection refuses to make one
+            try:
+                if type(params) is _NoParams:
+                    cur.execute(sql, None, prepare=True)
+                else:
+                    cur.execute(sql, params)
+                if mode == _ALL:
+                    out: Any = cur.fetchall()
+                elif mode == _ONE:
+                    out = cur.fetchone()
+                elif mode == _COUNT:
+                    out = cur.rowcount
+                elif mode == _LASTID:
+                    out = cur.lastrowid
+                else:
+                    desc = cur.description
+                    rows = cur.fetchall() if desc is not None else []
+                    cols = tuple(d[0] for d in desc) if desc is not None else ()
+                    out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
+            except BaseException:
+                _close_quietly(cur)
+                raise
+            cur.close()
         except self._errors as e:
             err = map_error(self.driver, e, spec, sql, params)
             if err is None:
                 raise
             raise err from e
-        finally:
-            cur.close()
         if log:
             self._log(sql, params, start)
         return out
@@ -340,21 +396,26 @@ class Database:
         if state is None:
             with self.transaction():
                 return self._run_many(sql, seq, spec)
+        state.check()
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
-        cur = state.conn.cursor()
         try:
-            cur.executemany(sql, seq)
-            n: int = cur.rowcount
+            cur = state.conn.cursor()
+            try:
+                cur.executemany(sql, seq)
+                n: int = cur.rowcount
+            except BaseException:
+                _close_quietly(cur)
+                raise
+            cur.close()
         except self._errors as e:
             err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
-        finally:
-            cur.close()
         if log:
             self._log(sql, seq, start, many=True)
         return n
@@ -365,6 +426,7 @@ class Database:
         if state is None:
             with self.transaction():
                 return self._copy_in(copy_sql, rows, spec)
+        state.check()
         for c in self._counters:
             c.record(copy_sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -377,6 +439,7 @@ class Database:
             err = map_error(self.driver, e, spec, copy_sql, None)
             if err is None:
                 raise
+            state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
             self._log(copy_sql, rows, start, many=True)
@@ -394,29 +457,38 @@ class Database:
             with self.transaction():
                 yield from self._stream(sql, params, batch_size, spec)
             return
+        if state is not None:
+            state.check()
         conn = state.conn if state is not None else self._pool.acquire()
+        discard = False
         try:
             for c in self._counters:
                 c.record(sql)
-            cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
             try:
+                cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
                 try:
                     cur.execute(sql, params)
-                except self._errors as e:
-                    err = map_error(self.driver, e, spec, sql)
-                    if err is None:
-                        raise
-                    raise err from e
-                while True:
-                    rows = cur.fetchmany(batch_size)
-                    if not rows:
-                        return
-                    yield rows
-            finally:
+                    while True:
+                        rows = cur.fetchmany(batch_size)
+                        if not rows:
+                            break
+                        yield rows
+                except BaseException:
+                    _close_quietly(cur)
+                    raise
                 cur.close()
+            except self._errors as e:
+                err = map_error(self.driver, e, spec, sql)
+                if err is None:
+                    raise
+                broken = self._broken(conn, err)
+                if state is not None:
+                    state.fail(err, broken=broken)
+                discard = broken
+                raise err from e
         finally:
             if state is None:
-                self._pool.release(conn)
+                self._pool.release(conn, discard=discard)
 
     def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
         log_statement(sql, params, start, self.log_parameters, many)
@@ -460,6 +532,13 @@ class Database:
         """
         return Transaction(self, isolation, mode, retry)
 
+    def _atomic(self) -> Transaction:
+        """A transaction for a unit of work of typedorm's own (insert and read back, a
+        multi-statement write, hooks around a write): all or nothing, and inside an open
+        transaction a savepoint whose database failure aborts that transaction, as a single
+        statement's would."""
+        return Transaction(self, None, None, 0, internal=True)
+
     def run_in_transaction(
         self,
         fn: Callable[[], R],
@@ -475,8 +554,8 @@ class Database:
             try:
                 with Transaction(self, isolation, mode, 0):
                     return fn()
-            except RetryableError:
-                if attempt >= retry or self._tx.get() is not None:
+            except (RetryableError, TransactionAborted) as e:
+                if not is_retryable(e) or attempt >= retry or self._tx.get() is not None:
                     raise
                 attempt += 1
                 time.sleep(retry_delay(attempt))
@@ -535,6 +614,14 @@ class Database:
         else:
             for s in stmts:
                 self._run(s, (), _COUNT)
+
+
+def _close_quietly(cur: Any) -> None:
+    # Closing a cursor after a failure must not replace the failure with its own error.
+    try:
+        cur.close()
+    except Exception:
+        logging.getLogger("typedorm.engine").debug("error while closing a cursor (ignored)", exc_info=True)
 
 
 def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:

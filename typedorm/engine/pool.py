@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from typedorm.errors import ConfigurationError, PoolTimeout
+from typedorm.engine.core import connect_error
+from typedorm.errors import ConfigurationError, PoolTimeout, TypedORMError
 
 if TYPE_CHECKING:
     from typedorm.drivers.base import Driver
@@ -643,6 +644,22 @@ class ThreadLocalPool(Generic[C]):
         return f"<ThreadLocalPool connections={len(self._all)}>"
 
 
+def _mapped_connect(driver: Driver, connect: Callable[[], Any]) -> Callable[[], Any]:
+    """``connect`` raising typedorm errors only: a server that is down or refuses the login, a
+    SQLite file that cannot be opened, all through the driver's own classification."""
+    errors: tuple[type[BaseException], ...] = (*driver.error_types, OSError, UnicodeError)
+
+    def creator() -> Any:
+        try:
+            return connect()
+        except TypedORMError:
+            raise
+        except errors as exc:
+            raise connect_error(driver, exc) from exc
+
+    return creator
+
+
 def create_pool(
     url: URL,
     driver: Driver | None = None,
@@ -661,7 +678,7 @@ def create_pool(
         from typedorm.drivers import get_driver
 
         driver = get_driver(url)
-    creator = functools.partial(driver.connect, url, **dict(connect_options or {}))
+    creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     if url.is_memory:
         return StaticPool(
             creator,

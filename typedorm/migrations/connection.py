@@ -38,7 +38,7 @@ class MigrationConnection:
         self.db = db
         self.dialect: Dialect = db.dialect
         self.driver: Driver = db.driver
-        self._errors = db.driver.error_types
+        self._errors: tuple[type[BaseException], ...] = (*db.driver.error_types, UnicodeError)
         self.raw: Any = db.pool.acquire()
         self.in_transaction: bool = False
         #: set when the session is in a state the pool must not hand out again
@@ -53,23 +53,24 @@ class MigrationConnection:
     def _run(self, sql: str, params: Any) -> Result:
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
-        cur = self.raw.cursor()
         try:
-            if params is None:
-                cur.execute(sql)
-            else:
-                cur.execute(sql, params)
-            desc = cur.description
-            rows = list(cur.fetchall()) if desc is not None else []
-            cols = tuple(d[0] for d in desc) if desc is not None else ()
-            result = Result(rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+            cur = self.raw.cursor()  # inside: a closed connection refuses to make one
+            try:
+                if params is None:
+                    cur.execute(sql)
+                else:
+                    cur.execute(sql, params)
+                desc = cur.description
+                rows = list(cur.fetchall()) if desc is not None else []
+                cols = tuple(d[0] for d in desc) if desc is not None else ()
+                result = Result(rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+            finally:
+                cur.close()
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
                 raise
             raise err from e
-        finally:
-            cur.close()
         if log:
             sql_logger.debug("%s | %.3f ms", sql, (time.perf_counter() - start) * 1000)
         return result

@@ -152,7 +152,7 @@ def reject_related(model: type[Any], objs: Sequence[Any], what: str) -> None:
 
 async def insert_related(repo: AsyncRepository[Any], obj: Any) -> Any:
     """Insert ``obj`` with the related rows set on it, in one transaction (see the module docstring)."""
-    async with repo.db.transaction():
+    async with repo.db._atomic():
         return (await _Graph(repo).insert(repo.model, [obj]))[0]
 
 
@@ -284,7 +284,7 @@ async def add_links(
     db = repo.db
     from .aio_repo import AsyncRepository
 
-    async with db.transaction():
+    async with db._atomic():
         have = await _existing(db, spec, owner_key, keys)
         new = [k for k in keys if k not in have]
         if new:
@@ -316,7 +316,7 @@ async def set_links(
     db = repo.db
     from .aio_repo import AsyncRepository
 
-    async with db.transaction():
+    async with db._atomic():
         have = await _existing(db, spec, owner_key, None)
         drop = [k for k in have if k not in keys]
         new = [k for k in keys if k not in have]

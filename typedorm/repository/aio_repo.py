@@ -177,7 +177,7 @@ class AsyncRepository(Generic[M]):
                 return stored
             reject_related(self.model, (obj,), "insert")
         if self._has_hooks("before_insert", "after_insert"):
-            async with self._db.transaction():
+            async with self._db._atomic():
                 obj = await self._run_before("before_insert", obj)
                 stored = await self._insert_one(obj)
                 await self._run_after("after_insert", stored)
@@ -190,6 +190,8 @@ class AsyncRepository(Generic[M]):
         auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
         db = self._db
         spec = self._spec
+        if db._max_packet is not None:  # MySQL: a row over max_allowed_packet is refused before sending
+            db._split_rows([vals], 1, [mapper.columns[i].field for i in idx], self.model.__name__)
         if not auto:
             await db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
             return copy_with(obj)
@@ -206,7 +208,7 @@ class AsyncRepository(Generic[M]):
             row = await db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
             return mapper.hydrate(row)
         # No RETURNING (MySQL): the new key comes from lastrowid.
-        async with db.transaction():
+        async with db._atomic():
             new_id = await db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
             if mapper.auto_is_pk_only:
                 return copy_with(obj, {mapper.pk_cols[0].field: new_id})
@@ -224,7 +226,7 @@ class AsyncRepository(Generic[M]):
             from .aio_related import reject_related
 
             reject_related(self.model, items, "insert_many")
-        async with self._db.transaction():
+        async with self._db._atomic():
             if self._has_hooks("before_insert"):
                 items = [await self._run_before("before_insert", o) for o in items]
             out = await self._insert_rows(items)
@@ -245,15 +247,20 @@ class AsyncRepository(Generic[M]):
             groups.setdefault(idx, []).append(i)
         for idx, members in groups.items():
             auto = [f for f in mapper.auto_fields if mapper.fields.index(f) not in idx]
+            # Multi-row statements stay under the parameter limit and, on MySQL, under the
+            # server's max_allowed_packet (a larger one is refused and its connection closed).
+            per_row = max(1, len(idx))
+            chunk = max(1, min(1000, self._dialect.max_params // per_row))
+            spans = db._split_rows([prepared[i][1] for i in members], chunk,
+                                   [mapper.columns[i].field for i in idx], self.model.__name__)
             if not auto:
                 sql = mapper.insert_sql(idx)
-                await db._run_many(sql, [prepared[i][1] for i in members], spec)
+                for start, stop in spans if db._max_packet is not None else [(0, len(members))]:
+                    await db._run_many(sql, [prepared[i][1] for i in members[start:stop]], spec)
                 for i in members:
                     out[i] = copy_with(items[i])
                 continue
             pk = mapper.pk_cols[0]
-            per_row = max(1, len(idx))
-            chunk = max(1, min(1000, self._dialect.max_params // per_row))
             if mapper.auto_is_pk_only and self._dialect.consecutive_rowids:
                 # Multi-row VALUES without RETURNING: the keys are consecutive and end at
                 # lastrowid, unless the table's largest key leaves no room (then SQLite picks
@@ -261,8 +268,8 @@ class AsyncRepository(Generic[M]):
                 top = await db._run(f"SELECT MAX({self._dialect.quote(pk.name)}) FROM {mapper.table_sql}", (),
                                     _ONE, spec)
                 if (top[0] or 0) + len(members) < 2**63 - 1:
-                    for start in range(0, len(members), chunk):
-                        part = members[start:start + chunk]
+                    for start, stop in spans:
+                        part = members[start:stop]
                         params = [v for i in part for v in prepared[i][1]]
                         last = await db._run(mapper.insert_sql(idx, len(part)), params, _LASTID, spec)
                         first = last - len(part) + 1
@@ -291,8 +298,8 @@ class AsyncRepository(Generic[M]):
             # Multi-row VALUES ... RETURNING key, chunked under the parameter limit. Keys are
             # allocated in row order, so sorting the returned keys restores the input order.
             returning = f" RETURNING {self._dialect.quote(pk.name)}"
-            for start in range(0, len(members), chunk):
-                part = members[start:start + chunk]
+            for start, stop in spans:
+                part = members[start:stop]
                 sql = mapper.insert_sql(idx, len(part), returning)
                 params = [v for i in part for v in prepared[i][1]]
                 rows = await db._run(sql, params, _ALL, spec)
@@ -577,7 +584,7 @@ class AsyncRepository(Generic[M]):
             if assignments:
                 raise TypeError("update(obj) takes no assignments; use update(where, *assignments)")
             if self._has_hooks("before_update", "after_update"):
-                async with self._db.transaction():
+                async with self._db._atomic():
                     obj = await self._run_before("before_update", target)
                     stored = await self._update_obj(obj)
                     await self._run_after("after_update", stored)
@@ -669,7 +676,7 @@ class AsyncRepository(Generic[M]):
                                       [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
                                       model=self.model.__name__)
             fields.append(f)
-        async with self._db.transaction():
+        async with self._db._atomic():
             current = await self.get_or_raise(pk)
             merged = current.model_dump(by_alias=True)
             merged.update(payload)
@@ -719,12 +726,12 @@ class AsyncRepository(Generic[M]):
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         c = self._dialect.compile(stmt)
         if self._returning and self._dialect.name != "mysql":
-            async with self._db.transaction():
+            async with self._db._atomic():
                 row = await self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
                 if row is None:  # DO NOTHING and the row existed
                     return await self._fetch_by(target, obj)
                 return mapper.hydrate(row)
-        async with self._db.transaction():
+        async with self._db._atomic():
             await self._db._run(c.sql, c.params, _COUNT, spec)
             return await self._fetch_by(target, obj)
 
@@ -756,7 +763,7 @@ class AsyncRepository(Generic[M]):
         the matching rows and returns how many."""
         if isinstance(target, self.model):
             if self._has_hooks("before_delete", "after_delete"):
-                async with self._db.transaction():
+                async with self._db._atomic():
                     await self._run_before("before_delete", target)
                     await self._delete_obj(target)
                     await self._run_after("after_delete", target)

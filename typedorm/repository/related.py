@@ -153,7 +153,7 @@ def reject_related(model: type[Any], objs: Sequence[Any], what: str) -> None:
 
 def insert_related(repo: Repository[Any], obj: Any) -> Any:
     """Insert ``obj`` with the related rows set on it, in one transaction (see the module docstring)."""
-    with repo.db.transaction():
+    with repo.db._atomic():
         return (_Graph(repo).insert(repo.model, [obj]))[0]
 
 
@@ -285,7 +285,7 @@ def add_links(
     db = repo.db
     from .repo import Repository
 
-    with db.transaction():
+    with db._atomic():
         have = _existing(db, spec, owner_key, keys)
         new = [k for k in keys if k not in have]
         if new:
@@ -317,7 +317,7 @@ def set_links(
     db = repo.db
     from .repo import Repository
 
-    with db.transaction():
+    with db._atomic():
         have = _existing(db, spec, owner_key, None)
         drop = [k for k in have if k not in keys]
         new = [k for k in keys if k not in have]
