@@ -1,0 +1,142 @@
+"""Run documentation snippets and type-check them: the helpers behind tests/docs/test_docs.py.
+
+A snippet is a script under ``docs/examples/``. What it prints is recorded next to it in
+``<stem>.out`` (or ``<stem>.<backend>.out`` where a backend prints something else), and pages
+include both files, so the output a page shows is the output the snippet produces. Run the suite
+with ``TYPEDORM_DOCS_UPDATE=1`` to re-record the ``.out`` files after changing a snippet.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+EXAMPLES = DOCS / "examples"
+PYRIGHT_CONFIG = Path(__file__).resolve().parent / "pyrightconfig.json"
+TIMEOUT = 120
+
+# Snippets about a server run against PostgreSQL and MariaDB/MySQL too (as well as SQLite). They
+# read their URL from DATABASE_URL, which the runner points at a private, fresh database.
+SERVER_SNIPPETS: dict[str, tuple[str, ...]] = {
+    "servers_urls.py": ("sqlite", "postgresql", "mysql"),
+    "servers_pool.py": ("sqlite", "postgresql", "mysql"),
+    "transactions_after_error.py": ("sqlite", "postgresql", "mysql"),
+    "transactions_isolation.py": ("sqlite", "postgresql", "mysql"),
+}
+
+
+def snippets() -> list[Path]:
+    """Every snippet file."""
+    return sorted(EXAMPLES.glob("*.py"))
+
+
+def backends(path: Path) -> tuple[str, ...]:
+    """The backends a snippet runs on."""
+    return SERVER_SNIPPETS.get(path.name, ("sqlite",))
+
+
+def expected_output(path: Path, backend: str) -> Path:
+    """The file holding what ``path`` prints on ``backend``."""
+    specific = path.with_name(f"{path.stem}.{backend}.out")
+    return specific if specific.exists() else path.with_suffix(".out")
+
+
+def run_snippet(path: Path, cwd: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one snippet as a script in ``cwd`` (where it may create files)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    env.pop("DATABASE_URL", None)
+    if url is not None:
+        env["DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, str(path)], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
+    )
+
+
+def check_run(path: Path, out: Path, proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Problems with a snippet's run: a failure, or output other than the recorded one."""
+    if proc.returncode != 0:
+        return [f"{path.name} exited with {proc.returncode}:\n{proc.stderr}"]
+    if os.environ.get("TYPEDORM_DOCS_UPDATE") == "1":
+        out.write_text(proc.stdout, encoding="utf-8")
+    if not out.exists():
+        return [f"{path.name}: no recorded output {out.name} (run with TYPEDORM_DOCS_UPDATE=1)"]
+    want = out.read_text(encoding="utf-8")
+    if proc.stdout != want:
+        return [f"{path.name} printed something else than {out.name}:\n--- printed\n{proc.stdout}--- recorded\n{want}"]
+    return []
+
+
+def _run_tool(cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(list(cmd), cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False)
+
+
+def mypy_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
+    """mypy --strict (project configuration) over ``files``: error messages by file."""
+    if importlib.util.find_spec("mypy") is None:
+        raise RuntimeError("mypy is not installed (pip install -e '.[dev]')")
+    res = _run_tool(
+        [sys.executable, "-m", "mypy", "--config-file", "pyproject.toml", "--strict", "--output", "json",
+         "--no-error-summary", *map(str, files)]
+    )
+    if res.returncode not in (0, 1):
+        raise RuntimeError(f"mypy did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
+    got: dict[Path, list[str]] = defaultdict(list)
+    for line in res.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        err = json.loads(line)
+        if err["severity"] == "error":
+            p = Path(err["file"])
+            got[(p if p.is_absolute() else ROOT / p).resolve()].append(
+                f"{p.name}:{err['line']}: {err['code']}: {err['message']}"
+            )
+    return got
+
+
+def pyright_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
+    """pyright in strict mode over ``files``: error messages by file."""
+    if importlib.util.find_spec("pyright") is not None:
+        cmd = [sys.executable, "-m", "pyright"]
+    elif exe := shutil.which("pyright"):
+        cmd = [exe]
+    else:
+        raise RuntimeError("pyright is not installed (pip install -e '.[dev]')")
+    res = _run_tool(
+        [*cmd, "--project", str(PYRIGHT_CONFIG), "--pythonpath", sys.executable, "--outputjson", *map(str, files)]
+    )
+    try:
+        report: dict[str, Any] = json.loads(res.stdout)
+    except json.JSONDecodeError as exc:
+        raise RuntimeError(f"pyright did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}") from exc
+    if report.get("summary", {}).get("filesAnalyzed", 0) < len(files):
+        raise RuntimeError(f"pyright analysed fewer files than given: {report.get('summary')}")
+    got: dict[Path, list[str]] = defaultdict(list)
+    for d in report["generalDiagnostics"]:
+        if d["severity"] == "error":
+            p = Path(d["file"]).resolve()
+            got[p].append(f"{p.name}:{d['range']['start']['line'] + 1}: {d.get('rule', '')}: {d['message']}")
+    return got
+
+
+@functools.cache
+def all_mypy_errors() -> dict[Path, list[str]]:
+    """mypy over every snippet, once per test run."""
+    return mypy_errors(snippets())
+
+
+@functools.cache
+def all_pyright_errors() -> dict[Path, list[str]]:
+    """pyright over every snippet, once per test run."""
+    return pyright_errors(snippets())
