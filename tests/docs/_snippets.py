@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ TIMEOUT = 120
 # read their URL from DATABASE_URL, which the runner points at a private, fresh database.
 SERVER_SNIPPETS: dict[str, tuple[str, ...]] = {
     "servers_urls.py": ("sqlite", "postgresql", "mysql"),
-    "servers_pool.py": ("sqlite", "postgresql", "mysql"),
+    "servers_pool.py": ("postgresql", "mysql"),  # SQLite has no queue pool: one connection per thread
     "transactions_after_error.py": ("sqlite", "postgresql", "mysql"),
     "transactions_isolation.py": ("sqlite", "postgresql", "mysql"),
 }
@@ -39,6 +40,22 @@ SERVER_SNIPPETS: dict[str, tuple[str, ...]] = {
 def snippets() -> list[Path]:
     """Every snippet file."""
     return sorted(EXAMPLES.glob("*.py"))
+
+
+def runnable() -> list[Path]:
+    """The snippets that run and must type-check cleanly."""
+    return [p for p in snippets() if not p.name.endswith("_errors.py")]
+
+
+def error_snippets() -> list[Path]:
+    """``*_errors.py``: mistakes the checkers must reject, each marked ``# E: why``; never run."""
+    return [p for p in snippets() if p.name.endswith("_errors.py")]
+
+
+def marked_lines(path: Path) -> set[int]:
+    """The lines of ``path`` marked ``# E:`` (an error expected there)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {n for n, line in enumerate(lines, start=1) if re.search(r"#\s*E:", line)}
 
 
 def backends(path: Path) -> tuple[str, ...]:
@@ -63,12 +80,31 @@ def run_snippet(path: Path, cwd: Path, url: str | None = None) -> subprocess.Com
     )
 
 
-def check_run(path: Path, out: Path, proc: subprocess.CompletedProcess[str]) -> list[str]:
+def record(path: Path, backend: str, stdout: str) -> None:
+    """Re-record what ``path`` printed on ``backend`` (TYPEDORM_DOCS_UPDATE=1).
+
+    The first backend a snippet runs on writes ``<stem>.out``; another backend writes
+    ``<stem>.<backend>.out`` only where its output differs.
+    """
+    generic = path.with_suffix(".out")
+    specific = path.with_name(f"{path.stem}.{backend}.out")
+    if backend == backends(path)[0]:
+        generic.write_text(stdout, encoding="utf-8")
+    elif generic.exists() and generic.read_text(encoding="utf-8") == stdout:
+        specific.unlink(missing_ok=True)
+    else:
+        specific.write_text(stdout, encoding="utf-8")
+
+
+def check_run(
+    path: Path, out: Path, proc: subprocess.CompletedProcess[str], backend: str | None = None
+) -> list[str]:
     """Problems with a snippet's run: a failure, or output other than the recorded one."""
     if proc.returncode != 0:
         return [f"{path.name} exited with {proc.returncode}:\n{proc.stderr}"]
-    if os.environ.get("TYPEDORM_DOCS_UPDATE") == "1":
-        out.write_text(proc.stdout, encoding="utf-8")
+    if backend is not None and os.environ.get("TYPEDORM_DOCS_UPDATE") == "1":
+        record(path, backend, proc.stdout)
+        out = expected_output(path, backend)
     if not out.exists():
         return [f"{path.name}: no recorded output {out.name} (run with TYPEDORM_DOCS_UPDATE=1)"]
     want = out.read_text(encoding="utf-8")

@@ -89,11 +89,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             _server_ddl(url.with_database("test"), kind, f"DROP DATABASE IF EXISTS {_quote(kind, name)}")
 
 
-RUNS = [(p, b) for p in sn.snippets() for b in sn.backends(p)]
+RUNS = [(p, b) for p in sn.runnable() for b in sn.backends(p)]
 
 
 def test_there_are_snippets() -> None:
-    assert len(sn.snippets()) >= 30
+    assert len(sn.snippets()) >= 20
     for name in sn.SERVER_SNIPPETS:
         assert (sn.EXAMPLES / name).exists(), f"SERVER_SNIPPETS names a missing snippet {name}"
 
@@ -103,8 +103,9 @@ def test_there_are_snippets() -> None:
 )
 def test_snippet_runs_and_prints_its_recorded_output(path: Path, database_url: str, tmp_path: Path) -> None:
     backend = database_url.split(":", 1)[0]
-    proc = sn.run_snippet(path, tmp_path, database_url)
-    problems = sn.check_run(path, sn.expected_output(path, backend), proc)
+    # Only the server snippets read DATABASE_URL; the others name their database themselves.
+    proc = sn.run_snippet(path, tmp_path, database_url if path.name in sn.SERVER_SNIPPETS else None)
+    problems = sn.check_run(path, sn.expected_output(path, backend), proc, backend)
     assert not problems, "\n".join(problems)
 
 
@@ -123,16 +124,29 @@ def _pyright_all() -> dict[Path, list[str]]:
     return sn.all_pyright_errors()
 
 
-@pytest.mark.parametrize("path", sn.snippets(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sn.runnable(), ids=lambda p: p.name)
 def test_snippet_passes_mypy_strict(path: Path) -> None:
     errors = _mypy_all().get(path.resolve(), [])
     assert not errors, "mypy --strict:\n" + "\n".join(errors)
 
 
-@pytest.mark.parametrize("path", sn.snippets(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sn.runnable(), ids=lambda p: p.name)
 def test_snippet_passes_pyright_strict(path: Path) -> None:
     errors = _pyright_all().get(path.resolve(), [])
     assert not errors, "pyright (strict):\n" + "\n".join(errors)
+
+
+def _error_lines(messages: list[str]) -> set[int]:
+    return {int(m.split(":")[1]) for m in messages}
+
+
+@pytest.mark.parametrize("path", sn.error_snippets(), ids=lambda p: p.name)
+@pytest.mark.parametrize("checker", ["mypy", "pyright"])
+def test_error_snippet_is_rejected_on_exactly_its_marked_lines(path: Path, checker: str) -> None:
+    marked = sn.marked_lines(path)
+    assert marked, f"{path.name} marks no line with '# E:'"
+    got = (_mypy_all() if checker == "mypy" else _pyright_all()).get(path.resolve(), [])
+    assert _error_lines(got) == marked, f"{checker} errors:\n" + "\n".join(got) + f"\nmarked lines: {sorted(marked)}"
 
 
 # --- a broken snippet is caught -----------------------------------------------------------------
