@@ -2,7 +2,18 @@
 
 from typing import Annotated
 
-from typedorm import AUTO, PK, Col, Column, Database, Model, Repository, UniqueViolation, ValidationError, column
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    Column,
+    Database,
+    Model,
+    Repository,
+    UniqueViolation,
+    ValidationError,
+    column,
+)
 
 
 class Customer(Model):

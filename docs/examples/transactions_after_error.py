@@ -1,8 +1,20 @@
 """What happens when a statement fails inside a transaction and the error is caught."""
 
 
-from typedorm import AUTO, PK, Col, Column, Database, Model, Repository, TypedORMError, UniqueViolation, column
 from typing import Annotated
+
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    Column,
+    Database,
+    Model,
+    Repository,
+    TypedORMError,
+    UniqueViolation,
+    column,
+)
 
 
 class Account(Model, table="accounts"):

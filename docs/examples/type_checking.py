@@ -3,7 +3,21 @@
 from decimal import Decimal
 from typing import assert_type
 
-from typedorm import AUTO, PK, Col, ColumnExpr, Database, Model, Page, Predicate, Query, Repository, column, func, select
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    ColumnExpr,
+    Database,
+    Model,
+    Page,
+    Predicate,
+    Query,
+    Repository,
+    column,
+    func,
+    select,
+)
 
 
 class User(Model, table="users"):

@@ -33,7 +33,7 @@ from typedorm.drivers import get_driver
 from typedorm.engine.url import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from _servers import require_server  # noqa: E402
+from _servers import require_server
 
 pytestmark = pytest.mark.slow
 
@@ -203,13 +203,19 @@ def test_snippet_with_a_type_error_fails_both_checkers(tmp_path: Path) -> None:
 # --- the site builds and renders ----------------------------------------------------------------
 
 
-def _mkdocs(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
+def _mkdocs_cmd(config: Path, site: Path) -> list[str]:
     if importlib.util.find_spec("mkdocs") is None:
         _unavailable("mkdocs")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    return [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)]
+
+
+_MKDOCS_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _mkdocs(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
-        cwd=config.parent, capture_output=True, text=True, timeout=300, env=env, check=False,
+        _mkdocs_cmd(config, site), cwd=config.parent, capture_output=True, text=True, timeout=300,
+        env=_MKDOCS_ENV, check=False,
     )
 
 
@@ -350,25 +356,29 @@ def _copy_project(tmp: Path) -> Path:
     shutil.copytree(sn.DOCS, tmp / "docs")
     shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
     (tmp / "typedorm").symlink_to(ROOT / "typedorm")
+    (tmp / "benchmarks").symlink_to(ROOT / "benchmarks")
     return tmp / "mkdocs.yml"
 
 
-def test_broken_link_fails_the_strict_build(tmp_path: Path) -> None:
-    config = _copy_project(tmp_path)
-    with (tmp_path / "docs" / "queries.md").open("a", encoding="utf-8") as f:
+def test_broken_link_or_unknown_reference_fails_the_strict_build(tmp_path: Path) -> None:
+    # Two copies of the site, each broken in one way, built side by side.
+    link = _copy_project(tmp_path / "link")
+    with (link.parent / "docs" / "queries.md").open("a", encoding="utf-8") as f:
         f.write("\nSee [the missing page](no-such-page.md).\n")
-    proc = _mkdocs(config, tmp_path / "site")
-    assert proc.returncode != 0
-    assert "no-such-page.md" in proc.stdout + proc.stderr
-
-
-def test_unknown_reference_fails_the_strict_build(tmp_path: Path) -> None:
-    config = _copy_project(tmp_path)
-    with (tmp_path / "docs" / "reference" / "models.md").open("a", encoding="utf-8") as f:
+    ref = _copy_project(tmp_path / "ref")
+    with (ref.parent / "docs" / "reference" / "models.md").open("a", encoding="utf-8") as f:
         f.write("\n::: typedorm.NoSuchName\n")
-    proc = _mkdocs(config, tmp_path / "site")
-    assert proc.returncode != 0
-    assert "NoSuchName" in proc.stdout + proc.stderr
+    procs = {
+        needle: subprocess.Popen(
+            _mkdocs_cmd(config, config.parent / "site"), cwd=config.parent, env=_MKDOCS_ENV,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for needle, config in (("no-such-page.md", link), ("NoSuchName", ref))
+    }
+    for needle, proc in procs.items():
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode != 0, f"the build with {needle} passed:\n{out}"
+        assert needle in out, out
 
 
 # --- docstrings and the API reference -----------------------------------------------------------
