@@ -468,3 +468,42 @@ def test_reference_renders_every_public_name(site: Path) -> None:
     ids = set(re.findall(r'id="([^"]+)"', text))
     missing = [f"{m}.{n}" for m, n in _public_names() if not _reference_idents(m, n) & ids]
     assert not missing, f"reference pages render no heading for: {missing}"
+
+
+# --- the tables of the performance page and the README ------------------------------------------
+
+
+def test_performance_page_includes_whole_benchmark_tables() -> None:
+    # The page includes line ranges of benchmarks/results/*.md; a re-run that moves the tables
+    # must not leave the page showing half a table or the wrong one.
+    text = (sn.DOCS / "performance.md").read_text(encoding="utf-8")
+    ranges = re.findall(r'--8<--\s+"(benchmarks/results/[^":]+):(\d+):(\d+)"', text)
+    assert {r[0] for r in ranges} == {"benchmarks/results/sqlite.md", "benchmarks/results/postgresql.md"}
+    for path, first, last in ranges:
+        lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+        a, b = int(first), int(last)
+        assert lines[a - 1].startswith("| library | W1 "), f"{path}:{a} is not the table header"
+        assert lines[a - 3].startswith("Median time of each library divided by the raw driver"), path
+        assert all(line.startswith("|") for line in lines[a - 1 : b]), f"{path}:{a}-{b} is not all table"
+        assert b == len(lines) or not lines[b].strip(), f"{path}: the table goes on after line {b}"
+        assert any(line.startswith("| typedorm |") for line in lines[a - 1 : b])
+
+
+def _readme_block(marker: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text.split(f"<!-- {marker} -->", 1)[1]
+    block = after.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_says_how_to_build_and_serve_the_docs_in_one_command() -> None:
+    docs = _readme_block("docs-command")
+    assert len(docs) == 1 and "mkdocs serve" in docs[0] and '".[docs]"' in docs[0], docs
+    test = _readme_block("test-command")
+    assert len(test) == 1, test
+    extras = re.search(r'-e "\.\[([\w,]+)\]"', test[0])
+    assert extras and "docs" in extras.group(1).split(","), f"CI's test command does not install the docs extra: {test}"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    docs_extra = pyproject.split("\ndocs = [", 1)[1].split("]\n", 1)[0]
+    for package in ("mkdocs", "mkdocs-material", "mkdocstrings[python"):
+        assert f'"{package}' in docs_extra, f"the docs extra lacks {package}"
