@@ -8,7 +8,6 @@ with ``TYPEDORM_DOCS_UPDATE=1`` to re-record the ``.out`` files after changing a
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 import os
@@ -16,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,19 +113,50 @@ def check_run(
     return []
 
 
-def _run_tool(cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(list(cmd), cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False)
+class Job:
+    """A command started now, in the background, whose result is collected when a test needs it.
+
+    The checkers and the site builds are the slow parts of these tests; started together at the
+    beginning, they run while the snippets run. Output goes to files, so a full pipe never stalls
+    a process nobody is reading yet.
+    """
+
+    def __init__(self, cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cmd = list(cmd)
+        self._out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._err = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+        self._proc = subprocess.Popen(self.cmd, cwd=cwd, stdout=self._out, stderr=self._err, text=True, env=env)
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def result(self, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Wait for the command; its exit code and output."""
+        if self._result is None:
+            self._proc.wait(timeout=timeout)
+            self._out.seek(0)
+            self._err.seek(0)
+            self._result = subprocess.CompletedProcess(self.cmd, self._proc.returncode, self._out.read(), self._err.read())
+            self._out.close()
+            self._err.close()
+        return self._result
+
+    def stop(self) -> None:
+        """Kill the command if it still runs (a test run that did not need its result)."""
+        if self._result is None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
 
 
-def mypy_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
-    """mypy --strict (project configuration) over ``files``: error messages by file."""
+def mypy_cmd(files: Sequence[Path]) -> list[str]:
+    """mypy --strict with the project configuration, JSON output."""
     if importlib.util.find_spec("mypy") is None:
         raise RuntimeError("mypy is not installed (pip install -e '.[dev]')")
-    res = _run_tool(
-        [sys.executable, "-m", "mypy", "--config-file", "pyproject.toml", "--strict", "--output", "json",
-         "--no-error-summary", *map(str, files)]
-    )
+    return [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "--strict", "--output", "json",
+            "--no-error-summary", *map(str, files)]
+
+
+def mypy_errors(res: subprocess.CompletedProcess[str]) -> dict[Path, list[str]]:
+    """mypy's errors, by file."""
     if res.returncode not in (0, 1):
         raise RuntimeError(f"mypy did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
     got: dict[Path, list[str]] = defaultdict(list)
@@ -141,22 +172,24 @@ def mypy_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
     return got
 
 
-def pyright_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
-    """pyright in strict mode over ``files``: error messages by file."""
+def pyright_cmd(files: Sequence[Path]) -> list[str]:
+    """pyright in strict mode (tests/docs/pyrightconfig.json), JSON output."""
     if importlib.util.find_spec("pyright") is not None:
         cmd = [sys.executable, "-m", "pyright"]
     elif exe := shutil.which("pyright"):
         cmd = [exe]
     else:
         raise RuntimeError("pyright is not installed (pip install -e '.[dev]')")
-    res = _run_tool(
-        [*cmd, "--project", str(PYRIGHT_CONFIG), "--pythonpath", sys.executable, "--outputjson", *map(str, files)]
-    )
+    return [*cmd, "--project", str(PYRIGHT_CONFIG), "--pythonpath", sys.executable, "--outputjson", *map(str, files)]
+
+
+def pyright_errors(res: subprocess.CompletedProcess[str], n_files: int) -> dict[Path, list[str]]:
+    """pyright's errors, by file."""
     try:
         report: dict[str, Any] = json.loads(res.stdout)
     except json.JSONDecodeError as exc:
         raise RuntimeError(f"pyright did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}") from exc
-    if report.get("summary", {}).get("filesAnalyzed", 0) < len(files):
+    if report.get("summary", {}).get("filesAnalyzed", 0) < n_files:
         raise RuntimeError(f"pyright analysed fewer files than given: {report.get('summary')}")
     got: dict[Path, list[str]] = defaultdict(list)
     for d in report["generalDiagnostics"]:
@@ -164,15 +197,3 @@ def pyright_errors(files: Sequence[Path]) -> dict[Path, list[str]]:
             p = Path(d["file"]).resolve()
             got[p].append(f"{p.name}:{d['range']['start']['line'] + 1}: {d.get('rule', '')}: {d['message']}")
     return got
-
-
-@functools.cache
-def all_mypy_errors() -> dict[Path, list[str]]:
-    """mypy over every snippet, once per test run."""
-    return mypy_errors(snippets())
-
-
-@functools.cache
-def all_pyright_errors() -> dict[Path, list[str]]:
-    """pyright over every snippet, once per test run."""
-    return pyright_errors(snippets())
