@@ -142,9 +142,12 @@ class Job:
 
     def stop(self) -> None:
         """Kill the command if it still runs (a test run that did not need its result)."""
-        if self._result is None and self._proc.poll() is None:
-            self._proc.kill()
+        if self._result is None:
+            if self._proc.poll() is None:
+                self._proc.kill()
             self._proc.wait()
+            self._out.close()
+            self._err.close()
 
 
 def mypy_cmd(files: Sequence[Path]) -> list[str]:

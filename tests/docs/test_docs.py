@@ -71,7 +71,9 @@ class Jobs:
 
     def __init__(self, tmp: Path) -> None:
         # A copy of getting_started.py with one type error (a str compared with an int column).
-        self.broken = tmp / "broken_getting_started.py"
+        # A module name of its own: mypy replays a cached module's errors under the path it was
+        # checked at, so a name reused from an earlier run at another path would hide them.
+        self.broken = tmp / f"broken_getting_started_{uuid.uuid4().hex[:8]}.py"
         lines = SAMPLE.read_text(encoding="utf-8").splitlines()
         self.broken_line = next(i for i, line in enumerate(lines, start=1) if "users.filter(User.age >= 18)" in line)
         lines[self.broken_line - 1] = lines[self.broken_line - 1].replace("User.age >= 18", 'User.age >= "18"')
