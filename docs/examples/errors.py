@@ -73,6 +73,13 @@ for attempt in (
         print(f"{type(e).__name__}: table={e.table} fields={e.fields} constraint={e.constraint}")
 # --8<-- [end:integrity]
 
+# --8<-- [start:data]
+try:
+    players.insert(Player(team_id=red.id, number=2**70))  # valid for Python, too big for SQLite
+except errors.DataError as e:
+    print(f"{type(e).__name__}: {e} (model={e.model}, field={e.field})")
+# --8<-- [end:data]
+
 # --8<-- [start:lookups]
 for query in (
     lambda: teams.get_or_raise(42),
