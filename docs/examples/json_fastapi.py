@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
 
 from typedorm import (
     AUTO,
@@ -68,6 +69,16 @@ async def read_item(item_id: int, items: Items) -> Item:
 @app.patch("/items/{item_id}")
 async def patch_item(item_id: int, request: Request, items: Items) -> Item:
     return await items.patch(item_id, await request.body())  # only the fields sent
+
+
+class Restock(BaseModel):  # a request model of the API's own, validated by FastAPI
+    price: int = Field(ge=0)
+
+
+@app.put("/items/{item_id}/price")
+async def set_price(item_id: int, body: Restock, items: Items) -> Item:
+    await items.update(Item.id == item_id, Item.price.set(body.price))  # typed: int column, int value
+    return await items.get_or_raise(item_id)
 # --8<-- [end:app]
 
 
@@ -103,6 +114,8 @@ with TestClient(app) as client:
     r = client.post("/items", content=b'{"sku": "B-2", "name": "Bolt", "price": -1}')
     print(r.status_code, r.json())
     r = client.patch("/items/1", content=b'{"price": 1500}')
+    print(r.status_code, r.json())
+    r = client.put("/items/1/price", json={"price": 1700})
     print(r.status_code, r.json())
     r = client.get("/items/99")
     print(r.status_code, r.json())
