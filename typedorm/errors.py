@@ -34,15 +34,24 @@ __all__ = [
 
 
 class TypedORMError(Exception):
-    """Base class of every error typedorm raises."""
+    """Base class of every error typedorm raises.
+
+    Example: ``except TypedORMError as e: log.warning("database problem: %s", e)``
+    """
 
 
 class ConfigurationError(TypedORMError):
-    """A database URL, option or setting is wrong (raised before any I/O)."""
+    """A database URL, option or setting is wrong (raised before any I/O).
+
+    Example: ``Database("oracle://db/x")  # ConfigurationError: unknown database URL scheme``
+    """
 
 
 class ModelDefinitionError(TypedORMError, TypeError):
-    """A model class is declared wrongly; raised when the class is created."""
+    """A model class is declared wrongly; raised when the class is created.
+
+    Example: ``class T(Model, primary_key=("a", "nope")): ...  # no field "nope"``
+    """
 
 
 class ValidationError(TypedORMError, ValueError):
@@ -58,6 +67,7 @@ class ValidationError(TypedORMError, ValueError):
         self.model = model
 
     def errors(self) -> list[dict[str, Any]]:
+        """Pydantic's error list: one dict per problem, with ``loc``, ``msg`` and ``type``."""
         return [dict(e) for e in self._errors]
 
     @property
@@ -73,7 +83,10 @@ class ValidationError(TypedORMError, ValueError):
 
 
 class UnknownField(TypedORMError, AttributeError):
-    """A field name (from a lookup, ordering, projection or payload) is not declared on the model."""
+    """A field name (from a lookup, ordering, projection or payload) is not declared on the model.
+
+    Example: ``users.filter_by(agee=3)  # UnknownField: User has no field 'agee'``
+    """
 
     def __init__(self, field: str, *, model: str, choices: Sequence[str] = ()) -> None:
         self.field = field
@@ -84,7 +97,10 @@ class UnknownField(TypedORMError, AttributeError):
 
 
 class UnknownLookup(TypedORMError, ValueError):
-    """A Django-style lookup suffix (``age__foo``) is not one typedorm knows."""
+    """A Django-style lookup suffix (``age__foo``) is not one typedorm knows.
+
+    Example: ``users.filter_by(age__foo=3)  # UnknownLookup: unknown lookup 'foo'``
+    """
 
     def __init__(self, lookup: str, *, key: str, choices: Sequence[str] = ()) -> None:
         self.lookup = lookup
@@ -94,23 +110,38 @@ class UnknownLookup(TypedORMError, ValueError):
 
 
 class UnsetValueError(TypedORMError, AttributeError):
-    """A database-assigned field (``AUTO``) was read before the row was inserted."""
+    """A database-assigned field (``AUTO``) was read before the row was inserted.
+
+    Example: ``User(name="x").id  # before insert(): UnsetValueError``
+    """
 
 
 class NotLoaded(TypedORMError, AttributeError):
-    """A relationship was touched that the query did not load."""
+    """A relationship was touched that the query did not load.
+
+    Example: ``users.get_or_raise(1).posts  # NotLoaded unless loaded with .load(User.posts)``
+    """
 
 
 class NotFound(TypedORMError, LookupError):
-    """No row matched where exactly one was required."""
+    """No row matched where exactly one was required.
+
+    Example: ``users.get_or_raise(42)  # NotFound: no User with primary key 42``
+    """
 
 
 class MultipleResultsFound(TypedORMError, LookupError):
-    """More than one row matched where at most one was expected."""
+    """More than one row matched where at most one was expected.
+
+    Example: ``users.filter(User.age > 0).one()  # with two matching rows``
+    """
 
 
 class TransactionError(TypedORMError):
-    """A transaction was used wrongly (e.g. commit outside one, savepoint misuse)."""
+    """A transaction was used wrongly (e.g. commit outside one, savepoint misuse).
+
+    Example: ``with db.transaction(), db.transaction(isolation="serializable"): ...``
+    """
 
 
 class TransactionAborted(TransactionError):
@@ -128,7 +159,10 @@ class TransactionAborted(TransactionError):
 
 
 class DatabaseError(TypedORMError):
-    """An error reported by the database or its driver that has no finer class."""
+    """An error reported by the database or its driver that has no finer class.
+
+    Example: ``except DatabaseError as e: print(e.sqlstate, e.errno)``
+    """
 
     def __init__(self, message: str, *, sqlstate: str | None = None, errno: int | None = None) -> None:
         super().__init__(message)
@@ -137,7 +171,10 @@ class DatabaseError(TypedORMError):
 
 
 class DataError(DatabaseError, ValueError):
-    """A value cannot be stored faithfully (out of range, NUL in text, ...)."""
+    """A value cannot be stored faithfully (out of range, NUL in text, ...).
+
+    Example: ``except DataError as e: print(e.model, e.field)``
+    """
 
     def __init__(self, message: str, *, field: str | None = None, model: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -146,27 +183,45 @@ class DataError(DatabaseError, ValueError):
 
 
 class ConnectionLost(DatabaseError):
-    """The connection to the server broke."""
+    """The connection to the server broke.
+
+    Example: ``except ConnectionLost: ...  # retry on a fresh connection``
+    """
 
 
 class PoolTimeout(TypedORMError, TimeoutError):
-    """No connection became free within ``pool_timeout`` seconds."""
+    """No connection became free within ``pool_timeout`` seconds.
+
+    Example: ``Database(url, pool_size=1, max_overflow=0, pool_timeout=0.5)``
+    """
 
 
 class RetryableError(DatabaseError):
-    """The unit of work may succeed if re-run from the start."""
+    """The unit of work may succeed if re-run from the start.
+
+    Example: ``@db.transaction(retry=3)  # re-runs on a RetryableError``
+    """
 
 
 class SerializationFailure(RetryableError):
-    """The database aborted the transaction to keep it serializable (SQLSTATE 40001)."""
+    """The database aborted the transaction to keep it serializable (SQLSTATE 40001).
+
+    Example: ``@db.transaction(isolation="serializable", retry=3)``
+    """
 
 
 class Deadlock(RetryableError):
-    """The database broke a deadlock by aborting this transaction (40P01, MySQL 1213)."""
+    """The database broke a deadlock by aborting this transaction (40P01, MySQL 1213).
+
+    Example: ``@db.transaction(retry=3)  # re-run when the database picked this one``
+    """
 
 
 class IntegrityError(DatabaseError):
-    """A constraint refused the write. ``fields`` names the model fields involved."""
+    """A constraint refused the write. ``fields`` names the model fields involved.
+
+    Example: ``except IntegrityError as e: print(e.model, e.fields, e.constraint)``
+    """
 
     def __init__(
         self,
@@ -186,16 +241,28 @@ class IntegrityError(DatabaseError):
 
 
 class UniqueViolation(IntegrityError):
-    """A unique or primary-key constraint refused the write."""
+    """A unique or primary-key constraint refused the write.
+
+    Example: ``except UniqueViolation as e: e.fields == ("email",)``
+    """
 
 
 class ForeignKeyViolation(IntegrityError):
-    """A foreign-key constraint refused the write."""
+    """A foreign-key constraint refused the write.
+
+    Example: ``posts.insert(Post(author_id=999, title="x"))  # no user 999``
+    """
 
 
 class NotNullViolation(IntegrityError):
-    """A NOT NULL constraint refused the write."""
+    """A NOT NULL constraint refused the write.
+
+    Example: ``db.execute("INSERT INTO users (name) VALUES (NULL)")``
+    """
 
 
 class CheckViolation(IntegrityError):
-    """A CHECK constraint refused the write."""
+    """A CHECK constraint refused the write.
+
+    Example: ``except CheckViolation as e: e.constraint == "ck_players_number"``
+    """

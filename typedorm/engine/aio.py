@@ -646,6 +646,7 @@ class AsyncDatabase:
         await self.create_all(*models)
 
     async def drop_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of ``drop_all(*models)`` taking a list: ``db.drop_tables([User])``."""
         await self.drop_all(*models)
 
     async def _ddl(self, stmts: list[str]) -> None:

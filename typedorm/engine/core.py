@@ -187,6 +187,7 @@ class QueryCounter:
         return len(self.statements)
 
     def record(self, sql: str) -> None:
+        """Count one statement (called by the engine for each statement run while active)."""
         self.statements.append(sql)
         if self.warn_repeats is not None:
             n = self._shapes.get(sql, 0) + 1

@@ -72,9 +72,11 @@ class Result:
         self.lastrowid: Any = lastrowid
 
     def all(self) -> list[tuple[Any, ...]]:
+        """The rows, as a new list of tuples: ``db.execute("SELECT id FROM users").all()``."""
         return list(self.rows)
 
     def first(self) -> tuple[Any, ...] | None:
+        """The first row, or None: ``db.execute("SELECT 1").first()``."""
         return self.rows[0] if self.rows else None
 
     def scalar(self) -> Any:
@@ -82,6 +84,7 @@ class Result:
         return self.rows[0][0] if self.rows else None
 
     def mappings(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name: ``db.execute("SELECT id FROM users").mappings()``."""
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
@@ -561,6 +564,7 @@ class Database:
                 time.sleep(retry_delay(attempt))
 
     def in_transaction(self) -> bool:
+        """Whether this thread is inside ``db.transaction()``."""
         return self._tx.get() is not None
 
     def on_commit(self, fn: Callable[[], object]) -> None:
@@ -604,6 +608,7 @@ class Database:
         self.create_all(*models)
 
     def drop_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of ``drop_all(*models)`` taking a list: ``db.drop_tables([User])``."""
         self.drop_all(*models)
 
     def _ddl(self, stmts: list[str]) -> None:

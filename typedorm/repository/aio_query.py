@@ -138,12 +138,15 @@ class AsyncQuery(Generic[M]):
         return self._copy(order=self._order + tuple(out))
 
     def limit(self, n: int | None) -> AsyncQuery[M]:
+        """At most ``n`` rows: ``users.order_by(User.id).limit(10)``."""
         return self._copy(limit=_check_count(n, "limit"))
 
     def offset(self, n: int | None) -> AsyncQuery[M]:
+        """Skip ``n`` rows: ``users.order_by(User.id).offset(20).limit(10)``."""
         return self._copy(offset=_check_count(n, "offset"))
 
     def distinct(self, flag: bool = True) -> AsyncQuery[M]:
+        """Drop duplicate rows: ``users.query().distinct()``."""
         return self._copy(distinct=flag)
 
     def group_by(self, *exprs: Expr[M, Any]) -> AsyncQuery[M]:
@@ -151,6 +154,7 @@ class AsyncQuery(Generic[M]):
         return self._copy(group_by=self._group_by + exprs)
 
     def having(self, *preds: Predicate[M]) -> AsyncQuery[M]:
+        """Filter groups: ``users.query().group_by(User.age).having(func.count() > 1)``."""
         return self._copy(having=self._having + as_predicates(self.repo.model, preds))
 
     # --- compiling ---------------------------------------------------------------
@@ -383,9 +387,11 @@ class AsyncQuery(Generic[M]):
         return await self._copy(order=(), limit=None, offset=None)._scalar(_avg(expr))
 
     async def min(self, expr: Expr[M, T]) -> T | None:
+        """The smallest value of ``col`` over the matching rows (None if none): ``users.query().min(User.age)``."""
         return await self._copy(order=(), limit=None, offset=None)._scalar(_min(expr))  # type: ignore[no-any-return]
 
     async def max(self, expr: Expr[M, T]) -> T | None:
+        """The largest value of ``col`` over the matching rows (None if none): ``users.query().max(User.age)``."""
         return await self._copy(order=(), limit=None, offset=None)._scalar(_max(expr))  # type: ignore[no-any-return]
 
     # --- writes ---------------------------------------------------------------------

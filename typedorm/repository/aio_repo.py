@@ -135,6 +135,7 @@ class AsyncRepository(Generic[M]):
             await call_hook(fn, obj)
 
     def add_hook(self, event: HookEvent, fn: BeforeHook[M]) -> None:
+        """Register ``fn`` for ``event`` on this repository: ``users.add_hook("before_insert", normalise)``."""
         self._hooks.add(event, fn)
 
     def _decorator(self, event: HookEvent, fn: H) -> H:
@@ -146,18 +147,23 @@ class AsyncRepository(Generic[M]):
         return self._decorator("before_insert", fn)
 
     def after_insert(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each insert (``@users.after_insert``)."""
         return self._decorator("after_insert", fn)
 
     def before_update(self, fn: BeforeHook[M]) -> BeforeHook[M]:
+        """Decorator: run ``fn(row)`` before each update; it may return a replacement row (``@users.before_update``)."""
         return self._decorator("before_update", fn)
 
     def after_update(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each update (``@users.after_update``)."""
         return self._decorator("after_update", fn)
 
     def before_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` before each delete of an instance (``@users.before_delete``)."""
         return self._decorator("before_delete", fn)
 
     def after_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each delete of an instance (``@users.after_delete``)."""
         return self._decorator("after_delete", fn)
 
     # --- inserts ---------------------------------------------------------------------
@@ -386,33 +392,43 @@ class AsyncRepository(Generic[M]):
         return AsyncQuery(self).filter_by(**lookups)
 
     def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+        """All rows but those matching: ``users.exclude(User.age < 18)`` or ``users.exclude(age__lt=18)``."""
         return AsyncQuery(self).exclude(*preds, **lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:
+        """All rows in this order: ``users.order_by(User.age.desc(), "name")``."""
         return AsyncQuery(self).order_by(*items)
 
     async def all(self) -> list[M]:
+        """Every row of the table, validated: ``users.all()``."""
         return await AsyncQuery(self).all()
 
     async def first(self) -> M | None:
+        """The first row by primary key, or None: ``users.first()``."""
         return await AsyncQuery(self).first()
 
     async def last(self) -> M | None:
+        """The last row by primary key, or None: ``users.last()``."""
         return await AsyncQuery(self).last()
 
     async def count(self) -> int:
+        """The number of rows in the table: ``users.count()``."""
         return await AsyncQuery(self).count()
 
     async def exists(self) -> bool:
+        """Whether the table has any row: ``users.exists()``."""
         return await AsyncQuery(self).exists()
 
     def iterate(self, batch_size: int = 1000) -> AsyncIterator[M]:
+        """Stream every row, ``batch_size`` at a time: ``for u in users.iterate(batch_size=500): ...``."""
         return AsyncQuery(self).iterate(batch_size)
 
     async def paginate(self, page: int, size: int) -> Page[M]:
+        """Page ``page`` (1-based) of ``size`` rows by primary key: ``users.paginate(1, 20).items``."""
         return await AsyncQuery(self).paginate(page, size)
 
     async def values(self, *fields: str) -> list[dict[str, Any]]:
+        """Every row as a dict of the named fields (all if none): ``users.values("id", "name")``."""
         return await AsyncQuery(self).values(*fields)
 
     async def rows(self, stmt: Select[M, R]) -> list[R]:

@@ -139,12 +139,15 @@ class Query(Generic[M]):
         return self._copy(order=self._order + tuple(out))
 
     def limit(self, n: int | None) -> Query[M]:
+        """At most ``n`` rows: ``users.order_by(User.id).limit(10)``."""
         return self._copy(limit=_check_count(n, "limit"))
 
     def offset(self, n: int | None) -> Query[M]:
+        """Skip ``n`` rows: ``users.order_by(User.id).offset(20).limit(10)``."""
         return self._copy(offset=_check_count(n, "offset"))
 
     def distinct(self, flag: bool = True) -> Query[M]:
+        """Drop duplicate rows: ``users.query().distinct()``."""
         return self._copy(distinct=flag)
 
     def group_by(self, *exprs: Expr[M, Any]) -> Query[M]:
@@ -152,6 +155,7 @@ class Query(Generic[M]):
         return self._copy(group_by=self._group_by + exprs)
 
     def having(self, *preds: Predicate[M]) -> Query[M]:
+        """Filter groups: ``users.query().group_by(User.age).having(func.count() > 1)``."""
         return self._copy(having=self._having + as_predicates(self.repo.model, preds))
 
     # --- compiling ---------------------------------------------------------------
@@ -384,9 +388,11 @@ class Query(Generic[M]):
         return self._copy(order=(), limit=None, offset=None)._scalar(_avg(expr))
 
     def min(self, expr: Expr[M, T]) -> T | None:
+        """The smallest value of ``col`` over the matching rows (None if none): ``users.query().min(User.age)``."""
         return self._copy(order=(), limit=None, offset=None)._scalar(_min(expr))  # type: ignore[no-any-return]
 
     def max(self, expr: Expr[M, T]) -> T | None:
+        """The largest value of ``col`` over the matching rows (None if none): ``users.query().max(User.age)``."""
         return self._copy(order=(), limit=None, offset=None)._scalar(_max(expr))  # type: ignore[no-any-return]
 
     # --- writes ---------------------------------------------------------------------

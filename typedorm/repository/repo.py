@@ -136,6 +136,7 @@ class Repository(Generic[M]):
             call_hook(fn, obj)
 
     def add_hook(self, event: HookEvent, fn: BeforeHook[M]) -> None:
+        """Register ``fn`` for ``event`` on this repository: ``users.add_hook("before_insert", normalise)``."""
         self._hooks.add(event, fn)
 
     def _decorator(self, event: HookEvent, fn: H) -> H:
@@ -147,18 +148,23 @@ class Repository(Generic[M]):
         return self._decorator("before_insert", fn)
 
     def after_insert(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each insert (``@users.after_insert``)."""
         return self._decorator("after_insert", fn)
 
     def before_update(self, fn: BeforeHook[M]) -> BeforeHook[M]:
+        """Decorator: run ``fn(row)`` before each update; it may return a replacement row (``@users.before_update``)."""
         return self._decorator("before_update", fn)
 
     def after_update(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each update (``@users.after_update``)."""
         return self._decorator("after_update", fn)
 
     def before_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` before each delete of an instance (``@users.before_delete``)."""
         return self._decorator("before_delete", fn)
 
     def after_delete(self, fn: AfterHook[M]) -> AfterHook[M]:
+        """Decorator: run ``fn(row)`` after each delete of an instance (``@users.after_delete``)."""
         return self._decorator("after_delete", fn)
 
     # --- inserts ---------------------------------------------------------------------
@@ -387,33 +393,43 @@ class Repository(Generic[M]):
         return Query(self).filter_by(**lookups)
 
     def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+        """All rows but those matching: ``users.exclude(User.age < 18)`` or ``users.exclude(age__lt=18)``."""
         return Query(self).exclude(*preds, **lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
+        """All rows in this order: ``users.order_by(User.age.desc(), "name")``."""
         return Query(self).order_by(*items)
 
     def all(self) -> list[M]:
+        """Every row of the table, validated: ``users.all()``."""
         return Query(self).all()
 
     def first(self) -> M | None:
+        """The first row by primary key, or None: ``users.first()``."""
         return Query(self).first()
 
     def last(self) -> M | None:
+        """The last row by primary key, or None: ``users.last()``."""
         return Query(self).last()
 
     def count(self) -> int:
+        """The number of rows in the table: ``users.count()``."""
         return Query(self).count()
 
     def exists(self) -> bool:
+        """Whether the table has any row: ``users.exists()``."""
         return Query(self).exists()
 
     def iterate(self, batch_size: int = 1000) -> Iterator[M]:
+        """Stream every row, ``batch_size`` at a time: ``for u in users.iterate(batch_size=500): ...``."""
         return Query(self).iterate(batch_size)
 
     def paginate(self, page: int, size: int) -> Page[M]:
+        """Page ``page`` (1-based) of ``size`` rows by primary key: ``users.paginate(1, 20).items``."""
         return Query(self).paginate(page, size)
 
     def values(self, *fields: str) -> list[dict[str, Any]]:
+        """Every row as a dict of the named fields (all if none): ``users.values("id", "name")``."""
         return Query(self).values(*fields)
 
     def rows(self, stmt: Select[M, R]) -> list[R]:

@@ -71,10 +71,12 @@ class _Auto:
         return core_schema.any_schema(serialization=core_schema.plain_serializer_function_ser_schema(lambda _: None))
 
 
-#: Marks a value the database assigns (an autoincrement key, a server default):
-#: ``id: PK[int] = column(default=AUTO)``. Reading it before insert raises
-#: :class:`~typedorm.errors.UnsetValueError`; ``insert()`` fills in the real value.
 AUTO: Final = _Auto()
+"""Marks a value the database assigns (an autoincrement key, a server default).
+
+Example: ``id: PK[int] = column(default=AUTO)``. Reading it before insert raises
+:class:`~typedorm.errors.UnsetValueError`; ``insert()`` fills in the real value.
+"""
 
 OnAction = Literal["cascade", "set null", "set default", "restrict", "no action"]
 
@@ -241,8 +243,8 @@ class Col(Generic[T]):
         return handler.generate_schema(args[0] if args else Any)
 
 
-#: A primary-key column: ``id: PK[int] = column(default=AUTO)``.
 PK = Annotated[Col[T], Column(primary_key=True)]
+"""A primary-key column: ``id: PK[int] = column(default=AUTO)``."""
 
 
 def _is_auto(v: object) -> bool:

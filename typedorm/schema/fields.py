@@ -64,7 +64,10 @@ def TextField(
     *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
     default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """An unbounded text column."""
+    """An unbounded text column.
+
+    Example: ``body: Col[str] = TextField(default="")``
+    """
     return _spec(default, default_factory, null=null, unique=unique, index=index, name=name, comment=comment)
 
 
@@ -83,7 +86,10 @@ def FloatField(
     null: bool = False, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
     name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """A floating-point column."""
+    """A floating-point column.
+
+    Example: ``score: Col[float] = FloatField(min_value=0.0, default=0.0)``
+    """
     return _spec(default, default_factory, null=null, ge=min_value, le=max_value, unique=unique, index=index,
                  name=name, comment=comment)
 
@@ -92,7 +98,10 @@ def BooleanField(
     *, index: bool = False, null: bool = False, default: Any = _MISSING,
     default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """A boolean column."""
+    """A boolean column.
+
+    Example: ``active: Col[bool] = BooleanField(default=True)``
+    """
     return _spec(default, default_factory, null=null, index=index, name=name, comment=comment)
 
 
@@ -100,7 +109,10 @@ def DateTimeField(
     *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
     default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """An aware-datetime column (stored in UTC)."""
+    """An aware-datetime column (stored in UTC).
+
+    Example: ``created: Col[datetime] = DateTimeField()``
+    """
     return _spec(default, default_factory, null=null, unique=unique, index=index, name=name, comment=comment)
 
 
@@ -108,7 +120,10 @@ def DateField(
     *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
     default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """A date column."""
+    """A date column.
+
+    Example: ``born: Col[date | None] = DateField(default=None)``
+    """
     return _spec(default, default_factory, null=null, unique=unique, index=index, name=name, comment=comment)
 
 
@@ -144,7 +159,10 @@ def BlobField(
     *, null: bool = False, max_length: int | None = None, default: Any = _MISSING,
     default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """A binary column (``bytes``)."""
+    """A binary column (``bytes``).
+
+    Example: ``data: Col[bytes] = BlobField()``
+    """
     return _spec(default, default_factory, null=null, max_length=max_length, name=name, comment=comment)
 
 
@@ -173,5 +191,8 @@ def JSONField(
     *, null: bool = False, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
     name: str | None = None, comment: str | None = None,
 ) -> Any:
-    """A JSON column for ``dict``, ``list`` or a Pydantic model."""
+    """A JSON column for ``dict``, ``list`` or a Pydantic model.
+
+    Example: ``prefs: Col[dict[str, Any]] = JSONField(default_factory=dict)``
+    """
     return _spec(default, default_factory, null=null, name=name, comment=comment)

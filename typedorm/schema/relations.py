@@ -132,8 +132,11 @@ class _NotLoaded:
         return self
 
 
-#: What an instance holds for a relationship no query loaded (the field's default).
 NOT_LOADED: Final = _NotLoaded()
+"""What an instance holds for a relationship no query loaded (the field's default).
+
+Example: ``post.__dict__["author"] is NOT_LOADED``; test it with ``is_loaded(post, "author")``.
+"""
 
 
 @dataclass(eq=False)
@@ -326,7 +329,10 @@ class RelList(_RelationDescriptor, Generic[T]):
 
 
 def is_loaded(obj: object, name: str) -> bool:
-    """Whether relationship ``name`` of ``obj`` holds loaded rows (never raises NotLoaded)."""
+    """Whether relationship ``name`` of ``obj`` holds loaded rows (never raises NotLoaded).
+
+    Example: ``is_loaded(post, "author")``
+    """
     return obj.__dict__.get(name, NOT_LOADED) is not NOT_LOADED
 
 

@@ -29,7 +29,10 @@ class ForeignKeySpec:
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """An index (or a UNIQUE constraint when ``unique``) over SQL column names."""
+    """An index (or a UNIQUE constraint when ``unique``) over SQL column names.
+
+    Example: ``User.__table__.indexes[0].columns == ("name",)``
+    """
 
     name: str
     columns: tuple[str, ...]
@@ -80,12 +83,14 @@ class ColumnSpec:
     column_type: ColumnType | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def sql_type(self, dialect: str) -> str:
+        """The column's SQL type on ``dialect``: ``User.__table__.by_field["age"].sql_type("postgresql")``."""
         try:
             return self.sql_types[dialect]
         except KeyError:
             raise KeyError(f"column {self.name!r} has no SQL type for dialect {dialect!r}") from None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of this column (``TableSpec.to_json()`` uses it)."""
         d = asdict(self)
         d.pop("python_type")
         d.pop("column_type")
@@ -99,6 +104,7 @@ class ColumnSpec:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ColumnSpec:
+        """The column described by ``d`` (the inverse of ``to_dict()``)."""
         data = dict(d)
         data["sql_types"] = _FrozenDict(data["sql_types"])
         if data.get("enum_values") is not None:
@@ -170,6 +176,7 @@ class TableSpec:
             raise UnknownField(str(field_name), model=self.model_name, choices=self.field_names) from None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the table: ``User.__table__.to_dict()["name"]``."""
         return {
             "name": self.name,
             "model_name": self.model_name,
@@ -189,6 +196,7 @@ class TableSpec:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TableSpec:
+        """The table described by ``d`` (the inverse of ``to_dict()``)."""
         return cls(
             name=d["name"],
             model_name=d["model_name"],
@@ -208,4 +216,5 @@ class TableSpec:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TableSpec:
+        """The table described by JSON ``text``: ``TableSpec.from_json(User.__table__.to_json())``."""
         return cls.from_dict(json.loads(text))

@@ -65,12 +65,15 @@ class ColumnType:
     logical: ClassVar[str] = "custom"
 
     def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        """The SQL type on ``dialect`` (``"sqlite"``, ``"postgresql"``, ``"mysql"``) for ``column``."""
         raise NotImplementedError
 
     def bind_processor(self, dialect: str) -> Processor | None:
+        """A function converting a Python value into what the driver stores, or None for no conversion."""
         return None
 
     def result_processor(self, dialect: str) -> Processor | None:
+        """A function converting what the driver returns for validation, or None for no conversion."""
         return None
 
     def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:

@@ -164,12 +164,15 @@ class Expr(Generic[M, T]):
         return InList(self, tuple(as_expr(v, self) for v in values), True)
 
     def is_null(self) -> Predicate[M]:
+        """``IS NULL``: ``users.filter(User.age.is_null())``."""
         return IsNull(self, False)
 
     def is_not_null(self) -> Predicate[M]:
+        """``IS NOT NULL``: ``users.filter(User.age.is_not_null())``."""
         return IsNull(self, True)
 
     def between(self, low: T | Expr[Any, T], high: T | Expr[Any, T]) -> Predicate[M]:
+        """Inclusive range: ``users.filter(User.age.between(18, 65))``."""
         return Between(self, as_expr(low, self), as_expr(high, self))
 
     def like(self, pattern: str, *, escape: str | None = None) -> Predicate[M]:
@@ -189,15 +192,19 @@ class Expr(Generic[M, T]):
         return TextMatch(self, text, "contains", True)
 
     def startswith(self, text: str) -> Predicate[M]:
+        """Case-sensitive prefix, wildcards in ``text`` escaped: ``User.name.startswith("J")``."""
         return TextMatch(self, text, "startswith", False)
 
     def istartswith(self, text: str) -> Predicate[M]:
+        """Case-insensitive (ASCII) prefix: ``User.name.istartswith("j")``."""
         return TextMatch(self, text, "startswith", True)
 
     def endswith(self, text: str) -> Predicate[M]:
+        """Case-sensitive suffix, wildcards in ``text`` escaped: ``User.email.endswith(".org")``."""
         return TextMatch(self, text, "endswith", False)
 
     def iendswith(self, text: str) -> Predicate[M]:
+        """Case-insensitive (ASCII) suffix: ``User.email.iendswith(".ORG")``."""
         return TextMatch(self, text, "endswith", True)
 
     def iexact(self, text: str) -> Predicate[M]:
@@ -206,9 +213,11 @@ class Expr(Generic[M, T]):
 
     # --- ordering ------------------------------------------------------------------
     def asc(self, *, nulls: Literal["first", "last"] | None = None) -> Ordering[M]:
+        """Ascending order, NULLs first or last if given: ``User.age.asc(nulls="last")``."""
         return Ordering(self, False, nulls)
 
     def desc(self, *, nulls: Literal["first", "last"] | None = None) -> Ordering[M]:
+        """Descending order, NULLs first or last if given: ``User.age.desc(nulls="last")``."""
         return Ordering(self, True, nulls)
 
     def label(self, name: str) -> Label[M, T]:
@@ -323,7 +332,10 @@ class ScalarSelect(Expr[Any, Any]):
 
 
 class Predicate(Expr[M, bool]):
-    """A boolean SQL condition over rows of ``M``; combine with ``&``, ``|`` and ``~``."""
+    """A boolean SQL condition over rows of ``M``; combine with ``&``, ``|`` and ``~``.
+
+    Example: ``users.filter((User.age >= 18) & ~User.name.startswith("x"))``
+    """
 
     __slots__ = ()
 

@@ -146,4 +146,5 @@ class _Func:
 
 
 func: _Func = _Func()
+"""The SQL functions: ``select(User.age, func.count(), func.avg(User.score)).group_by(User.age)``."""
 

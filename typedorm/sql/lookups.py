@@ -149,6 +149,7 @@ class Q:
         return f"{'NOT ' if self.negated else ''}Q({inner})"
 
     def resolve(self, model: type[Any]) -> Predicate[Any]:
+        """This group's lookups as a predicate over ``model`` (fields and lookups checked): ``Q(age__gte=18).resolve(User)``."""
         parts: list[Predicate[Any]] = []
         for child in self.children:
             if isinstance(child, Q):

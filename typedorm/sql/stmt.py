@@ -113,24 +113,31 @@ class Select(Generic[M, R]):
         return Select(self.model, self.columns, **args)
 
     def where(self, *preds: Predicate[M]) -> Select[M, R]:
+        """Add conditions (ANDed): ``select(User.id).where(User.age >= 18)``."""
         return self._replace(where=self.where_ + tuple(_as_predicate(p) for p in preds))
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any]) -> Select[M, R]:
+        """Order the rows: ``select(User.id).order_by(User.name.desc())``."""
         return self._replace(order_by=self.order_by_ + tuple(_as_ordering(i) for i in items))
 
     def limit(self, n: int | None) -> Select[M, R]:
+        """At most ``n`` rows: ``select(User.id).limit(10)``."""
         return self._replace(limit=_check_count(n, "limit"))
 
     def offset(self, n: int | None) -> Select[M, R]:
+        """Skip ``n`` rows: ``select(User.id).offset(20)``."""
         return self._replace(offset=_check_count(n, "offset"))
 
     def distinct(self, flag: bool = True) -> Select[M, R]:
+        """Drop duplicate rows: ``select(User.age).distinct()``."""
         return self._replace(distinct=flag)
 
     def group_by(self, *exprs: Expr[M, Any]) -> Select[M, R]:
+        """Group the rows: ``select(User.age, func.count()).group_by(User.age)``."""
         return self._replace(group_by=self.group_by_ + exprs)
 
     def having(self, *preds: Predicate[M]) -> Select[M, R]:
+        """Filter the groups: ``.group_by(User.age).having(func.count() > 1)``."""
         return self._replace(having=self.having_ + tuple(_as_predicate(p) for p in preds))
 
     def into(self, target: type[P]) -> Select[M, P]:

@@ -1,0 +1,56 @@
+"""What happens when a statement fails inside a transaction and the error is caught."""
+
+
+from typing import Annotated
+
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    Column,
+    Database,
+    Model,
+    Repository,
+    TypedORMError,
+    UniqueViolation,
+    column,
+)
+
+
+class Account(Model, table="accounts"):
+    id: PK[int] = column(default=AUTO)
+    owner: Annotated[Col[str], Column(unique=True, max_length=20)]
+
+
+db = Database.from_env("DATABASE_URL")  # sqlite:///..., postgresql://... or mysql://...
+db.create_all(Account)
+accounts = Repository(Account, db)
+accounts.insert(Account(owner="ann"))
+
+# --8<-- [start:caught]
+try:
+    with db.transaction():
+        accounts.insert(Account(owner="bob"))
+        try:
+            accounts.insert(Account(owner="ann"))  # fails: duplicate
+        except UniqueViolation:
+            print("duplicate caught inside the transaction")
+        accounts.insert(Account(owner="cy"))  # the next statement
+except TypedORMError as e:
+    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+print(sorted(a.owner for a in accounts.all()))
+# --8<-- [end:caught]
+
+# --8<-- [start:savepoint]
+with db.transaction():
+    accounts.insert(Account(owner="dee"))
+    try:
+        with db.transaction():  # a savepoint: only this block is undone
+            accounts.insert(Account(owner="ann"))
+    except UniqueViolation:
+        print("duplicate rolled back to the savepoint")
+    accounts.insert(Account(owner="eve"))
+print(sorted(a.owner for a in accounts.all()))
+db.drop_all(Account)
+db.close()
+# --8<-- [end:savepoint]
