@@ -14,6 +14,8 @@ __all__ = [
     "Deadlock",
     "ForeignKeyViolation",
     "IntegrityError",
+    "InvalidArgument",
+    "InvalidValue",
     "ModelDefinitionError",
     "MultipleResultsFound",
     "NotFound",
@@ -69,6 +71,28 @@ class ValidationError(TypedORMError, ValueError):
                 if first not in out:
                     out.append(first)
         return tuple(out)
+
+
+class InvalidValue(ValidationError, TypeError):
+    """A value given to a query (a lookup, comparison, ``in_`` or ``get()``) does not fit its column.
+
+    Raised before any SQL, naming the field (``fields``), the same on every backend: a
+    list where a ``str`` is expected, a ``dict`` for an ``int`` column, and so on. It is a
+    :class:`ValidationError` and also a ``TypeError``.
+    """
+
+
+class InvalidArgument(TypedORMError, ValueError):
+    """An argument that shapes SQL text is outside its closed set, or out of range.
+
+    ``argument`` names it: ``limit``/``offset`` below zero, a connector other than
+    AND/OR, an unknown function, ``nulls`` other than first/last, an isolation level,
+    a LIKE escape character, ... Raised before any SQL is built.
+    """
+
+    def __init__(self, message: str, *, argument: str) -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 class UnknownField(TypedORMError, AttributeError):

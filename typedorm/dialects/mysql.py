@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.closed import check_count
 from ..sql.expr import FuncCall
 from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from .base import Dialect, IsolationLevel
@@ -71,11 +72,12 @@ class MySQLDialect(Dialect):
     def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
         sql = ""
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        if offset:
+            sql += f" LIMIT {check_count(limit, 'limit')}"
+        off = 0 if offset is None else check_count(offset, "offset")
+        if off:
             if limit is None:
                 sql += " LIMIT 18446744073709551615"
-            sql += f" OFFSET {int(offset)}"
+            sql += f" OFFSET {off}"
         return sql
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from ..errors import MultipleResultsFound, NotFound, UnknownField
+from ..errors import InvalidArgument, MultipleResultsFound, NotFound, UnknownField
 from ..sql.expr import Assignment, Expr, Ordering, Predicate
 from ..sql.functions import avg as _avg
 from ..sql.functions import max as _max
@@ -127,12 +127,16 @@ class Query(Generic[M]):
             if isinstance(it, str):
                 desc = it.startswith("-")
                 name = it[1:] if desc else it
-                if "__" in name and name.partition("__")[0] not in self.repo._spec.by_field:
-                    from ..sql.relations import relation_ordering
+                try:
+                    if "__" in name and name.partition("__")[0] not in self.repo._spec.by_field:
+                        from ..sql.relations import relation_ordering
 
-                    out.append(relation_ordering(self.repo.model, name, desc))
-                    continue
-                col = self.repo._column(name)
+                        out.append(relation_ordering(self.repo.model, name, desc))
+                        continue
+                    col = self.repo._column(name)
+                except UnknownField as e:
+                    # name the key as given ("-", "--age"), not what is left after the sign
+                    raise UnknownField(it, model=e.model, choices=e.choices) from None
                 out.append(col.desc() if desc else col.asc())
             else:
                 out.append(_as_ordering(it))
@@ -267,7 +271,7 @@ class Query(Generic[M]):
     def iterate(self, batch_size: int = 1000) -> Iterator[M]:
         """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
+            raise InvalidArgument(f"batch_size must be a positive int, not {batch_size!r}", argument="batch_size")
         sql, params = self._sql(self.repo._mapper.select_list)
         mapper = self.repo._mapper
         if self._load and self.repo._db.in_transaction():
@@ -291,9 +295,9 @@ class Query(Generic[M]):
     def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise ValueError(f"page must be an int >= 1, not {page!r}")
+            raise InvalidArgument(f"page must be an int >= 1, not {page!r}", argument="page")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise ValueError(f"size must be an int >= 1, not {size!r}")
+            raise InvalidArgument(f"size must be an int >= 1, not {size!r}", argument="size")
         total = self._copy(limit=None, offset=None).count()
         q = self._copy(order=self._order or self._pk_order(False), limit=size, offset=(page - 1) * size)
         return Page(q.all(), page, size, total)

@@ -143,11 +143,12 @@ class Select(Generic[M, R]):
 
 
 def _check_count(n: int | None, what: str) -> int | None:
+    """``n`` (an int >= 0) or None; anything else raises InvalidArgument naming ``what``."""
     if n is None:
         return None
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"{what} must be a non-negative int, not {n!r}")
-    return n
+    from .closed import check_count
+
+    return check_count(n, what)
 
 
 def _as_ordering(item: object) -> Ordering[Any]:
