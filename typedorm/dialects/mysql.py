@@ -35,8 +35,8 @@ class MySQLDialect(Dialect):
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         if isolation is not None:
-            self.check_isolation(isolation)
-            return [f"SET TRANSACTION ISOLATION LEVEL {isolation.upper()}", "START TRANSACTION"]
+            level = self.check_isolation(isolation)
+            return [f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", "START TRANSACTION"]
         return ["START TRANSACTION"]
 
     def func_name(self, name: str) -> str:
@@ -45,9 +45,6 @@ class MySQLDialect(Dialect):
         if name == "length":
             return "CHAR_LENGTH"
         return super().func_name(name)
-
-    def savepoint_sql(self, name: str) -> str:
-        return f"SAVEPOINT {self.quote(name)}"
 
     def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
         if f.name == "avg" and f.result_type is float and len(f.args) == 1:

@@ -348,7 +348,10 @@ class Repository(Generic[M]):
     def get(self, pk: Any) -> M | None:
         """The row with primary key ``pk`` (a tuple for composite keys), or None."""
         mapper = self._mapper
-        row = self._db._run(mapper.get_sql, mapper.pk_params(pk), _ONE, self._spec)
+        params = mapper.pk_params(pk)
+        if mapper._int_pk and mapper.pk_unmatchable(params):
+            return None
+        row = self._db._run(mapper.get_sql, params, _ONE, self._spec)
         return mapper.hydrate(row) if row is not None else None
 
     def get_or_raise(self, pk: Any) -> M:
