@@ -98,12 +98,15 @@ class InvalidArgument(TypedORMError, ValueError):
 class UnknownField(TypedORMError, AttributeError):
     """A field name (from a lookup, ordering, projection or payload) is not declared on the model."""
 
-    def __init__(self, field: str, *, model: str, choices: Sequence[str] = ()) -> None:
+    def __init__(self, field: str, *, model: str, choices: Sequence[str] = (), key: str | None = None) -> None:
         self.field = field
         self.model = model
         self.choices: tuple[str, ...] = tuple(choices)
+        #: the key as the caller gave it (``"author__nme__gte"``, ``"-"``); ``field`` is the unknown part
+        self.key: str = field if key is None else key
         hint = f"; valid fields: {', '.join(self.choices)}" if self.choices else ""
-        super().__init__(f"{model} has no field {field!r}{hint}")
+        given = f" (in {self.key!r})" if self.key != field else ""
+        super().__init__(f"{model} has no field {field!r}{given}{hint}")
 
 
 class UnknownLookup(TypedORMError, ValueError):

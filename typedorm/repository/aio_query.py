@@ -104,11 +104,11 @@ class AsyncQuery(Generic[M]):
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
         return self._copy(where=self._where + as_predicates(self.repo.model, preds))
 
-    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+    def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
         """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
         return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
         """Rows NOT matching all the given conditions."""
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
         if not parts:

@@ -377,11 +377,11 @@ class AsyncRepository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return AsyncQuery(self).filter(*preds)
 
-    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+    def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
         """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
         return AsyncQuery(self).filter_by(**lookups)
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
         return AsyncQuery(self).exclude(*preds, **lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:

@@ -378,11 +378,11 @@ class Repository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return Query(self).filter(*preds)
 
-    def filter_by(self, **lookups: Any) -> Query[M]:
+    def filter_by(self, /, **lookups: Any) -> Query[M]:
         """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
         return Query(self).filter_by(**lookups)
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
         return Query(self).exclude(*preds, **lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:

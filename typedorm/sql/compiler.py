@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ..errors import InvalidArgument
+from ..schema.naming import is_identifier
 from .closed import (
     ARITH_OPS,
     COMPARE_OPS,
@@ -160,6 +161,8 @@ class Compiler:
         if isinstance(e, FuncCall):
             return self.func(e, params)
         if isinstance(e, Label):
+            if not is_identifier(e.name):
+                raise InvalidArgument(f"label {e.name!r} is not a valid identifier", argument="label")
             return f"{self.expr(e.expr, params)} AS {self.quote(e.name)}"
         if isinstance(e, Const):
             if e.value is not None and type(e.value) is not int:
@@ -211,6 +214,9 @@ class Compiler:
         if isinstance(p, Like):
             return self.like(p, params)
         if isinstance(p, TextMatch):
+            # checked here, before any dialect's text_match override builds its pattern
+            check_keyword(p.kind, TEXT_MATCH_KINDS, "text match")
+            check_flag(p.ci, "ci")
             return self.text_match(p, params)
         raise TypeError(f"cannot compile predicate {p!r}")
 
@@ -237,7 +243,6 @@ class Compiler:
         return {"contains": f"%{t}%", "startswith": f"{t}%", "endswith": f"%{t}", "exact": t}[kind]
 
     def text_match(self, p: TextMatch[Any], params: list[Any]) -> str:
-        check_keyword(p.kind, TEXT_MATCH_KINDS, "text match")
         pattern = self.like_pattern(p.kind, p.text)
         return self.like(Like(p.expr, Param(pattern, None), p.ci, LIKE_ESCAPE), params)
 

@@ -75,8 +75,43 @@ def _column(model: type[Any], field: str, key: str) -> ColumnExpr[Any, Any]:
     return expr
 
 
+def _keyed(e: UnknownField | UnknownLookup, key: str) -> UnknownField | UnknownLookup:
+    """``e`` naming the whole key as the caller gave it."""
+    if e.key == key:
+        return e
+    out: UnknownField | UnknownLookup
+    if isinstance(e, UnknownLookup):
+        out = UnknownLookup(e.lookup, key=key, choices=e.choices)
+    else:
+        out = UnknownField(e.field, model=e.model, choices=e.choices, key=key)
+    for note in getattr(e, "__notes__", ()):
+        out.add_note(note)
+    return out
+
+
+#: Most ``__``-separated parts a key may have: deep enough for any real relation path,
+#: and a bound on the recursion a hostile key could otherwise drive.
+MAX_KEY_PARTS = 32
+
+
+def check_key_depth(model: type[Any], key: object) -> None:
+    """Refuse a key with more than :data:`MAX_KEY_PARTS` parts (UnknownField naming it)."""
+    if isinstance(key, str) and key.count("__") >= MAX_KEY_PARTS:
+        err = UnknownField(key, model=model.__name__, choices=model.__table__.field_names)
+        err.add_note(f"a lookup or ordering key has at most {MAX_KEY_PARTS} parts separated by '__'")
+        raise err
+
+
 def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     """One ``field__lookup=value`` pair as a predicate on ``model``."""
+    check_key_depth(model, key)
+    try:
+        return _lookup_predicate(model, key, value)
+    except (UnknownField, UnknownLookup) as e:
+        raise _keyed(e, key) from None
+
+
+def _lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     if not isinstance(key, str):
         raise UnknownField(repr(key), model=model.__name__, choices=model.__table__.field_names)
     field, sep, lookup = key.partition("__")
@@ -109,6 +144,8 @@ def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predic
     rels = relations_of(model)
     if not rels:
         return [lookup_predicate(model, k, v) for k, v in lookups.items()]
+    for k in lookups:
+        check_key_depth(model, k)
     from .relations import relation_lookups
 
     by_field = model.__table__.by_field
@@ -120,7 +157,16 @@ def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predic
             through.append((k, v))
         else:
             plain.append(lookup_predicate(model, k, v))
-    return plain + relation_lookups(model, through)
+    try:
+        return plain + relation_lookups(model, through)
+    except (UnknownField, UnknownLookup) as e:
+        # name the key that failed, as given (the keys of one relation are resolved together)
+        for k, v in through:
+            try:
+                relation_lookups(model, [(k, v)])
+            except (UnknownField, UnknownLookup):
+                raise _keyed(e, k) from None
+        raise
 
 
 class Q:
@@ -138,7 +184,7 @@ class Q:
     connector: Literal["AND", "OR"]
     negated: bool
 
-    def __init__(self, *children: Q | Predicate[Any], **lookups: Any) -> None:
+    def __init__(self, /, *children: Q | Predicate[Any], **lookups: Any) -> None:
         for child in children:
             if not isinstance(child, (Q, Predicate)):
                 raise TypeError(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}")

@@ -292,9 +292,15 @@ def relation_lookups(model: type[Any], items: Sequence[tuple[str, Any]]) -> list
     rels = relations_of(model)
     groups: dict[str, list[tuple[str, Any]]] = {}
     for key, value in items:
-        name, _, rest = key.partition("__")
+        name, sep, rest = key.partition("__")
         if name not in rels:
             raise UnknownField(name or key, model=model.__name__, choices=_field_choices(model))
+        if sep and not rest:
+            # "author__" is not "author": an empty lookup is refused, as for a plain field
+            from ..errors import UnknownLookup
+            from .lookups import LOOKUPS
+
+            raise UnknownLookup("", key=key, choices=tuple(LOOKUPS))
         groups.setdefault(name, []).append((rest, value))
     out: list[Predicate[Any]] = []
     for name, parts in groups.items():
@@ -304,15 +310,25 @@ def relation_lookups(model: type[Any], items: Sequence[tuple[str, Any]]) -> list
 
 def relation_ordering(model: type[Any], path: str, descending: bool) -> Ordering[Any]:
     """``"author__name"`` (to-one relations, then a field) as an ordering of ``model``, checked."""
+    from ..errors import InvalidArgument
     from ..schema.relations import relations_of
+    from .lookups import check_key_depth
 
+    check_key_depth(model, path)
+    # Check every name on the path first, so an unknown one is reported as such.
+    *hops, last = path.split("__")
+    here = model
+    for hop in hops:
+        if hop not in relations_of(here):
+            raise UnknownField(path, model=model.__name__, choices=_field_choices(here))
+        here = getattr(here, hop).target
+    if not hops or last not in here.__table__.by_field:
+        raise UnknownField(path, model=model.__name__, choices=_field_choices(here))
     name, _, rest = path.partition("__")
-    rels = relations_of(model)
-    if name not in rels or not rest:
-        raise UnknownField(path, model=model.__name__, choices=_field_choices(model))
     rel = getattr(model, name)
     if not isinstance(rel, ToOne):
-        raise TypeError(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation")
+        raise InvalidArgument(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation",
+                              argument="order_by")
     target = rel.target
     head, _, more = rest.partition("__")
     if more:
