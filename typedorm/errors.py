@@ -82,12 +82,13 @@ class InvalidValue(ValidationError, TypeError):
     """
 
 
-class InvalidArgument(TypedORMError, ValueError):
+class InvalidArgument(TypedORMError, ValueError, TypeError):
     """An argument that shapes SQL text is outside its closed set, or out of range.
 
     ``argument`` names it: ``limit``/``offset`` below zero, a connector other than
     AND/OR, an unknown function, ``nulls`` other than first/last, an isolation level,
-    a LIKE escape character, ... Raised before any SQL is built.
+    a LIKE escape character, ordering through a to-many relation, ... Raised before any
+    SQL is built. A programming error: also a ``ValueError`` and a ``TypeError``.
     """
 
     def __init__(self, message: str, *, argument: str) -> None:
