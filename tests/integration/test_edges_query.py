@@ -463,3 +463,32 @@ def test_hostile_keys_executed_once_per_entry_point(db: Database, writers: Repos
     assert sorted(d["name"] for d in writers.values("name")) == ["alice", "bob"]
     assert sorted(writers.query().values_list("name")) == [("alice",), ("bob",)]
     assert writers.patch(alice.id, {"note": "y"}).note == "y"
+
+
+def test_query_misuse_raises_typedorm_errors(db: Database, writers: Repository[Writer]) -> None:
+    # wrong argument types on the query side are typedorm errors (still TypeErrors), before any SQL
+    articles = Repository(Article, db)
+    with db.count_queries() as q:
+        for call in (
+            lambda: writers.filter("name = 'x'"),  # type: ignore[arg-type]
+            lambda: writers.query().order_by(None),  # type: ignore[arg-type]
+            lambda: select(Writer.id).where(True),  # type: ignore[arg-type]
+            lambda: select("name"),  # type: ignore[call-overload]
+            lambda: Q("name = 'x'"),  # type: ignore[arg-type]
+            lambda: Q(name="x") | "OR 1=1",  # type: ignore[operator]
+            lambda: writers.query().rows(),  # type: ignore[call-overload]
+            lambda: writers.query().into(dict),  # type: ignore[type-var]
+            lambda: writers.query().limit(2).update(Writer.n.set(1)),
+            lambda: writers.load(Article.writer),  # type: ignore[arg-type]
+            lambda: bool(Writer.n == 1),
+        ):
+            with pytest.raises(InvalidArgument) as ei:
+                call()
+            assert isinstance(ei.value, TypeError) and isinstance(ei.value, TypedORMError)
+        for value in (5, "alice", ["x"]):
+            with pytest.raises(InvalidValue) as vi:
+                articles.filter_by(writer=value).all()
+            assert vi.value.fields == ("writer",)
+        with pytest.raises(InvalidValue):
+            articles.filter_by(writer__isnull="yes").all()
+    assert q.count == 0

@@ -53,8 +53,9 @@ def as_predicates(model: type[Any], items: Sequence[object]) -> tuple[Predicate[
         elif isinstance(p, Predicate):
             out.append(p)
         else:
-            raise TypeError(
-                f"filter() takes predicates like {model.__name__}.age >= 18 or Q(...) objects, not {p!r}"
+            raise InvalidArgument(
+                f"filter() takes predicates like {model.__name__}.age >= 18 or Q(...) objects, not {p!r}",
+                argument="query",
             )
     return tuple(out)
 
@@ -350,7 +351,7 @@ class AsyncQuery(Generic[M]):
     async def rows(self, *exprs: Expr[Any, Any]) -> list[tuple[Any, ...]]:
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
-            raise TypeError("rows() needs at least one column or expression")
+            raise InvalidArgument("rows() needs at least one column or expression", argument="query")
         stmt: Select[Any, Any] = Select(
             self.repo.model, tuple(exprs), where=self._where, order_by=self._order, limit=self._limit,
             offset=self._offset, distinct=self._distinct, group_by=self._group_by, having=self._having,
@@ -361,7 +362,7 @@ class AsyncQuery(Generic[M]):
         """Rows validated into ``target``, selecting the model fields ``target`` declares."""
         fields = getattr(target, "model_fields", None)
         if fields is None:
-            raise TypeError(f"into() takes a Pydantic model class, not {target!r}")
+            raise InvalidArgument(f"into() takes a Pydantic model class, not {target!r}", argument="query")
         names = list(fields)
         for n in names:
             if n not in self.repo._spec.by_field:
@@ -395,7 +396,7 @@ class AsyncQuery(Generic[M]):
     # --- writes ---------------------------------------------------------------------
     def _check_unsliced(self, what: str) -> None:
         if self._limit is not None or self._offset or self._group_by:
-            raise ValueError(f"{what}() cannot be used on a query with limit/offset/group_by")
+            raise InvalidArgument(f"{what}() cannot be used on a query with limit/offset/group_by", argument="query")
 
     async def update(self, *assignments: Assignment[M]) -> int:
         """``UPDATE`` every matching row; returns the number of rows changed. Hooks do not run."""

@@ -128,7 +128,7 @@ class Compiler:
         elif isinstance(stmt, Expr):
             sql = self.expr(stmt, params)
         else:
-            raise TypeError(f"cannot compile {type(stmt).__name__}")
+            raise InvalidArgument(f"cannot compile {type(stmt).__name__}", argument="statement")
         return Compiled(sql, params)
 
     # --- expressions -----------------------------------------------------------------
@@ -173,7 +173,7 @@ class Compiler:
         if isinstance(e, RawSQL):
             params.extend(e.params)
             return e.sql
-        raise TypeError(f"cannot compile expression {e!r}")
+        raise InvalidArgument(f"cannot compile expression {e!r}", argument="statement")
 
     def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
         check_keyword(f.name, FUNCTIONS, "function")
@@ -218,7 +218,7 @@ class Compiler:
             check_keyword(p.kind, TEXT_MATCH_KINDS, "text match")
             check_flag(p.ci, "ci")
             return self.text_match(p, params)
-        raise TypeError(f"cannot compile predicate {p!r}")
+        raise InvalidArgument(f"cannot compile predicate {p!r}", argument="statement")
 
     def predicate_term(self, p: Predicate[Any], params: list[Any]) -> str:
         return self.predicate(p, params)
@@ -249,7 +249,7 @@ class Compiler:
     # --- SELECT ----------------------------------------------------------------------
     def visit_select(self, s: Select[Any, Any], params: list[Any]) -> str:
         if s.model is None:
-            raise ValueError("select() has no column of a model to select FROM")
+            raise InvalidArgument("select() has no column of a model to select FROM", argument="statement")
         cols = ", ".join(self.expr(c, params) for c in s.columns)
         sql = f"SELECT {'DISTINCT ' if s.distinct_ else ''}{cols} FROM {self.quote(s.model.__table__.name)}"
         return sql + self.select_tail(s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params)
@@ -341,7 +341,8 @@ class Compiler:
         sets = []
         for a in s.assignments:
             if a.column.model.__table__.name != s.table.name:
-                raise ValueError(f"cannot assign {a.column!r} in an update of {s.table.name!r}")
+                raise InvalidArgument(f"cannot assign {a.column!r} in an update of {s.table.name!r}",
+                                      argument="statement")
             sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
         sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
         if s.returning:
@@ -367,10 +368,10 @@ class Compiler:
 
     def literal_number(self, v: object, what: str) -> str:
         if isinstance(v, bool) or not isinstance(v, (int, float, Decimal, str)):
-            raise ValueError(f"{what}: {v!r} is not a number")
+            raise InvalidArgument(f"{what}: {v!r} is not a number", argument="statement")
         d = Decimal(str(v))
         if not d.is_finite() or (isinstance(v, float) and not math.isfinite(v)):
-            raise ValueError(f"{what}: {v!r} is not finite")
+            raise InvalidArgument(f"{what}: {v!r} is not finite", argument="statement")
         return str(d)
 
     def column_checks(self, t: TableSpec, c: ColumnSpec) -> list[tuple[str, str]]:

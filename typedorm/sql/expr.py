@@ -189,9 +189,10 @@ class Expr(Generic[M, T]):
         return id(self)
 
     def __bool__(self) -> NoReturn:
-        raise TypeError(
+        raise InvalidArgument(
             "an SQL expression has no truth value: use & | ~ instead of and/or/not, "
-            "and pass predicates to filter() instead of testing them with if"
+            "and pass predicates to filter() instead of testing them with if",
+            argument="expression",
         )
 
     # --- arithmetic ----------------------------------------------------------------
@@ -439,7 +440,8 @@ class Predicate(Expr[M, bool]):
 def _as_predicate(p: object) -> Predicate[Any]:
     if isinstance(p, Predicate):
         return p
-    raise TypeError(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}")
+    raise InvalidArgument(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}",
+                          argument="expression")
 
 
 class Compare(Predicate[M]):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, Literal
 
-from ..errors import InvalidValue, UnknownField, UnknownLookup
+from ..errors import InvalidArgument, InvalidValue, UnknownField, UnknownLookup
 from ..schema.relations import relations_of
 from .closed import CONNECTORS, check_flag, check_keyword
 from .expr import BoolOp, ColumnExpr, Not, Predicate
@@ -187,7 +187,8 @@ class Q:
     def __init__(self, /, *children: Q | Predicate[Any], **lookups: Any) -> None:
         for child in children:
             if not isinstance(child, (Q, Predicate)):
-                raise TypeError(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}")
+                raise InvalidArgument(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}",
+                                      argument="Q")
         self.children = (*children, *sorted(lookups.items()))
         self.connector = "AND"
         self.negated = False
@@ -197,7 +198,7 @@ class Q:
         """A combination built by ``&``, ``|`` and ``~`` (never from keywords)."""
         for child in children:
             if not isinstance(child, (Q, Predicate)):
-                raise TypeError(f"Q can be combined with Q objects and predicates, not {child!r}")
+                raise InvalidArgument(f"Q can be combined with Q objects and predicates, not {child!r}", argument="Q")
         q = cls.__new__(cls)
         q.children = children
         q.connector = check_keyword(connector, CONNECTORS, "connector")  # type: ignore[assignment]
