@@ -20,7 +20,7 @@ contains/startswith/...    :data:`TEXT_MATCH_KINDS`            TextMatch(), comp
 IS [NOT] NULL, [NOT] IN    flags only                          -
 integer literals (Const)   int or None                         Const(), compiler
 LIMIT / OFFSET             int >= 0 (and not bool)             Select/Query.limit/offset, compiler
-AS label                   identifier, quoted                  Label(), compiler (quote)
+AS label                   identifier, quoted                  Label(), compiler
 ON DELETE / ON UPDATE      :data:`FK_ACTIONS`                  ForeignKey(), compiler, migrations
 isolation levels           :data:`ISOLATION_LEVELS`            Dialect.begin_sql
 SQLite BEGIN mode          :data:`SQLITE_MODES`                SQLiteDialect.begin_sql
