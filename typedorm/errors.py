@@ -14,6 +14,8 @@ __all__ = [
     "Deadlock",
     "ForeignKeyViolation",
     "IntegrityError",
+    "InvalidArgument",
+    "InvalidValue",
     "ModelDefinitionError",
     "MultipleResultsFound",
     "NotFound",
@@ -82,18 +84,44 @@ class ValidationError(TypedORMError, ValueError):
         return tuple(out)
 
 
+class InvalidValue(ValidationError, TypeError):
+    """A value given to a query (a lookup, comparison, ``in_`` or ``get()``) does not fit its column.
+
+    Raised before any SQL, naming the field (``fields``), the same on every backend: a
+    list where a ``str`` is expected, a ``dict`` for an ``int`` column, and so on. It is a
+    :class:`ValidationError` and also a ``TypeError``.
+    """
+
+
+class InvalidArgument(TypedORMError, ValueError, TypeError):
+    """An argument that shapes SQL text is outside its closed set, or out of range.
+
+    ``argument`` names it: ``limit``/``offset`` below zero, a connector other than
+    AND/OR, an unknown function, ``nulls`` other than first/last, an isolation level,
+    a LIKE escape character, ordering through a to-many relation, ... Raised before any
+    SQL is built. A programming error: also a ``ValueError`` and a ``TypeError``.
+    """
+
+    def __init__(self, message: str, *, argument: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
 class UnknownField(TypedORMError, AttributeError):
     """A field name (from a lookup, ordering, projection or payload) is not declared on the model.
 
     Example: ``users.filter_by(agee=3)  # UnknownField: User has no field 'agee'``
     """
 
-    def __init__(self, field: str, *, model: str, choices: Sequence[str] = ()) -> None:
+    def __init__(self, field: str, *, model: str, choices: Sequence[str] = (), key: str | None = None) -> None:
         self.field = field
         self.model = model
         self.choices: tuple[str, ...] = tuple(choices)
+        #: the key as the caller gave it (``"author__nme__gte"``, ``"-"``); ``field`` is the unknown part
+        self.key: str = field if key is None else key
         hint = f"; valid fields: {', '.join(self.choices)}" if self.choices else ""
-        super().__init__(f"{model} has no field {field!r}{hint}")
+        given = f" (in {self.key!r})" if self.key != field else ""
+        super().__init__(f"{model} has no field {field!r}{given}{hint}")
 
 
 class UnknownLookup(TypedORMError, ValueError):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from ..errors import InvalidArgument
+from ..schema.naming import is_identifier
+from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 
 __all__ = ["Dialect", "IsolationLevel"]
 
 IsolationLevel = Literal["read uncommitted", "read committed", "repeatable read", "serializable"]
-_ISOLATION = ("read uncommitted", "read committed", "repeatable read", "serializable")
+_ISOLATION = ISOLATION_LEVELS
 
 
 class Dialect(Compiler):
@@ -39,22 +42,30 @@ class Dialect(Compiler):
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         """Statements that open a transaction."""
         if isolation is not None:
-            self.check_isolation(isolation)
-            return [f"BEGIN ISOLATION LEVEL {isolation.upper()}"]
+            return [f"BEGIN ISOLATION LEVEL {self.check_isolation(isolation).upper()}"]
         return ["BEGIN"]
 
-    def check_isolation(self, isolation: str) -> None:
-        if isolation not in _ISOLATION:
-            raise ValueError(f"isolation must be one of {', '.join(_ISOLATION)}, not {isolation!r}")
+    def check_isolation(self, isolation: str) -> str:
+        """``isolation`` if it is one of the four levels, else InvalidArgument (it is written into SQL)."""
+        if isolation not in _ISOLATION or type(isolation) is not str:
+            raise InvalidArgument(f"isolation must be one of {', '.join(_ISOLATION)}, not {isolation!r}",
+                                  argument="isolation")
+        return isolation
+
+    def check_savepoint(self, name: str) -> str:
+        """A savepoint name (typedorm makes them) must be a plain identifier; it is quoted too."""
+        if not is_identifier(name):
+            raise InvalidArgument(f"savepoint name {name!r} is not a valid identifier", argument="savepoint")
+        return name
 
     def savepoint_sql(self, name: str) -> str:
-        return f"SAVEPOINT {self.quote(name)}"
+        return f"SAVEPOINT {self.quote(self.check_savepoint(name))}"
 
     def release_sql(self, name: str) -> str:
-        return f"RELEASE SAVEPOINT {self.quote(name)}"
+        return f"RELEASE SAVEPOINT {self.quote(self.check_savepoint(name))}"
 
     def rollback_to_sql(self, name: str) -> str:
-        return f"ROLLBACK TO SAVEPOINT {self.quote(name)}"
+        return f"ROLLBACK TO SAVEPOINT {self.quote(self.check_savepoint(name))}"
 
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"

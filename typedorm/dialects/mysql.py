@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.closed import check_count
 from ..sql.expr import FuncCall
 from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from .base import Dialect, IsolationLevel
@@ -34,8 +35,8 @@ class MySQLDialect(Dialect):
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         if isolation is not None:
-            self.check_isolation(isolation)
-            return [f"SET TRANSACTION ISOLATION LEVEL {isolation.upper()}", "START TRANSACTION"]
+            level = self.check_isolation(isolation)
+            return [f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", "START TRANSACTION"]
         return ["START TRANSACTION"]
 
     def func_name(self, name: str) -> str:
@@ -44,9 +45,6 @@ class MySQLDialect(Dialect):
         if name == "length":
             return "CHAR_LENGTH"
         return super().func_name(name)
-
-    def savepoint_sql(self, name: str) -> str:
-        return f"SAVEPOINT {self.quote(name)}"
 
     def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
         if f.name == "avg" and f.result_type is float and len(f.args) == 1:
@@ -71,11 +69,12 @@ class MySQLDialect(Dialect):
     def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
         sql = ""
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        if offset:
+            sql += f" LIMIT {check_count(limit, 'limit')}"
+        off = 0 if offset is None else check_count(offset, "offset")
+        if off:
             if limit is None:
                 sql += " LIMIT 18446744073709551615"
-            sql += f" OFFSET {int(offset)}"
+            sql += f" OFFSET {off}"
         return sql
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:

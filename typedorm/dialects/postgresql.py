@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.closed import check_count
 from .base import Dialect
 
 __all__ = ["PostgreSQLDialect"]
@@ -30,7 +31,8 @@ class PostgreSQLDialect(Dialect):
     def limit_offset(self, limit: int | None, offset: int | None, params: list[object]) -> str:
         sql = ""
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        if offset:
-            sql += f" OFFSET {int(offset)}"
+            sql += f" LIMIT {check_count(limit, 'limit')}"
+        off = 0 if offset is None else check_count(offset, "offset")
+        if off:
+            sql += f" OFFSET {off}"
         return sql

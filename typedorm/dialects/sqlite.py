@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
+from ..sql.closed import SQLITE_MODES, check_keyword
 from ..sql.expr import TextMatch
 from .base import Dialect, IsolationLevel
 
@@ -31,10 +32,9 @@ class SQLiteDialect(Dialect):
         # deferred BEGIN, concurrent writers fail with "database is locked" on upgrade.
         if isolation is not None and isolation != "serializable":
             self.check_isolation(isolation)
-        m = (mode or "immediate").upper()
-        if m not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
-            raise ValueError(f"SQLite transaction mode must be immediate, deferred or exclusive, not {mode!r}")
-        return [f"BEGIN {m}"]
+        m = mode.lower() if isinstance(mode, str) else mode
+        m = check_keyword("immediate" if m is None else m, SQLITE_MODES, "mode")
+        return [f"BEGIN {m.upper()}"]
 
     def text_match(self, p: TextMatch[Any], params: list[Any]) -> str:
         if p.ci:

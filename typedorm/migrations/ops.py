@@ -20,6 +20,7 @@ from ..dialects.base import Dialect
 from ..engine.database import Result
 from ..schema.model import _constraint_name
 from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
+from ..sql.closed import FK_ACTIONS, check_keyword
 from ..sql.stmt import CreateIndex, CreateTable, DropIndex
 from .connection import MigrationConnection
 from .errors import MigrationError, UnsupportedChange
@@ -255,9 +256,9 @@ def _fk_sql(ctx: OpContext, f: ForeignKeySpec) -> str:
         f"REFERENCES {q(f.ref_table)} ({', '.join(q(c) for c in f.ref_columns)})"
     )
     if f.on_delete:
-        line += f" ON DELETE {f.on_delete.upper()}"
+        line += f" ON DELETE {check_keyword(f.on_delete, FK_ACTIONS, 'on_delete').upper()}"
     if f.on_update:
-        line += f" ON UPDATE {f.on_update.upper()}"
+        line += f" ON UPDATE {check_keyword(f.on_update, FK_ACTIONS, 'on_update').upper()}"
     return line
 
 

@@ -360,7 +360,10 @@ class AsyncRepository(Generic[M]):
     async def get(self, pk: Any) -> M | None:
         """The row with primary key ``pk`` (a tuple for composite keys), or None."""
         mapper = self._mapper
-        row = await self._db._run(mapper.get_sql, mapper.pk_params(pk), _ONE, self._spec)
+        params = mapper.pk_params(pk)
+        if mapper._int_pk and mapper.pk_unmatchable(params):
+            return None
+        row = await self._db._run(mapper.get_sql, params, _ONE, self._spec)
         return mapper.hydrate(row) if row is not None else None
 
     async def get_or_raise(self, pk: Any) -> M:
@@ -387,11 +390,11 @@ class AsyncRepository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return AsyncQuery(self).filter(*preds)
 
-    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+    def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
         """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
         return AsyncQuery(self).filter_by(**lookups)
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
         """All rows but those matching: ``users.exclude(User.age < 18)`` or ``users.exclude(age__lt=18)``."""
         return AsyncQuery(self).exclude(*preds, **lookups)
 

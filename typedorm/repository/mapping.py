@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
+from ..sql.values import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
@@ -66,6 +67,7 @@ class Mapper(Generic[M]):
         ph: str = dialect._placeholder
         self.pk_where: str = " AND ".join(f"{self.table_sql}.{q(c.name)} = {ph}" for c in self.pk_cols)
         self.pk_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(dialect.bind_processor(c) for c in self.pk_cols)
+        self._int_pk: tuple[int, ...] = tuple(i for i, c in enumerate(self.pk_cols) if c.type_name == "integer")
         self.auto_fields: tuple[str, ...] = tuple(c.field for c in spec.columns if c.auto)
         #: only the single autoincrement key is assigned by the database
         self.auto_is_pk_only: bool = (
@@ -217,6 +219,18 @@ class Mapper(Generic[M]):
                 v = self.validate_field(c.field, v)
             out.append(proc(v) if proc is not None and v is not None else v)
         return out
+
+    def pk_unmatchable(self, params: list[Any]) -> bool:
+        """True when a key value is an int no integer column holds: no row can have it.
+
+        ``get(2**63)`` then returns None without a query, the same on every backend (SQLite's
+        driver cannot even send it).
+        """
+        for i in self._int_pk:
+            v = params[i]
+            if type(v) is int and not (INT64_MIN <= v <= INT64_MAX):
+                return True
+        return False
 
     # --- per-field validation (partial updates, lookups by key) ------------------------
     def adapter(self, field: str) -> TypeAdapter[Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from ..errors import MultipleResultsFound, NotFound, UnknownField
+from ..errors import InvalidArgument, MultipleResultsFound, NotFound, UnknownField
 from ..sql.expr import Assignment, Expr, Ordering, Predicate
 from ..sql.functions import avg as _avg
 from ..sql.functions import max as _max
@@ -54,8 +54,9 @@ def as_predicates(model: type[Any], items: Sequence[object]) -> tuple[Predicate[
         elif isinstance(p, Predicate):
             out.append(p)
         else:
-            raise TypeError(
-                f"filter() takes predicates like {model.__name__}.age >= 18 or Q(...) objects, not {p!r}"
+            raise InvalidArgument(
+                f"filter() takes predicates like {model.__name__}.age >= 18 or Q(...) objects, not {p!r}",
+                argument="query",
             )
     return tuple(out)
 
@@ -105,11 +106,11 @@ class Query(Generic[M]):
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
         return self._copy(where=self._where + as_predicates(self.repo.model, preds))
 
-    def filter_by(self, **lookups: Any) -> Query[M]:
+    def filter_by(self, /, **lookups: Any) -> Query[M]:
         """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
         return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
         """Rows NOT matching all the given conditions."""
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
         if not parts:
@@ -127,12 +128,16 @@ class Query(Generic[M]):
             if isinstance(it, str):
                 desc = it.startswith("-")
                 name = it[1:] if desc else it
-                if "__" in name and name.partition("__")[0] not in self.repo._spec.by_field:
-                    from ..sql.relations import relation_ordering
+                try:
+                    if "__" in name and name.partition("__")[0] not in self.repo._spec.by_field:
+                        from ..sql.relations import relation_ordering
 
-                    out.append(relation_ordering(self.repo.model, name, desc))
-                    continue
-                col = self.repo._column(name)
+                        out.append(relation_ordering(self.repo.model, name, desc))
+                        continue
+                    col = self.repo._column(name)
+                except UnknownField as e:
+                    # name the key as given ("-", "--age"), not what is left after the sign
+                    raise UnknownField(it, model=e.model, choices=e.choices) from None
                 out.append(col.desc() if desc else col.asc())
             else:
                 out.append(_as_ordering(it))
@@ -271,7 +276,7 @@ class Query(Generic[M]):
     def iterate(self, batch_size: int = 1000) -> Iterator[M]:
         """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
+            raise InvalidArgument(f"batch_size must be a positive int, not {batch_size!r}", argument="batch_size")
         sql, params = self._sql(self.repo._mapper.select_list)
         mapper = self.repo._mapper
         if self._load and self.repo._db.in_transaction():
@@ -295,9 +300,9 @@ class Query(Generic[M]):
     def paginate(self, page: int, size: int) -> Page[M]:
         """Page ``page`` (1-based) of ``size`` rows, in the query's order (primary key if none)."""
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise ValueError(f"page must be an int >= 1, not {page!r}")
+            raise InvalidArgument(f"page must be an int >= 1, not {page!r}", argument="page")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise ValueError(f"size must be an int >= 1, not {size!r}")
+            raise InvalidArgument(f"size must be an int >= 1, not {size!r}", argument="size")
         total = self._copy(limit=None, offset=None).count()
         q = self._copy(order=self._order or self._pk_order(False), limit=size, offset=(page - 1) * size)
         return Page(q.all(), page, size, total)
@@ -351,7 +356,7 @@ class Query(Generic[M]):
     def rows(self, *exprs: Expr[Any, Any]) -> list[tuple[Any, ...]]:
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
-            raise TypeError("rows() needs at least one column or expression")
+            raise InvalidArgument("rows() needs at least one column or expression", argument="query")
         stmt: Select[Any, Any] = Select(
             self.repo.model, tuple(exprs), where=self._where, order_by=self._order, limit=self._limit,
             offset=self._offset, distinct=self._distinct, group_by=self._group_by, having=self._having,
@@ -362,7 +367,7 @@ class Query(Generic[M]):
         """Rows validated into ``target``, selecting the model fields ``target`` declares."""
         fields = getattr(target, "model_fields", None)
         if fields is None:
-            raise TypeError(f"into() takes a Pydantic model class, not {target!r}")
+            raise InvalidArgument(f"into() takes a Pydantic model class, not {target!r}", argument="query")
         names = list(fields)
         for n in names:
             if n not in self.repo._spec.by_field:
@@ -398,7 +403,7 @@ class Query(Generic[M]):
     # --- writes ---------------------------------------------------------------------
     def _check_unsliced(self, what: str) -> None:
         if self._limit is not None or self._offset or self._group_by:
-            raise ValueError(f"{what}() cannot be used on a query with limit/offset/group_by")
+            raise InvalidArgument(f"{what}() cannot be used on a query with limit/offset/group_by", argument="query")
 
     def update(self, *assignments: Assignment[M]) -> int:
         """``UPDATE`` every matching row; returns the number of rows changed. Hooks do not run."""

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Final, Generic, Literal, TypeVar, get_args, overload
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Final,
+    Generic,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    overload,
+)
 
 import annotated_types as at
 from pydantic import Field, GetCoreSchemaHandler
@@ -171,6 +185,12 @@ class Column:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         extra = self._constraints()
+        if self.sql_type is not None:
+            # a narrower declared integer type (SMALLINT, INTEGER on PostgreSQL/MySQL, ...)
+            # narrows validation to it, so no backend refuses what another stores
+            rng = _declared_int_range(self.sql_type)
+            if rng is not None and _is_int_column(get_args(source)[0] if get_origin(source) is Col else source):
+                extra.append(at.Interval(ge=rng[0], le=rng[1]))
         if extra:
             return handler(Annotated[(source, *extra)])
         return handler(source)
@@ -240,7 +260,75 @@ class Col(Generic[T]):
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         args = get_args(source)
-        return handler.generate_schema(args[0] if args else Any)
+        tp = args[0] if args else Any
+        if _is_int_column(tp):
+            # Every integer column is a signed 64-bit integer (SQLite INTEGER, BIGINT
+            # elsewhere): a larger value is a validation error naming the field, before any
+            # SQL, the same on every backend.
+            tp = _with_int_range(tp, INT64_MIN, INT64_MAX)
+        return handler.generate_schema(tp)
+
+
+#: The range of every integer column: SQLite's INTEGER and BIGINT elsewhere are signed 64-bit.
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+
+
+def _non_optional(tp: Any) -> tuple[Any, bool]:
+    """``(T, True)`` for ``T | None``; ``(tp, False)`` otherwise."""
+    if get_origin(tp) in (Union, UnionType):
+        members = [a for a in get_args(tp) if a is not type(None)]
+        if len(members) == 1 and len(get_args(tp)) == 2:
+            return members[0], True
+    return tp, False
+
+
+def _is_int_column(tp: Any) -> bool:
+    """True when ``tp`` (optionally ``| None``, possibly Annotated) is stored in an integer column."""
+    from .types import ColumnType, IntType, resolve_type
+
+    tp = _non_optional(tp)[0]
+    base = tp
+    while get_origin(base) is Annotated:
+        if any(isinstance(m, ColumnType) for m in base.__metadata__):
+            return False  # the column type is named explicitly: it decides
+        base = get_args(base)[0]
+    if not (isinstance(base, type) and issubclass(base, int)) or issubclass(base, (bool, enum.Enum)):
+        return False
+    return isinstance(resolve_type(base), IntType)
+
+
+def _with_int_range(tp: Any, lo: int, hi: int) -> Any:
+    inner, optional = _non_optional(tp)
+    ranged: Any = Annotated[(inner, at.Interval(ge=lo, le=hi))]
+    return ranged | None if optional else ranged
+
+
+# Declared integer SQL types and their signed bit widths (SQLite's INTEGER is 64-bit:
+# sqlite.org/datatype3.html; elsewhere INT/INTEGER is 32-bit).
+_INT_WIDTHS: Final = (("TINYINT", 8), ("SMALLINT", 16), ("INT2", 16), ("MEDIUMINT", 24), ("BIGINT", 64),
+                      ("INT8", 64), ("INT4", 32), ("INTEGER", 32), ("INT", 32))
+
+
+def _declared_int_range(sql_type: str | Mapping[str, str]) -> tuple[int, int] | None:
+    """The narrowest integer range among the declared SQL types (one limit on every backend)."""
+    items = sql_type.items() if isinstance(sql_type, Mapping) else (("", sql_type),)
+    lo, hi = INT64_MIN, INT64_MAX
+    found = False
+    for dialect, name in items:
+        words = name.upper().replace("(", " ").split()
+        if not words:
+            continue
+        for type_name, bits in _INT_WIDTHS:
+            if words[0] == type_name:
+                if dialect == "sqlite" and type_name in ("INT", "INTEGER"):
+                    bits = 64
+                unsigned = "UNSIGNED" in words
+                t_lo, t_hi = (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+                lo, hi = max(lo, t_lo), min(hi, t_hi)
+                found = True
+                break
+    return (lo, hi) if found else None
 
 
 PK = Annotated[Col[T], Column(primary_key=True)]

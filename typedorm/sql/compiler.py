@@ -7,6 +7,21 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from ..errors import InvalidArgument
+from ..schema.naming import is_identifier
+from .closed import (
+    ARITH_OPS,
+    COMPARE_OPS,
+    CONNECTORS,
+    FK_ACTIONS,
+    FUNCTIONS,
+    LIKE_ESCAPES,
+    NULLS,
+    TEXT_MATCH_KINDS,
+    check_count,
+    check_flag,
+    check_keyword,
+)
 from .expr import (
     LIKE_ESCAPE,
     Between,
@@ -39,8 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Compiled", "Compiler"]
 
-_FUNCS = frozenset({"count", "sum", "avg", "min", "max", "coalesce", "lower", "upper", "length"})
-_OPS = frozenset({"=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
 
 
 class Compiled(NamedTuple):
@@ -54,7 +67,9 @@ class Compiler:
     """Dialect-neutral compiler. Subclasses set the class attributes and override hooks.
 
     Values never enter the SQL text: every one becomes a placeholder with its value in
-    ``params``. Identifiers come only from model metadata and are quoted.
+    ``params``. Identifiers come only from model metadata and are quoted. Every other word
+    written into the text is checked again here against its closed set (see
+    :mod:`typedorm.sql.closed`), so a node built around its constructor cannot inject.
     """
 
     name: ClassVar[str] = "generic"
@@ -113,7 +128,7 @@ class Compiler:
         elif isinstance(stmt, Expr):
             sql = self.expr(stmt, params)
         else:
-            raise TypeError(f"cannot compile {type(stmt).__name__}")
+            raise InvalidArgument(f"cannot compile {type(stmt).__name__}", argument="statement")
         return Compiled(sql, params)
 
     # --- expressions -----------------------------------------------------------------
@@ -121,7 +136,15 @@ class Compiler:
         return f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
 
     def param(self, value: Any, column: ColumnSpec | None, params: list[Any]) -> str:
-        params.append(self.bind(value, column))
+        try:
+            params.append(self.bind(value, column))
+        except (ValueError, TypeError) as e:
+            if column is None:
+                raise
+            from .values import invalid_value
+
+            # the column cannot hold this value on this backend (NUL in PostgreSQL text, ...)
+            raise invalid_value(None, column.field, str(e), value) from None
         return self._placeholder
 
     def expr(self, e: object, params: list[Any]) -> str:
@@ -132,26 +155,29 @@ class Compiler:
         if isinstance(e, Predicate):
             return self.predicate(e, params)
         if isinstance(e, BinaryOp):
-            if e.op not in _OPS:
-                raise ValueError(f"operator {e.op!r} is not allowed")
+            check_keyword(e.op, ARITH_OPS, "arithmetic operator")
             op = "%%" if e.op == "%" and self.paramstyle != "qmark" else e.op
             return f"({self.expr(e.left, params)} {op} {self.expr(e.right, params)})"
         if isinstance(e, FuncCall):
             return self.func(e, params)
         if isinstance(e, Label):
+            if not is_identifier(e.name):
+                raise InvalidArgument(f"label {e.name!r} is not a valid identifier", argument="label")
             return f"{self.expr(e.expr, params)} AS {self.quote(e.name)}"
         if isinstance(e, Const):
-            return "NULL" if e.value is None else str(int(e.value))
+            if e.value is not None and type(e.value) is not int:
+                raise InvalidArgument(f"Const holds only int literals, not {e.value!r}", argument="Const")
+            return "NULL" if e.value is None else str(e.value)
         if isinstance(e, ScalarSelect):
             return f"({self.visit_select(e.select, params)})"
         if isinstance(e, RawSQL):
             params.extend(e.params)
             return e.sql
-        raise TypeError(f"cannot compile expression {e!r}")
+        raise InvalidArgument(f"cannot compile expression {e!r}", argument="statement")
 
     def func(self, f: FuncCall[Any, Any], params: list[Any]) -> str:
-        if f.name not in _FUNCS:
-            raise ValueError(f"function {f.name!r} is not allowed")
+        check_keyword(f.name, FUNCTIONS, "function")
+        check_flag(f.distinct, "distinct")
         name = self.func_name(f.name)
         if f.name == "count" and not f.args:
             return "COUNT(*)"
@@ -165,11 +191,10 @@ class Compiler:
 
     def predicate(self, p: Predicate[Any], params: list[Any]) -> str:
         if isinstance(p, Compare):
-            if p.op not in _OPS:
-                raise ValueError(f"operator {p.op!r} is not allowed")
+            check_keyword(p.op, COMPARE_OPS, "comparison operator")
             return f"{self.expr(p.left, params)} {p.op} {self.expr(p.right, params)}"
         if isinstance(p, BoolOp):
-            joiner = f" {p.op} "
+            joiner = f" {check_keyword(p.op, CONNECTORS, 'connector')} "
             return "(" + joiner.join(self.predicate_term(x, params) for x in p.parts) + ")"
         if isinstance(p, Not):
             return f"NOT ({self.predicate(p.inner, params)})"
@@ -189,8 +214,11 @@ class Compiler:
         if isinstance(p, Like):
             return self.like(p, params)
         if isinstance(p, TextMatch):
+            # checked here, before any dialect's text_match override builds its pattern
+            check_keyword(p.kind, TEXT_MATCH_KINDS, "text match")
+            check_flag(p.ci, "ci")
             return self.text_match(p, params)
-        raise TypeError(f"cannot compile predicate {p!r}")
+        raise InvalidArgument(f"cannot compile predicate {p!r}", argument="statement")
 
     def predicate_term(self, p: Predicate[Any], params: list[Any]) -> str:
         return self.predicate(p, params)
@@ -200,6 +228,8 @@ class Compiler:
         pat = self.param(p.pattern.value, None, params)
         esc = ""
         if p.escape is not None:
+            check_keyword(p.escape, LIKE_ESCAPES, "LIKE escape")
+            # the one quote character in LIKE_ESCAPES is doubled; the backslash is spelled per dialect
             esc = " ESCAPE " + ("'" + p.escape.replace("'", "''") + "'" if p.escape != "\\" else self.like_escape_literal)
         if p.ci:
             if self.supports_ilike:
@@ -219,7 +249,7 @@ class Compiler:
     # --- SELECT ----------------------------------------------------------------------
     def visit_select(self, s: Select[Any, Any], params: list[Any]) -> str:
         if s.model is None:
-            raise ValueError("select() has no column of a model to select FROM")
+            raise InvalidArgument("select() has no column of a model to select FROM", argument="statement")
         cols = ", ".join(self.expr(c, params) for c in s.columns)
         sql = f"SELECT {'DISTINCT ' if s.distinct_ else ''}{cols} FROM {self.quote(s.model.__table__.name)}"
         return sql + self.select_tail(s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params)
@@ -253,11 +283,12 @@ class Compiler:
 
     def ordering(self, o: Ordering[Any], params: list[Any]) -> str:
         base = self.expr(o.expr.expr if isinstance(o.expr, Label) else o.expr, params)
-        direction = " DESC" if o.descending else ""
+        direction = " DESC" if check_flag(o.descending, "descending") else ""
         if o.nulls is None:
             return base + direction
+        nulls = check_keyword(o.nulls, NULLS, "nulls")
         if self.supports_nulls_order:
-            return f"{base}{direction} NULLS {o.nulls.upper()}"
+            return f"{base}{direction} NULLS {nulls.upper()}"
         # No NULLS FIRST/LAST (MySQL): sort on "is null" first.
         flag = f"{base} IS NULL"
         return f"{flag}{' DESC' if o.nulls == 'first' else ''}, {base}{direction}"
@@ -265,11 +296,12 @@ class Compiler:
     def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
         sql = ""
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        if offset:
+            sql += f" LIMIT {check_count(limit, 'limit')}"
+        off = 0 if offset is None else check_count(offset, "offset")
+        if off:
             if limit is None:
                 sql += " LIMIT -1"
-            sql += f" OFFSET {int(offset)}"
+            sql += f" OFFSET {off}"
         return sql
 
     # --- DML -------------------------------------------------------------------------
@@ -309,7 +341,8 @@ class Compiler:
         sets = []
         for a in s.assignments:
             if a.column.model.__table__.name != s.table.name:
-                raise ValueError(f"cannot assign {a.column!r} in an update of {s.table.name!r}")
+                raise InvalidArgument(f"cannot assign {a.column!r} in an update of {s.table.name!r}",
+                                      argument="statement")
             sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
         sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
         if s.returning:
@@ -335,10 +368,10 @@ class Compiler:
 
     def literal_number(self, v: object, what: str) -> str:
         if isinstance(v, bool) or not isinstance(v, (int, float, Decimal, str)):
-            raise ValueError(f"{what}: {v!r} is not a number")
+            raise InvalidArgument(f"{what}: {v!r} is not a number", argument="statement")
         d = Decimal(str(v))
         if not d.is_finite() or (isinstance(v, float) and not math.isfinite(v)):
-            raise ValueError(f"{what}: {v!r} is not finite")
+            raise InvalidArgument(f"{what}: {v!r} is not finite", argument="statement")
         return str(d)
 
     def column_checks(self, t: TableSpec, c: ColumnSpec) -> list[tuple[str, str]]:
@@ -377,9 +410,9 @@ class Compiler:
             line = (f"CONSTRAINT {self.quote(fk.name or 'fk')} FOREIGN KEY "
                     f"({', '.join(self.quote(n) for n in fk.columns)}) REFERENCES {ref}")
             if fk.on_delete:
-                line += f" ON DELETE {fk.on_delete.upper()}"
+                line += f" ON DELETE {check_keyword(fk.on_delete, FK_ACTIONS, 'on_delete').upper()}"
             if fk.on_update:
-                line += f" ON UPDATE {fk.on_update.upper()}"
+                line += f" ON UPDATE {check_keyword(fk.on_update, FK_ACTIONS, 'on_update').upper()}"
             lines.append(line)
         return lines
 

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar
+
+from ..errors import InvalidArgument
+from .closed import (
+    ARITH_OPS,
+    COMPARE_OPS,
+    CONNECTORS,
+    FUNCTIONS,
+    LIKE_ESCAPES,
+    NULLS,
+    TEXT_MATCH_KINDS,
+    check_flag,
+    check_keyword,
+)
+from .values import INT64_MAX, INT64_MIN, check_operand, check_scalar, int_out_of_range, invalid_value
 
 if TYPE_CHECKING:
     from ..schema.spec import ColumnSpec
@@ -61,15 +75,81 @@ def _column_of(expr: object) -> ColumnSpec | None:
         return None
 
 
-def as_expr(value: object, like: object = None) -> Expr[Any, Any]:
-    """``value`` as an expression: expressions pass through, anything else becomes a bound Param."""
+def _where(like: object) -> tuple[str | None, str]:
+    """(model name, field) to name in an error about a value compared with ``like``."""
+    if isinstance(like, ColumnExpr):
+        return getattr(like.model, "__name__", None), like.spec.field
+    spec = _column_of(like)
+    return None, spec.field if spec is not None else "value"
+
+
+def _checked(value: object, like: object, loose: bool) -> object:
+    """``value`` checked against the column ``like`` is compared with (see :mod:`.values`).
+
+    ``loose`` (arithmetic: ``User.age * 1.5``) and expressions over a column only require
+    one SQL scalar; a comparison with the column itself validates by the column's type.
+    """
+    if isinstance(like, ColumnExpr) and not loose:
+        return check_operand(getattr(like.model, "__name__", None), like.spec, value)
+    spec = _column_of(like)
+    if spec is None:
+        return check_scalar(None, "value", value)
+    if spec.type_name not in _SCALAR_TYPE_NAMES:
+        return value  # JSON and custom types bind what their own processor accepts
+    model, field = _where(like)
+    if int_out_of_range(spec, value):
+        raise invalid_value(model, field, f"{value} is outside the range of an integer column "
+                            f"({INT64_MIN}..{INT64_MAX})", value)
+    if spec.type_name == "bytes" and isinstance(value, (bytes, bytearray)):
+        return value
+    return check_scalar(model, field, value)
+
+
+_SCALAR_TYPE_NAMES = frozenset({"integer", "float", "boolean", "string", "decimal", "bytes", "datetime", "date",
+                                "time", "timedelta", "uuid", "enum"})
+
+
+def as_expr(value: object, like: object = None, *, loose: bool = False) -> Expr[Any, Any]:
+    """``value`` as an expression: expressions pass through, anything else becomes a bound Param,
+    checked against the column of ``like`` first (raises InvalidValue naming the field)."""
     if isinstance(value, Expr):
         return value
     from .stmt import Select
 
     if isinstance(value, Select):
         return ScalarSelect(value)
-    return Param(value, _column_of(like))
+    return Param(_checked(value, like, loose), _column_of(like))
+
+
+def _false() -> Predicate[Any]:
+    return Compare("=", Const(1), Const(0))
+
+
+def _compare(op: str, left: Expr[Any, Any], other: object) -> Predicate[Any]:
+    right = as_expr(other, left)
+    if isinstance(right, Param) and int_out_of_range(right.column, right.value):
+        # No integer column holds it, and drivers cannot even send it: decide here, the same
+        # on every backend (matches nothing, or every non-NULL row for <> and the far side).
+        v: int = right.value  # type: ignore[assignment]
+        always_below = v > INT64_MAX  # every stored value is below v
+        if op == "=" or (op in (">", ">=") and always_below) or (op in ("<", "<=") and not always_below):
+            return _false()
+        return IsNull(left, True)
+    return Compare(op, left, right)
+
+
+def _in_range(p: Expr[Any, Any]) -> bool:
+    return not (isinstance(p, Param) and int_out_of_range(p.column, p.value))
+
+
+def _in_values(expr: Expr[Any, Any], values: object, what: str) -> tuple[Expr[Any, Any], ...]:
+    model, field = _where(expr)
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        raise invalid_value(model, field, f"{what} takes an iterable of values, not a single "
+                            f"{'string' if isinstance(values, (str, bytes, bytearray)) else type(values).__name__}"
+                            f" {values!r:.80}", values)
+    # An int no column can hold matches nothing: leave it out rather than send it.
+    return tuple(p for p in (as_expr(v, expr) for v in values) if _in_range(p))
 
 
 class Expr(Generic[M, T]):
@@ -86,58 +166,59 @@ class Expr(Generic[M, T]):
     def __eq__(self, other: T | Expr[Any, T]) -> Predicate[M]:  # type: ignore[override]
         if other is None:
             return IsNull(self, False)
-        return Compare("=", self, as_expr(other, self))
+        return _compare("=", self, other)
 
     def __ne__(self, other: T | Expr[Any, T]) -> Predicate[M]:  # type: ignore[override]
         if other is None:
             return IsNull(self, True)
-        return Compare("<>", self, as_expr(other, self))
+        return _compare("<>", self, other)
 
     def __lt__(self, other: T | Expr[Any, T]) -> Predicate[M]:
-        return Compare("<", self, as_expr(other, self))
+        return _compare("<", self, other)
 
     def __le__(self, other: T | Expr[Any, T]) -> Predicate[M]:
-        return Compare("<=", self, as_expr(other, self))
+        return _compare("<=", self, other)
 
     def __gt__(self, other: T | Expr[Any, T]) -> Predicate[M]:
-        return Compare(">", self, as_expr(other, self))
+        return _compare(">", self, other)
 
     def __ge__(self, other: T | Expr[Any, T]) -> Predicate[M]:
-        return Compare(">=", self, as_expr(other, self))
+        return _compare(">=", self, other)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __bool__(self) -> NoReturn:
-        raise TypeError(
+        raise InvalidArgument(
             "an SQL expression has no truth value: use & | ~ instead of and/or/not, "
-            "and pass predicates to filter() instead of testing them with if"
+            "and pass predicates to filter() instead of testing them with if",
+            argument="expression",
         )
 
     # --- arithmetic ----------------------------------------------------------------
     def __add__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
-        return BinaryOp("+", self, as_expr(other, self))
+        return BinaryOp("+", self, as_expr(other, self, loose=True))
 
     def __radd__(self, other: T) -> Expr[M, T]:
-        return BinaryOp("+", as_expr(other, self), self)
+        return BinaryOp("+", as_expr(other, self, loose=True), self)
 
     def __sub__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
-        return BinaryOp("-", self, as_expr(other, self))
+        return BinaryOp("-", self, as_expr(other, self, loose=True))
 
     def __rsub__(self, other: T) -> Expr[M, T]:
-        return BinaryOp("-", as_expr(other, self), self)
+        return BinaryOp("-", as_expr(other, self, loose=True), self)
 
     def __mul__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
-        return BinaryOp("*", self, as_expr(other, self))
+        return BinaryOp("*", self, as_expr(other, self, loose=True))
 
     def __rmul__(self, other: T) -> Expr[M, T]:
-        return BinaryOp("*", as_expr(other, self), self)
+        return BinaryOp("*", as_expr(other, self, loose=True), self)
 
     def __truediv__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
-        return BinaryOp("/", self, as_expr(other, self))
+        return BinaryOp("/", self, as_expr(other, self, loose=True))
 
     def __mod__(self, other: T | Expr[Any, T]) -> Expr[M, T]:
-        return BinaryOp("%", self, as_expr(other, self))
+        return BinaryOp("%", self, as_expr(other, self, loose=True))
 
     def __neg__(self) -> Expr[M, T]:
         return BinaryOp("-", Const(0), self)
@@ -149,9 +230,7 @@ class Expr(Generic[M, T]):
 
         if isinstance(values, Select):
             return InSelect(self, values, False)
-        if isinstance(values, (str, bytes)):
-            raise TypeError("in_() takes an iterable of values, not a single string")
-        return InList(self, tuple(as_expr(v, self) for v in values), False)
+        return InList(self, _in_values(self, values, "in_()"), False)
 
     def not_in(self, values: Iterable[T] | Select[Any, Any]) -> Predicate[M]:
         """``col NOT IN (...)``; an empty list matches everything."""
@@ -159,9 +238,7 @@ class Expr(Generic[M, T]):
 
         if isinstance(values, Select):
             return InSelect(self, values, True)
-        if isinstance(values, (str, bytes)):
-            raise TypeError("not_in() takes an iterable of values, not a single string")
-        return InList(self, tuple(as_expr(v, self) for v in values), True)
+        return InList(self, _in_values(self, values, "not_in()"), True)
 
     def is_null(self) -> Predicate[M]:
         """``IS NULL``: ``users.filter(User.age.is_null())``."""
@@ -173,15 +250,27 @@ class Expr(Generic[M, T]):
 
     def between(self, low: T | Expr[Any, T], high: T | Expr[Any, T]) -> Predicate[M]:
         """Inclusive range: ``users.filter(User.age.between(18, 65))``."""
-        return Between(self, as_expr(low, self), as_expr(high, self))
+        lo, hi = as_expr(low, self), as_expr(high, self)
+        if _in_range(lo) and _in_range(hi):
+            return Between(self, lo, hi)
+        # A bound no integer column can hold: decide it here (see _compare).
+        parts: list[Predicate[M]] = []
+        for bound, op in ((lo, ">="), (hi, "<=")):
+            if _in_range(bound):
+                parts.append(Compare(op, self, bound))
+            elif (bound.value > INT64_MAX) == (op == ">="):  # type: ignore[attr-defined]
+                return _false()
+        if not parts:
+            return IsNull(self, True)
+        return parts[0] if len(parts) == 1 else BoolOp("AND", tuple(parts))
 
     def like(self, pattern: str, *, escape: str | None = None) -> Predicate[M]:
         """``col LIKE pattern``: the pattern is used as given (``%`` and ``_`` are wildcards)."""
-        return Like(self, Param(pattern, None), False, escape)
+        return Like(self, Param(_pattern(self, pattern), None), False, escape)
 
     def ilike(self, pattern: str, *, escape: str | None = None) -> Predicate[M]:
         """Case-insensitive LIKE (``ILIKE`` on PostgreSQL, ``LOWER() LIKE LOWER()`` elsewhere)."""
-        return Like(self, Param(pattern, None), True, escape)
+        return Like(self, Param(_pattern(self, pattern), None), True, escape)
 
     def contains(self, text: str) -> Predicate[M]:
         """Case-sensitive substring match; ``%``, ``_`` and ``\\`` in ``text`` match literally."""
@@ -223,6 +312,14 @@ class Expr(Generic[M, T]):
     def label(self, name: str) -> Label[M, T]:
         """Name the expression in a select list (``AS name``); the name must be an identifier."""
         return Label(self, name)
+
+
+def _pattern(expr: Expr[Any, Any], pattern: object) -> str:
+    if not isinstance(pattern, str):
+        model, field = _where(expr)
+        raise invalid_value(model, field, f"expected a str pattern, got {type(pattern).__name__}: {pattern!r:.80}",
+                            pattern)
+    return pattern
 
 
 class ColumnExpr(Expr[M, T]):
@@ -277,8 +374,8 @@ class Const(Expr[Any, Any]):
     __slots__ = ("value",)
 
     def __init__(self, value: int | None) -> None:
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise TypeError("Const holds only int literals")
+        if value is not None and type(value) is not int:
+            raise InvalidArgument(f"Const holds only int literals, not {value!r}", argument="Const")
         self.value: int | None = value
 
 
@@ -296,7 +393,7 @@ class BinaryOp(Expr[M, T]):
     __slots__ = ("left", "op", "right")
 
     def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
-        self.op: str = op
+        self.op: str = check_keyword(op, ARITH_OPS, "arithmetic operator")
         self.left: Expr[Any, Any] = left
         self.right: Expr[Any, Any] = right
 
@@ -308,10 +405,10 @@ class FuncCall(Expr[M, T]):
 
     def __init__(self, name: str, args: tuple[Expr[Any, Any], ...], result_type: Any = None,
                  distinct: bool = False) -> None:
-        self.name: str = name
+        self.name: str = check_keyword(name, FUNCTIONS, "function")
         self.args: tuple[Expr[Any, Any], ...] = args
         self.result_type: Any = result_type
-        self.distinct: bool = distinct
+        self.distinct: bool = check_flag(distinct, "distinct")
 
 
 class Label(Expr[M, T]):
@@ -321,7 +418,10 @@ class Label(Expr[M, T]):
         from ..schema.naming import check_identifier
 
         self.expr: Expr[M, T] = expr
-        self.name: str = check_identifier(name, "label")
+        try:
+            self.name: str = check_identifier(name, "label")
+        except ValueError as e:
+            raise InvalidArgument(str(e), argument="label") from None
 
 
 class ScalarSelect(Expr[Any, Any]):
@@ -352,14 +452,15 @@ class Predicate(Expr[M, bool]):
 def _as_predicate(p: object) -> Predicate[Any]:
     if isinstance(p, Predicate):
         return p
-    raise TypeError(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}")
+    raise InvalidArgument(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}",
+                          argument="expression")
 
 
 class Compare(Predicate[M]):
     __slots__ = ("left", "op", "right")
 
     def __init__(self, op: str, left: Expr[Any, Any], right: Expr[Any, Any]) -> None:
-        self.op: str = op
+        self.op: str = check_keyword(op, COMPARE_OPS, "comparison operator")
         self.left: Expr[Any, Any] = left
         self.right: Expr[Any, Any] = right
 
@@ -370,6 +471,7 @@ class BoolOp(Predicate[M]):
     parts: tuple[Predicate[Any], ...]
 
     def __init__(self, op: Literal["AND", "OR"], parts: tuple[Predicate[Any], ...]) -> None:
+        check_keyword(op, CONNECTORS, "connector")
         flat: list[Predicate[Any]] = []
         for p in parts:
             if isinstance(p, BoolOp) and p.op == op:
@@ -437,8 +539,10 @@ class Like(Predicate[M]):
     __slots__ = ("ci", "escape", "expr", "pattern")
 
     def __init__(self, expr: Expr[Any, Any], pattern: Param, ci: bool, escape: str | None) -> None:
-        if escape is not None and len(escape) != 1:
-            raise ValueError("LIKE escape must be a single character")
+        if escape is not None:
+            if not isinstance(escape, str) or len(escape) != 1:
+                raise InvalidArgument(f"LIKE escape must be a single character, not {escape!r}", argument="escape")
+            check_keyword(escape, LIKE_ESCAPES, "LIKE escape")
         self.expr: Expr[Any, Any] = expr
         self.pattern: Param = pattern
         self.ci: bool = ci
@@ -453,11 +557,13 @@ class TextMatch(Predicate[M]):
     def __init__(self, expr: Expr[Any, Any], text: str, kind: Literal["contains", "startswith", "endswith", "exact"],
                  ci: bool) -> None:
         if not isinstance(text, str):
-            raise TypeError(f"expected a str to match, got {type(text).__name__}: {text!r}")
+            model, field = _where(expr)
+            raise invalid_value(model, field, f"expected a str to match, got {type(text).__name__}: {text!r:.80}", text)
+        check_keyword(kind, TEXT_MATCH_KINDS, "text match")
+        self.ci: bool = check_flag(ci, "ci")
         self.expr: Expr[Any, Any] = expr
         self.text: str = text
         self.kind: Literal["contains", "startswith", "endswith", "exact"] = kind
-        self.ci: bool = ci
 
 
 class Ordering(Generic[M]):
@@ -466,10 +572,10 @@ class Ordering(Generic[M]):
     __slots__ = ("descending", "expr", "nulls")
 
     def __init__(self, expr: Expr[Any, Any], descending: bool, nulls: Literal["first", "last"] | None = None) -> None:
-        if nulls not in (None, "first", "last"):
-            raise ValueError(f"nulls must be 'first', 'last' or None, not {nulls!r}")
+        if nulls is not None:
+            check_keyword(nulls, NULLS, "nulls")
         self.expr: Expr[Any, Any] = expr
-        self.descending: bool = descending
+        self.descending: bool = check_flag(descending, "descending")
         self.nulls: Literal["first", "last"] | None = nulls
 
 

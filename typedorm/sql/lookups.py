@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, Literal
 
-from ..errors import UnknownField, UnknownLookup
+from ..errors import InvalidArgument, InvalidValue, UnknownField, UnknownLookup
 from ..schema.relations import relations_of
+from .closed import CONNECTORS, check_flag, check_keyword
 from .expr import BoolOp, ColumnExpr, Not, Predicate
 
 __all__ = ["LOOKUPS", "Q", "lookup_predicate", "resolve_lookups"]
 
 
 def _range(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
-    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+    # a mapping or set has no (low, high) order: refuse it like a single value
+    if isinstance(v, (str, bytes, bytearray, Mapping, AbstractSet)) or not isinstance(v, Iterable):
         raise TypeError(f"range lookup on {c.field!r} takes a (low, high) pair, not {v!r}")
     pair = tuple(v)
     if len(pair) != 2:
@@ -32,7 +35,7 @@ def _in(c: ColumnExpr[Any, Any], v: Any) -> Predicate[Any]:
 
     if isinstance(v, Select):
         return c.in_(v)
-    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+    if isinstance(v, (str, bytes, bytearray, Mapping)) or not isinstance(v, Iterable):
         raise TypeError(f"in lookup on {c.field!r} takes a list of values, not {v!r}")
     return c.in_(v)
 
@@ -72,8 +75,43 @@ def _column(model: type[Any], field: str, key: str) -> ColumnExpr[Any, Any]:
     return expr
 
 
+def _keyed(e: UnknownField | UnknownLookup, key: str) -> UnknownField | UnknownLookup:
+    """``e`` naming the whole key as the caller gave it."""
+    if e.key == key:
+        return e
+    out: UnknownField | UnknownLookup
+    if isinstance(e, UnknownLookup):
+        out = UnknownLookup(e.lookup, key=key, choices=e.choices)
+    else:
+        out = UnknownField(e.field, model=e.model, choices=e.choices, key=key)
+    for note in getattr(e, "__notes__", ()):
+        out.add_note(note)
+    return out
+
+
+#: Most ``__``-separated parts a key may have: deep enough for any real relation path,
+#: and a bound on the recursion a hostile key could otherwise drive.
+MAX_KEY_PARTS = 32
+
+
+def check_key_depth(model: type[Any], key: object) -> None:
+    """Refuse a key with more than :data:`MAX_KEY_PARTS` parts (UnknownField naming it)."""
+    if isinstance(key, str) and key.count("__") >= MAX_KEY_PARTS:
+        err = UnknownField(key, model=model.__name__, choices=model.__table__.field_names)
+        err.add_note(f"a lookup or ordering key has at most {MAX_KEY_PARTS} parts separated by '__'")
+        raise err
+
+
 def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     """One ``field__lookup=value`` pair as a predicate on ``model``."""
+    check_key_depth(model, key)
+    try:
+        return _lookup_predicate(model, key, value)
+    except (UnknownField, UnknownLookup) as e:
+        raise _keyed(e, key) from None
+
+
+def _lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     if not isinstance(key, str):
         raise UnknownField(repr(key), model=model.__name__, choices=model.__table__.field_names)
     field, sep, lookup = key.partition("__")
@@ -91,7 +129,10 @@ def lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
     try:
         return LOOKUPS[lookup](col, value)
     except TypeError as e:
-        raise TypeError(f"{key}: {e}") from None
+        # a value of the wrong shape (InvalidValue, or a TypeError from a lookup's own check)
+        errs = e.errors() if isinstance(e, InvalidValue) else [
+            {"loc": (field,), "msg": str(e), "type": "value_error", "input": value}]
+        raise InvalidValue(f"{key}: {e}", errs, model=model.__name__) from None
 
 
 def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predicate[Any]]:
@@ -103,6 +144,8 @@ def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predic
     rels = relations_of(model)
     if not rels:
         return [lookup_predicate(model, k, v) for k, v in lookups.items()]
+    for k in lookups:
+        check_key_depth(model, k)
     from .relations import relation_lookups
 
     by_field = model.__table__.by_field
@@ -114,35 +157,62 @@ def resolve_lookups(model: type[Any], lookups: Mapping[str, Any]) -> list[Predic
             through.append((k, v))
         else:
             plain.append(lookup_predicate(model, k, v))
-    return plain + relation_lookups(model, through)
+    try:
+        return plain + relation_lookups(model, through)
+    except (UnknownField, UnknownLookup) as e:
+        # name the key that failed, as given (the keys of one relation are resolved together)
+        for k, v in through:
+            try:
+                relation_lookups(model, [(k, v)])
+            except (UnknownField, UnknownLookup):
+                raise _keyed(e, k) from None
+        raise
 
 
 class Q:
     """A combinable group of lookups: ``Q(age__gte=18) | Q(name="x")``, ``~Q(active=True)``.
 
+    Every keyword is a lookup and nothing else (``Q(**user_input)`` cannot set anything
+    but lookups); the connector and negation come only from ``&``, ``|`` and ``~``.
     Resolved against the repository's model when the query runs; unknown fields
     raise :class:`~typedorm.errors.UnknownField` then, before any SQL is built.
     """
 
     __slots__ = ("children", "connector", "negated")
 
-    def __init__(self, *children: Q | Predicate[Any], _connector: Literal["AND", "OR"] = "AND",
-                 _negated: bool = False, **lookups: Any) -> None:
+    children: tuple[Q | Predicate[Any] | tuple[str, Any], ...]
+    connector: Literal["AND", "OR"]
+    negated: bool
+
+    def __init__(self, /, *children: Q | Predicate[Any], **lookups: Any) -> None:
         for child in children:
             if not isinstance(child, (Q, Predicate)):
-                raise TypeError(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}")
-        self.children: tuple[Q | Predicate[Any] | tuple[str, Any], ...] = (*children, *sorted(lookups.items()))
-        self.connector = _connector
-        self.negated: bool = _negated
+                raise InvalidArgument(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}",
+                                      argument="Q")
+        self.children = (*children, *sorted(lookups.items()))
+        self.connector = "AND"
+        self.negated = False
+
+    @classmethod
+    def _node(cls, connector: Literal["AND", "OR"], children: tuple[Q | Predicate[Any], ...], negated: bool) -> Q:
+        """A combination built by ``&``, ``|`` and ``~`` (never from keywords)."""
+        for child in children:
+            if not isinstance(child, (Q, Predicate)):
+                raise InvalidArgument(f"Q can be combined with Q objects and predicates, not {child!r}", argument="Q")
+        q = cls.__new__(cls)
+        q.children = children
+        q.connector = check_keyword(connector, CONNECTORS, "connector")  # type: ignore[assignment]
+        q.negated = check_flag(negated, "negated")
+        return q
 
     def __and__(self, other: Q | Predicate[Any]) -> Q:
-        return Q(self, other, _connector="AND")
+        return Q._node("AND", (self, other), False)
 
     def __or__(self, other: Q | Predicate[Any]) -> Q:
-        return Q(self, other, _connector="OR")
+        return Q._node("OR", (self, other), False)
 
     def __invert__(self) -> Q:
-        return Q(self, _negated=True)
+        return Q._node("AND", (self,), True)
 
     def __repr__(self) -> str:
         inner = f" {self.connector} ".join(repr(c) for c in self.children)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..errors import UnknownField
+from ..errors import InvalidArgument, UnknownField
 from ..schema.relations import register_relation_factories
 from .expr import (
     BoolOp,
@@ -40,6 +40,7 @@ from .expr import (
     _as_predicate,
 )
 from .stmt import Select
+from .values import invalid_value
 
 if TYPE_CHECKING:
     from ..schema.relations import RelationSpec, _RelationDescriptor
@@ -101,9 +102,10 @@ class Relation(Generic[M, R]):
         children = tuple(_as_path(m) for m in more)
         for c in children:
             if c.relation.model is not self.spec.target:
-                raise TypeError(
+                raise InvalidArgument(
                     f"{c.relation!r} cannot follow {self!r}: it is a relation of {c.relation.model.__name__}, "
-                    f"not of {self.spec.target.__name__}"
+                    f"not of {self.spec.target.__name__}",
+                    argument="relation",
                 )
         return LoadPath(self, children)
 
@@ -156,13 +158,15 @@ class ToOne(Relation[M, R]):
         """
         s = self.spec
         if s.target is s.owner:
-            raise TypeError(
+            raise InvalidArgument(
                 f"{self!r}: ordering by a column of the same table through a self-referential "
-                "relation is not supported (it needs table aliases)"
+                "relation is not supported (it needs table aliases)",
+                argument="relation",
             )
         o = item if isinstance(item, Ordering) else Ordering(item, False)
         if not isinstance(o.expr, Expr):
-            raise TypeError(f"order() takes a column of {s.target.__name__} or its ordering, not {item!r}")
+            raise InvalidArgument(f"order() takes a column of {s.target.__name__} or its ordering, not {item!r}",
+                                  argument="relation")
         target_key = _col(s.target, s.remote.field)
         owner_key = _col(s.owner, s.local.field)
         sub: Select[Any, Any] = Select(s.target, (o.expr,), where=(Compare("=", target_key, owner_key),), limit=1)
@@ -205,8 +209,9 @@ def _as_path(item: LoadPath[Any] | Relation[Any, Any]) -> LoadPath[Any]:
     if isinstance(item, LoadPath):
         return item
     if not isinstance(item, Relation):  # pyright: ignore[reportUnnecessaryIsInstance] - checked for untyped callers
-        raise TypeError(
-            f"load() takes relations like User.posts or paths like User.posts.then(Post.comments), not {item!r}"
+        raise InvalidArgument(
+            f"load() takes relations like User.posts or paths like User.posts.then(Post.comments), not {item!r}",
+            argument="relation",
         )
     return LoadPath(item)
 
@@ -257,9 +262,10 @@ def build_load_plan(
                 record(path, where)
                 break
         else:
-            raise TypeError(
+            raise InvalidArgument(
                 f"{rel!r} cannot be loaded from {root.__name__}: start with a relation of {root.__name__} "
-                f"that leads to {rel.model.__name__}, e.g. load({root.__name__}.<relation>, {rel!r})"
+                f"that leads to {rel.model.__name__}, e.g. load({root.__name__}.<relation>, {rel!r})",
+                argument="relation",
             )
     return _merge(roots)
 
@@ -292,9 +298,15 @@ def relation_lookups(model: type[Any], items: Sequence[tuple[str, Any]]) -> list
     rels = relations_of(model)
     groups: dict[str, list[tuple[str, Any]]] = {}
     for key, value in items:
-        name, _, rest = key.partition("__")
+        name, sep, rest = key.partition("__")
         if name not in rels:
             raise UnknownField(name or key, model=model.__name__, choices=_field_choices(model))
+        if sep and not rest:
+            # "author__" is not "author": an empty lookup is refused, as for a plain field
+            from ..errors import UnknownLookup
+            from .lookups import LOOKUPS
+
+            raise UnknownLookup("", key=key, choices=tuple(LOOKUPS))
         groups.setdefault(name, []).append((rest, value))
     out: list[Predicate[Any]] = []
     for name, parts in groups.items():
@@ -304,15 +316,25 @@ def relation_lookups(model: type[Any], items: Sequence[tuple[str, Any]]) -> list
 
 def relation_ordering(model: type[Any], path: str, descending: bool) -> Ordering[Any]:
     """``"author__name"`` (to-one relations, then a field) as an ordering of ``model``, checked."""
+    from ..errors import InvalidArgument
     from ..schema.relations import relations_of
+    from .lookups import check_key_depth
 
+    check_key_depth(model, path)
+    # Check every name on the path first, so an unknown one is reported as such.
+    *hops, last = path.split("__")
+    here = model
+    for hop in hops:
+        if hop not in relations_of(here):
+            raise UnknownField(path, model=model.__name__, choices=_field_choices(here))
+        here = getattr(here, hop).target
+    if not hops or last not in here.__table__.by_field:
+        raise UnknownField(path, model=model.__name__, choices=_field_choices(here))
     name, _, rest = path.partition("__")
-    rels = relations_of(model)
-    if name not in rels or not rest:
-        raise UnknownField(path, model=model.__name__, choices=_field_choices(model))
     rel = getattr(model, name)
     if not isinstance(rel, ToOne):
-        raise TypeError(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation")
+        raise InvalidArgument(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation",
+                              argument="order_by")
     target = rel.target
     head, _, more = rest.partition("__")
     if more:
@@ -343,8 +365,9 @@ def _group_predicate(model: type[Any], name: str, parts: list[tuple[str, Any]]) 
             # author=<User> / author=None / author__isnull=True: compare keys, no subquery.
             return_pred = _instance_predicate(rel, rest, value)
             if len(parts) > 1:
-                raise TypeError(
-                    f"{name}={value!r} cannot be combined with other {name}__... lookups in one call"
+                raise InvalidArgument(
+                    f"{name}={value!r} cannot be combined with other {name}__... lookups in one call",
+                    argument="relation",
                 )
             return return_pred
         first = rest.partition("__")[0]
@@ -368,7 +391,8 @@ def _instance_predicate(rel: Relation[Any, Any], lookup: str, value: Any) -> Pre
     spec = rel.spec
     if lookup == "isnull":
         if not isinstance(value, bool):
-            raise TypeError(f"{spec.name}__isnull takes True or False, not {value!r}")
+            raise invalid_value(spec.owner.__name__, spec.name,
+                                f"{spec.name}__isnull takes True or False, not {value!r}", value)
         present = rel._predicate(())
         if spec.kind == "many_to_one":
             key = _col(spec.owner, spec.local.field)
@@ -379,14 +403,16 @@ def _instance_predicate(rel: Relation[Any, Any], lookup: str, value: Any) -> Pre
             return IsNull(_col(spec.owner, spec.local.field), False)
         return Not(rel._predicate(()))
     if not isinstance(value, spec.target):
-        raise TypeError(f"{spec.name}= takes a {spec.target.__name__} instance or None, not {value!r}")
+        raise invalid_value(spec.owner.__name__, spec.name,
+                            f"{spec.name}= takes a {spec.target.__name__} instance or None, not {value!r}", value)
     if spec.kind == "many_to_one":
         same: Predicate[Any] = _col(spec.owner, spec.local.field) == value.__dict__[spec.remote.field]
         return same
     pk = spec.target.__table__.pk_columns
     if len(pk) != 1:
-        raise TypeError(
-            f"{spec.name}=<instance> needs {spec.target.__name__} to have a single-column primary key"
+        raise InvalidArgument(
+            f"{spec.name}=<instance> needs {spec.target.__name__} to have a single-column primary key",
+            argument="relation",
         )
     return rel._predicate((_col(spec.target, pk[0].field) == value.__dict__[pk[0].field],))
 

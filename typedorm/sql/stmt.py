@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from ..errors import InvalidArgument
 from .expr import Assignment, ColumnExpr, Exists, Expr, Ordering, Predicate, _as_predicate
 
 if TYPE_CHECKING:
@@ -150,11 +151,12 @@ class Select(Generic[M, R]):
 
 
 def _check_count(n: int | None, what: str) -> int | None:
+    """``n`` (an int >= 0) or None; anything else raises InvalidArgument naming ``what``."""
     if n is None:
         return None
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"{what} must be a non-negative int, not {n!r}")
-    return n
+    from .closed import check_count
+
+    return check_count(n, what)
 
 
 def _as_ordering(item: object) -> Ordering[Any]:
@@ -162,7 +164,8 @@ def _as_ordering(item: object) -> Ordering[Any]:
         return item
     if isinstance(item, Expr):
         return Ordering(item, False)
-    raise TypeError(f"order_by() takes columns or orderings like User.age.desc(), not {item!r}")
+    raise InvalidArgument(f"order_by() takes columns or orderings like User.age.desc(), not {item!r}",
+                          argument="statement")
 
 
 @overload
@@ -200,10 +203,11 @@ def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
     (or use ``.into(Model)`` to validate rows into a model of any width).
     """
     if not cols:
-        raise TypeError("select() needs at least one column")
+        raise InvalidArgument("select() needs at least one column", argument="statement")
     for c in cols:
         if not isinstance(c, Expr):
-            raise TypeError(f"select() takes columns or expressions like User.name, not {c!r}")
+            raise InvalidArgument(f"select() takes columns or expressions like User.name, not {c!r}",
+                                  argument="statement")
     return Select(_model_of(cols), tuple(cols))
 
 
@@ -266,7 +270,7 @@ class Update(Generic[M]):
         returning: tuple[ColumnSpec, ...] = (),
     ) -> None:
         if not assignments:
-            raise ValueError("update needs at least one assignment, like User.age.set(31)")
+            raise InvalidArgument("update needs at least one assignment, like User.age.set(31)", argument="statement")
         self.table: TableSpec = table
         self.assignments: tuple[Assignment[M], ...] = assignments
         self.where_: tuple[Predicate[M], ...] = where
