@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
+from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
@@ -26,7 +27,7 @@ M = TypeVar("M", bound="Model")
 
 def wrap_validation_error(e: PydanticValidationError, model: str, what: str = "") -> ValidationError:
     """Our ValidationError from Pydantic's, keeping each error's ``loc``."""
-    errors = e.errors(include_url=False)
+    errors = [_explain(err) for err in e.errors(include_url=False)]
     parts = []
     for err in errors[:5]:
         loc = ".".join(str(x) for x in err.get("loc", ()))
@@ -34,6 +35,13 @@ def wrap_validation_error(e: PydanticValidationError, model: str, what: str = ""
     more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
     prefix = f"{what}: " if what else ""
     return ValidationError(f"{prefix}{model}: {'; '.join(parts)}{more}", errors, model=model)
+
+
+def _explain(err: Any) -> Any:
+    # The NUL rule is a pattern (it runs in Rust): say what it means instead of quoting it.
+    if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == NO_NUL_PATTERN:
+        return {**err, "msg": NUL_MESSAGE}
+    return err
 
 
 class Mapper(Generic[M]):
@@ -85,7 +93,23 @@ class Mapper(Generic[M]):
         )
         self._update_plans: dict[tuple[str, ...] | None, tuple[tuple[tuple[int, str], ...], str]] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
+        self._patch_adapter: TypeAdapter[dict[str, Any]] | None = None
         self.placeholder: str = ph
+        #: index of the column whose values a key generator assigns (None if there is none)
+        self.identity_index: int | None = next((i for i, c in enumerate(spec.columns) if c.autoincrement), None)
+        #: the statement that moves that generator past explicitly written keys, where needed
+        self.identity_sync: tuple[str, list[Any]] | None = (
+            dialect.identity_sync_sql(spec.name, spec.columns[self.identity_index].name)
+            if self.identity_index is not None else None
+        )
+        #: payload keys (aliases) of the database-assigned fields, read-only in JSON payloads
+        self.auto_keys: dict[str, str] = {
+            self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto
+        }
+
+    def writes_identity(self, idx: Sequence[int]) -> bool:
+        """Whether an insert of the columns ``idx`` gives explicit keys the generator must skip."""
+        return self.identity_sync is not None and self.identity_index in idx
 
     # --- rows -> models --------------------------------------------------------------
     def hydrate(self, row: Sequence[Any]) -> M:
@@ -230,6 +254,34 @@ class Mapper(Generic[M]):
                 tp = Annotated[(tp, *info.metadata)]
             a = TypeAdapter(tp)
             self._adapters[field] = a
+        return a
+
+    def patch_adapter(self) -> TypeAdapter[dict[str, Any]]:
+        """Validates a partial payload (any subset of the columns, by alias) as the model would.
+
+        JSON text goes through Pydantic's JSON mode (the model's config, ``strict`` included),
+        so a patch accepts exactly what ``insert_json`` accepts, field by field.
+        """
+        a = self._patch_adapter
+        if a is None:
+            from typing_extensions import TypedDict
+
+            make_typeddict: Any = TypedDict  # built from the model's fields at run time
+            items: dict[str, Any] = {}
+            for f, key in zip(self.fields, self.keys, strict=True):
+                info = self.model.model_fields[f]
+                tp: Any = info.annotation
+                if info.metadata:
+                    tp = Annotated[(tp, *info.metadata)]
+                items[key] = tp
+            td: Any = make_typeddict(f"{self.model.__name__}Patch", items, total=False)
+            config = dict(self.model.model_config)
+            for k in ("validate_assignment", "title", "json_schema_extra", "frozen", "from_attributes"):
+                config.pop(k, None)
+            config["extra"] = "forbid"
+            td.__pydantic_config__ = config
+            a = TypeAdapter(td)
+            self._patch_adapter = a
         return a
 
     def validate_field(self, field: str, value: Any) -> Any:
