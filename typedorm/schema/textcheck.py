@@ -82,7 +82,7 @@ class TextRules:
     __slots__ = ("max_length",)
 
     def __init__(self, max_length: int | None = None) -> None:
-        self.max_length = max_length
+        self.max_length: int | None = max_length
 
     def __repr__(self) -> str:
         return f"TextRules(max_length={self.max_length!r})"
