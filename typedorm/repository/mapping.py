@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ..schema.model import Model
     from ..schema.spec import ColumnSpec, TableSpec
 
-__all__ = ["Mapper", "get_mapper", "wrap_validation_error"]
+__all__ = ["Mapper", "get_mapper", "row_validator", "wrap_validation_error"]
 
 M = TypeVar("M", bound="Model")
 
@@ -61,6 +62,9 @@ class Mapper(Generic[M]):
         self.select_list: str = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
         self.returning_all: str = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
         self.validator: SchemaValidator | PluggableSchemaValidator = model.__pydantic_validator__
+        #: validates a row read back: always lax, as a strict model's rows arrive in the driver's
+        #: types (SQLite's 0/1 booleans, ISO text datetimes), not as a client's input
+        self.validate_row: Callable[[Any], M] = row_validator(model)
         self.result_procs: list[tuple[str, Callable[[Any], Any]]] = []
         for c, key in zip(spec.columns, self.keys, strict=True):
             proc = c.column_type.result_processor(dialect.name) if c.column_type is not None else None
@@ -120,14 +124,14 @@ class Mapper(Generic[M]):
             if v is not None:
                 d[key] = proc(v)
         try:
-            obj: M = self.validator.validate_python(d)
+            obj: M = self.validate_row(d)
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
         return obj
 
     def hydrate_all(self, rows: Sequence[Sequence[Any]]) -> list[M]:
         keys = self.keys
-        validate = self.validator.validate_python
+        validate = self.validate_row
         try:
             if not self.result_procs:
                 # The common case: one comprehension, the row dicts built in C.
@@ -291,6 +295,14 @@ class Mapper(Generic[M]):
             errs = [{**err, "loc": (field, *err.get("loc", ()))} for err in e.errors(include_url=False)]
             msg = "; ".join(str(err.get("msg")) for err in errs)
             raise ValidationError(f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__) from None
+
+
+def row_validator(model: type[M]) -> Callable[[Any], M]:
+    """``model``'s Python validator for values read from the database (lax even for a strict model)."""
+    validate: Callable[..., M] = model.__pydantic_validator__.validate_python
+    if model.model_config.get("strict"):
+        return functools.partial(validate, strict=False)
+    return validate
 
 
 def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:

@@ -18,7 +18,7 @@ from ..sql.stmt import Select
 from ._sync_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
 from .query import Query, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
-from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
+from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
 from .page import Page
 
 if TYPE_CHECKING:
@@ -185,17 +185,21 @@ class Repository(Generic[M]):
         return self._insert_one(obj)
 
     def _insert_one(self, obj: M) -> M:
+        idx, vals = self._mapper.row_values(obj)
+        if self._mapper.writes_identity(idx):
+            # An explicit key: move the key generator past it in the same transaction.
+            with self._db.transaction():
+                stored = self._insert_values(obj, idx, vals)
+                self._sync_identity()
+                return stored
+        return self._insert_values(obj, idx, vals)
+
+    def _insert_values(self, obj: M, idx: tuple[int, ...], vals: list[Any]) -> M:
         mapper = self._mapper
-        idx, vals = mapper.row_values(obj)
         auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
         db = self._db
         spec = self._spec
         if not auto:
-            if mapper.writes_identity(idx):
-                with db.transaction():
-                    db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
-                    self._sync_identity()
-                return copy_with(obj)
             db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
             return copy_with(obj)
         if mapper.auto_is_pk_only and self._dialect.supports_lastrowid:
@@ -495,7 +499,7 @@ class Repository(Generic[M]):
                 types.append(Any)
         if stmt.into_ is not None:
             target = stmt.into_
-            validate = target.__pydantic_validator__.validate_python
+            validate = row_validator(target)
 
             def to_models(rows: list[Any]) -> list[Any]:
                 out = []
@@ -544,7 +548,7 @@ class Repository(Generic[M]):
                 continue
             keys.append(infos[c.field].alias or c.field)
             procs.append(c.column_type.result_processor(self._dialect.name) if c.column_type is not None else None)
-        validate = self._mapper.validator.validate_python
+        validate = self._mapper.validate_row
         out = []
         for r in result.rows:
             d = {}
