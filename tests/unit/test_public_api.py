@@ -34,6 +34,8 @@ def _error_classes() -> set[type[BaseException]]:
     import pkgutil
 
     for info in pkgutil.walk_packages(typedorm.__path__, "typedorm."):
+        if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
         try:
             importlib.import_module(info.name)
         except ImportError:  # a driver whose optional package is not installed

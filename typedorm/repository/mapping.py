@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import SchemaValidator
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
-from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE
+from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
-    from pydantic_core import SchemaValidator
 
     from ..dialects.base import Dialect
     from ..schema.model import Model
@@ -297,11 +298,31 @@ class Mapper(Generic[M]):
             raise ValidationError(f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__) from None
 
 
+_ROW_VALIDATORS: weakref.WeakKeyDictionary[type[Any], tuple[Any, Callable[[Any], Any]]] = weakref.WeakKeyDictionary()
+
+
 def row_validator(model: type[M]) -> Callable[[Any], M]:
-    """``model``'s Python validator for values read from the database (lax even for a strict model)."""
-    validate: Callable[..., M] = model.__pydantic_validator__.validate_python
-    if model.model_config.get("strict"):
-        return functools.partial(validate, strict=False)
+    """``model``'s Python validator for rows read from the database: lax, without the text rules.
+
+    See :func:`typedorm.schema.textcheck.without_text_rules`; built once per model schema.
+    """
+    schema = model.__pydantic_core_schema__
+    cached = _ROW_VALIDATORS.get(model)
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validate: Callable[[Any], M]
+    try:
+        # pydantic-core reuses a finished model's own validator for a schema naming that model
+        # (pydantic-core's "prebuilt" validators): build ours while the class reads unfinished.
+        complete = model.__dict__.get("__pydantic_complete__")
+        type.__setattr__(model, "__pydantic_complete__", False)
+        try:
+            validate = SchemaValidator(without_text_rules(schema)).validate_python
+        finally:
+            type.__setattr__(model, "__pydantic_complete__", complete)
+    except Exception:  # a schema shape this cannot rebuild: the model's own validator, laxly
+        validate = functools.partial(model.__pydantic_validator__.validate_python, strict=False)
+    _ROW_VALIDATORS[model] = (schema, validate)
     return validate
 
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
     from .spec import TableSpec
 
-__all__ = ["KEYED_TEXT_MAX_LENGTH", "NO_NUL_PATTERN", "NUL_MESSAGE", "TextRules", "install_text_rules"]
+__all__ = [
+    "KEYED_TEXT_MAX_LENGTH", "NO_NUL_PATTERN", "NUL_MESSAGE", "TextRules", "install_text_rules", "without_text_rules",
+]
 
 #: The length a text column in a primary key, unique constraint or index holds when it
 #: declares no ``max_length``. MySQL/MariaDB cannot index TEXT, so such a column is
@@ -33,6 +35,12 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 NUL_MESSAGE = "text cannot contain NUL (\\x00) characters (PostgreSQL cannot store them); store such data as bytes"
 
 
+def _rule(fn: Any) -> Any:
+    fn.__typedorm_text_rule__ = True
+    return fn
+
+
+@_rule
 def _check_text(v: Any) -> Any:
     """The same rules in Python, for a text schema that already carries a pattern of its own."""
     if isinstance(v, str):
@@ -67,6 +75,7 @@ def _constrain(schema: CoreSchema, max_length: int | None) -> CoreSchema:
     if max_length is not None:
         n = max_length
 
+        @_rule
         def _max(v: Any) -> Any:
             if isinstance(v, str) and len(v) > n:
                 raise ValueError(f"String should have at most {n} characters")
@@ -74,6 +83,32 @@ def _constrain(schema: CoreSchema, max_length: int | None) -> CoreSchema:
 
         wrapped = core_schema.no_info_after_validator_function(_max, wrapped)
     return core_schema.no_info_after_validator_function(_check_text, wrapped)
+
+
+def without_text_rules(schema: Any) -> Any:
+    """A copy of a core schema with the text rules taken out, and lax (``strict`` off).
+
+    Rows read back need neither: the database cannot hand back a lone surrogate, a NUL a
+    backend stored before these rules existed should still load, and the driver's types
+    (SQLite's 0/1 booleans, ISO text) are not a client's input. Reading every text value as
+    UTF-8 against a pattern would cost reads far more than it buys.
+    """
+    if isinstance(schema, list):
+        return [without_text_rules(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kind = schema.get("type")
+    if kind == "function-after" and getattr(schema["function"].get("function"), "__typedorm_text_rule__", False):
+        return without_text_rules(schema["schema"])
+    out = {k: without_text_rules(v) for k, v in schema.items()}
+    if kind == "str" and out.get("pattern") == NO_NUL_PATTERN:
+        del out["pattern"]
+    if kind == "model" and isinstance(out.get("config"), dict):
+        out["config"] = {**out["config"], "strict": False}
+    if kind in ("int", "float", "bool", "str", "decimal", "datetime", "date", "time", "timedelta", "uuid",
+                "bytes", "list", "dict", "model-fields", "model") and out.get("strict"):
+        out["strict"] = False
+    return out
 
 
 class TextRules:
