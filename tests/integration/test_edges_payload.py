@@ -3,6 +3,7 @@ explicit keys and identity sequences, read-only database-assigned fields, strict
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ import pytest
 from typedorm import (
     AUTO,
     PK,
+    AsyncDatabase,
+    AsyncRepository,
     Col,
     Column,
     Database,
@@ -25,6 +28,7 @@ from typedorm import (
     ValidationError,
     column,
 )
+from typedorm.engine.url import URL
 
 
 class Note(Model, table="edge_notes"):
@@ -349,3 +353,36 @@ def test_errors_from_entry_points_are_typedorm_errors(notes: Repository[Note]) -
         for call in (partial(notes.patch, row.id, payload), partial(notes.insert_json, payload)):
             with pytest.raises(TypedORMError):
                 call()
+
+
+# --- the same on AsyncRepository (generated from one source; checked once end to end) ------------
+def test_async_entry_points_follow_the_same_rules(backend_url: URL, db: Database) -> None:
+    if backend_url.driver == "pymysql":
+        pytest.skip("AsyncDatabase reaches MySQL/MariaDB through asyncmy alone; the mysql id covers it")
+
+    async def main() -> None:
+        adb = AsyncDatabase(backend_url)
+        try:
+            await adb.create_all(Note, Strict)
+            anotes = AsyncRepository(Note, adb)
+            with pytest.raises(ValidationError):
+                await anotes.insert_json(b'{"id": 7, "title": "mine"}')
+            assert (await anotes.insert_json(b'{"id": 7, "title": "imported"}', allow_auto=True)).id == 7
+            assert (await anotes.insert(Note(title="next"))).id == 8
+            stored = await anotes.insert_many([Note(id=i) for i in range(20, 90)])
+            assert len(stored) == 70
+            assert [n.id for n in await anotes.insert_many([Note() for _ in range(70)])] == list(range(90, 160))
+            with pytest.raises(ValidationError) as ei:
+                await anotes.patch(7, b'{"note": "\xff"}')
+            assert ei.value.model == "Note"
+            with pytest.raises(ValidationError):
+                await anotes.patch(7, {"note": "\ud800"})
+            assert (await anotes.patch(7, b'{"note": "ok"}')).note == "ok"
+            with pytest.raises(ValidationError):
+                await AsyncRepository(Strict, adb).insert_json(b'{"n": "12"}')
+            n = (await adb.execute("SELECT count(*) FROM edge_notes")).scalar()
+            assert n == 142
+        finally:
+            await adb.close()
+
+    asyncio.run(main())
