@@ -1,7 +1,8 @@
 """A FastAPI app on AsyncDatabase + AsyncRepository: create, read, list, patch and delete items.
 
 Request bodies are validated by the table model itself: the raw JSON body goes straight into a row
-with ``insert_json`` (or into ``patch``), and typedorm's errors become HTTP statuses:
+with ``insert_json`` (or into ``patch``), where the database-assigned ``id`` is read-only, and
+typedorm's errors become HTTP statuses:
 ``NotFound`` -> 404, ``UniqueViolation`` -> 409, ``ValidationError`` / ``UnknownField`` -> 422.
 
 Serve it with ``uvicorn examples.fastapi_app:app``; run this file to see a few requests go through
@@ -154,6 +155,11 @@ def main(url: str = "sqlite:///:memory:") -> None:
 
         r = client.post("/items", content=b'{"sku": "B-2", "name": "Bolt", "price": -1}')
         print("negative price:", r.status_code, r.json()["detail"][0]["loc"])
+        assert r.status_code == 422
+
+        # The key is the database's to assign: a client that picks one is refused (read-only).
+        r = client.post("/items", content=b'{"id": 5000, "sku": "B-2", "name": "Bolt", "price": 5}')
+        print("client-chosen id:", r.status_code, r.json()["detail"][0]["loc"])
         assert r.status_code == 422
 
         client.post("/items", content=b'{"sku": "C-3", "name": "Chain", "price": 450, "qty": 3}')

@@ -27,3 +27,45 @@ def test_core_names_present() -> None:
                  "func", "UniqueViolation", "ValidationError", "UnknownField", "NotFound", "fields",
                  "TransactionAborted"):
         assert name in typedorm.__all__
+
+
+def _error_classes() -> set[type[BaseException]]:
+    """Every TypedORMError subclass defined anywhere in the package (all modules imported)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(typedorm.__path__, "typedorm."):
+        if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
+        try:
+            importlib.import_module(info.name)
+        except ImportError:  # a driver whose optional package is not installed
+            continue
+    out: set[type[BaseException]] = set()
+    todo: list[type[BaseException]] = [typedorm.TypedORMError]
+    while todo:
+        cls = todo.pop()
+        if cls.__module__.startswith("typedorm") and cls not in out:
+            out.add(cls)
+            todo.extend(cls.__subclasses__())
+    return out
+
+
+def test_every_error_class_is_exported() -> None:
+    classes = _error_classes()
+    assert {"DataError", "DatabaseError", "ConnectionLost", "IntegrityError", "RetryableError"} <= {
+        c.__name__ for c in classes
+    }
+    missing = sorted(c.__name__ for c in classes if getattr(typedorm, c.__name__, None) is not c)
+    assert missing == [], f"error classes a caller can see but not exported from typedorm: {missing}"
+    not_in_all = sorted(c.__name__ for c in classes if c.__name__ not in typedorm.__all__)
+    assert not_in_all == []
+
+
+def test_every_error_class_is_in_the_readme_error_list() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+    unnamed = sorted(c.__name__ for c in _error_classes() if f"`{c.__name__}`" not in section)
+    assert unnamed == [], f"README's Errors section does not name: {unnamed}"

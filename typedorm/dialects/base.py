@@ -67,6 +67,12 @@ class Dialect(Compiler):
     def rollback_to_sql(self, name: str) -> str:
         return f"ROLLBACK TO SAVEPOINT {self.quote(self.check_savepoint(name))}"
 
+    def identity_sync_sql(self, table: str, column: str) -> tuple[str, list[object]] | None:
+        """A statement that moves ``table``'s key generator past keys written explicitly into
+        its autoincrement ``column``, or None where the database does that itself (SQLite's
+        rowid and MySQL's AUTO_INCREMENT continue after the largest key)."""
+        return None
+
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"
 

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import SchemaValidator
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..sql.values import INT64_MAX, INT64_MIN
+from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
-    from pydantic_core import SchemaValidator
 
     from ..dialects.base import Dialect
     from ..schema.model import Model
     from ..schema.spec import ColumnSpec, TableSpec
 
-__all__ = ["Mapper", "get_mapper", "wrap_validation_error"]
+__all__ = ["Mapper", "get_mapper", "row_validator", "wrap_validation_error"]
 
 M = TypeVar("M", bound="Model")
 
 
 def wrap_validation_error(e: PydanticValidationError, model: str, what: str = "") -> ValidationError:
     """Our ValidationError from Pydantic's, keeping each error's ``loc``."""
-    errors = e.errors(include_url=False)
+    errors = [_explain(err) for err in e.errors(include_url=False)]
     parts = []
     for err in errors[:5]:
         loc = ".".join(str(x) for x in err.get("loc", ()))
@@ -35,6 +38,13 @@ def wrap_validation_error(e: PydanticValidationError, model: str, what: str = ""
     more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
     prefix = f"{what}: " if what else ""
     return ValidationError(f"{prefix}{model}: {'; '.join(parts)}{more}", errors, model=model)
+
+
+def _explain(err: Any) -> Any:
+    # The NUL rule is a pattern (it runs in Rust): say what it means instead of quoting it.
+    if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == NO_NUL_PATTERN:
+        return {**err, "msg": NUL_MESSAGE}
+    return err
 
 
 class Mapper(Generic[M]):
@@ -54,6 +64,9 @@ class Mapper(Generic[M]):
         self.select_list: str = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
         self.returning_all: str = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
         self.validator: SchemaValidator | PluggableSchemaValidator = model.__pydantic_validator__
+        #: validates a row read back: always lax, as a strict model's rows arrive in the driver's
+        #: types (SQLite's 0/1 booleans, ISO text datetimes), not as a client's input
+        self.validate_row: Callable[[Any], M] = row_validator(model)
         self.result_procs: list[tuple[str, Callable[[Any], Any]]] = []
         for c, key in zip(spec.columns, self.keys, strict=True):
             proc = c.column_type.result_processor(dialect.name) if c.column_type is not None else None
@@ -87,7 +100,23 @@ class Mapper(Generic[M]):
         )
         self._update_plans: dict[tuple[str, ...] | None, tuple[tuple[tuple[int, str], ...], str]] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
+        self._patch_adapter: TypeAdapter[dict[str, Any]] | None = None
         self.placeholder: str = ph
+        #: index of the column whose values a key generator assigns (None if there is none)
+        self.identity_index: int | None = next((i for i, c in enumerate(spec.columns) if c.autoincrement), None)
+        #: the statement that moves that generator past explicitly written keys, where needed
+        self.identity_sync: tuple[str, list[Any]] | None = (
+            dialect.identity_sync_sql(spec.name, spec.columns[self.identity_index].name)
+            if self.identity_index is not None else None
+        )
+        #: payload keys (aliases) of the database-assigned fields, read-only in JSON payloads
+        self.auto_keys: dict[str, str] = {
+            self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto
+        }
+
+    def writes_identity(self, idx: Sequence[int]) -> bool:
+        """Whether an insert of the columns ``idx`` gives explicit keys the generator must skip."""
+        return self.identity_sync is not None and self.identity_index in idx
 
     # --- rows -> models --------------------------------------------------------------
     def hydrate(self, row: Sequence[Any]) -> M:
@@ -98,14 +127,14 @@ class Mapper(Generic[M]):
             if v is not None:
                 d[key] = proc(v)
         try:
-            obj: M = self.validator.validate_python(d)
+            obj: M = self.validate_row(d)
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
         return obj
 
     def hydrate_all(self, rows: Sequence[Sequence[Any]]) -> list[M]:
         keys = self.keys
-        validate = self.validator.validate_python
+        validate = self.validate_row
         try:
             if not self.result_procs:
                 # The common case: one comprehension, the row dicts built in C.
@@ -246,6 +275,34 @@ class Mapper(Generic[M]):
             self._adapters[field] = a
         return a
 
+    def patch_adapter(self) -> TypeAdapter[dict[str, Any]]:
+        """Validates a partial payload (any subset of the columns, by alias) as the model would.
+
+        JSON text goes through Pydantic's JSON mode (the model's config, ``strict`` included),
+        so a patch accepts exactly what ``insert_json`` accepts, field by field.
+        """
+        a = self._patch_adapter
+        if a is None:
+            from typing_extensions import TypedDict
+
+            make_typeddict: Any = TypedDict  # built from the model's fields at run time
+            items: dict[str, Any] = {}
+            for f, key in zip(self.fields, self.keys, strict=True):
+                info = self.model.model_fields[f]
+                tp: Any = info.annotation
+                if info.metadata:
+                    tp = Annotated[(tp, *info.metadata)]
+                items[key] = tp
+            td: Any = make_typeddict(f"{self.model.__name__}Patch", items, total=False)
+            config = dict(self.model.model_config)
+            for k in ("validate_assignment", "title", "json_schema_extra", "frozen", "from_attributes"):
+                config.pop(k, None)
+            config["extra"] = "forbid"
+            td.__pydantic_config__ = config
+            a = TypeAdapter(td)
+            self._patch_adapter = a
+        return a
+
     def validate_field(self, field: str, value: Any) -> Any:
         try:
             return self.adapter(field).validate_python(value)
@@ -253,6 +310,34 @@ class Mapper(Generic[M]):
             errs = [{**err, "loc": (field, *err.get("loc", ()))} for err in e.errors(include_url=False)]
             msg = "; ".join(str(err.get("msg")) for err in errs)
             raise ValidationError(f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__) from None
+
+
+_ROW_VALIDATORS: weakref.WeakKeyDictionary[type[Any], tuple[Any, Callable[[Any], Any]]] = weakref.WeakKeyDictionary()
+
+
+def row_validator(model: type[M]) -> Callable[[Any], M]:
+    """``model``'s Python validator for rows read from the database: lax, without the text rules.
+
+    See :func:`typedorm.schema.textcheck.without_text_rules`; built once per model schema.
+    """
+    schema = model.__pydantic_core_schema__
+    cached = _ROW_VALIDATORS.get(model)
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validate: Callable[[Any], M]
+    try:
+        # pydantic-core reuses a finished model's own validator for a schema naming that model
+        # (pydantic-core's "prebuilt" validators): build ours while the class reads unfinished.
+        complete = model.__dict__.get("__pydantic_complete__")
+        type.__setattr__(model, "__pydantic_complete__", False)
+        try:
+            validate = SchemaValidator(without_text_rules(schema)).validate_python
+        finally:
+            type.__setattr__(model, "__pydantic_complete__", complete)
+    except Exception:  # a schema shape this cannot rebuild: the model's own validator, laxly
+        validate = functools.partial(model.__pydantic_validator__.validate_python, strict=False)
+    _ROW_VALIDATORS[model] = (schema, validate)
+    return validate
 
 
 def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -19,7 +18,7 @@ from ..sql.stmt import Select
 from ._sync_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
 from .query import Query, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
-from .mapping import Mapper, copy_with, get_mapper, wrap_validation_error
+from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
 from .page import Page
 
 if TYPE_CHECKING:
@@ -192,8 +191,17 @@ class Repository(Generic[M]):
         return self._insert_one(obj)
 
     def _insert_one(self, obj: M) -> M:
+        idx, vals = self._mapper.row_values(obj)
+        if self._mapper.writes_identity(idx):
+            # An explicit key: move the key generator past it in the same transaction.
+            with self._db._atomic():
+                stored = self._insert_values(obj, idx, vals)
+                self._sync_identity()
+                return stored
+        return self._insert_values(obj, idx, vals)
+
+    def _insert_values(self, obj: M, idx: tuple[int, ...], vals: list[Any]) -> M:
         mapper = self._mapper
-        idx, vals = mapper.row_values(obj)
         auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
         db = self._db
         spec = self._spec
@@ -252,7 +260,14 @@ class Repository(Generic[M]):
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, (idx, _) in enumerate(prepared):
             groups.setdefault(idx, []).append(i)
-        for idx, members in groups.items():
+        # Rows with explicit keys go first: the generator is moved past them before any
+        # row takes a key from it (COPY below reserves its keys from the sequence).
+        ordered = [g for g in groups.items() if mapper.writes_identity(g[0])]
+        n_explicit = len(ordered)
+        ordered += [g for g in groups.items() if not mapper.writes_identity(g[0])]
+        for n, (idx, members) in enumerate(ordered):
+            if n_explicit and n == n_explicit:
+                self._sync_identity()
             auto = [f for f in mapper.auto_fields if mapper.fields.index(f) not in idx]
             # Multi-row statements stay under the parameter limit and, on MySQL, under the
             # server's max_allowed_packet (a larger one is refused and its connection closed).
@@ -315,7 +330,15 @@ class Repository(Generic[M]):
                     raise RuntimeError("insert returned a different number of keys than rows sent")
                 for i, key in zip(part, keys, strict=True):
                     out[i] = copy_with(items[i], {pk.field: key})
+        if n_explicit and n_explicit == len(ordered):
+            self._sync_identity()
         return [o for o in out if o is not None]
+
+    def _sync_identity(self) -> None:
+        """After explicit keys: move the key generator past them (PostgreSQL's identity sequence)."""
+        sync = self._mapper.identity_sync
+        if sync is not None:
+            self._db._run(sync[0], sync[1], _ALL, self._spec)
 
     # --- JSON payloads ---------------------------------------------------------------
     def validate_json(self, data: str | bytes | bytearray) -> M:
@@ -327,13 +350,22 @@ class Repository(Generic[M]):
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__) from None
 
-    def insert_json(self, data: str | bytes | bytearray) -> M:
-        """Validate a JSON object straight into a row: ``users.insert_json(b'{"name": "Ann", ...}')``."""
-        return self.insert(self.validate_json(data))
+    def insert_json(self, data: str | bytes | bytearray, *, allow_auto: bool = False) -> M:
+        """Validate a JSON object straight into a row: ``users.insert_json(b'{"name": "Ann", ...}')``.
 
-    def insert_many_json(self, data: str | bytes | bytearray | Iterable[str | bytes | bytearray]) -> list[M]:
+        Database-assigned (``AUTO``) fields are read-only in payloads: a document that sets
+        one is refused with a ValidationError naming it. ``allow_auto=True`` (for imports
+        of trusted data) lets the document choose them.
+        """
+        obj = self.validate_json(data)
+        if not allow_auto:
+            self._reject_auto(obj.__pydantic_fields_set__, ())
+        return self.insert(obj)
+
+    def insert_many_json(self, data: str | bytes | bytearray | Iterable[str | bytes | bytearray], *,
+                               allow_auto: bool = False) -> list[M]:
         """A JSON array document, or an iterable of JSON documents: all validated first, then
-        inserted in one transaction (all or nothing)."""
+        inserted in one transaction (all or nothing). ``allow_auto`` as for :meth:`insert_json`."""
         if isinstance(data, (str, bytes, bytearray)):
             adapter = self._list_adapter()
             try:
@@ -348,7 +380,25 @@ class Repository(Generic[M]):
                 except ValidationError as e:
                     errs = [{**err, "loc": (n, *err.get("loc", ()))} for err in e.errors()]
                     raise ValidationError(f"document {n}: {e}", errs, model=self.model.__name__) from None
+        if not allow_auto:
+            for n, o in enumerate(items):
+                self._reject_auto(o.__pydantic_fields_set__, (n,))
         return self.insert_many(items)
+
+    def _reject_auto(self, given: Iterable[str], loc: tuple[int, ...]) -> None:
+        """Refuse a payload that sets database-assigned fields: a client must not choose keys."""
+        auto = self._mapper.auto_keys
+        if not auto:
+            return
+        fields = set(auto.values())
+        bad = [f for f in given if f in fields]
+        if bad:
+            errs = [{"loc": (*loc, f), "msg": "is assigned by the database and cannot be set in a payload",
+                     "type": "frozen_field", "input": None} for f in bad]
+            where = f"document {loc[0]}: " if loc else ""
+            raise ValidationError(
+                f"{where}{self.model.__name__}: {', '.join(bad)} is assigned by the database and cannot be set "
+                "in a payload (pass allow_auto=True to import trusted values)", errs, model=self.model.__name__)
 
     def _list_adapter(self) -> TypeAdapter[list[M]]:
         a: TypeAdapter[list[M]] | None = getattr(self, "_list_adapter_", None)
@@ -475,7 +525,7 @@ class Repository(Generic[M]):
                 types.append(Any)
         if stmt.into_ is not None:
             target = stmt.into_
-            validate = target.__pydantic_validator__.validate_python
+            validate = row_validator(target)
 
             def to_models(rows: list[Any]) -> list[Any]:
                 out = []
@@ -524,7 +574,7 @@ class Repository(Generic[M]):
                 continue
             keys.append(infos[c.field].alias or c.field)
             procs.append(c.column_type.result_processor(self._dialect.name) if c.column_type is not None else None)
-        validate = self._mapper.validator.validate_python
+        validate = self._mapper.validate_row
         out = []
         for r in result.rows:
             d = {}
@@ -668,47 +718,66 @@ class Repository(Generic[M]):
         n: int = self._db._run(c.sql, c.params, _COUNT, self._spec)
         return n
 
-    def patch(self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any]) -> M:
+    def patch(self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any], *,
+                    allow_auto: bool = False) -> M:
         """Update only the fields present in ``data`` (JSON text or a mapping) of row ``pk``.
 
-        The merged row is validated as a whole before anything is written; unknown
-        fields raise UnknownField. Returns the stored row.
+        JSON text is validated by Pydantic's JSON mode, exactly as :meth:`insert_json` does;
+        the merged row is then validated as a whole before anything is written. Unknown
+        fields raise UnknownField; the primary key and database-assigned (``AUTO``) fields
+        are read-only (``allow_auto=True`` makes the latter writable). Returns the stored row.
         """
+        mapper = self._mapper
+        name = self.model.__name__
+        adapter = mapper.patch_adapter()
+        by_key = {k: f for f, k in zip(mapper.fields, mapper.keys, strict=True)}
         if isinstance(data, (str, bytes, bytearray)):
             try:
-                payload = json.loads(data)
-            except json.JSONDecodeError as e:
-                raise ValidationError(f"invalid JSON: {e}", [{"loc": (), "msg": str(e), "type": "json_invalid"}],
-                                      model=self.model.__name__) from None
+                values = adapter.validate_json(data)
+            except PydanticValidationError as e:
+                self._unknown_keys(e)
+                raise wrap_validation_error(e, name) from None
+        elif isinstance(data, Mapping):
+            for k in data:
+                if not isinstance(k, str) or k not in by_key:
+                    raise UnknownField(str(k), model=name, choices=mapper.fields)
+            try:
+                values = adapter.validate_python(dict(data))
+            except PydanticValidationError as e:
+                raise wrap_validation_error(e, name) from None
         else:
-            payload = data
-        if not isinstance(payload, Mapping):
             raise ValidationError("patch data must be a JSON object", [{"loc": (), "msg": "not an object",
-                                                                        "type": "dict_type"}], model=self.model.__name__)
-        by_key = {(self.model.model_fields[f].alias or f): f for f in self._mapper.fields}
-        fields: list[str] = []
-        for k in payload:
-            f = by_key.get(k) if isinstance(k, str) else None
-            if f is None:
-                raise UnknownField(str(k), model=self.model.__name__, choices=self._mapper.fields)
-            if f in {c.field for c in self._mapper.pk_cols}:
-                raise ValidationError(f"{self.model.__name__}.{f}: the primary key cannot be patched",
+                                                                        "type": "dict_type"}], model=name)
+        fields = [by_key[k] for k in values]
+        pk_fields = {c.field for c in mapper.pk_cols}
+        for f in fields:
+            if f in pk_fields:
+                raise ValidationError(f"{name}.{f}: the primary key cannot be patched",
                                       [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
-                                      model=self.model.__name__)
-            fields.append(f)
+                                      model=name)
+        if not allow_auto:
+            self._reject_auto(fields, ())
         with self._db._atomic():
             current = self.get_or_raise(pk)
             merged = current.model_dump(by_alias=True)
-            merged.update(payload)
+            merged.update(values)
             try:
-                updated = self.model.model_validate(merged)
+                # The patched values are validated already (strictly, for a strict model); the
+                # rest come from the stored row: validate the whole for model-level rules.
+                updated = self.model.model_validate(merged, strict=False)
             except PydanticValidationError as e:
-                raise wrap_validation_error(e, self.model.__name__) from None
+                raise wrap_validation_error(e, name) from None
             if self._has_hooks("before_update"):
                 updated = self._run_before("before_update", updated)
             stored = self._update_obj(updated, fields)
             self._run_after("after_update", stored)
             return stored
+
+    def _unknown_keys(self, e: PydanticValidationError) -> None:
+        for err in e.errors(include_url=False):
+            loc = err.get("loc", ())
+            if err.get("type") == "extra_forbidden" and len(loc) == 1:
+                raise UnknownField(str(loc[0]), model=self.model.__name__, choices=self._mapper.fields) from None
 
     def save(self, obj: M) -> M:
         """Insert ``obj`` if its key is unset (AUTO), else insert-or-update by primary key."""
@@ -745,14 +814,19 @@ class Repository(Generic[M]):
         stmt = Insert(spec, tuple(inserted), [vals]).on_conflict_do_update(target, upd) if upd else \
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         c = self._dialect.compile(stmt)
+        explicit_key = mapper.writes_identity(idx)
         if self._returning and self._dialect.name != "mysql":
             with self._db._atomic():
                 row = self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
+                if explicit_key:
+                    self._sync_identity()
                 if row is None:  # DO NOTHING and the row existed
                     return self._fetch_by(target, obj)
                 return mapper.hydrate(row)
         with self._db._atomic():
             self._db._run(c.sql, c.params, _COUNT, spec)
+            if explicit_key:
+                self._sync_identity()
             return self._fetch_by(target, obj)
 
     def _own(self, c: object, what: str) -> ColumnSpec:

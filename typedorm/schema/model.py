@@ -36,6 +36,7 @@ from .fields import (
 from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
 from .relations import install_relations, is_relation_field, prepare_namespace
 from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
+from .textcheck import install_text_rules
 from .types import ColumnType, EnumType, resolve_type
 
 __all__ = ["Model", "ModelMeta", "build_table_spec"]
@@ -382,6 +383,7 @@ class ModelMeta(ModelMetaclass):
             table=table, primary_key=primary_key, unique=unique, indexes=indexes, checks=checks, comment=comment,
         )
         cls.__table__ = spec  # type: ignore[attr-defined]
+        install_text_rules(cls, spec)
         for c in spec.columns:
             type.__setattr__(cls, c.field, Col[Any](c.field))
         install_relations(cls)
