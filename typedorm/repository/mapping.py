@@ -13,8 +13,8 @@ from pydantic_core import SchemaValidator
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
-from ..sql.values import INT64_MAX, INT64_MIN
 from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
+from ..sql.values import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
