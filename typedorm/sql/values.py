@@ -6,8 +6,9 @@ a column is validated first by a Pydantic adapter of the column's *storage* type
 same lax coercion as the model: ``"12"`` is 12 for an ``int`` column), without the
 field's constraints (``age < -1`` is a fine question for a column with ``ge=0``). A value
 of the wrong shape raises :class:`~typedorm.errors.InvalidValue` naming the field, the
-same on every backend. JSON and custom column types take any value their own bind
-processor accepts.
+same on every backend. A JSON column's value is validated by the column's own type (a
+``list[str]`` column compares with a list of strings); other custom column types take any
+value their own bind processor accepts.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def _adapter_of(spec: ColumnSpec) -> tuple[Any, TypeAdapter[Any] | None]:
     if spec.type_name == "enum" and isinstance(spec.python_type, type) and issubclass(spec.python_type, enum.Enum):
         base = spec.python_type
     adapter = TypeAdapter(base) if base is not None else None
+    if spec.type_name == "json" and spec.python_type is not None:
+        # Checked by the declared type, so the bind processor never serializes a value of
+        # another shape (Pydantic would only warn and write whatever it was given).
+        base = object
+        adapter = TypeAdapter(spec.python_type)
     _ADAPTERS[id(spec)] = (spec, base, adapter)
     return base, adapter
 
