@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..schema.relations import RelationSpec
     from ..schema.spec import ColumnSpec
     from ..sql.relations import LoadPath, Relation, ToMany
+    from .lookup_types import AsyncExclude, AsyncFilterBy
 
 __all__ = ["AsyncRepository"]
 
@@ -374,15 +375,36 @@ class AsyncRepository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return AsyncQuery(self).filter(*preds)
 
-    def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
-        """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
-        return AsyncQuery(self).filter_by(**lookups)
+    if TYPE_CHECKING:
+        # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
+        @property
+        def filter_by(self) -> AsyncFilterBy[M]:
+            """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
+            ...
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
-        return AsyncQuery(self).exclude(*preds, **lookups)
+        @property
+        def exclude(self) -> AsyncExclude[M]:
+            """Rows NOT matching all the given predicates, ``Q`` objects and lookups."""
+            ...
+
+    else:
+
+        def filter_by(self, **lookups: Any) -> AsyncQuery[M]:
+            return AsyncQuery(self)._filter_by(lookups)
+
+        def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+            return AsyncQuery(self)._exclude(preds, lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:
         return AsyncQuery(self).order_by(*items)
+
+    def limit(self, n: int | None) -> AsyncQuery[M]:
+        """A query over at most ``n`` rows: ``users.order_by("id").limit(10).all()``."""
+        return AsyncQuery(self).limit(n)
+
+    def offset(self, n: int | None) -> AsyncQuery[M]:
+        """A query that skips the first ``n`` rows (combine with ``order_by`` for a stable result)."""
+        return AsyncQuery(self).offset(n)
 
     async def all(self) -> list[M]:
         return await AsyncQuery(self).all()

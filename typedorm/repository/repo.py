@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..schema.relations import RelationSpec
     from ..schema.spec import ColumnSpec
     from ..sql.relations import LoadPath, Relation, ToMany
+    from .lookup_types import Exclude, FilterBy
 
 __all__ = ["Repository"]
 
@@ -375,15 +376,36 @@ class Repository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return Query(self).filter(*preds)
 
-    def filter_by(self, **lookups: Any) -> Query[M]:
-        """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
-        return Query(self).filter_by(**lookups)
+    if TYPE_CHECKING:
+        # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
+        @property
+        def filter_by(self) -> FilterBy[M]:
+            """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
+            ...
 
-    def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
-        return Query(self).exclude(*preds, **lookups)
+        @property
+        def exclude(self) -> Exclude[M]:
+            """Rows NOT matching all the given predicates, ``Q`` objects and lookups."""
+            ...
+
+    else:
+
+        def filter_by(self, **lookups: Any) -> Query[M]:
+            return Query(self)._filter_by(lookups)
+
+        def exclude(self, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+            return Query(self)._exclude(preds, lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
         return Query(self).order_by(*items)
+
+    def limit(self, n: int | None) -> Query[M]:
+        """A query over at most ``n`` rows: ``users.order_by("id").limit(10).all()``."""
+        return Query(self).limit(n)
+
+    def offset(self, n: int | None) -> Query[M]:
+        """A query that skips the first ``n`` rows (combine with ``order_by`` for a stable result)."""
+        return Query(self).offset(n)
 
     def all(self) -> list[M]:
         return Query(self).all()

@@ -6,7 +6,7 @@ import hashlib
 import types
 import typing
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
@@ -37,6 +37,10 @@ from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
 from .relations import install_relations, is_relation_field, prepare_namespace
 from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
 from .types import ColumnType, EnumType, resolve_type
+
+if TYPE_CHECKING:
+    from ..sql.expr import Predicate
+    from ..sql.lookups import Q
 
 __all__ = ["Model", "ModelMeta", "build_table_spec"]
 
@@ -422,3 +426,10 @@ class Model(BaseModel, metaclass=ModelMeta):
             comment: str | None = None,
             **kwargs: Unpack[ConfigDict],
         ) -> None: ...
+
+        # Typed Django-style lookups (typedorm.repository.lookup_types): ``typedorm stubs`` writes a
+        # stub per models module that overrides these two per model with its own keywords. The
+        # gradual signature here is what a model without a stub keeps: any keyword.
+        def __typedorm_filter_by__(self, *args: Any, **lookups: Any) -> Self: ...
+
+        def __typedorm_exclude__(self, *preds: Predicate[Self] | Q, **lookups: Any) -> Self: ...
