@@ -26,7 +26,7 @@ class Item(Model, table='items'):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_ItemLookups]) -> Item:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Item] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_ItemLookups]) -> Item:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Item] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_ItemLookups]) -> Item:  # type: ignore[override]
         ...
 JSON_BODY: dict[str, Any] = {'requestBody': {'required': True, 'content': {'application/json': {'schema': Item.model_json_schema()}}}}
 

@@ -23,7 +23,7 @@ class Customer(Model):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_CustomerLookups]) -> Customer:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Customer] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_CustomerLookups]) -> Customer:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Customer] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_CustomerLookups]) -> Customer:  # type: ignore[override]
         ...
 
 def main(url: str='sqlite:///:memory:') -> None:

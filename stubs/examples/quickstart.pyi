@@ -25,7 +25,7 @@ class User(Model, table='users'):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[User] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[User] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:  # type: ignore[override]
         ...
 
 def main(url: str) -> None:

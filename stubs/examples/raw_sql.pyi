@@ -19,7 +19,7 @@ class Book(Model):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_BookLookups]) -> Book:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Book] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_BookLookups]) -> Book:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Book] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_BookLookups]) -> Book:  # type: ignore[override]
         ...
 
 def main(url: str='sqlite:///:memory:') -> None:

@@ -22,7 +22,7 @@ class User(Model, table='users'):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[User] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[User] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_UserLookups]) -> User:  # type: ignore[override]
         ...
 
 class Post(Model, table='posts'):
@@ -35,7 +35,7 @@ class Post(Model, table='posts'):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_PostLookups]) -> Post:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Post] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_PostLookups]) -> Post:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Post] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_PostLookups]) -> Post:  # type: ignore[override]
         ...
 
 class Tag(Model, table='tags'):
@@ -46,7 +46,7 @@ class Tag(Model, table='tags'):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_TagLookups]) -> Tag:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Tag] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_TagLookups]) -> Tag:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Tag] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_TagLookups]) -> Tag:  # type: ignore[override]
         ...
 
 def main(url: str) -> None:

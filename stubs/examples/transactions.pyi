@@ -19,7 +19,7 @@ class Account(Model):
     def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_AccountLookups]) -> Account:
         ...
 
-    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Account] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_AccountLookups]) -> Account:
+    def __typedorm_exclude__(self, *preds: _typedorm_Predicate[Account] | _typedorm_Q, **lookups: _typedorm_typing.Unpack[_AccountLookups]) -> Account:  # type: ignore[override]
         ...
 
 def main(url: str='sqlite:///:memory:') -> None:
