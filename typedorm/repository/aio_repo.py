@@ -557,9 +557,11 @@ class AsyncRepository(Generic[M]):
         return objs if single else items
 
     async def add_related(self, obj: M, rel: ToMany[M, R], /, *targets: R, **link_fields: Any) -> int:
-        """Link ``obj`` to stored ``targets`` through a many-to-many relation; existing links are kept.
+        """Link ``obj`` to stored ``targets``; existing links are kept. Returns how many links were added.
 
-        Extra columns of an explicit link model are given as keywords. Returns how many links were added.
+        Many-to-many: a link row per target (extra columns of an explicit link model are given as
+        keywords). One-to-many: each target's foreign key is set to ``obj`` (``users.add_related(ann,
+        User.posts, post)`` moves ``post`` to ``ann``; ``post.author_id`` is updated in place too).
         """
         from .aio_related import add_links
 
