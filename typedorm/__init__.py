@@ -28,6 +28,7 @@ from .repository import AsyncQuery, AsyncRepository, Page, Query, Repository, ad
 from .schema import (
     AUTO,
     PK,
+    SQL,
     Col,
     Column,
     ColumnSpec,
@@ -49,6 +50,7 @@ __all__ = [
     # declaring models
     "AUTO",
     "PK",
+    "SQL",
     "Col",
     "Column",
     "ColumnSpec",
