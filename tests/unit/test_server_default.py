@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import pytest
@@ -15,7 +15,7 @@ from typedorm.migrations.ops import render_column
 from typedorm.schema.spec import DefaultLiteral
 
 
-class Mood(str, Enum):
+class Mood(StrEnum):
     HAPPY = "happy"
 
 
