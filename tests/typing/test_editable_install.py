@@ -148,3 +148,23 @@ def test_pyright_strict_sees_the_editable_install(fresh_env: Path, user_project:
     assert errors and {d["range"]["start"]["line"] + 1 for d in errors} == {_line_of(src, "the one error")}, text
     reveal = [d["message"] for d in diags if d["severity"] == "information"]
     assert any(re.search(r'Type of "heroes\.get_or_raise\(1\)\.name" is "str"', m) for m in reveal), text
+
+
+def test_the_wheel_ships_py_typed_and_the_console_script(tmp_path: Path) -> None:
+    import zipfile
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=600, env=_env(), check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = tmp_path.glob("typedorm-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        scripts = zf.read(entry_points).decode()
+    assert "typedorm/py.typed" in names
+    assert {"typedorm/__init__.py", "typedorm/repository/lookup_types.py", "typedorm/cli/stubs.py"} <= names
+    assert "typedorm = typedorm.cli:main" in scripts
+    # the package alone: no examples, tests or stubs of this repository
+    assert not any(n.startswith(("examples/", "tests/", "stubs/", "benchmarks/")) for n in names)
