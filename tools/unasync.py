@@ -46,6 +46,8 @@ FILES: dict[str, str] = {
 RENAMES: dict[str, str] = {
     "AsyncRepository": "Repository",
     "AsyncQuery": "Query",
+    "AsyncFilterBy": "FilterBy",
+    "AsyncExclude": "Exclude",
     "AsyncDatabase": "Database",
     "AsyncTransaction": "Transaction",
     "AsyncIterator": "Iterator",

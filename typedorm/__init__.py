@@ -40,6 +40,7 @@ from .repository import AsyncQuery, AsyncRepository, Page, Query, Repository, ad
 from .schema import (
     AUTO,
     PK,
+    SQL,
     Col,
     Column,
     ColumnSpec,
@@ -61,6 +62,7 @@ __all__ = [
     # declaring models
     "AUTO",
     "PK",
+    "SQL",
     "Col",
     "Column",
     "ColumnSpec",

@@ -655,7 +655,7 @@ def test_create_table_statements_add_indexes_except_on_mysql() -> None:
 def test_server_default_and_table_checks() -> None:
     class Flag(Model, checks=["length(label) > 0"]):
         id: PK[int]
-        label: Annotated[Col[str], Column(server_default="'none'", check="label <> 'x'")] = column(default="none")
+        label: Annotated[Col[str], Column(server_default="none", check="label <> 'x'")] = column(default="none")
         on: Col[bool] = column(default=False)
 
     sql, _ = compile_in("sqlite", CreateTable(Flag.__table__, if_not_exists=False))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from typedorm.schema import AUTO, PK, Col, Column, ForeignKey, Model, TableSpec, column
+from typedorm.schema import AUTO, PK, SQL, Col, Column, ForeignKey, Model, TableSpec, column
 from typedorm.schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec
 from typedorm.schema.types import EnumType, IntType, StrType
 
@@ -38,7 +38,7 @@ class Member(
     score: Col[int] = column(default=0, ge=0, index=True)
     price: Annotated[Col[Decimal], Column(max_digits=8, decimal_places=2, gt=Decimal("0.01"))] = column(default=Decimal("1.00"))
     status: Col[Status] = column(default=Status.ACTIVE)
-    bio: Annotated[Col[str | None], Column(server_default="'none'", check="length(bio) < 500")] = column(default=None)
+    bio: Annotated[Col[str | None], Column(server_default=SQL("'none'"), check="length(bio) < 500")] = column(default=None)
 
 
 SPEC = Member.__table__

@@ -468,7 +468,7 @@ def test_renaming_a_column_rewrites_checks_that_use_it() -> None:
 
 
 def test_nullability_default_and_check_changes() -> None:
-    def item(nullable: bool, default: str | None, checks: list[tuple[str, str]]) -> list[type[Model]]:
+    def item(nullable: bool, default: int | None, checks: list[tuple[str, str]]) -> list[type[Model]]:
         if nullable:
 
             class A(Model, table="items", checks=checks):
@@ -484,7 +484,7 @@ def test_nullability_default_and_check_changes() -> None:
         return [B]
 
     before = schema(item(True, None, []))
-    after = schema(item(False, "5", [("ck_items_small", "qty < 100")]))
+    after = schema(item(False, 5, [("ck_items_small", "qty < 100")]))
     alter, add_check = diff(before, after)
     assert isinstance(alter, AlterColumn) and alter.backfill == 5
     assert sql(alter, before, "postgresql") == [

@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import inspect as inspect_cmd
     from . import migrate as migrate_cmd
     from . import schema as schema_cmd
+    from . import stubs as stubs_cmd
 
     parser = argparse.ArgumentParser(
         prog="typedorm",
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate_cmd.add_parser(sub, common)
     inspect_cmd.add_parser(sub, common)
     schema_cmd.add_parser(sub, common)
+    stubs_cmd.add_parser(sub, common)
     return parser
 
 

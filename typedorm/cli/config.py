@@ -22,7 +22,7 @@ class Config:
 
     root: Path
     pyproject: Path | None
-    models: str | None
+    models: str | list[str] | None
     migrations: Path
     url: str | None
     url_source: str
@@ -58,8 +58,13 @@ def load_config(args: argparse.Namespace) -> Config:
             )
     root = pyproject.parent if pyproject is not None else Path.cwd()
     models = getattr(args, "models", None) or table.get("models")
-    if models is not None and not isinstance(models, str):
-        raise ConfigurationError('[tool.typedorm] models must be a module path string, like "app.models"')
+    if models is not None and not (
+        isinstance(models, str)
+        or (isinstance(models, list) and models and all(isinstance(m, str) and m for m in models))
+    ):
+        raise ConfigurationError(
+            '[tool.typedorm] models must be a module path string, like "app.models", or a list of them'
+        )
     mig = getattr(args, "migrations", None) or table.get("migrations", "migrations")
     if not isinstance(mig, str):
         raise ConfigurationError("[tool.typedorm] migrations must be a directory path string")
@@ -101,15 +106,17 @@ def load_models(config: Config) -> list[type[Any]]:
     root = str(config.root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    try:
-        module = importlib.import_module(config.models)
-    except ImportError as e:
-        raise ConfigurationError(
-            f"cannot import models module {config.models!r} (from {root}): {e}"
-        ) from None
+    names = [config.models] if isinstance(config.models, str) else config.models
+    values: list[Any] = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as e:
+            raise ConfigurationError(f"cannot import models module {name!r} (from {root}): {e}") from None
+        values.extend(vars(module).values())
     found: list[type[Any]] = []
     seen: set[str] = set()
-    for value in vars(module).values():
+    for value in values:
         if (
             isinstance(value, type)
             and issubclass(value, Model)
@@ -122,5 +129,5 @@ def load_models(config: Config) -> list[type[Any]]:
             seen.add(name)
             found.append(value)
     if not found:
-        raise ConfigurationError(f"module {config.models!r} defines no table models")
+        raise ConfigurationError(f"models module(s) {', '.join(names)} define no table models")
     return found

@@ -77,6 +77,11 @@ class MySQLDialect(Dialect):
             sql += f" OFFSET {off}"
         return sql
 
+    def literal_string(self, v: str) -> str:
+        # MySQL reads a backslash in a string literal as an escape (unless NO_BACKSLASH_ESCAPES):
+        # dev.mysql.com/doc/refman/8.0/en/string-literals.html
+        return super().literal_string(v.replace("\\", "\\\\"))
+
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         ddl = super().column_ddl(t, c, inline_pk)
         if c.autoincrement:

@@ -11,6 +11,7 @@ Migration files import what they need from here::
         op.drop_column("users", "age")
 """
 
+from ..schema.columns import SQL
 from .autogen import MadeMigration, make_migration, plan_migration
 from .backup import BackupInfo, restore_backup
 from .diff import compare_live, diff
@@ -36,6 +37,7 @@ __all__ = [
     "MigrationContext",
     "check",
     "col",
+    "SQL",
     "fk",
     "index",
     # state and diff

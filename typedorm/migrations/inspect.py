@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..schema.columns import SQL
 from ..schema.model import Model, _constraint_name
 from ..schema.naming import RESERVED_COLUMN_NAMES
 from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, TableSpec
@@ -180,7 +181,7 @@ class _Generator:
             nullable=c.nullable,
             primary_key=pk,
             autoincrement=c.autoincrement,
-            server_default=c.server_default,
+            server_default=SQL(c.server_default) if isinstance(c.server_default, str) else c.server_default,
             values=f.enum_values,
             unique=bool(f.options.get("unique")),
             index=bool(f.options.get("index")),
@@ -361,6 +362,11 @@ class _Generator:
             v = f.options.get(k)
             if k == "server_default":
                 v = c.server_default
+                if isinstance(v, str):  # the database's own SQL text: raw SQL, not a value
+                    col_opts.append(f"server_default=SQL({_lit(v)})")
+                    continue
+                if v is not None:
+                    v = v.value
             if v is None or v is False:
                 continue
             if isinstance(v, Decimal):
@@ -420,6 +426,8 @@ class _Generator:
             names.append("ForeignKey")
         if "PK[" in body:
             names.append("PK")
+        if "SQL(" in body:
+            names.append("SQL")
         lines = [f'"""{header}"""', ""]
         if std:
             lines += std

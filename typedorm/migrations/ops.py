@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from ..dialects.base import Dialect
 from ..engine.database import Result
 from ..schema.model import _constraint_name
-from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
+from ..schema.spec import CheckSpec, ColumnSpec, DefaultLiteral, ForeignKeySpec, IndexSpec, TableSpec
 from ..sql.closed import FK_ACTIONS, check_keyword
 from ..sql.stmt import CreateIndex, CreateTable, DropIndex
 from .connection import MigrationConnection
@@ -180,7 +180,10 @@ def render_column(c: ColumnSpec) -> str:
     args = [_lit(c.name), _lit(c.type_name)]
     for k, default in _COL_DEFAULTS.items():
         v = getattr(c, k)
-        if v != default:
+        if k == "server_default" and v is not None:
+            # the same convention as Column(server_default=...): a value, or SQL("...") for raw SQL
+            args.append(f"server_default={_lit(v.value) if isinstance(v, DefaultLiteral) else f'SQL({_lit(v)})'}")
+        elif v != default:
             args.append(f"{k}={_lit(v)}")
     if c.enum_values is not None:
         args.append(f"values={_lit(tuple(c.enum_values))}")
@@ -521,7 +524,9 @@ class AddColumn(Operation):
         c = self.column
         q = ctx.q
         # ADD COLUMN takes only constant defaults: sqlite.org/lang_altertable.html#altertabaddcol
-        constant = c.server_default is None or _CONSTANT.fullmatch(c.server_default.strip()) is not None
+        constant = (
+            not isinstance(c.server_default, str) or _CONSTANT.fullmatch(c.server_default.strip()) is not None
+        )
         simple = (
             (c.nullable or c.server_default is not None)
             and constant
@@ -784,7 +789,7 @@ class AlterColumn(Operation):
                     if not type_changed:
                         ctx.ddl(f"{alter} DROP DEFAULT")
                 else:
-                    ctx.ddl(f"{alter} SET DEFAULT {new.server_default}")
+                    ctx.ddl(f"{alter} SET DEFAULT {ctx.dialect.default_sql(new.server_default)}")
         for name, sql in new_checks:
             if (name, sql) not in old_checks:
                 ctx.ddl(_add_check_sql(ctx, self.table, name, sql))

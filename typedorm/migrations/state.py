@@ -16,7 +16,17 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..dialects import get_dialect
-from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
+from ..schema.columns import ServerDefault
+from ..schema.model import server_default_spec
+from ..schema.spec import (
+    CheckSpec,
+    ColumnSpec,
+    DefaultLiteral,
+    ForeignKeySpec,
+    IndexSpec,
+    TableSpec,
+    frozen_types,
+)
 from ..schema.types import ColumnType, EnumType, JSONType
 
 __all__ = [
@@ -92,7 +102,7 @@ def col(
     nullable: bool = False,
     primary_key: bool = False,
     autoincrement: bool = False,
-    server_default: str | None = None,
+    server_default: ServerDefault | DefaultLiteral | None = None,
     max_length: int | None = None,
     min_length: int | None = None,
     ge: float | int | str | None = None,
@@ -119,7 +129,7 @@ def col(
         type,
         primary_key=primary_key,
         autoincrement=autoincrement,
-        server_default=server_default,
+        server_default=server_default_spec(server_default, f"col({name!r})"),
         max_length=max_length,
         min_length=min_length,
         ge=ge,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..schema.model import Model
     from ..sql.relations import LoadPath, Relation
     from .aio_repo import AsyncRepository
+    from .lookup_types import AsyncExclude, AsyncFilterBy
 
 __all__ = ["AsyncQuery", "Page"]
 
@@ -105,12 +106,30 @@ class AsyncQuery(Generic[M]):
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
         return self._copy(where=self._where + as_predicates(self.repo.model, preds))
 
-    def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
-        """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
+    if TYPE_CHECKING:
+        # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
+        @property
+        def filter_by(self) -> AsyncFilterBy[M]:
+            """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
+            ...
+
+        @property
+        def exclude(self) -> AsyncExclude[M]:
+            """Rows NOT matching all the given conditions."""
+            ...
+
+    else:
+
+        def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
+            return self._filter_by(lookups)
+
+        def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+            return self._exclude(preds, lookups)
+
+    def _filter_by(self, lookups: dict[str, Any]) -> AsyncQuery[M]:
         return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
 
-    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
-        """Rows NOT matching all the given conditions."""
+    def _exclude(self, preds: Sequence[Predicate[M] | Q], lookups: dict[str, Any]) -> AsyncQuery[M]:
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
         if not parts:
             return self

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..schema.model import Model
     from ..sql.relations import LoadPath, Relation
     from .repo import Repository
+    from .lookup_types import Exclude, FilterBy
 
 __all__ = ["Query", "Page"]
 
@@ -106,12 +107,30 @@ class Query(Generic[M]):
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
         return self._copy(where=self._where + as_predicates(self.repo.model, preds))
 
-    def filter_by(self, /, **lookups: Any) -> Query[M]:
-        """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
+    if TYPE_CHECKING:
+        # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
+        @property
+        def filter_by(self) -> FilterBy[M]:
+            """Django-style lookups: ``filter_by(age__gte=18, name__startswith="J")``."""
+            ...
+
+        @property
+        def exclude(self) -> Exclude[M]:
+            """Rows NOT matching all the given conditions."""
+            ...
+
+    else:
+
+        def filter_by(self, /, **lookups: Any) -> Query[M]:
+            return self._filter_by(lookups)
+
+        def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+            return self._exclude(preds, lookups)
+
+    def _filter_by(self, lookups: dict[str, Any]) -> Query[M]:
         return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
 
-    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
-        """Rows NOT matching all the given conditions."""
+    def _exclude(self, preds: Sequence[Predicate[M] | Q], lookups: dict[str, Any]) -> Query[M]:
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
         if not parts:
             return self

@@ -10,6 +10,7 @@ stored related rows (keys filled in).
 
 ``users.add_related(user, User.groups, g1, g2)``, ``remove_related(...)`` and
 ``set_related(user, User.groups, [g1])`` change link rows only (targets must be stored rows);
+on a one-to-many, ``add_related(user, User.posts, p1, p2)`` sets each post's foreign key to ``user``;
 ``add`` skips links that exist, and extra link-model columns are passed as keywords
 (``add_related(user, User.groups, g, role="admin")``). If the relation is loaded on ``user``,
 its list is updated to match.
@@ -162,9 +163,14 @@ def insert_related(repo: Repository[Any], obj: Any) -> Any:
 
 def _m2m(spec: RelationSpec, what: str) -> RelationSpec:
     if spec.kind != "many_to_many":
+        hint = (
+            "add_related() sets the foreign key of a one-to-many; to detach or replace rows, "
+            if spec.kind == "one_to_many"
+            else ""
+        )
         raise TypeError(
             f"{what}() changes many-to-many links; {spec.label} is {spec.kind.replace('_', '-')}: "
-            f"set {spec.target.__name__}.{spec.remote.field} and update the row instead"
+            f"{hint}set {spec.target.__name__}.{spec.remote.field} and update the row instead"
         )
     return spec
 
@@ -275,7 +281,13 @@ def _sync_loaded(
 def add_links(
     repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
 ) -> int:
-    """Link ``obj`` to ``targets`` (existing links are kept as they are); returns how many were added."""
+    """Link ``obj`` to ``targets`` (existing links are kept as they are); returns how many were added.
+
+    One-to-many: each target's foreign key is set to ``obj``'s key (an ``UPDATE`` of the rows not
+    pointing at ``obj`` yet); many-to-many: a link row per target not linked yet.
+    """
+    if spec.kind == "one_to_many":
+        return _adopt(repo, obj, spec, targets, link_fields)
     _m2m(spec, "add_related")
     assert spec.link is not None
     owner_key = _key(obj, spec.local.field, spec.label)
@@ -292,6 +304,64 @@ def add_links(
             Repository(spec.link, db).insert_many([_link_row(spec, owner_key, k, link_fields) for k in new])
     _sync_loaded(obj, spec, add=list(targets))
     return len(new)
+
+
+def _adopt(
+    repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+) -> int:
+    """One-to-many ``add_related``: point the targets' foreign key at ``obj``; returns how many rows changed."""
+    from ..sql.expr import ColumnExpr, Predicate
+    from .repo import Repository
+
+    if link_fields:
+        raise TypeError(
+            f"add_related() on {spec.label} (one-to-many) takes no link fields, got {', '.join(sorted(link_fields))}"
+        )
+    owner_key = _key(obj, spec.local.field, spec.label)
+    pk_fields = [c.field for c in spec.target.__table__.pk_columns]
+    items: list[Any] = []
+    keys: list[tuple[Any, ...]] = []
+    for t in targets:
+        if not isinstance(t, spec.target):
+            raise TypeError(f"add_related() on {spec.label} takes {spec.target.__name__} instances, not {type(t).__name__}")
+        k = tuple(_key(t, f, spec.label) for f in pk_fields)
+        if k not in keys:
+            keys.append(k)
+            items.append(t)
+    if not keys:
+        return 0
+    fk: ColumnExpr[Any, Any] = getattr(spec.target, spec.remote.field)
+    pks: list[ColumnExpr[Any, Any]] = [getattr(spec.target, f) for f in pk_fields]
+    # Rows already pointing at obj are left alone, so the count is of rows moved to obj.
+    not_yet = (fk != owner_key) | fk.is_null()
+    target_repo = Repository(spec.target, repo.db)
+    n = 0
+    chunk = max(1, (int(repo.db.dialect.max_params) - 2) // len(pks))
+    with repo.db.transaction():
+        for start in range(0, len(keys), chunk):
+            part = keys[start : start + chunk]
+            where: Predicate[Any]
+            if len(pks) == 1:
+                where = pks[0].in_([k[0] for k in part])
+            else:
+                where = _all_of([c == v for c, v in zip(pks, part[0], strict=True)])
+                for k in part[1:]:
+                    where = where | _all_of([c == v for c, v in zip(pks, k, strict=True)])
+            n += target_repo.update(where & not_yet, fk.set(owner_key))
+    for t in items:
+        t.__dict__[spec.remote.field] = owner_key
+    current = obj.__dict__.get(spec.name, NOT_LOADED)
+    if current is not NOT_LOADED:
+        have = {tuple(c.__dict__[f] for f in pk_fields) for c in current}
+        obj.__dict__[spec.name] = [*current, *(t for t, k in zip(items, keys, strict=True) if k not in have)]
+    return n
+
+
+def _all_of(preds: list[Any]) -> Any:
+    out = preds[0]
+    for p in preds[1:]:
+        out = out & p
+    return out
 
 
 def remove_links(repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any]) -> int:

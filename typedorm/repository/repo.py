@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..schema.relations import RelationSpec
     from ..schema.spec import ColumnSpec
     from ..sql.relations import LoadPath, Relation, ToMany
+    from .lookup_types import Exclude, FilterBy
 
 __all__ = ["Repository"]
 
@@ -441,17 +442,37 @@ class Repository(Generic[M]):
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
         return Query(self).filter(*preds)
 
-    def filter_by(self, /, **lookups: Any) -> Query[M]:
-        """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
-        return Query(self).filter_by(**lookups)
+    if TYPE_CHECKING:
+        # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
+        @property
+        def filter_by(self) -> FilterBy[M]:
+            """Django-style lookups, checked against the model: ``filter_by(age__gte=18)``."""
+            ...
 
-    def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
-        """All rows but those matching: ``users.exclude(User.age < 18)`` or ``users.exclude(age__lt=18)``."""
-        return Query(self).exclude(*preds, **lookups)
+        @property
+        def exclude(self) -> Exclude[M]:
+            """Rows NOT matching all the given predicates, ``Q`` objects and lookups."""
+            ...
+
+    else:
+
+        def filter_by(self, /, **lookups: Any) -> Query[M]:
+            return Query(self)._filter_by(lookups)
+
+        def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+            return Query(self)._exclude(preds, lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
         """All rows in this order: ``users.order_by(User.age.desc(), "name")``."""
         return Query(self).order_by(*items)
+
+    def limit(self, n: int | None) -> Query[M]:
+        """A query over at most ``n`` rows: ``users.order_by("id").limit(10).all()``."""
+        return Query(self).limit(n)
+
+    def offset(self, n: int | None) -> Query[M]:
+        """A query that skips the first ``n`` rows (combine with ``order_by`` for a stable result)."""
+        return Query(self).offset(n)
 
     def all(self) -> list[M]:
         """Every row of the table, validated: ``users.all()``."""
@@ -612,9 +633,11 @@ class Repository(Generic[M]):
         return objs if single else items
 
     def add_related(self, obj: M, rel: ToMany[M, R], /, *targets: R, **link_fields: Any) -> int:
-        """Link ``obj`` to stored ``targets`` through a many-to-many relation; existing links are kept.
+        """Link ``obj`` to stored ``targets``; existing links are kept. Returns how many links were added.
 
-        Extra columns of an explicit link model are given as keywords. Returns how many links were added.
+        Many-to-many: a link row per target (extra columns of an explicit link model are given as
+        keywords). One-to-many: each target's foreign key is set to ``obj`` (``users.add_related(ann,
+        User.posts, post)`` moves ``post`` to ``ann``; ``post.author_id`` is updated in place too).
         """
         from .related import add_links
 

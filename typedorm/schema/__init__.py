@@ -1,6 +1,6 @@
 """What a table is: column markers, the type map, model introspection into TableSpec."""
 
-from .columns import AUTO, PK, Col, Column, ForeignKey, column
+from .columns import AUTO, PK, SQL, Col, Column, ForeignKey, column
 from .custom import JsonModel, PasswordHash, PasswordHashType
 from .model import Model, ModelMeta, build_table_spec
 from .naming import snake_case
@@ -10,6 +10,7 @@ from .types import ColumnType, register_type, resolve_type
 __all__ = [
     "AUTO",
     "PK",
+    "SQL",
     "CheckSpec",
     "Col",
     "Column",

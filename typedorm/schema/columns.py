@@ -33,10 +33,31 @@ if TYPE_CHECKING:
     from ..sql.expr import ColumnExpr
     from .types import ColumnType
 
-__all__ = ["AUTO", "PK", "Col", "Column", "ForeignKey", "column"]
+__all__ = ["AUTO", "PK", "SQL", "Col", "Column", "ForeignKey", "ServerDefault", "column"]
 
 T = TypeVar("T")
 M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class SQL:
+    """Raw SQL text for a ``server_default``, written into the DDL as it is.
+
+    A plain value is a literal (``server_default="none"`` is ``DEFAULT 'none'``, quoted and escaped
+    by each dialect); raw SQL must be wrapped, so it is never mistaken for a value::
+
+        created: Annotated[Col[datetime], Column(server_default=SQL("CURRENT_TIMESTAMP"))] = column(default=AUTO)
+    """
+
+    text: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise TypeError(f"SQL() takes non-empty SQL text, not {self.text!r}")
+
+
+#: what ``server_default=`` takes: a literal value, or ``SQL("...")`` for raw SQL
+ServerDefault = SQL | str | int | float | Decimal
 
 # True while Pydantic builds a model class: it probes ``getattr(cls, field)`` on the new
 # class for inherited defaults and must not be handed a column expression.
@@ -148,7 +169,7 @@ class Column:
     nullable: bool | None = None
     sql_type: str | Mapping[str, str] | None = None
     type: ColumnType | None = None
-    server_default: str | None = None
+    server_default: ServerDefault | None = None
     check: str | None = None
     comment: str | None = None
     max_length: int | None = None
@@ -353,7 +374,7 @@ def column(
     default: _Auto,
     name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
     index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
     comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
     ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
     lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
@@ -366,7 +387,7 @@ def column(
     default: T,
     name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
     index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
     comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
     ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
     lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
@@ -379,7 +400,7 @@ def column(
     default_factory: Callable[[], T],
     name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
     index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
     comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
     ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
     lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
@@ -391,7 +412,7 @@ def column(
     *,
     name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
     index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: str | None = ..., check: str | None = ...,
+    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
     comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
     ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
     lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import math
 import types
 import typing
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args, get_origin
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
@@ -18,7 +21,7 @@ from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack, dataclass_transform
 
 from ..errors import ModelDefinitionError
-from .columns import AUTO, Col, Column, ForeignKey, _building, column
+from .columns import AUTO, SQL, Col, Column, ForeignKey, _building, column
 from .fields import (
     BlobField,
     BooleanField,
@@ -35,11 +38,39 @@ from .fields import (
 )
 from .naming import RESERVED_COLUMN_NAMES, check_identifier, snake_case
 from .relations import install_relations, is_relation_field, prepare_namespace
-from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
+from .spec import CheckSpec, ColumnSpec, DefaultLiteral, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
 from .textcheck import install_text_rules
 from .types import ColumnType, EnumType, resolve_type
 
-__all__ = ["Model", "ModelMeta", "build_table_spec"]
+if TYPE_CHECKING:
+    from ..sql.expr import Predicate
+    from ..sql.lookups import Q
+
+__all__ = ["Model", "ModelMeta", "build_table_spec", "server_default_spec"]
+
+
+def server_default_spec(value: object, label: str) -> str | DefaultLiteral | None:
+    """``server_default=`` as the spec keeps it: ``SQL("now()")`` -> raw text, a value -> a literal."""
+    if value is None or isinstance(value, DefaultLiteral):
+        return value
+    if isinstance(value, SQL):
+        return value.text
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ModelDefinitionError(f"{label}: server_default cannot hold a NUL character")
+        return DefaultLiteral(value)
+    if isinstance(value, (bool, int)):
+        return DefaultLiteral(value)
+    if isinstance(value, (float, Decimal)):
+        if not (math.isfinite(value) if isinstance(value, float) else value.is_finite()):
+            raise ModelDefinitionError(f"{label}: server_default must be a finite number, not {value!r}")
+        return DefaultLiteral(value)
+    raise ModelDefinitionError(
+        f"{label}: server_default takes a str, int, float, Decimal or bool literal, or SQL(\"...\") for raw "
+        f"SQL, not {value!r}"
+    )
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
 
@@ -189,7 +220,7 @@ def build_table_spec(
             index=meta.index,
             has_default=has_default,
             auto=auto,
-            server_default=meta.server_default,
+            server_default=server_default_spec(meta.server_default, f"{model_name}.{fname}"),
             check=meta.check,
             comment=meta.comment or info.description,
             max_length=cons["max_length"],
@@ -424,3 +455,10 @@ class Model(BaseModel, metaclass=ModelMeta):
             comment: str | None = None,
             **kwargs: Unpack[ConfigDict],
         ) -> None: ...
+
+        # Typed Django-style lookups (typedorm.repository.lookup_types): ``typedorm stubs`` writes a
+        # stub per models module that overrides these two per model with its own keywords. The
+        # gradual signature here is what a model without a stub keeps: any keyword.
+        def __typedorm_filter_by__(self, *args: Any, **lookups: Any) -> Self: ...
+
+        def __typedorm_exclude__(self, *preds: Predicate[Self] | Q, **lookups: Any) -> Self: ...

@@ -44,8 +44,10 @@ How the keys are found, lazily on first use (targets may be declared later in th
   constraint: it is then matched with the other model's primary key.
 - ``through="table"`` creates a link model with a composite primary key and two foreign keys
   ``ON DELETE CASCADE``; both sides naming the same table share it. ``Database.create_all``
-  creates it with its models; ``link_models(...)`` lists them. An explicit link model is declared
-  before the models that name it in ``through=`` (its ``ForeignKey``s can name tables as strings).
+  creates it with its models; ``link_models(...)`` lists them. ``through=LinkModel`` or
+  ``through="LinkModel"`` (its class name, or its table name) uses an explicit link model, which by
+  name may be declared after the models that name it (looked up on first use). A string that names
+  no model and is not lower case is an error (it reads as a class name, not a table name).
 
 Using them (the whole API; details in the modules named):
 
@@ -688,6 +690,9 @@ def _resolve_many_to_many(
 ) -> RelationSpec:
     through = info.through
     fk, target_fk = info.fk, info.target_fk
+    named = _link_model_named(owner, info, through, label) if isinstance(through, str) else None
+    if named is not None:
+        through = named
     if isinstance(through, str):
         link = _auto_link(owner, name, info, target, through)
         if owner is target and fk is None and target_fk is None:
@@ -723,6 +728,48 @@ def _resolve_many_to_many(
     return RelationSpec(
         owner, name, target, "many_to_many", False, local, remote, link, link_local, link_remote, order
     )
+
+
+def _link_model_named(owner: type[Any], info: RelationInfo, through: str, label: str) -> type[Any] | None:
+    """The explicit link model that ``through="..."`` names, by class name or table name, or None
+    for an automatic link table. Looked up when the relation is first used, so the link model may
+    be declared after the models that name it."""
+    from .model import Model
+    from .naming import snake_case
+
+    def is_model(c: Any) -> bool:
+        return isinstance(c, type) and issubclass(c, Model) and not getattr(c, "__typedorm_abstract__", True)
+
+    try:
+        found = _LazyNamespace(owner, info)[through]
+    except KeyError:
+        found = None
+    if is_model(found):
+        return found  # type: ignore[no-any-return]
+    # A table name that a declared (not automatic) model of the same module already has.
+    stack = list(Model.__subclasses__())
+    by_table: type[Any] | None = None
+    while stack:
+        c = stack.pop(0)
+        stack.extend(c.__subclasses__())
+        if (
+            is_model(c)
+            and c.__module__ == owner.__module__
+            and "__typedorm_link_ends__" not in vars(c)
+            and c.__table__.name == through
+        ):
+            by_table = c  # the newest wins
+    if by_table is not None:
+        return by_table
+    if through.isidentifier() and through != through.lower():
+        # "HeroTeamLink" reads as a class name; as a table name it would be a second table
+        # differing from hero_team_link only in case.
+        raise ModelDefinitionError(
+            f"{label}: through={through!r} names no table model of {owner.__module__} (a link model named "
+            f"there may be declared later, but must exist before the first query or create_all); pass the "
+            f"model class, or a lower-case table name such as {snake_case(through)!r} for an automatic link table"
+        )
+    return None
 
 
 # --- automatic link models ------------------------------------------------------------
@@ -804,6 +851,9 @@ def link_models(*models: type[Any]) -> list[type[Any]]:
         for desc in relations_of(m).values():
             if isinstance(desc.info.through, str):
                 link = desc.spec.link
-                if link is not None and link not in out and link not in models:
+                # through="Name" may name a declared link model: the caller creates that one
+                if link is None or "__typedorm_link_ends__" not in vars(link):
+                    continue
+                if link not in out and link not in models:
                     out.append(link)
     return out

@@ -12,7 +12,38 @@ from typing import Any
 
 from .types import ColumnType
 
-__all__ = ["CheckSpec", "ColumnSpec", "ForeignKeySpec", "IndexSpec", "TableSpec"]
+__all__ = ["CheckSpec", "ColumnSpec", "DefaultLiteral", "ForeignKeySpec", "IndexSpec", "TableSpec"]
+
+
+@dataclass(frozen=True, eq=False)
+class DefaultLiteral:
+    """A column's server default given as a Python value: each dialect renders it as a quoted,
+    escaped SQL literal (``ColumnSpec.server_default`` holds a ``str`` for raw SQL text instead).
+
+    Only ``str``, ``int``, ``float``, ``Decimal`` and ``bool`` values: ``Column(server_default="none")``
+    is ``DEFAULT 'none'``, ``Column(server_default=SQL("now()"))`` is ``DEFAULT now()``.
+    """
+
+    value: str | int | float | Decimal | bool
+
+    def __eq__(self, other: object) -> bool:
+        # 1, 1.0 and True are equal in Python but not the same default.
+        return (
+            isinstance(other, DefaultLiteral) and type(other.value) is type(self.value) and other.value == self.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self.value).__name__, self.value))
+
+    def to_dict(self) -> dict[str, Any]:
+        v = self.value
+        kind = "decimal" if isinstance(v, Decimal) else type(v).__name__
+        return {"literal": str(v) if isinstance(v, Decimal) else v, "type": kind}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DefaultLiteral:
+        v = d["literal"]
+        return cls(Decimal(v) if d.get("type") == "decimal" else v)
 
 
 @dataclass(frozen=True)
@@ -65,7 +96,9 @@ class ColumnSpec:
     index: bool = False
     has_default: bool = False
     auto: bool = False
-    server_default: str | None = None
+    #: raw SQL text (``SQL("now()")`` in a model, or what a live database reports), or a
+    #: :class:`DefaultLiteral` each dialect renders as a quoted SQL literal
+    server_default: str | DefaultLiteral | None = None
     check: str | None = None
     comment: str | None = None
     max_length: int | None = None
@@ -94,6 +127,8 @@ class ColumnSpec:
         d = asdict(self)
         d.pop("python_type")
         d.pop("column_type")
+        if isinstance(self.server_default, DefaultLiteral):
+            d["server_default"] = self.server_default.to_dict()
         d["sql_types"] = dict(self.sql_types)
         if self.enum_values is not None:
             d["enum_values"] = list(self.enum_values)
@@ -107,6 +142,8 @@ class ColumnSpec:
         """The column described by ``d`` (the inverse of ``to_dict()``)."""
         data = dict(d)
         data["sql_types"] = _FrozenDict(data["sql_types"])
+        if isinstance(data.get("server_default"), Mapping):
+            data["server_default"] = DefaultLiteral.from_dict(data["server_default"])
         if data.get("enum_values") is not None:
             data["enum_values"] = tuple(data["enum_values"])
         return cls(**data)

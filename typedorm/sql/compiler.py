@@ -50,7 +50,7 @@ from .expr import (
 from .stmt import CreateIndex, CreateTable, Delete, DropIndex, DropTable, Insert, Select, Update
 
 if TYPE_CHECKING:
-    from ..schema.spec import ColumnSpec, IndexSpec, TableSpec
+    from ..schema.spec import ColumnSpec, DefaultLiteral, IndexSpec, TableSpec
 
 __all__ = ["Compiled", "Compiler"]
 
@@ -361,10 +361,27 @@ class Compiler:
         if not c.nullable:
             parts.append("NOT NULL")
         if c.server_default is not None:
-            parts.append(f"DEFAULT {c.server_default}")
+            parts.append(f"DEFAULT {self.default_sql(c.server_default)}")
         if inline_pk:
             parts.append("PRIMARY KEY")
         return " ".join(parts)
+
+    def default_sql(self, default: str | DefaultLiteral) -> str:
+        """A server default as DDL text: raw SQL as it is, a literal value quoted and escaped."""
+        if isinstance(default, str):
+            return default
+        v = default.value
+        if isinstance(v, bool):
+            return "TRUE" if v else "FALSE"
+        if isinstance(v, str):
+            return self.literal_string(v)
+        return self.literal_number(v, "server_default")
+
+    def literal_string(self, v: str) -> str:
+        """``v`` as a SQL string literal: quotes doubled (standard SQL; MySQL also escapes backslashes)."""
+        if "\x00" in v:
+            raise ValueError("a SQL string literal cannot hold a NUL character")
+        return "'" + v.replace("'", "''") + "'"
 
     def literal_number(self, v: object, what: str) -> str:
         if isinstance(v, bool) or not isinstance(v, (int, float, Decimal, str)):
