@@ -31,14 +31,20 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from ..engine.database import Database
     from ..migrations.inspect import generate_models
-    from ..migrations.introspect import introspect
+    from ..migrations.introspect import case_insensitive_columns, introspect
 
     config = load_config(args)
     url = args.database or require_url(config)
     db = Database(url)
     try:
         schema = introspect(db)
-        source = generate_models(schema, db.dialect.name, source=db.url.render(), tables=args.table)
+        source = generate_models(
+            schema,
+            db.dialect.name,
+            source=db.url.render(),
+            tables=args.table,
+            collations=case_insensitive_columns(db),
+        )
     finally:
         db.close()
     if args.output:
