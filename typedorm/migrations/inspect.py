@@ -300,7 +300,7 @@ class _Generator:
             fname = names[c.name]
             f = self._plan(t, c, fname, checks)
             collation = self.collations.get(t.name, {}).get(c.name)
-            if collation is not None:
+            if collation is not None and f.logical == "string":
                 f.comments.append(
                     f"collation {collation}: compares case-insensitively here ('a' = 'A' in filters and "
                     "unique keys); tables typedorm creates compare case-sensitively"
