@@ -8,7 +8,18 @@ from typing import Annotated
 
 import pytest
 
-from typedorm import AUTO, PK, Col, Column, Database, Model, NaiveDateTime, Repository, ValidationError, column
+from typedorm import (
+    AUTO,
+    PK,
+    Col,
+    Column,
+    Database,
+    Model,
+    NaiveDateTime,
+    Repository,
+    ValidationError,
+    column,
+)
 
 
 class Shift(Model, table="naive_shifts"):

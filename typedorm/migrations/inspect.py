@@ -2,9 +2,12 @@
 
 The generated classes reproduce the introspected schema: creating their tables on an empty
 database and introspecting it again gives the same tables, columns, keys, indexes and
-checks. Where no Python type maps to the column's exact SQL type, the column names it with
-``Column(sql_type={dialect: ...})``; checks that typedorm derives from a column's type and
-constraints (enum members, lengths, bounds) become those constraints again.
+checks (except that a SQLite ``VARCHAR(n)``, whose length the model validates, gets the
+length CHECK typedorm gives such columns). Where no Python type maps to the column's exact
+SQL type, the column names it with ``Column(sql_type={dialect: ...})``; checks that typedorm
+derives from a column's type and constraints (enum members, lengths, bounds) become those
+constraints again. Foreign keys also become relationships (``Rel``/``RelList``, many-to-many
+through link tables), so the module reads like hand-written models.
 """
 
 from __future__ import annotations
