@@ -291,7 +291,7 @@ def _naive_as_utc(v: Any) -> Any:
 def _sqlite_text_as_utc(v: Any) -> Any:
     # typedorm writes "...+00:00"; text without an offset comes from elsewhere (a legacy
     # table, CURRENT_TIMESTAMP) and is read as UTC, the zone typedorm stores in.
-    if isinstance(v, str) and v[-6:-5] not in ("+", "-") and not v.endswith("Z"):
+    if isinstance(v, str) and not v.endswith("+00:00"):
         try:
             parsed = _dt.datetime.fromisoformat(v)
         except ValueError:
