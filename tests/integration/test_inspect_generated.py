@@ -221,3 +221,61 @@ def test_relationships_for_every_key(
     assert Repository(g_users, db).filter(g_users.g_posts_by_reviewer.any()).count() == 1
     if db.dialect.name == "sqlite":
         _mypy(path, tmp_path_factory.getbasetemp() / "mypy-cache-generated")
+
+
+# --- tables typedorm itself created on SQLite: TEXT columns typed by their values --------------
+
+
+class Ledger(Model, table="ledger"):
+    id: PK[int] = column(default=AUTO)
+    at: Col[dt.datetime]
+    day: Col[dt.date]
+    tm: Col[dt.time]
+    uid: Col[uuid.UUID]
+    amount: Col[decimal.Decimal]
+    code: Col[str]  # zip-code-like text stays text
+    note: Col[str | None] = column(default=None)
+
+
+def test_sqlite_tables_typedorm_created_come_back_typed(tmp_path: Path, load: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    db = Database(url)
+    try:
+        db.create_all(Ledger)
+        repo = Repository(Ledger, db)
+        rows = [
+            repo.insert(
+                Ledger(
+                    at=dt.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC), day=dt.date(2024, 5, 6),
+                    tm=dt.time(7, 8, 9), uid=uuid.uuid4(), amount=decimal.Decimal("12.50"), code="01234",
+                )
+            ),
+            repo.insert(
+                Ledger(
+                    at=dt.datetime(1999, 1, 1, tzinfo=dt.UTC), day=dt.date(1999, 1, 1), tm=dt.time(0),
+                    uid=uuid.uuid4(), amount=decimal.Decimal("-3"), code="99", note="x",
+                )
+            ),
+        ]
+        out = tmp_path / "ledger_models.py"
+        proc = subprocess.run(
+            [sys.executable, "-m", "typedorm.cli", "inspect", url, "-o", str(out)],
+            capture_output=True, text=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        source = out.read_text(encoding="utf-8")
+        for line in (
+            "at: Col[datetime.datetime]",
+            "day: Col[datetime.date]",
+            "tm: Col[datetime.time]",
+            "uid: Col[uuid.UUID]",
+            "amount: Col[decimal.Decimal]",
+            "code: Col[str]",
+            "note: Col[str | None] = column(default=None)",
+        ):
+            assert f"    {line}\n" in source, f"{line}\n---\n{source}"
+        model: Any = load(out).Ledger
+        got = Repository(model, db).all()
+        assert [r.model_dump() for r in got] == [r.model_dump() for r in rows]
+    finally:
+        db.close()

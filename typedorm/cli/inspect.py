@@ -31,7 +31,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from ..engine.database import Database
     from ..migrations.inspect import generate_models
-    from ..migrations.introspect import case_insensitive_columns, introspect
+    from ..migrations.introspect import case_insensitive_columns, introspect, sqlite_text_types
 
     config = load_config(args)
     url = args.database or require_url(config)
@@ -44,6 +44,7 @@ def _run(args: argparse.Namespace) -> int:
             source=db.url.render(),
             tables=args.table,
             collations=case_insensitive_columns(db),
+            text_types=sqlite_text_types(db, schema),
         )
     finally:
         db.close()

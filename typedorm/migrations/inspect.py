@@ -132,11 +132,16 @@ def _number(text: str) -> int | float:
 
 class _Generator:
     def __init__(
-        self, schema: Schema, dialect: str, collations: Mapping[str, Mapping[str, str]] | None = None
+        self,
+        schema: Schema,
+        dialect: str,
+        collations: Mapping[str, Mapping[str, str]] | None = None,
+        text_types: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.schema = schema
         self.dialect = dialect
         self.collations: Mapping[str, Mapping[str, str]] = collations or {}
+        self.text_types: Mapping[str, Mapping[str, str]] = text_types or {}
         self.class_of: dict[str, str] = {}
         self.fields_of: dict[str, dict[str, str]] = {}
         self.rels: dict[str, list[_Rel]] = {}
@@ -179,6 +184,10 @@ class _Generator:
         actual = c.sql_types[d]
         logical = c.type_name
         f = _Field(c, fname, logical)
+        held = self.text_types.get(t.name, {}).get(c.name)
+        if held is not None and logical == "string":
+            logical = f.logical = held
+            f.comments.append(f"{actual}: every value is a {held} as typedorm stores one; read as such")
         # The type's own arguments: VARCHAR(n), NUMERIC(p, s)
         m = re.match(r"^[a-z ]*(?:character varying|varchar)\((\d+)\)$", actual.lower())
         if logical == "string" and m:
@@ -669,6 +678,7 @@ def generate_models(
     source: str = "the database",
     tables: Sequence[str] | None = None,
     collations: Mapping[str, Mapping[str, str]] | None = None,
+    text_types: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Python source declaring one ``Model`` per table of an introspected ``schema``.
 
@@ -676,7 +686,9 @@ def generate_models(
     a unique key, a ``Rel[... | None]``) on the table it references; a table made of two
     foreign keys (plus any other columns) becomes the ``through=`` model of a many-to-many
     on both ends. ``collations`` (from :func:`~typedorm.migrations.introspect.case_insensitive_columns`)
-    puts a comment on each column that compares case-insensitively.
+    puts a comment on each column that compares case-insensitively; ``text_types`` (from
+    :func:`~typedorm.migrations.introspect.sqlite_text_types`) types SQLite TEXT columns by
+    the values they hold.
 
     Example::
 
@@ -689,7 +701,7 @@ def generate_models(
 
             raise MigrationError(f"no table named {', '.join(missing)} in {source}")
         schema = _subset(schema, tables)
-    gen = _Generator(schema, dialect, collations)
+    gen = _Generator(schema, dialect, collations, text_types)
     return gen.source(f"Models for the tables of {source}.")
 
 

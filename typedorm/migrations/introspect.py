@@ -24,6 +24,7 @@ __all__ = [
     "canonical_type",
     "case_insensitive_columns",
     "introspect",
+    "sqlite_text_types",
     "parse_sqlite_create_table",
 ]
 
@@ -198,6 +199,49 @@ def case_insensitive_columns(conn: Executor) -> dict[str, dict[str, str]]:
         if tname in INTERNAL_TABLES:
             continue
         out.setdefault(str(tname), {})[str(column)] = str(collation)
+    return out
+
+
+# What typedorm's own column types write into SQLite TEXT columns (schema/types.py), checked in
+# this order. A TEXT column says nothing about its type; its values do.
+_TEXT_SHAPES = (
+    ("datetime", re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00")),
+    ("date", re.compile(r"\d{4}-\d\d-\d\d")),
+    ("time", re.compile(r"\d\d:\d\d:\d\d\.\d{6}")),
+    ("uuid", re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")),
+    # no leading zeros (a code like "0123" is text), and a fraction somewhere (below)
+    ("decimal", re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")),
+)
+
+
+def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> dict[str, dict[str, str]]:
+    """SQLite ``TEXT`` columns whose values all have the shape typedorm gives one type:
+    ``{table: {column: logical type}}``.
+
+    typedorm stores datetimes, dates, times, UUIDs and decimals as text on SQLite, so the
+    tables it creates declare them ``TEXT``; up to ``sample`` values of each such column
+    tell which it holds. A column with no values, or any value of another shape, stays text.
+
+    Example::
+
+        sqlite_text_types(db, introspect(db))  # {"orders": {"placed_at": "datetime"}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    if conn.dialect.name != "sqlite":
+        return out
+    for t in schema.tables.values():
+        for c in t.columns:
+            if c.sql_types.get("sqlite") != "TEXT":
+                continue
+            values = [r[0] for r in conn.execute(conn.dialect.sample_sql(t.name, c.name, sample)).rows]
+            if not values or not all(isinstance(v, str) for v in values):
+                continue
+            for logical, shape in _TEXT_SHAPES:
+                if all(shape.fullmatch(v) for v in values):
+                    if logical == "decimal" and not any("." in v for v in values):
+                        break  # whole numbers in a TEXT column: nothing says they are decimals
+                    out.setdefault(t.name, {})[c.name] = logical
+                    break
     return out
 
 
