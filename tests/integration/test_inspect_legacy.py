@@ -27,6 +27,8 @@ from typedorm import Database, Model, Repository
 from typedorm.drivers import get_driver
 from typedorm.schema.relations import relation_spec, relations_of
 
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCRIPTS = HERE / "legacy"
