@@ -78,23 +78,23 @@ def test_relation_names_from_key_columns(column: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("logical", "text", "dialect", "source"),
+    ("logical", "text", "source"),
     [
-        ("integer", "0", "sqlite", "0"),
-        ("integer", "'7'::integer", "postgresql", "7"),
-        ("decimal", "0.00", "mysql", 'decimal.Decimal("0.00")'),
-        ("decimal", "'0'::numeric", "postgresql", 'decimal.Decimal("0")'),
-        ("string", "'member'", "sqlite", '"member"'),
-        ("string", "'it''s'::character varying", "postgresql", '"it\'s"'),
-        ("boolean", "1", "sqlite", "True"),
-        ("boolean", "false", "postgresql", "False"),
-        ("float", "1.5", "mysql", "1.5"),
-        ("naive_datetime", "CURRENT_TIMESTAMP", "sqlite", None),
-        ("integer", "nextval('x_seq'::regclass)", "postgresql", None),
-        ("string", "lower('A')", "postgresql", None),
+        ("integer", "0", "0"),
+        ("integer", "'7'::integer", "7"),
+        ("decimal", "0.00", 'decimal.Decimal("0.00")'),
+        ("decimal", "'0'::numeric", 'decimal.Decimal("0")'),
+        ("string", "'member'", '"member"'),
+        ("string", "'it''s'::character varying", '"it\'s"'),
+        ("boolean", "1", "True"),
+        ("boolean", "false", "False"),
+        ("float", "1.5", "1.5"),
+        ("naive_datetime", "CURRENT_TIMESTAMP", None),
+        ("integer", "nextval('x_seq'::regclass)", None),
+        ("string", "lower('A')", None),
     ],
 )
 def test_constant_server_defaults_become_python_defaults(
-    logical: str, text: str, dialect: str, source: str | None
+    logical: str, text: str, source: str | None
 ) -> None:
-    assert _python_default(logical, text, dialect) == source
+    assert _python_default(logical, text) == source

@@ -480,7 +480,7 @@ class _Generator:
             annotation = f"Col[{ann_type}]"
         default = ""
         literal = (
-            _python_default(f.logical, c.server_default, self.dialect)
+            _python_default(f.logical, c.server_default)
             if c.server_default is not None and f.enum_values is None and not c.autoincrement
             else None
         )
@@ -640,7 +640,7 @@ _QUOTED = re.compile(r"^'((?:[^']|'')*)'(?:::[\w ]+)?$")
 _NUMBER = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w ]+)?$")
 
 
-def _python_default(logical: str, text: str | None, dialect: str) -> str | None:
+def _python_default(logical: str, text: str | None) -> str | None:
     """Python source for a constant server default of a column (None for an expression)."""
     if text is None:
         return None
