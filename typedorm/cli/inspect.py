@@ -17,8 +17,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "inspect",
         parents=[common],
         help="write typed models for an existing database",
-        description="Introspect a database and print (or write) typedorm Model classes for its tables. Creating "
-        "their tables on an empty database reproduces the schema.",
+        description="Introspect a database and print (or write) typedorm Model classes for its tables, with a "
+        "relationship for each foreign key (many-to-many through link tables). Creating their tables on an "
+        "empty database reproduces the schema.",
     )
     p.add_argument("database", nargs="?", metavar="URL", help="database URL (default: --url / DATABASE_URL)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the source to FILE instead of printing it")
