@@ -203,6 +203,11 @@ class _Generator:
         if logical == "decimal" and m and not (d == "mysql" and actual.lower() == "decimal(65,30)"):
             f.options["max_digits"] = int(m.group(1))
             f.options["decimal_places"] = int(m.group(2))
+        if d == "mysql" and logical == "naive_datetime" and actual.lower() == "datetime(6)":
+            f.comments.append(
+                "DATETIME(6) keeps no zone: if this column holds typedorm's aware datetimes (stored in UTC), "
+                "declare it Col[datetime.datetime]"
+            )
         if d == "mysql" and actual.lower() == "char(36)":
             logical = f.logical = "uuid"
             f.comments.append("CHAR(36): read as a UUID")
