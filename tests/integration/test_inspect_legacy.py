@@ -281,6 +281,8 @@ def test_inspect_legacy_schema(
     boss = Repository(employees, db).load(employees.assignments, employees.projects).filter_by(id=1).one()
     assert [p.code for p in boss.projects] == ["APOLLO"]
     assert [a.role for a in boss.assignments] == ["lead"]
+    # what the collation comment warns of: the legacy column ignores case
+    assert [e.id for e in Repository(employees, db).filter(employees.email == "boss@example.com").all()] == [1]
     # the self-referential key, both ways
     ann = Repository(employees, db).load(employees.manager).filter_by(id=2).one()
     assert ann.manager is not None and ann.manager.id == 1
