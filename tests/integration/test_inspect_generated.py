@@ -18,6 +18,7 @@ import pytest
 from typedorm import AUTO, PK, Col, Column, Database, ForeignKey, Model, Repository, ValidationError, column
 from typedorm.migrations import introspect
 from typedorm.migrations.inspect import generate_models
+from typedorm.migrations.introspect import sqlite_text_types
 from typedorm.schema.relations import relation_spec, relations_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,5 +278,29 @@ def test_sqlite_tables_typedorm_created_come_back_typed(tmp_path: Path, load: An
         model: Any = load(out).Ledger
         got = Repository(model, db).all()
         assert [r.model_dump() for r in got] == [r.model_dump() for r in rows]
+    finally:
+        db.close()
+
+
+def test_sqlite_datetime_column_with_offsets_is_aware(tmp_path: Path, load: Any) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'events.db'}")
+    try:
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, at DATETIME NOT NULL, seen TIMESTAMP)")
+        db.execute(
+            "INSERT INTO events (id, at, seen) VALUES (1, '2024-01-02 03:04:05+02:00', '2024-01-02 03:04:05'), "
+            "(2, '2024-01-02T01:04:05Z', NULL)"
+        )
+        source = generate_models(introspect(db), "sqlite", text_types=sqlite_text_types(db, introspect(db)))
+        assert '    at: Annotated[Col[datetime.datetime], Column(sql_type={"sqlite": "DATETIME"})]\n' in source
+        assert '    seen: Annotated[Col[NaiveDateTime | None], Column(sql_type={"sqlite": "TIMESTAMP"})]' in source
+        path = tmp_path / "events_models.py"
+        path.write_text(source, encoding="utf-8")
+        model: Any = load(path).Events
+        repo: Any = Repository(model, db)
+        first, second = repo.all()
+        assert first.at == second.at == dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=dt.UTC)
+        assert first.seen == dt.datetime(2024, 1, 2, 3, 4, 5) and first.seen.tzinfo is None
+        repo.update(first)
+        assert repo.get(1) == first
     finally:
         db.close()

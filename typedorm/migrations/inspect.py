@@ -188,6 +188,9 @@ class _Generator:
         if held is not None and logical == "string":
             logical = f.logical = held
             f.comments.append(f"{actual}: every value is a {held} as typedorm stores one; read as such")
+        elif held == "datetime" and logical == "naive_datetime":
+            logical = f.logical = held
+            f.comments.append(f"{actual}: every value has a UTC offset; read as aware datetimes")
         # The type's own arguments: VARCHAR(n), NUMERIC(p, s)
         m = re.match(r"^[a-z ]*(?:character varying|varchar)\((\d+)\)$", actual.lower())
         if logical == "string" and m:

@@ -214,6 +214,9 @@ _TEXT_SHAPES = (
 )
 
 
+_OFFSET = re.compile(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:?\d\d|Z)$")
+
+
 def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> dict[str, dict[str, str]]:
     """SQLite ``TEXT`` columns whose values all have the shape typedorm gives one type:
     ``{table: {column: logical type}}``.
@@ -221,6 +224,8 @@ def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> d
     typedorm stores datetimes, dates, times, UUIDs and decimals as text on SQLite, so the
     tables it creates declare them ``TEXT``; up to ``sample`` values of each such column
     tell which it holds. A column with no values, or any value of another shape, stays text.
+    A ``DATETIME``/``TIMESTAMP`` column whose values all carry a UTC offset is ``"datetime"``
+    (aware) rather than naive.
 
     Example::
 
@@ -231,10 +236,16 @@ def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> d
         return out
     for t in schema.tables.values():
         for c in t.columns:
-            if c.sql_types.get("sqlite") != "TEXT":
+            timestamp = c.type_name == "naive_datetime"
+            if c.sql_types.get("sqlite") != "TEXT" and not timestamp:
                 continue
             values = [r[0] for r in conn.execute(conn.dialect.sample_sql(t.name, c.name, sample)).rows]
             if not values or not all(isinstance(v, str) for v in values):
+                continue
+            if timestamp:
+                # a DATETIME column whose every value names its zone holds aware timestamps
+                if all(_OFFSET.search(v) for v in values):
+                    out.setdefault(t.name, {})[c.name] = "datetime"
                 continue
             for logical, shape in _TEXT_SHAPES:
                 if all(shape.fullmatch(v) for v in values):
