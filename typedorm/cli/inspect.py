@@ -17,8 +17,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "inspect",
         parents=[common],
         help="write typed models for an existing database",
-        description="Introspect a database and print (or write) typedorm Model classes for its tables. Creating "
-        "their tables on an empty database reproduces the schema.",
+        description="Introspect a database and print (or write) typedorm Model classes for its tables, with a "
+        "relationship for each foreign key (many-to-many through link tables). Creating their tables on an "
+        "empty database reproduces the schema.",
     )
     p.add_argument("database", nargs="?", metavar="URL", help="database URL (default: --url / DATABASE_URL)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the source to FILE instead of printing it")
@@ -31,14 +32,21 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from ..engine.database import Database
     from ..migrations.inspect import generate_models
-    from ..migrations.introspect import introspect
+    from ..migrations.introspect import case_insensitive_columns, introspect, sqlite_text_types
 
     config = load_config(args)
     url = args.database or require_url(config)
     db = Database(url)
     try:
         schema = introspect(db)
-        source = generate_models(schema, db.dialect.name, source=db.url.render(), tables=args.table)
+        source = generate_models(
+            schema,
+            db.dialect.name,
+            source=db.url.render(),
+            tables=args.table,
+            collations=case_insensitive_columns(db),
+            text_types=sqlite_text_types(db, schema),
+        )
     finally:
         db.close()
     if args.output:

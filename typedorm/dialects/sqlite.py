@@ -47,6 +47,11 @@ class SQLiteDialect(Dialect):
         pattern = {"contains": f"*{t}*", "startswith": f"{t}*", "endswith": f"*{t}", "exact": t}[p.kind]
         return f"{self.expr(p.expr, params)} GLOB {self.param(pattern, None, params)}"
 
+    def sample_sql(self, table: str, column: str, limit: int) -> str:
+        """Up to ``limit`` non-NULL values of a column (``inspect`` reads what a TEXT column holds)."""
+        c = self.quote(column)
+        return f"SELECT {c} FROM {self.quote(table)} WHERE {c} IS NOT NULL LIMIT {int(limit)}"
+
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if inline_pk and c.autoincrement:
             # INTEGER PRIMARY KEY aliases the rowid: sqlite.org/lang_createtable.html#rowid

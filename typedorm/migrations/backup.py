@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,29 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def take_backup(raw: Any, db: Database, revision: str | None) -> BackupInfo:
+# The migration runner's own tables (runner.HISTORY_TABLE and runner.LOCK_TABLE), spelled out:
+# this module sits below the runner. A closed set: nothing else is ever dropped from a backup.
+_DROP = {
+    "typedorm_migrations": 'DROP TABLE IF EXISTS "typedorm_migrations"',
+    "typedorm_migration_lock": 'DROP TABLE IF EXISTS "typedorm_migration_lock"',
+}
+
+
+def take_backup(
+    raw: Any,
+    db: Database,
+    revision: str | None,
+    *,
+    lock_owner: str | None = None,
+    drop_tables: Sequence[str] = (),
+) -> BackupInfo:
     """Copy the live database into the backup file, page by page, while others keep reading.
 
-    ``raw`` is an open ``sqlite3`` connection to the database, outside a transaction.
+    ``raw`` is an open ``sqlite3`` connection to the database, outside a transaction. The
+    backup is taken under the migration lock, so the copy holds what the migration added
+    first: the lock row of ``lock_owner`` and the tables in ``drop_tables`` (the runner's
+    own, created by this run) are taken out of it, so a restore gives back the database as
+    it was before the migration.
     """
     path = backup_path(db)
     tmp = path.with_name(path.name + ".tmp")
@@ -53,6 +73,7 @@ def take_backup(raw: Any, db: Database, revision: str | None) -> BackupInfo:
     try:
         # the backup API copies a consistent snapshot even while other connections write
         raw.backup(dst)
+        _undo_lock(dst, lock_owner, drop_tables)
     finally:
         dst.close()
     os.replace(tmp, path)
@@ -63,6 +84,20 @@ def take_backup(raw: Any, db: Database, revision: str | None) -> BackupInfo:
     )
     logger.info("backed up %s to %s (at revision %s)", info.source, path, revision)
     return info
+
+
+def _undo_lock(dst: sqlite3.Connection, lock_owner: str | None, drop_tables: Sequence[str]) -> None:
+    unknown = [t for t in drop_tables if t not in _DROP]
+    if unknown:
+        raise MigrationError(f"a backup only leaves out typedorm's own tables, not {', '.join(unknown)}")
+    with dst:  # one transaction, committed on success
+        if lock_owner is not None and "typedorm_migration_lock" not in drop_tables:
+            dst.execute('DELETE FROM "typedorm_migration_lock" WHERE "owner" = ?', (lock_owner,))
+        for table in drop_tables:
+            dst.execute(_DROP[table])
+    if drop_tables:
+        # give back the pages the dropped tables took, as in the file before the migration
+        dst.execute("VACUUM")
 
 
 def read_backup(db: Database) -> BackupInfo:

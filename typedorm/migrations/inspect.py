@@ -2,16 +2,19 @@
 
 The generated classes reproduce the introspected schema: creating their tables on an empty
 database and introspecting it again gives the same tables, columns, keys, indexes and
-checks. Where no Python type maps to the column's exact SQL type, the column names it with
-``Column(sql_type={dialect: ...})``; checks that typedorm derives from a column's type and
-constraints (enum members, lengths, bounds) become those constraints again.
+checks (except that a SQLite ``VARCHAR(n)``, whose length the model validates, gets the
+length CHECK typedorm gives such columns). Where no Python type maps to the column's exact
+SQL type, the column names it with ``Column(sql_type={dialect: ...})``; checks that typedorm
+derives from a column's type and constraints (enum members, lengths, bounds) become those
+constraints again. Foreign keys also become relationships (``Rel``/``RelList``, many-to-many
+through link tables), so the module reads like hand-written models.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +37,7 @@ _PY_TYPES = {
     "decimal": "decimal.Decimal",
     "bytes": "bytes",
     "datetime": "datetime.datetime",
+    "naive_datetime": "NaiveDateTime",
     "date": "datetime.date",
     "time": "datetime.time",
     "timedelta": "datetime.timedelta",
@@ -54,15 +58,42 @@ def _pascal(name: str) -> str:
     return out
 
 
-def _field_name(column: str, taken: set[str]) -> str:
-    name = re.sub(r"\W", "_", column)
+def _identifier(text: str) -> str:
+    name = re.sub(r"\W", "_", text)
     if not name or name[0].isdigit():
         name = "f_" + name
     if name.startswith("_"):
         name = "f" + name
-    while keyword.iskeyword(name) or hasattr(Model, name) or name.startswith("model_") or name in taken:
+    return name
+
+
+def _usable(name: str, taken: set[str], reserved: frozenset[str] | set[str]) -> bool:
+    # A field may not shadow a module-level name its class body's annotations use (a field
+    # called "datetime" would hide the module from "datetime.date" for type checkers).
+    return not (
+        keyword.iskeyword(name)
+        or hasattr(Model, name)
+        or name.startswith("model_")
+        or name in taken
+        or name in reserved
+    )
+
+
+def _field_name(column: str, taken: set[str], reserved: frozenset[str] | set[str] = frozenset()) -> str:
+    name = _identifier(column)
+    while not _usable(name, taken, reserved):
         name += "_"
     return name
+
+
+_KEY_SUFFIX = re.compile(r"^(.+?)(?:(?i:_(?:id|no|code|key|ref|fk))|(?<=[a-z])(?:Id|ID|No))$")
+
+
+def _strip_id(column: str) -> str:
+    """The name of a relation from its key column: ``author_id`` -> ``author``, ``invoice_no`` ->
+    ``invoice``, ``ManagerID`` -> ``Manager``; else the column name itself."""
+    m = _KEY_SUFFIX.match(column)
+    return m.group(1) if m else column
 
 
 @dataclass
@@ -75,6 +106,16 @@ class _Field:
     enum_values: tuple[Any, ...] | None = None
     fk: ForeignKeySpec | None = None
     comments: list[str] = field(default_factory=list)
+    keep_length: bool = False
+
+
+@dataclass
+class _Rel:
+    """One generated relationship field."""
+
+    name: str
+    annotation: str
+    args: str
 
 
 def _enum_values(sql: str, kind: str) -> tuple[Any, ...] | None:
@@ -91,10 +132,26 @@ def _number(text: str) -> int | float:
 
 
 class _Generator:
-    def __init__(self, schema: Schema, dialect: str) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        dialect: str,
+        collations: Mapping[str, Mapping[str, str]] | None = None,
+        text_types: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.schema = schema
         self.dialect = dialect
+        self.collations: Mapping[str, Mapping[str, str]] = collations or {}
+        self.text_types: Mapping[str, Mapping[str, str]] = text_types or {}
+        self.class_of: dict[str, str] = {}
+        self.fields_of: dict[str, dict[str, str]] = {}
+        self.rels: dict[str, list[_Rel]] = {}
         self.used_names: set[str] = {
+            "annotations",
+            "NaiveDateTime",
+            "Rel",
+            "RelList",
+            "relation",
             "Model",
             "Col",
             "Column",
@@ -128,14 +185,33 @@ class _Generator:
         actual = c.sql_types[d]
         logical = c.type_name
         f = _Field(c, fname, logical)
+        held = self.text_types.get(t.name, {}).get(c.name)
+        if held is not None and logical == "string":
+            logical = f.logical = held
+            f.comments.append(f"{actual}: every value is a {held} as typedorm stores one; read as such")
+        elif held == "datetime" and logical == "naive_datetime":
+            logical = f.logical = held
+            f.comments.append(f"{actual}: every value has a UTC offset; read as aware datetimes")
         # The type's own arguments: VARCHAR(n), NUMERIC(p, s)
         m = re.match(r"^[a-z ]*(?:character varying|varchar)\((\d+)\)$", actual.lower())
         if logical == "string" and m:
             f.options["max_length"] = int(m.group(1))
+            if d == "sqlite":
+                # SQLite ignores the length (sqlite.org/datatype3.html): the model enforces it
+                f.keep_length = True
+                f.comments.append(
+                    f"{actual}: SQLite does not enforce the length; the model validates it and "
+                    "create_all adds a CHECK for it"
+                )
         m = re.match(r"^(?:numeric|decimal)\((\d+),(\d+)\)$", actual.lower())
         if logical == "decimal" and m and not (d == "mysql" and actual.lower() == "decimal(65,30)"):
             f.options["max_digits"] = int(m.group(1))
             f.options["decimal_places"] = int(m.group(2))
+        if d == "mysql" and logical == "naive_datetime" and actual.lower() == "datetime(6)":
+            f.comments.append(
+                "DATETIME(6) keeps no zone: if this column holds typedorm's aware datetimes (stored in UTC), "
+                "declare it Col[datetime.datetime]"
+            )
         if d == "mysql" and actual.lower() == "char(36)":
             logical = f.logical = "uuid"
             f.comments.append("CHAR(36): read as a UUID")
@@ -201,7 +277,7 @@ class _Generator:
                 f.enum_values = None
             else:
                 for k in ("max_length", "min_length", "ge", "gt", "le", "lt"):
-                    if k in f.options and not (k == "max_length" and d != "sqlite"):
+                    if k in f.options and not (k == "max_length" and (d != "sqlite" or f.keep_length)):
                         f.options.pop(k)
         else:  # pragma: no cover - two fallbacks always reach a plain type
             derived = []
@@ -213,26 +289,43 @@ class _Generator:
         return {name for name, _ in derived}
 
     # --- one table ----------------------------------------------------------------------------
+    def _column_fields(self, t: TableSpec) -> dict[str, str]:
+        """``{column: field name}`` for the columns of ``t`` that become fields."""
+        taken: set[str] = set()
+        out: dict[str, str] = {}
+        for c in t.columns:
+            if c.name.lower() in RESERVED_COLUMN_NAMES:
+                continue
+            fname = _field_name(c.name, taken, self.used_names)
+            taken.add(fname)
+            out[c.name] = fname
+        return out
+
     def table(self, t: TableSpec) -> None:
-        cls = self._unique_class(_pascal(t.name))
         head_comments: list[str] = []
         if not t.primary_key:
             self.classes.append(
                 f"# Table {t.name} has no primary key; typedorm models need one, so it is left out."
             )
             return
-        taken: set[str] = set()
+        cls = self.class_of[t.name]
         fields: list[_Field] = []
         checks = {ck.name: ck for ck in t.checks}
         reproduced: set[str] = set()
         single_pk = len(t.primary_key) == 1
+        names = self.fields_of[t.name]
         for c in t.columns:
-            if c.name.lower() in RESERVED_COLUMN_NAMES:
+            if c.name not in names:
                 head_comments.append(f"column {c.name!r} has a name the databases reserve; it is left out")
                 continue
-            fname = _field_name(c.name, taken)
-            taken.add(fname)
+            fname = names[c.name]
             f = self._plan(t, c, fname, checks)
+            collation = self.collations.get(t.name, {}).get(c.name)
+            if collation is not None and f.logical == "string":
+                f.comments.append(
+                    f"collation {collation}: compares case-insensitively here ('a' = 'A' in filters and "
+                    "unique keys); tables typedorm creates compare case-sensitively"
+                )
             if fname != c.name:
                 f.options["name"] = c.name
             fields.append(f)
@@ -304,6 +397,11 @@ class _Generator:
         lines.append("")
         for f in fields:
             lines += self._field_source(cls, t, f, single_pk)
+        rels = self.rels.get(t.name, [])
+        if rels:
+            lines.append("")
+        for r in rels:
+            lines.append(f"    {r.name}: {r.annotation} = relation({r.args})")
         self.classes.append("\n".join(lines) + "\n")
 
     def _enum(self, cls: str, f: _Field) -> str:
@@ -395,7 +493,15 @@ class _Generator:
         else:
             annotation = f"Col[{ann_type}]"
         default = ""
-        if c.autoincrement or c.server_default is not None:
+        literal = (
+            _python_default(f.logical, c.server_default)
+            if c.server_default is not None and f.enum_values is None and not c.autoincrement
+            else None
+        )
+        if literal is not None:
+            # a constant DEFAULT is also the field's Python default: a new instance holds it
+            default = f" = column(default={literal})"
+        elif c.autoincrement or c.server_default is not None:
             default = " = column(default=AUTO)"
             self.needs.add("AUTO")
         elif c.nullable:
@@ -405,8 +511,101 @@ class _Generator:
         out.append(line)
         return out
 
+    # --- relationships ------------------------------------------------------------------------
+    def _links(self, modeled: Sequence[TableSpec]) -> dict[str, tuple[ForeignKeySpec, ForeignKeySpec]]:
+        """Link tables of many-to-many relations: two foreign keys that make up the key."""
+        found: dict[str, tuple[ForeignKeySpec, ForeignKeySpec]] = {}
+        for t in modeled:
+            fks = [fk for fk in t.foreign_keys if self._related(t, fk)]
+            if len(t.foreign_keys) != 2 or len(fks) != 2:
+                continue
+            cols = {fk.columns[0] for fk in fks}
+            if len(cols) != 2:
+                continue
+            pk = set(t.primary_key)
+            if pk == cols or (len(pk) == 1 and any(i.unique and set(i.columns) == cols for i in t.indexes)):
+                found[t.name] = (fks[0], fks[1])
+        # A link between link tables would need each class declared before the other.
+        return {k: v for k, v in found.items() if not any(fk.ref_table in found for fk in v)}
+
+    def _related(self, t: TableSpec, fk: ForeignKeySpec) -> bool:
+        """Whether foreign key ``fk`` of ``t`` becomes a ForeignKey field both ends of which are models."""
+        return (
+            len(fk.columns) == 1
+            and fk.columns[0] in self.fields_of.get(t.name, {})
+            and fk.ref_table in self.class_of
+        )
+
+    def _unique_alone(self, t: TableSpec, column: str) -> bool:
+        return t.primary_key == (column,) or any(i.unique and i.columns == (column,) for i in t.indexes)
+
+    def _add_rel(self, table: str, candidates: Sequence[str], annotation: str, args: str) -> None:
+        taken = set(self.fields_of[table].values()) | {r.name for r in self.rels.get(table, [])}
+        name = next(
+            (n for n in (_identifier(c) for c in candidates) if _usable(n, taken, self.used_names)),
+            None,
+        )
+        if name is None:
+            name = _field_name(candidates[0], taken, self.used_names)
+        self.rels.setdefault(table, []).append(_Rel(name, annotation, args))
+
+    def _plan_relations(self, modeled: Sequence[TableSpec], links: Mapping[str, Any]) -> None:
+        by_name = {t.name: t for t in modeled}
+        edges = [(t, fk) for t in modeled for fk in t.foreign_keys if self._related(t, fk)]
+        # to-one sides first: they get the plain names (author_id -> author)
+        for t, fk in edges:
+            c = fk.columns[0]
+            target = self.class_of[fk.ref_table]
+            nullable = by_name[t.name].by_name[c].nullable
+            fld = self.fields_of[t.name][c]
+            self._add_rel(
+                t.name,
+                [_strip_id(c), f"{_strip_id(c)}_rel", f"{c}_rel"],
+                f"Rel[{target} | None]" if nullable else f"Rel[{target}]",
+                f"fk={_lit(fld)}",
+            )
+        for t, fk in edges:
+            c = fk.columns[0]
+            ref = fk.ref_table
+            fld = self.fields_of[t.name][c]
+            cls = self.class_of[t.name]
+            several = sum(1 for t2, fk2 in edges if t2 is t and fk2.ref_table == ref) > 1
+            via = f"{t.name}_by_{_strip_id(c)}"
+            names = [via] if several or ref == t.name else [t.name, via]
+            # A field of that name on the referenced model would read as its own foreign key.
+            one = (
+                ref != t.name
+                and self._unique_alone(t, c)
+                and fld not in self.fields_of[ref].values()
+            )
+            self._add_rel(ref, names, f"Rel[{cls} | None]" if one else f"RelList[{cls}]", f"fk={_lit(fld)}")
+        for lname, (fa, fb) in links.items():
+            link = self.class_of[lname]
+            for mine, other in ((fa, fb), (fb, fa)):
+                owner, target = mine.ref_table, other.ref_table
+                fk_field = self.fields_of[lname][mine.columns[0]]
+                target_fk = self.fields_of[lname][other.columns[0]]
+                via = f"{_strip_id(other.columns[0])}_via_{lname}"
+                names = [via] if owner == target else [target, via]
+                self._add_rel(
+                    owner,
+                    names,
+                    f"RelList[{self.class_of[target]}]",
+                    f"through={link}, fk={_lit(fk_field)}, target_fk={_lit(target_fk)}",
+                )
+
     def source(self, header: str) -> str:
-        for t in dependency_order(list(self.schema.tables.values())):
+        ordered = dependency_order(list(self.schema.tables.values()))
+        modeled = [t for t in ordered if t.primary_key]
+        for t in modeled:
+            self.class_of[t.name] = self._unique_class(_pascal(t.name))
+        for t in modeled:
+            self.fields_of[t.name] = self._column_fields(t)
+        links = self._links(modeled)
+        self._plan_relations(modeled, links)
+        # a link model is named by through= in the class bodies of both ends: it comes first
+        ordered = [t for t in ordered if t.name in links] + [t for t in ordered if t.name not in links]
+        for t in ordered:
             self.table(t)
         std = sorted(i for i in self.needs if i.startswith("import "))
         typing_names = ["Annotated"] if "Annotated" in self.needs else []
@@ -428,7 +627,18 @@ class _Generator:
             names.append("PK")
         if "SQL(" in body:
             names.append("SQL")
+        if "NaiveDateTime" in body:
+            names.append("NaiveDateTime")
+        if "Rel[" in body:
+            names.append("Rel")
+        if "RelList[" in body:
+            names.append("RelList")
+        if "relation(" in body:
+            names.append("relation")
         lines = [f'"""{header}"""', ""]
+        if self.rels:
+            # relationships name classes declared further down
+            lines += ["from __future__ import annotations", ""]
         if std:
             lines += std
         if typing_names:
@@ -442,15 +652,59 @@ class _Generator:
         return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(parts) + "\n"
 
 
+_QUOTED = re.compile(r"^'((?:[^']|'')*)'(?:::[\w ]+)?$")
+_NUMBER = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w ]+)?$")
+
+
+def _python_default(logical: str, text: str | None) -> str | None:
+    """Python source for a constant server default of a column (None for an expression)."""
+    if text is None:
+        return None
+    t = text.strip()
+    m = _QUOTED.match(t)
+    value = m.group(1).replace("''", "'") if m else None
+    n = _NUMBER.match(t)
+    number = n.group(1) if n else value
+    if logical == "string" and value is not None:
+        return _lit(value)
+    if number is None or not re.fullmatch(r"-?\d+(?:\.\d+)?", number):
+        if logical == "boolean" and t.lower() in ("true", "false"):
+            return "True" if t.lower() == "true" else "False"
+        return None
+    if logical == "integer" and "." not in number:
+        return str(int(number))
+    if logical == "float":
+        return repr(float(number))
+    if logical == "decimal":
+        return f"decimal.Decimal({_lit(number)})"
+    if logical == "boolean" and number in ("0", "1"):
+        return "True" if number == "1" else "False"
+    return None
+
+
 def _tuple(items: Any) -> str:
     xs = [_lit(x) for x in items]
     return f"({', '.join(xs)},)" if len(xs) == 1 else f"({', '.join(xs)})"
 
 
 def generate_models(
-    schema: Schema, dialect: str, *, source: str = "the database", tables: Sequence[str] | None = None
+    schema: Schema,
+    dialect: str,
+    *,
+    source: str = "the database",
+    tables: Sequence[str] | None = None,
+    collations: Mapping[str, Mapping[str, str]] | None = None,
+    text_types: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Python source declaring one ``Model`` per table of an introspected ``schema``.
+
+    Every single-column foreign key becomes a ``Rel`` on its table and a ``RelList`` (or, for
+    a unique key, a ``Rel[... | None]``) on the table it references; a table made of two
+    foreign keys (plus any other columns) becomes the ``through=`` model of a many-to-many
+    on both ends. ``collations`` (from :func:`~typedorm.migrations.introspect.case_insensitive_columns`)
+    puts a comment on each column that compares case-insensitively; ``text_types`` (from
+    :func:`~typedorm.migrations.introspect.sqlite_text_types`) types SQLite TEXT columns by
+    the values they hold.
 
     Example::
 
@@ -463,7 +717,7 @@ def generate_models(
 
             raise MigrationError(f"no table named {', '.join(missing)} in {source}")
         schema = _subset(schema, tables)
-    gen = _Generator(schema, dialect)
+    gen = _Generator(schema, dialect, collations, text_types)
     return gen.source(f"Models for the tables of {source}.")
 
 

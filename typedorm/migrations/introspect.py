@@ -18,7 +18,15 @@ from ..schema.model import _constraint_name
 from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
 from .state import Schema
 
-__all__ = ["INTERNAL_TABLES", "Executor", "canonical_type", "introspect", "parse_sqlite_create_table"]
+__all__ = [
+    "INTERNAL_TABLES",
+    "Executor",
+    "canonical_type",
+    "case_insensitive_columns",
+    "introspect",
+    "sqlite_text_types",
+    "parse_sqlite_create_table",
+]
 
 logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
@@ -151,6 +159,117 @@ def introspect(
     return schema
 
 
+def case_insensitive_columns(conn: Executor) -> dict[str, dict[str, str]]:
+    """Text columns whose collation compares case-insensitively: ``{table: {column: collation}}``.
+
+    MySQL/MariaDB ``*_ci`` collations (``utf8mb3_general_ci``, ...), SQLite ``COLLATE NOCASE``
+    and PostgreSQL nondeterministic collations. typedorm creates its own tables with binary
+    collations, so such a column behaves differently from the table a model would create:
+    ``==``, ``IN`` and unique keys ignore case there.
+
+    Example::
+
+        case_insensitive_columns(db)  # {"customers": {"email": "utf8mb3_general_ci"}}
+    """
+    name = conn.dialect.name
+    out: dict[str, dict[str, str]] = {}
+    if name == "mysql":
+        rows = conn.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND COLLATION_NAME LIKE ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            ("%\\_ci",),
+        ).rows
+    elif name == "postgresql":
+        rows = conn.execute(
+            "SELECT c.relname, a.attname, co.collname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_collation co ON co.oid = a.attcollation "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            "AND NOT a.attisdropped AND NOT co.collisdeterministic ORDER BY c.relname, a.attnum"
+        ).rows
+    else:
+        rows = []
+        for tname, tsql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+        ).rows:
+            for column, collation in _sqlite_collations(tsql or "CREATE TABLE x ()").items():
+                if collation.upper() == "NOCASE":
+                    rows.append((tname, column, collation))
+    for tname, column, collation in rows:
+        if tname in INTERNAL_TABLES:
+            continue
+        out.setdefault(str(tname), {})[str(column)] = str(collation)
+    return out
+
+
+# What typedorm's own column types write into SQLite TEXT columns (schema/types.py), checked in
+# this order. A TEXT column says nothing about its type; its values do.
+_TEXT_SHAPES = (
+    ("datetime", re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00")),
+    ("date", re.compile(r"\d{4}-\d\d-\d\d")),
+    ("time", re.compile(r"\d\d:\d\d:\d\d\.\d{6}")),
+    ("uuid", re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")),
+    # no leading zeros (a code like "0123" is text), and a fraction somewhere (below)
+    ("decimal", re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")),
+)
+
+
+_OFFSET = re.compile(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:?\d\d|Z)$")
+
+
+def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> dict[str, dict[str, str]]:
+    """SQLite ``TEXT`` columns whose values all have the shape typedorm gives one type:
+    ``{table: {column: logical type}}``.
+
+    typedorm stores datetimes, dates, times, UUIDs and decimals as text on SQLite, so the
+    tables it creates declare them ``TEXT``; up to ``sample`` values of each such column
+    tell which it holds. A column with no values, or any value of another shape, stays text.
+    A ``DATETIME``/``TIMESTAMP`` column whose values all carry a UTC offset is ``"datetime"``
+    (aware) rather than naive.
+
+    Example::
+
+        sqlite_text_types(db, introspect(db))  # {"orders": {"placed_at": "datetime"}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    if conn.dialect.name != "sqlite":
+        return out
+    for t in schema.tables.values():
+        for c in t.columns:
+            timestamp = c.type_name == "naive_datetime"
+            if c.sql_types.get("sqlite") != "TEXT" and not timestamp:
+                continue
+            values = [r[0] for r in conn.execute(conn.dialect.sample_sql(t.name, c.name, sample)).rows]
+            if not values or not all(isinstance(v, str) for v in values):
+                continue
+            if timestamp:
+                # a DATETIME column whose every value names its zone holds aware timestamps
+                if all(_OFFSET.search(v) for v in values):
+                    out.setdefault(t.name, {})[c.name] = "datetime"
+                continue
+            for logical, shape in _TEXT_SHAPES:
+                if all(shape.fullmatch(v) for v in values):
+                    if logical == "decimal" and not any("." in v for v in values):
+                        break  # whole numbers in a TEXT column: nothing says they are decimals
+                    out.setdefault(t.name, {})[c.name] = logical
+                    break
+    return out
+
+
+def _sqlite_collations(sql: str) -> dict[str, str]:
+    """``{column: collation}`` for the column definitions of a CREATE TABLE that name one."""
+    open_at = sql.index("(")
+    out: dict[str, str] = {}
+    for item in _split_top(sql[open_at + 1 : _paren_span(sql, open_at)]):
+        toks = _tokens(item)
+        if not toks or toks[0].upper() in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            continue
+        for i, tok in enumerate(toks[:-1]):
+            if tok.upper() == "COLLATE":
+                out[_unquote(toks[0])] = _unquote(toks[i + 1])
+    return out
+
+
 def _column(
     dialect: str,
     name: str,
@@ -186,17 +305,7 @@ def guess_logical(dialect: str, canonical: str) -> str:
     t = canonical.lower()
     base = t.partition("(")[0].strip()
     if dialect == "sqlite":
-        if base == "boolean":
-            return "boolean"
-        if "int" in base:
-            return "integer"
-        if any(k in base for k in ("char", "clob", "text")):
-            return "string"
-        if base == "blob" or base == "":
-            return "bytes"
-        if any(k in base for k in ("real", "floa", "doub")):
-            return "float"
-        return "decimal"
+        return _sqlite_logical(base)
     if base in ("bigint", "integer", "smallint", "int", "mediumint") or (
         base == "tinyint" and t != "tinyint(1)"
     ):
@@ -209,7 +318,11 @@ def guess_logical(dialect: str, canonical: str) -> str:
         return "decimal"
     if base in ("bytea", "longblob", "blob", "mediumblob", "tinyblob", "varbinary", "binary"):
         return "bytes"
-    if base.startswith("timestamp") or base == "datetime":
+    if base == "datetime" or (base.startswith("timestamp") and t.endswith("without time zone")):
+        # MySQL DATETIME and PostgreSQL TIMESTAMP keep no zone: naive values, read as written
+        return "naive_datetime"
+    if base.startswith("timestamp"):
+        # TIMESTAMPTZ; MySQL TIMESTAMP is stored in UTC and read in the session's zone (UTC)
         return "datetime"
     if base == "date":
         return "date"
@@ -222,6 +335,35 @@ def guess_logical(dialect: str, canonical: str) -> str:
     if base in ("json", "jsonb"):
         return "json"
     return "string"
+
+
+def _sqlite_logical(base: str) -> str:
+    # A declared type names the column's intent; storage follows the affinity rules of
+    # sqlite.org/datatype3.html#determination_of_column_affinity (checked in that order), and
+    # names with a conventional meaning (DATETIME, BOOLEAN, UUID, ...) are read as tools do.
+    words = base.split()
+    head = words[0] if words else ""
+    if head in ("boolean", "bool"):
+        return "boolean"
+    if "int" in base:
+        return "integer"
+    if head in ("datetime", "timestamp"):
+        return "naive_datetime"
+    if head == "date":
+        return "date"
+    if head == "time":
+        return "time"
+    if head in ("uuid", "guid", "uniqueidentifier"):
+        return "uuid"
+    if head in ("json", "jsonb"):
+        return "json"
+    if any(k in base for k in ("char", "clob", "text")):
+        return "string"
+    if "blob" in base or base == "":
+        return "bytes"
+    if any(k in base for k in ("real", "floa", "doub")):
+        return "float"
+    return "decimal"  # NUMERIC affinity: NUMERIC, DECIMAL(p, s), MONEY, ...
 
 
 # --- SQLite ------------------------------------------------------------------------------------

@@ -120,6 +120,9 @@ class Runner:
         self.lock_timeout = lock_timeout
         self._progress = progress
         self.last_backup: BackupInfo | None = None
+        # What this run added to a SQLite file before its backup: the backup leaves it out.
+        self._lock_token: str | None = None
+        self._added_tables: list[str] = []
 
     def _say(self, msg: str) -> None:
         logger.info("%s", msg)
@@ -137,6 +140,15 @@ class Runner:
             f"{q('message')} {text}, {q('applied_at')} VARCHAR(40) NOT NULL, {q('ops_done')} INTEGER NOT NULL, "
             f"{q('ops_total')} INTEGER NOT NULL, {q('state')} VARCHAR(16) NOT NULL){opts}"
         )
+
+    def _ensure_history_noting(self, conn: MigrationConnection) -> None:
+        """``_ensure_history``, remembering whether this run created the table (for the backup)."""
+        if conn.name == "sqlite" and not self._has_history(conn):
+            self._added_tables.append(HISTORY_TABLE)
+        self._ensure_history(conn)
+
+    def _table_exists(self, conn: MigrationConnection, name: str) -> bool:
+        return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).rows)
 
     def _has_history(self, conn: MigrationConnection) -> bool:
         if conn.name == "sqlite":
@@ -214,10 +226,13 @@ class Runner:
             finally:
                 conn.scalar("SELECT RELEASE_LOCK(?)", (name,))
             return
+        self._added_tables = []
         token = self._sqlite_lock(conn, deadline)
+        self._lock_token = token
         try:
             yield
         finally:
+            self._lock_token = None
             q = conn.dialect.quote
             conn.execute(f"DELETE FROM {q(LOCK_TABLE)} WHERE {q('owner')} = ?", (token,))
 
@@ -234,6 +249,8 @@ class Runner:
 
     def _sqlite_lock(self, conn: MigrationConnection, deadline: float) -> str:
         q = conn.dialect.quote
+        if not self._table_exists(conn, LOCK_TABLE):
+            self._added_tables.append(LOCK_TABLE)
         conn.ddl(
             f"CREATE TABLE IF NOT EXISTS {q(LOCK_TABLE)} ({q('id')} INTEGER NOT NULL PRIMARY KEY CHECK ({q('id')} = 1), "
             f"{q('owner')} TEXT NOT NULL, {q('pid')} INTEGER NOT NULL, {q('host')} TEXT NOT NULL, "
@@ -314,7 +331,7 @@ class Runner:
         try:
             with self._lock(conn):
                 # created under the lock: concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL
-                self._ensure_history(conn)
+                self._ensure_history_noting(conn)
                 current, incomplete = self._position(self._read_history(conn))
                 if incomplete is not None and incomplete.state == "reverting":
                     raise MigrationError(
@@ -349,7 +366,7 @@ class Runner:
         conn = MigrationConnection(self.db)
         try:
             with self._lock(conn):
-                self._ensure_history(conn)
+                self._ensure_history_noting(conn)
                 current, incomplete = self._position(self._read_history(conn))
                 if incomplete is not None and incomplete.state == "partial":
                     raise MigrationError(
@@ -421,7 +438,9 @@ class Runner:
     def _maybe_backup(self, conn: MigrationConnection, revision: str | None) -> None:
         if not self.backup or conn.name != "sqlite" or self.db.url.is_memory or not self.db.url.database:
             return
-        self.last_backup = take_backup(conn.raw, self.db, revision)
+        self.last_backup = take_backup(
+            conn.raw, self.db, revision, lock_owner=self._lock_token, drop_tables=tuple(self._added_tables)
+        )
         self._say(f"backed up the database to {self.last_backup.path}")
 
     def _record(

@@ -5,7 +5,7 @@ from .custom import JsonModel, PasswordHash, PasswordHashType
 from .model import Model, ModelMeta, build_table_spec
 from .naming import snake_case
 from .spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
-from .types import ColumnType, register_type, resolve_type
+from .types import ColumnType, NaiveDateTime, NaiveDateTimeType, register_type, resolve_type
 
 __all__ = [
     "AUTO",
@@ -22,6 +22,8 @@ __all__ = [
     "JsonModel",
     "Model",
     "ModelMeta",
+    "NaiveDateTime",
+    "NaiveDateTimeType",
     "PasswordHash",
     "PasswordHashType",
     "TableSpec",

@@ -9,9 +9,9 @@ import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, EmailStr, TypeAdapter
+from pydantic import BaseModel, EmailStr, NaiveDatetime, TypeAdapter
 
 if TYPE_CHECKING:
     from .spec import ColumnSpec
@@ -28,6 +28,8 @@ __all__ = [
     "FloatType",
     "IntType",
     "JSONType",
+    "NaiveDateTime",
+    "NaiveDateTimeType",
     "Processor",
     "StrType",
     "TimeType",
@@ -289,6 +291,18 @@ def _naive_as_utc(v: Any) -> Any:
     return v
 
 
+def _sqlite_text_as_utc(v: Any) -> Any:
+    # typedorm writes "...+00:00"; text without an offset comes from elsewhere (a legacy
+    # table, CURRENT_TIMESTAMP) and is read as UTC, the zone typedorm stores in.
+    if isinstance(v, str) and not v.endswith("+00:00"):
+        try:
+            parsed = _dt.datetime.fromisoformat(v)
+        except ValueError:
+            return v  # not a timestamp: validation reports it with the field's name
+        return _naive_as_utc(parsed)
+    return v
+
+
 class DateTimeType(ColumnType):
     """Aware datetimes. Stored in UTC everywhere; read back as UTC-aware datetimes.
 
@@ -309,7 +323,49 @@ class DateTimeType(ColumnType):
         return _datetime_aware
 
     def result_processor(self, dialect: str) -> Processor | None:
-        return _naive_as_utc if dialect == "mysql" else None
+        # A naive value can only come from a column without a zone (a legacy TIMESTAMP, text
+        # without an offset): it is read as UTC so the row can be written back as it was read.
+        return _sqlite_text_as_utc if dialect == "sqlite" else _naive_as_utc
+
+
+def _naive_only(v: Any) -> Any:
+    if isinstance(v, _dt.datetime) and v.tzinfo is not None:
+        # Dropping the zone would silently change the instant.
+        raise ValueError("aware datetime in a NaiveDateTime column: convert it to naive first")
+    return v
+
+
+def _naive_text(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        # "YYYY-MM-DD HH:MM:SS[.ffffff]", the spelling of SQLite's own datetime functions:
+        # a value read from a legacy column is written back as the same text.
+        return _naive_only(v).isoformat(" ")
+    return v
+
+
+class NaiveDateTimeType(ColumnType):
+    """Naive timestamps, kept exactly as given: no zone is added, stored or assumed.
+
+    For columns without a time zone (PostgreSQL ``TIMESTAMP``, MySQL ``DATETIME``, SQLite
+    text): ``TEXT`` on SQLite (``YYYY-MM-DD HH:MM:SS[.ffffff]``), ``TIMESTAMP`` on
+    PostgreSQL, ``DATETIME(6)`` on MySQL/MariaDB. Use it through :data:`NaiveDateTime`.
+    """
+
+    logical = "naive_datetime"
+
+    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
+        return {"sqlite": "TEXT", "postgresql": "TIMESTAMP"}.get(dialect, "DATETIME(6)")
+
+    def bind_processor(self, dialect: str) -> Processor | None:
+        return _naive_text if dialect == "sqlite" else _naive_only
+
+
+if TYPE_CHECKING:
+    NaiveDateTime = _dt.datetime
+else:
+    #: A time-zone-naive timestamp column: ``created: Col[NaiveDateTime]``. Type checkers see
+    #: ``datetime.datetime``; validation accepts only naive values (an aware one is an error).
+    NaiveDateTime = Annotated[NaiveDatetime, NaiveDateTimeType()]
 
 
 def _iso(v: Any) -> Any:
