@@ -91,13 +91,13 @@ def test_sqlite_declared_types_are_read_as_declared(
             'logged: Annotated[Col[NaiveDateTime | None], Column(sql_type={"sqlite": "TIMESTAMP"})] = column(default=None)',
             'day: Annotated[Col[datetime.date], Column(sql_type={"sqlite": "DATE"})]',
             'tm: Annotated[Col[datetime.time], Column(sql_type={"sqlite": "TIME"})]',
-            'ok: Annotated[Col[bool], Column(server_default="0")] = column(default=False)',
+            'ok: Annotated[Col[bool], Column(server_default=SQL("0"))] = column(default=False)',
             'amount: Annotated[Col[decimal.Decimal], Column(max_digits=8, decimal_places=3, sql_type={"sqlite": "NUMERIC(8,3)"})]',
-            'total: Annotated[Col[decimal.Decimal], Column(server_default="0", sql_type={"sqlite": "DECIMAL"})] = column(default=decimal.Decimal("0"))',
+            'total: Annotated[Col[decimal.Decimal], Column(server_default=SQL("0"), sql_type={"sqlite": "DECIMAL"})] = column(default=decimal.Decimal("0"))',
             'uid: Annotated[Col[uuid.UUID], Column(sql_type={"sqlite": "UUID"})]',
             'meta: Annotated[Col[JsonModel[Any]], Column(sql_type={"sqlite": "JSON"})]',
             "raw: Col[bytes | None] = column(default=None)",
-            'label: Annotated[Col[str], Column(max_length=5, server_default="\'x\'", sql_type={"sqlite": "VARCHAR(5)"})] = column(default="x")',
+            'label: Annotated[Col[str], Column(max_length=5, server_default=SQL("\'x\'"), sql_type={"sqlite": "VARCHAR(5)"})] = column(default="x")',
             'ratio: Annotated[Col[float], Column(sql_type={"sqlite": "DOUBLE"})]',
         ):
             assert f"    {line}\n" in source, f"{line}\n---\n{source}"

@@ -22,7 +22,7 @@ from typing import Any
 from ..schema.columns import SQL
 from ..schema.model import Model, _constraint_name
 from ..schema.naming import RESERVED_COLUMN_NAMES
-from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, TableSpec
+from ..schema.spec import CheckSpec, ColumnSpec, DefaultLiteral, ForeignKeySpec, TableSpec
 from .introspect import canonical_type
 from .ops import _lit
 from .state import Schema, col, dependency_order, derived_checks
@@ -493,9 +493,10 @@ class _Generator:
         else:
             annotation = f"Col[{ann_type}]"
         default = ""
+        sd = c.server_default
         literal = (
-            _python_default(f.logical, c.server_default)
-            if c.server_default is not None and f.enum_values is None and not c.autoincrement
+            (_lit(sd.value) if isinstance(sd, DefaultLiteral) else _python_default(f.logical, sd))
+            if sd is not None and f.enum_values is None and not c.autoincrement
             else None
         )
         if literal is not None:
