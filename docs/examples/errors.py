@@ -73,14 +73,11 @@ except errors.ValidationError as e:
 # --8<-- [end:validation]
 
 # --8<-- [start:query-values]
-for bad_query in (
-    lambda: players.filter_by(number=[1, 2]).all(),  # a list where one int is expected
-    lambda: players.filter_by(number="seven").all(),  # not an int
-):
+for value in ([1, 2], "seven"):  # a list where one int is expected; text that is not an int
     try:
-        bad_query()
+        players.filter_by(number=value).all()
     except InvalidValue as e:
-        print(f"InvalidValue: fields={e.fields} (a ValidationError: {isinstance(e, errors.ValidationError)})")
+        print(f"InvalidValue: fields={e.fields} (bases: {', '.join(c.__name__ for c in InvalidValue.__bases__)})")
 try:
     players.limit(-1)
 except InvalidArgument as e:
@@ -104,7 +101,7 @@ for attempt in (
 try:  # raw SQL skips the model's validation: the database (here, the driver) refuses the value
     db.execute("INSERT INTO players (team_id, number) VALUES (?, ?)", (red.id, 2**70))
 except errors.DataError as e:
-    print(f"{type(e).__name__}: {e} (a ValueError: {isinstance(e, ValueError)})")
+    print(f"{type(e).__name__}: {e} (model={e.model}, field={e.field})")
 # --8<-- [end:data]
 
 # --8<-- [start:aborted]

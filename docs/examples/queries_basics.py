@@ -53,7 +53,7 @@ except UnknownField as e:
 try:
     books.filter_by(author=["Austen", "Herbert"])  # one value expected; use author__in=[...]
 except InvalidValue as e:
-    print("rejected:", e.fields, isinstance(e, TypeError))
+    print("rejected:", e.fields, type(e).__name__)
 # --8<-- [end:lookups]
 
 # --8<-- [start:q]

@@ -22,8 +22,8 @@ for what, url in (
 ):
     try:
         select_one(url)
-    except ConnectionLost as e:
-        print(f"{what}: ConnectionLost (a DatabaseError: {isinstance(e, DatabaseError)})")
+    except ConnectionLost:
+        print(f"{what}: ConnectionLost (a subclass of {ConnectionLost.__mro__[1].__name__})")
     except DatabaseError as e:
         print(f"{what}: {type(e).__name__}")
 # --8<-- [end:down]
