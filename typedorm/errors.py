@@ -96,6 +96,8 @@ class InvalidValue(ValidationError, TypeError):
     Raised before any SQL, naming the field (``fields``), the same on every backend: a
     list where a ``str`` is expected, a ``dict`` for an ``int`` column, and so on. It is a
     :class:`ValidationError` and also a ``TypeError``.
+
+    Example: ``users.filter_by(name=["ann"])  # InvalidValue: fields == ("name",)``
     """
 
 
@@ -106,6 +108,8 @@ class InvalidArgument(TypedORMError, ValueError, TypeError):
     AND/OR, an unknown function, ``nulls`` other than first/last, an isolation level,
     a LIKE escape character, ordering through a to-many relation, ... Raised before any
     SQL is built. A programming error: also a ``ValueError`` and a ``TypeError``.
+
+    Example: ``users.limit(-1)  # InvalidArgument: e.argument == "limit"``
     """
 
     def __init__(self, message: str, *, argument: str) -> None:
@@ -185,6 +189,15 @@ class TransactionAborted(TransactionError):
     whole transaction is rolled back, and ``error`` (also the ``__cause__``) is the original
     failure. Wrap a statement that may fail in a nested ``transaction()`` (a savepoint) to
     keep the enclosing transaction usable.
+
+    Example::
+
+        with db.transaction():
+            try:
+                users.insert(duplicate)        # UniqueViolation, caught
+            except UniqueViolation:
+                pass
+            users.insert(other)                # TransactionAborted (e.error is the UniqueViolation)
     """
 
     def __init__(self, message: str, *, error: BaseException) -> None:
@@ -303,19 +316,31 @@ class CheckViolation(IntegrityError):
 
 
 class MigrationError(TypedORMError):
-    """A migration cannot be made, loaded or applied; the message says why and what to do."""
+    """A migration cannot be made, loaded or applied; the message says why and what to do.
+
+    Example: ``except MigrationError as e: sys.exit(f"typedorm: {e}")``
+    """
 
 
 class BranchError(MigrationError):
-    """The migration files do not form a single line of history (two files share a parent)."""
+    """The migration files do not form a single line of history (two files share a parent).
+
+    Example: ``0002_a.py`` and ``0002_b.py`` both follow ``0001_init``: renumber one (``parent = "0002_a"``).
+    """
 
 
 class UnsupportedChange(MigrationError):
-    """The model change has no automatic migration (e.g. a new primary key); write it by hand."""
+    """The model change has no automatic migration (e.g. a new primary key); write it by hand.
+
+    Example: ``id: PK[int]`` becoming ``primary_key=("org_id", "id")``: write ``op.execute(...)`` steps.
+    """
 
 
 class LockTimeout(MigrationError):
-    """Another process holds the migration lock and did not release it in time."""
+    """Another process holds the migration lock and did not release it in time.
+
+    Example: ``typedorm.cli.main(["migrate", "up"])`` returns 4 (lock busy) while another process migrates.
+    """
 
 
 class AmbiguousRename(MigrationError):
@@ -323,6 +348,8 @@ class AmbiguousRename(MigrationError):
 
     ``candidates`` lists ``(table, removed, added)`` triples (``table`` is None for tables).
     Resolve with a hint (``rename={"users.name": "full_name"}``) or ``renames="none"``.
+
+    Example: ``typedorm migrate make -m "rename" --rename users.name=full_name``
     """
 
     def __init__(self, message: str, candidates: list[tuple[str | None, str, str]]) -> None:
@@ -335,6 +362,8 @@ class MigrationFailed(MigrationError):
 
     ``applied_ops`` counts the operations that took effect and stay in effect (always 0 on
     backends with transactional DDL, where the whole migration was rolled back).
+
+    Example: ``except MigrationFailed as e: print(e.revision, e.op_index, e.applied_ops)``
     """
 
     def __init__(self, message: str, *, revision: str, op_index: int, applied_ops: int) -> None:

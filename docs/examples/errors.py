@@ -10,12 +10,16 @@ from typedorm import (
     ConfigurationError,
     Database,
     ForeignKey,
+    InvalidArgument,
+    InvalidValue,
     Model,
     ModelDefinitionError,
     MultipleResultsFound,
     NotFound,
     Repository,
+    TransactionAborted,
     TransactionError,
+    UniqueViolation,
     UnknownField,
     UnknownLookup,
     UnsetValueError,
@@ -54,11 +58,31 @@ red = teams.insert(Team(name="red"))
 players.insert_many([Player(team_id=red.id, number=1), Player(team_id=red.id, number=2)])
 
 # --8<-- [start:validation]
+for payload in (
+    b'{"name": "a name that is far too long"}',
+    b'{"id": 7, "name": "blue"}',  # id is AUTO: read-only in payloads
+):
+    try:
+        teams.insert_json(payload)
+    except errors.ValidationError as e:
+        print(type(e).__name__, e.fields, e.errors()[0]["type"])
 try:
-    teams.insert_json(b'{"name": "a name that is far too long"}')
+    players.insert_json(f'{{"team_id": {red.id}, "number": {2**70}}}')  # beyond signed 64 bits
 except errors.ValidationError as e:
     print(type(e).__name__, e.fields, e.errors()[0]["type"])
 # --8<-- [end:validation]
+
+# --8<-- [start:query-values]
+for value in ([1, 2], "seven"):  # a list where one int is expected; text that is not an int
+    try:
+        players.filter_by(number=value).all()
+    except InvalidValue as e:
+        print(f"InvalidValue: fields={e.fields} (bases: {', '.join(c.__name__ for c in InvalidValue.__bases__)})")
+try:
+    players.limit(-1)
+except InvalidArgument as e:
+    print(f"InvalidArgument: {e} (argument={e.argument!r})")
+# --8<-- [end:query-values]
 
 # --8<-- [start:integrity]
 for attempt in (
@@ -74,11 +98,23 @@ for attempt in (
 # --8<-- [end:integrity]
 
 # --8<-- [start:data]
-try:
-    players.insert(Player(team_id=red.id, number=2**70))  # valid for Python, too big for SQLite
+try:  # raw SQL skips the model's validation: the database (here, the driver) refuses the value
+    db.execute("INSERT INTO players (team_id, number) VALUES (?, ?)", (red.id, 2**70))
 except errors.DataError as e:
     print(f"{type(e).__name__}: {e} (model={e.model}, field={e.field})")
 # --8<-- [end:data]
+
+# --8<-- [start:aborted]
+try:
+    with db.transaction():
+        try:
+            teams.insert(Team(name="red"))  # a duplicate
+        except UniqueViolation:
+            pass  # caught, but the transaction is aborted
+        teams.insert(Team(name="green"))
+except TransactionAborted as e:
+    print(f"TransactionAborted after {type(e.error).__name__}; green stored: {teams.filter_by(name='green').exists()}")
+# --8<-- [end:aborted]
 
 # --8<-- [start:lookups]
 for query in (

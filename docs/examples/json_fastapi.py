@@ -113,6 +113,8 @@ with TestClient(app) as client:
     print(r.status_code, r.json())
     r = client.post("/items", content=b'{"sku": "B-2", "name": "Bolt", "price": -1}')
     print(r.status_code, r.json())
+    r = client.post("/items", content=b'{"id": 5, "sku": "C-3", "name": "Cog", "price": 10}')
+    print(r.status_code, r.json())  # the client may not choose the id
     r = client.patch("/items/1", content=b'{"price": 1500}')
     print(r.status_code, r.json())
     r = client.put("/items/1/price", json={"price": 1700})

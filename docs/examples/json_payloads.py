@@ -57,6 +57,19 @@ except ValidationError as e:
     print("invalid:", e.fields)
 # --8<-- [end:patch]
 
+# --8<-- [start:auto]
+try:
+    customers.insert_json(b'{"id": 7, "name": "Eve", "email": "eve@example.com"}')
+except ValidationError as e:
+    print("read-only:", e.fields, e.errors()[0]["type"])
+try:
+    customers.patch(ann.id, b'{"id": 8}')
+except ValidationError as e:
+    print("read-only:", e.fields, e.errors()[0]["type"])
+imported = customers.insert_json(b'{"id": 7, "name": "Eve", "email": "eve@example.com"}', allow_auto=True)
+print(imported.id, customers.insert_json(b'{"name": "Fay", "email": "fay@example.com"}').id)
+# --8<-- [end:auto]
+
 # --8<-- [start:out]
 print(updated.model_dump_json())
 print(Customer.model_json_schema()["required"])

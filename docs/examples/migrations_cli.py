@@ -55,7 +55,7 @@ run("migrate", "status")
     "class User(Model, table='users'):\n"
     "    id: PK[int] = column(default=AUTO)\n"
     "    full_name: Col[str]\n"
-    "    age: Col[int] = 0\n"
+    "    age: Col[int] = column(default=0)\n"
 )
 sys.modules.pop("app_models", None)
 run("migrate", "make", "-m", "rename and add age", "--rename", "users.name=full_name", "--no-input")

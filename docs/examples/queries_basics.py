@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from typedorm import AUTO, PK, Col, Column, Database, Model, Q, Repository, UnknownField, column
+from typedorm import AUTO, PK, Col, Column, Database, InvalidValue, Model, Q, Repository, UnknownField, column
 
 
 # --8<-- [start:model]
@@ -45,10 +45,15 @@ print(titles(books.exclude(Book.author == "Austen").all()))
 # --8<-- [start:lookups]
 print(titles(books.filter_by(author="Austen", year__lt=1816).all()))
 print(titles(books.filter_by(title__istartswith="p", pages__isnull=True).all()))
+print(titles(books.filter_by(year="1815").all()))  # validated by the column's type: "1815" is 1815
 try:
     books.filter_by(auther="Austen")
 except UnknownField as e:
     print("rejected:", e)
+try:
+    books.filter_by(author=["Austen", "Herbert"])  # one value expected; use author__in=[...]
+except InvalidValue as e:
+    print("rejected:", e.fields, type(e).__name__)
 # --8<-- [end:lookups]
 
 # --8<-- [start:q]

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from typedorm import AUTO, PK, Col, Database, Model, Repository, column, func, select
+from typedorm import AUTO, PK, Col, Database, InvalidArgument, Model, Repository, column, func, select
 
 
 class Author(Model, table="authors"):
@@ -74,6 +74,12 @@ print(authors.filter(has_books).count())  # EXISTS (...): true here, so every au
 page = books.order_by(Book.title).paginate(1, 2)  # page 1, 2 rows per page
 print([b.title for b in page.items], page.total, page.pages, page.has_next)
 print([b.title for b in books.order_by(Book.title).offset(2).limit(2).all()])
+print([b.title for b in books.limit(2).order_by(Book.id).all()])  # on the repository too: a Query[Book]
+for bad in (lambda: books.offset(-1), lambda: books.order_by(Book.title).paginate(0, 2)):
+    try:
+        bad()
+    except InvalidArgument as e:
+        print(f"InvalidArgument ({e.argument}): {e}")
 # --8<-- [end:pagination]
 
 # --8<-- [start:streaming]

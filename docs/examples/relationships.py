@@ -91,3 +91,35 @@ print([p.title for p in posts.filter(Post.tags.none()).all()])
 print(users.filter_by(posts__tags__name="python").count())
 print([p.title for p in posts.order_by("-author__name", "id").all()])
 # --8<-- [end:filter]
+
+# --8<-- [start:one-to-many]
+print(users.add_related(bob, User.posts, typed_orms))  # one UPDATE: the post's author_id
+bobs = users.load_related(users.get_or_raise(bob.id), User.posts)
+print(typed_orms.author_id == bob.id, [p.title for p in bobs.posts])  # updated in place and stored
+# --8<-- [end:one-to-many]
+
+
+# --8<-- [start:through-name]
+class Member(Model, table="members"):
+    id: PK[int] = column(default=AUTO)
+    name: Col[str]
+    clubs: RelList[Club] = relation(through="Membership")  # a link model declared below, named
+
+
+class Club(Model, table="clubs"):
+    id: PK[int] = column(default=AUTO)
+    name: Col[str]
+
+
+class Membership(Model, table="memberships", primary_key=("member_id", "club_id")):
+    member_id: Annotated[Col[int], ForeignKey(Member.id)]
+    club_id: Annotated[Col[int], ForeignKey(Club.id)]
+    role: Col[str] = column(default="member")  # an extra column of the link
+
+
+db.create_all(Member, Club, Membership)
+members, clubs = Repository(Member, db), Repository(Club, db)
+eve = members.insert(Member(name="Eve"))
+members.add_related(eve, Member.clubs, clubs.insert(Club(name="chess")), role="captain")
+print([c.name for c in members.query().load(Member.clubs).one().clubs], Repository(Membership, db).all())
+# --8<-- [end:through-name]

@@ -11,7 +11,7 @@ from typedorm import (
     Database,
     Model,
     Repository,
-    TypedORMError,
+    TransactionAborted,
     UniqueViolation,
     column,
 )
@@ -35,11 +35,24 @@ try:
             accounts.insert(Account(owner="ann"))  # fails: duplicate
         except UniqueViolation:
             print("duplicate caught inside the transaction")
-        accounts.insert(Account(owner="cy"))  # the next statement
-except TypedORMError as e:
-    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
-print(sorted(a.owner for a in accounts.all()))
+        accounts.insert(Account(owner="cy"))  # refused: the transaction is aborted
+except TransactionAborted as e:
+    print(f"{type(e).__name__}: caused by {type(e.error).__name__}, chained: {e.__cause__ is e.error}")
+print(sorted(a.owner for a in accounts.all()))  # nothing of the block was stored
 # --8<-- [end:caught]
+
+# --8<-- [start:commit]
+try:
+    with db.transaction():
+        accounts.insert(Account(owner="bob"))
+        try:
+            accounts.insert(Account(owner="ann"))
+        except UniqueViolation:
+            pass  # swallowed, but the commit still refuses
+except TransactionAborted as e:
+    print(f"the commit raised {type(e).__name__} ({type(e.error).__name__})")
+print(sorted(a.owner for a in accounts.all()))
+# --8<-- [end:commit]
 
 # --8<-- [start:savepoint]
 with db.transaction():

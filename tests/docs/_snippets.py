@@ -32,6 +32,7 @@ TIMEOUT = 120
 SERVER_SNIPPETS: dict[str, tuple[str, ...]] = {
     "servers_urls.py": ("sqlite", "postgresql", "mysql"),
     "servers_pool.py": ("postgresql", "mysql"),  # SQLite has no queue pool: one connection per thread
+    "servers_down.py": ("postgresql", "mysql"),  # connecting to a server that is not there
     "transactions_after_error.py": ("sqlite", "postgresql", "mysql"),
     "transactions_isolation.py": ("sqlite", "postgresql", "mysql"),
 }

@@ -456,9 +456,21 @@ class AsyncRepository(Generic[M]):
     else:
 
         def filter_by(self, /, **lookups: Any) -> AsyncQuery[M]:
+            """A query of rows matching every Django-style lookup: ``users.filter_by(age__gte=18)``.
+
+            Keys are ``field``, ``field__lookup`` or ``relation__field__lookup``, checked against
+            the model before any SQL (``UnknownField``, ``UnknownLookup``); values are validated by
+            the column's type (``InvalidValue``). The stubs ``typedorm stubs`` writes type the
+            keywords per model for mypy and pyright.
+            """
             return AsyncQuery(self)._filter_by(lookups)
 
         def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> AsyncQuery[M]:
+            """A query of rows NOT matching all the given predicates, ``Q`` objects and lookups.
+
+            ``users.exclude(User.age < 18)`` or ``users.exclude(name__startswith="J")``; lookups
+            are checked as in ``filter_by``.
+            """
             return AsyncQuery(self)._exclude(preds, lookups)
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:

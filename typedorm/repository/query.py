@@ -122,9 +122,15 @@ class Query(Generic[M]):
     else:
 
         def filter_by(self, /, **lookups: Any) -> Query[M]:
+            """This query narrowed by Django-style lookups: ``q.filter_by(age__gte=18, name__startswith="J")``.
+
+            Keys are checked against the model before any SQL (``UnknownField``,
+            ``UnknownLookup``); values are validated by the column's type (``InvalidValue``).
+            """
             return self._filter_by(lookups)
 
         def exclude(self, /, *preds: Predicate[M] | Q, **lookups: Any) -> Query[M]:
+            """This query without the rows matching all the given conditions: ``q.exclude(age__lt=18)``."""
             return self._exclude(preds, lookups)
 
     def _filter_by(self, lookups: dict[str, Any]) -> Query[M]:

@@ -362,9 +362,21 @@ class NaiveDateTimeType(ColumnType):
 
 if TYPE_CHECKING:
     NaiveDateTime = _dt.datetime
+    """A time-zone-naive timestamp column, kept exactly as given on every backend.
+
+    ``TIMESTAMP`` on PostgreSQL, ``DATETIME(6)`` on MariaDB/MySQL, text on SQLite. Validation
+    accepts only naive values (an aware one is a ``ValidationError`` naming the field); type
+    checkers see ``datetime.datetime``. Use it for columns that hold local or zone-less times
+    (and for legacy columns: ``typedorm inspect`` emits it for zone-less timestamps).
+
+    Example::
+
+        class Event(Model):
+            id: PK[int] = column(default=AUTO)
+            starts: Col[NaiveDateTime]   # Event(starts=datetime(2025, 1, 1, 9, 30))
+    """
 else:
-    #: A time-zone-naive timestamp column: ``created: Col[NaiveDateTime]``. Type checkers see
-    #: ``datetime.datetime``; validation accepts only naive values (an aware one is an error).
+    # At run time: Pydantic's naive-only datetime, stored through NaiveDateTimeType.
     NaiveDateTime = Annotated[NaiveDatetime, NaiveDateTimeType()]
 
 
