@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import get_driver
+from ..drivers.base import ALL, COUNT, LASTID, ONE, RESULT, close_cursor_quietly
 from ..errors import (
     ConfigurationError,
     ConnectionLost,
@@ -53,7 +54,8 @@ R = TypeVar("R")
 
 Params = Sequence[Any] | Mapping[str, Any]
 
-_ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
+# The result modes of ``Driver.execute``; ``_NONE`` is the one that builds a ``Result``.
+_ALL, _ONE, _COUNT, _NONE, _LASTID = ALL, ONE, COUNT, RESULT, LASTID
 
 
 class _NoParams(tuple[()]):
@@ -307,11 +309,7 @@ class Database:
         if sql_logger.isEnabledFor(logging.DEBUG):
             sql_logger.debug("%s", sql)
         try:
-            cur = conn.cursor()
-            try:
-                cur.execute(sql)
-            finally:
-                cur.close()
+            self.driver.control(conn, sql)
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
@@ -362,34 +360,15 @@ class Database:
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            cur = conn.cursor()  # inside: a closed connection refuses to make one
-            try:
-                if type(params) is _NoParams:
-                    cur.execute(sql, None, prepare=True)
-                else:
-                    cur.execute(sql, params)
-                if mode == _ALL:
-                    out: Any = cur.fetchall()
-                elif mode == _ONE:
-                    out = cur.fetchone()
-                elif mode == _COUNT:
-                    out = cur.rowcount
-                elif mode == _LASTID:
-                    out = cur.lastrowid
-                else:
-                    desc = cur.description
-                    rows = cur.fetchall() if desc is not None else []
-                    cols = tuple(d[0] for d in desc) if desc is not None else ()
-                    out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
-            except BaseException:
-                _close_quietly(cur)
-                raise
-            cur.close()
+            out = self.driver.execute(conn, sql, params, mode, type(params) is _NoParams)
         except self._errors as e:
             err = map_error(self.driver, e, spec, sql, params)
             if err is None:
                 raise
             raise err from e
+        if mode == _NONE:
+            rows, cols, rowcount, lastrowid = out
+            out = Result(list(rows), cols, rowcount, lastrowid)
         if log:
             self._log(sql, params, start)
         return out
@@ -405,14 +384,7 @@ class Database:
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            cur = state.conn.cursor()
-            try:
-                cur.executemany(sql, seq)
-                n: int = cur.rowcount
-            except BaseException:
-                _close_quietly(cur)
-                raise
-            cur.close()
+            n = self.driver.executemany(state.conn, sql, seq)
         except self._errors as e:
             err = map_error(self.driver, e, spec, sql, seq)
             if err is None:
@@ -435,9 +407,7 @@ class Database:
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            with state.conn.cursor() as cur, cur.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            self.driver.copy_rows(state.conn, copy_sql, rows)
         except self._errors as e:
             err = map_error(self.driver, e, spec, copy_sql, None)
             if err is None:
@@ -477,7 +447,7 @@ class Database:
                             break
                         yield rows
                 except BaseException:
-                    _close_quietly(cur)
+                    close_cursor_quietly(cur)
                     raise
                 cur.close()
             except self._errors as e:
@@ -619,14 +589,6 @@ class Database:
         else:
             for s in stmts:
                 self._run(s, (), _COUNT)
-
-
-def _close_quietly(cur: Any) -> None:
-    # Closing a cursor after a failure must not replace the failure with its own error.
-    try:
-        cur.close()
-    except Exception:
-        logging.getLogger("typedorm.engine").debug("error while closing a cursor (ignored)", exc_info=True)
 
 
 def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
