@@ -404,17 +404,20 @@ class AsyncDatabase:
         owned = self._tx.get()
         if owned is None:
             return None
-        state, task = owned
-        if task is _current_task():
-            return state
-        if state.depth:
-            raise TransactionError(
-                "this task was started inside another task's transaction and cannot use its "
-                "connection (tasks made by asyncio.gather, create_task or, on Python 3.11, wait_for "
-                "run concurrently with it); keep the work in the task that opened the transaction "
-                "(asyncio.timeout() instead of wait_for), or open a transaction in this task"
-            )
-        return None
+        if True:  # ASYNC
+            state, task = owned
+            if task is _current_task():
+                return state
+            if state.depth:
+                raise TransactionError(
+                    "this task was started inside another task's transaction and cannot use its "
+                    "connection (tasks made by asyncio.gather, create_task or, on Python 3.11, wait_for "
+                    "run concurrently with it); keep the work in the task that opened the transaction "
+                    "(asyncio.timeout() instead of wait_for), or open a transaction in this task"
+                )
+            return None
+        else:  # SYNC
+            return owned[0]  # the hot path: a thread's context is its own
 
     def _own_state(self) -> TxState | None:
         """The current task's open transaction, for nesting; None in a task that has none of its own."""
