@@ -424,49 +424,38 @@ class Database:
         return out
 
     def _run_many(self, sql: str, seq: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> int:
+        """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
+        return self._run_bulk(False, sql, seq, spec)
+
+    def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
+        self._run_bulk(True, copy_sql, rows, spec)
+
+    def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None) -> int:
         state = self._state()
         if state is None:
             with self.transaction():
-                return self._run_many(sql, seq, spec)
+                return self._run_bulk(copy, sql, rows, spec)
         state.check()
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            n = self.driver.executemany(state.conn, sql, seq)
+            if copy:
+                self.driver.copy_rows(state.conn, sql, rows)
+                n = len(rows)
+            else:
+                n = self.driver.executemany(state.conn, sql, rows)
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql, seq)
+            err = map_error(self.driver, e, spec, sql, None if copy else rows)
             if err is None:
                 raise
             state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
-            log_statement(sql, seq, start, self.log_parameters, many=True)
+            log_statement(sql, rows, start, self.log_parameters, many=True)
         return n
-
-    def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
-        """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
-        state = self._state()
-        if state is None:
-            with self.transaction():
-                return self._copy_in(copy_sql, rows, spec)
-        state.check()
-        for c in self._counters:
-            c.record(copy_sql)
-        log = sql_logger.isEnabledFor(logging.DEBUG)
-        start = time.perf_counter() if log else 0.0
-        try:
-            self.driver.copy_rows(state.conn, copy_sql, rows)
-        except self._errors as e:
-            err = map_error(self.driver, e, spec, copy_sql, None)
-            if err is None:
-                raise
-            state.fail(err, broken=self._broken(state.conn, err))
-            raise err from e
-        if log:
-            log_statement(copy_sql, rows, start, self.log_parameters, many=True)
-        return None
 
     def _stream(
         self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None
