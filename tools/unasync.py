@@ -1,8 +1,13 @@
-"""Generate the sync repository modules from their asyncio sources: ``aio_*.py`` is the one source.
+"""Generate every sync module that mirrors an async one: ``aio_X.py`` is the one source of ``X.py``.
 
-``typedorm/repository/aio_repo.py``, ``aio_query.py`` and ``aio_related.py`` are written by hand;
-``repo.py``, ``query.py`` and ``related.py`` are made from them by this script, token by token
-(Python's ``tokenize``, not text patterns), and are never edited by hand:
+The twins (``FILES``): the repository's ``aio_repo.py``, ``aio_query.py`` and ``aio_related.py``,
+and the engine's ``aio_database.py`` and ``aio_pool.py``, are written by hand; ``repo.py``,
+``query.py``, ``related.py``, ``database.py`` and ``pool.py`` are made from them by this script,
+token by token (Python's ``tokenize``, not text patterns), and are never edited by hand:
+
+- the escape hatch for what really differs: an ``if True:  # ASYNC`` block is left out, and the
+  ``else:  # SYNC`` block after it (if any) is kept, one level less indented. The async source
+  runs the ``if`` branch as written; the sync module has only the ``else`` branch;
 
 - ``async`` before ``def``/``with``/``for`` is dropped, and so is every ``await``;
 - the names in ``RENAMES`` are replaced (``AsyncRepository`` -> ``Repository``, ``aload_paths`` ->
@@ -33,13 +38,14 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "typedorm" / "repository"
+PACKAGE = ROOT
 
-#: source (async) -> generated (sync), in ``PACKAGE``
+#: source (async) -> generated (sync), relative to ``PACKAGE``
 FILES: dict[str, str] = {
-    "aio_repo.py": "repo.py",
-    "aio_query.py": "query.py",
-    "aio_related.py": "related.py",
+    "typedorm/repository/aio_repo.py": "typedorm/repository/repo.py",
+    "typedorm/repository/aio_query.py": "typedorm/repository/query.py",
+    "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
+    "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -61,6 +67,18 @@ RENAMES: dict[str, str] = {
     "aio_related": "related",
     "_aio_support": "_sync_support",
     "engine.aio": "engine.database",
+    "aio_database": "database",
+    "aio_pool": "pool",
+    "AsyncDriver": "Driver",
+    "get_async_driver": "get_driver",
+    "drivers.aio": "drivers",
+    "create_async_pool": "create_pool",
+    "AsyncQueuePool": "QueuePool",
+    "AsyncStaticPool": "StaticPool",
+    "__aenter__": "__enter__",
+    "__aexit__": "__exit__",
+    "asyncio.sleep": "time.sleep",
+    "_AsyncThunk": "_Thunk",
 }
 
 HEADER = "# Generated from {source} by tools/unasync.py: do not edit.\n"
@@ -74,6 +92,66 @@ _TEXT_TYPES = {tokenize.STRING, tokenize.COMMENT} | {
 
 class UnasyncError(Exception):
     """The source uses ``async`` in a way that has no plain sync equivalent here."""
+
+
+_IF_ASYNC = re.compile(r"^(?P<indent>[ \t]*)if True:[ \t]*# ASYNC[ \t]*$")
+_ELSE_SYNC = re.compile(r"^(?P<indent>[ \t]*)else:[ \t]*# SYNC[ \t]*$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _block(lines: list[str], start: int, indent: int) -> int:
+    """The end of the suite that starts at ``start``: lines blank or indented deeper than ``indent``."""
+    end = start
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
+        end += 1
+    while end > start and not lines[end - 1].strip():  # trailing blank lines are not the suite's
+        end -= 1
+    return end
+
+
+def select_sync_branches(source: str) -> str:
+    """``source`` with each ``if True:  # ASYNC`` block replaced by its ``else:  # SYNC`` suite."""
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip("\r\n")
+        m = _IF_ASYNC.match(line)
+        if m is None:
+            if _ELSE_SYNC.match(line):
+                raise UnasyncError(f"line {i + 1}: 'else:  # SYNC' without 'if True:  # ASYNC' before it")
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = len(m.group("indent"))
+        end = _block(lines, i + 1, indent)
+        if end == i + 1:
+            raise UnasyncError(f"line {i + 1}: empty 'if True:  # ASYNC' block")
+        nxt = end
+        while nxt < len(lines) and not lines[nxt].strip():
+            nxt += 1
+        e = _ELSE_SYNC.match(lines[nxt].rstrip("\r\n")) if nxt < len(lines) else None
+        if e is not None and len(e.group("indent")) == indent:
+            body_end = _block(lines, nxt + 1, indent)
+            body = lines[nxt + 1 : body_end]
+            while body and not body[0].strip():
+                body.pop(0)
+            if not body:
+                raise UnasyncError(f"line {nxt + 1}: empty 'else:  # SYNC' block")
+            shift = _indent(body[0]) - indent
+            dedented = [b[shift:] if b.strip() else b for b in body]
+            out.extend(select_sync_branches("".join(dedented)).splitlines(keepends=True))
+            i = body_end
+        else:
+            # no sync branch: drop the block and the blank lines that separated it from the next line
+            i = end
+            if out and not out[-1].strip():
+                while i < len(lines) and not lines[i].strip():
+                    i += 1
+    return "".join(out)
 
 
 def _text_pattern(renames: dict[str, str]) -> re.Pattern[str]:
@@ -98,6 +176,7 @@ def _rename_text(text: str, renames: dict[str, str], pattern: re.Pattern[str]) -
 def transform(source: str, renames: dict[str, str] | None = None) -> str:
     """The sync version of ``source`` (an async module's text), without the header."""
     table = RENAMES if renames is None else renames
+    source = select_sync_branches(source)
     # each key as the token strings it spans ("engine.aio" -> ["engine", ".", "aio"]), longest first
     dotted = sorted(
         ((" . ".join(k.split(".")).split(), v) for k, v in table.items()),
@@ -152,12 +231,17 @@ def transform(source: str, renames: dict[str, str] | None = None) -> str:
     out = source
     for a, b, new in sorted(edits, reverse=True):
         out = out[:a] + new + out[b:]
+    try:
+        compile(out, "<generated>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise UnasyncError(f"the generated module does not compile: {exc}") from exc
     return out
 
 
-def generate(source_path: Path) -> str:
-    """The full text of the sync module made from ``source_path``."""
-    return HEADER.format(source=source_path.name) + transform(source_path.read_text(encoding="utf-8"))
+def generate(source_path: Path, name: str | None = None) -> str:
+    """The full text of the sync module made from ``source_path`` (``name``: how the header names it)."""
+    text = transform(source_path.read_text(encoding="utf-8"))
+    return HEADER.format(source=name or source_path.name) + text
 
 
 def run(check: bool, package: Path = PACKAGE, files: dict[str, str] | None = None) -> int:
@@ -165,7 +249,7 @@ def run(check: bool, package: Path = PACKAGE, files: dict[str, str] | None = Non
     stale = 0
     for src_name, dst_name in (FILES if files is None else files).items():
         src, dst = package / src_name, package / dst_name
-        expected = generate(src)
+        expected = generate(src, src_name)
         current = dst.read_text(encoding="utf-8") if dst.exists() else ""
         if current == expected:
             continue

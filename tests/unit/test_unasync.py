@@ -126,3 +126,77 @@ def test_check_reports_a_stale_module_with_a_diff(tmp_path: Path, capsys: pytest
     assert unasync.run(check=True, package=tmp_path, files=files) == 1
     out = capsys.readouterr().out
     assert "-# hand edit" in out and "+def f() -> None:" in out
+
+
+# --- the escape hatch: if True:  # ASYNC / else:  # SYNC ---------------------------------------------
+
+HATCH = """\
+import os
+
+if True:  # ASYNC
+    import asyncio
+else:  # SYNC
+    import time
+
+
+class C:
+    async def run(self) -> None:
+        if True:  # ASYNC
+            await asyncio.sleep(0)
+            if True:  # ASYNC
+                pass
+        else:  # SYNC
+
+            time.sleep(0)
+            if True:  # ASYNC
+                x = 1
+            else:  # SYNC
+                x = 2
+        if True:  # ASYNC
+            print("async only")
+
+        return None
+"""
+
+HATCH_SYNC = """\
+import os
+
+import time
+
+
+class C:
+    def run(self) -> None:
+        time.sleep(0)
+        x = 2
+
+        return None
+"""
+
+
+def test_escape_hatch_keeps_the_sync_branch_only() -> None:
+    assert unasync.transform(HATCH) == HATCH_SYNC
+    compile(HATCH, "<async>", "exec")  # the source itself is valid Python that runs the async branch
+
+
+def test_escape_hatch_errors() -> None:
+    with pytest.raises(unasync.UnasyncError, match="without 'if True"):
+        unasync.transform("x = 1\nelse:  # SYNC\n    y = 2\n")
+    with pytest.raises(unasync.UnasyncError, match="does not compile"):
+        unasync.transform("def f() -> None:\n    if True:  # ASYNC\n        pass\n")
+
+
+def test_every_twin_pair_is_generated() -> None:
+    """Each ``aio_X.py`` of the engine and the repository has its ``X.py`` made by the tool."""
+    # The pools' waiting differs through and through (futures vs a threading.Condition, and a
+    # ThreadLocalPool only the sync side has): still written twice, the one pair left.
+    hand_written = {"typedorm/engine/aio_pool.py"}
+    sources = {
+        str(path.relative_to(unasync.PACKAGE))
+        for package in ("typedorm/engine", "typedorm/repository")
+        for path in (unasync.PACKAGE / package).glob("aio_*.py")
+        if (path.parent / path.name.removeprefix("aio_")).exists()
+    }
+    assert sources - hand_written <= set(unasync.FILES)
+    assert "typedorm/engine/aio_database.py" in unasync.FILES
+    for src, dst in unasync.FILES.items():
+        assert Path(dst).name == Path(src).name.removeprefix("aio_")

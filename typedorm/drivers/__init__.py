@@ -7,13 +7,13 @@ import importlib.util
 import threading
 from typing import TYPE_CHECKING
 
-from typedorm.drivers.base import Driver, ErrorInfo, ErrorKind
+from typedorm.drivers.base import Driver, ErrorInfo, ErrorKind, ResultMode, close_cursor_quietly
 from typedorm.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from typedorm.engine.url import URL
 
-__all__ = ["Driver", "ErrorInfo", "ErrorKind", "get_driver"]
+__all__ = ["Driver", "ErrorInfo", "ErrorKind", "ResultMode", "close_cursor_quietly", "get_driver"]
 
 # driver name -> (adapter module, adapter class, module the adapter needs, pip extra that installs it)
 _REGISTRY: dict[str, tuple[str, str, str, str]] = {

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from typedorm.drivers.base import ErrorInfo
+from typedorm.drivers.base import ALL, COUNT, LASTID, ONE, RESULT, ErrorInfo, ResultMode
 from typedorm.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -21,16 +21,14 @@ __all__ = [
     "ONE",
     "RESULT",
     "AsyncDriver",
+    "ResultMode",
     "close_cursor_quietly",
     "get_async_driver",
 ]
 
 logger: logging.Logger = logging.getLogger("typedorm.drivers")
 
-#: What ``AsyncDriver.execute`` returns, by ``mode``: every row, the first row (or None), the row
-#: count, ``(rows, column names, rowcount, lastrowid)``, or the last inserted id. The numbers are
-#: the engine's own (``typedorm.engine.database``), so both engines speak the same modes.
-ALL, ONE, COUNT, RESULT, LASTID = 0, 1, 2, 3, 4
+# ``execute``'s ``mode`` is a ``ResultMode`` (from ``drivers.base``), shared with the sync ``Driver``.
 
 
 class AsyncDriver(ABC):
@@ -113,7 +111,7 @@ class AsyncDriver(ABC):
         await cur.execute(sql, params)
 
     async def execute(self, conn: Any, sql: str, params: Any, mode: int, prepare: bool = False) -> Any:
-        """Run one statement and return what ``mode`` asks for (see ``ALL`` ... ``LASTID``).
+        """Run one statement and return what ``mode`` asks for (a ``ResultMode``).
 
         ``prepare``: send it as a prepared statement without parameters (one statement only).
         """

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from typedorm.errors import (
@@ -25,9 +26,43 @@ from typedorm.errors import (
 if TYPE_CHECKING:
     from typedorm.engine.url import URL
 
-__all__ = ["ERROR_CLASSES", "Driver", "ErrorInfo", "ErrorKind", "option_bool", "option_float", "option_int"]
+__all__ = [
+    "ALL",
+    "COUNT",
+    "ERROR_CLASSES",
+    "LASTID",
+    "ONE",
+    "RESULT",
+    "Driver",
+    "ErrorInfo",
+    "ErrorKind",
+    "ResultMode",
+    "close_cursor_quietly",
+    "option_bool",
+    "option_float",
+    "option_int",
+]
 
 logger: logging.Logger = logging.getLogger("typedorm.drivers")
+
+
+
+class ResultMode(IntEnum):
+    """What a driver's ``execute`` returns (sync and async drivers alike).
+
+    ``ALL``: every row; ``ONE``: the first row or None; ``COUNT``: the row count; ``RESULT``:
+    ``(rows, column names, rowcount, lastrowid)``; ``LASTID``: the last inserted id.
+    """
+
+    ALL = 0
+    ONE = 1
+    COUNT = 2
+    RESULT = 3
+    LASTID = 4
+
+
+# Module-level names for the hot path: a global lookup instead of an attribute lookup per statement.
+ALL, ONE, COUNT, RESULT, LASTID = ResultMode.ALL, ResultMode.ONE, ResultMode.COUNT, ResultMode.RESULT, ResultMode.LASTID
 
 ErrorKind = Literal[
     "unique", "foreign_key", "not_null", "check", "serialization", "deadlock", "disconnect", "data", "other"
@@ -162,8 +197,76 @@ class Driver(ABC):
         info = self.classify(exc)
         return info is not None and (info.kind == "disconnect" or info.closes_connection)
 
+    # -- statements (the same methods as ``AsyncDriver``, not awaited) ------------------------------
+
+    def cursor(self, conn: Any) -> Any:
+        """A new DB-API cursor on ``conn``."""
+        return conn.cursor()
+
+    def _execute(self, cur: Any, sql: str, params: Any, prepare: bool) -> None:
+        cur.execute(sql, params)
+
+    def execute(self, conn: Any, sql: str, params: Any, mode: int, prepare: bool = False) -> Any:
+        """Run one statement and return what ``mode`` asks for (a :class:`ResultMode`).
+
+        ``prepare``: send it as a prepared statement without parameters (one statement only).
+        """
+        cur = self.cursor(conn)  # a closed connection refuses to make one: the caller maps that
+        try:
+            self._execute(cur, sql, params, prepare)
+            if mode == ALL:
+                out: Any = cur.fetchall()
+            elif mode == ONE:
+                out = cur.fetchone()
+            elif mode == COUNT:
+                out = cur.rowcount
+            elif mode == LASTID:
+                out = cur.lastrowid
+            else:
+                desc = cur.description
+                rows = cur.fetchall() if desc is not None else []
+                cols = tuple(d[0] for d in desc) if desc is not None else ()
+                out = (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+        except BaseException:
+            close_cursor_quietly(cur)
+            raise
+        cur.close()
+        return out
+
+    def executemany(self, conn: Any, sql: str, seq: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each parameter row; the total row count."""
+        cur = self.cursor(conn)
+        try:
+            cur.executemany(sql, seq)
+            n: int = cur.rowcount
+        except BaseException:
+            close_cursor_quietly(cur)
+            raise
+        cur.close()
+        return n
+
+    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no COPY")
+
+    def control(self, conn: Any, sql: str) -> None:
+        """Run a transaction-control statement (``BEGIN``, ``COMMIT``, ``SAVEPOINT`` ...)."""
+        cur = self.cursor(conn)
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} for {self.dialect}>"
+
+
+def close_cursor_quietly(cur: Any) -> None:
+    """Close ``cur`` after a failure without hiding the failure behind the close's own error."""
+    try:
+        cur.close()
+    except Exception:
+        logger.debug("error while closing a cursor after a failure (ignored)", exc_info=True)
 
 
 # -- helpers for reading connect options that arrive as strings (from the URL) or as Python values --

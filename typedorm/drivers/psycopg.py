@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers.base import Driver, ErrorInfo, option_int
@@ -110,6 +111,17 @@ class PsycopgDriver(Driver):
     def stream_cursor(self, conn: Any, name: str) -> Any:
         # A server-side (named) cursor: FETCH FORWARD per batch.
         return conn.cursor(name=name)
+
+    def _execute(self, cur: Any, sql: str, params: Any, prepare: bool) -> None:
+        if prepare:
+            cur.execute(sql, None, prepare=True)
+        else:
+            cur.execute(sql, params)
+
+    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

@@ -8,7 +8,17 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
-from typedorm.drivers.base import Driver, ErrorInfo, ErrorKind, option_int
+from typedorm.drivers.base import (
+    ALL,
+    COUNT,
+    LASTID,
+    ONE,
+    Driver,
+    ErrorInfo,
+    ErrorKind,
+    close_cursor_quietly,
+    option_int,
+)
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -142,6 +152,29 @@ class SQLiteDriver(Driver):
             raise ConnectionLost(f"sqlite3 connection is closed: {exc}") from exc
         if open_txn:
             conn.execute("ROLLBACK")
+
+    def execute(self, conn: Any, sql: str, params: Any, mode: int, prepare: bool = False) -> Any:
+        # conn.execute makes the cursor and runs the statement in one call (the hot path).
+        cur = conn.execute(sql, () if params is None else params)
+        try:
+            if mode == ALL:
+                out: Any = cur.fetchall()
+            elif mode == ONE:
+                out = cur.fetchone()
+            elif mode == COUNT:
+                out = cur.rowcount
+            elif mode == LASTID:
+                out = cur.lastrowid
+            else:
+                desc = cur.description
+                rows = cur.fetchall() if desc is not None else []
+                cols = tuple(d[0] for d in desc) if desc is not None else ()
+                out = (rows, cols, cur.rowcount, cur.lastrowid)
+        except BaseException:
+            close_cursor_quietly(cur)
+            raise
+        cur.close()
+        return out
 
     def classify(self, exc: BaseException) -> ErrorInfo | None:
         if isinstance(exc, OverflowError):

@@ -1,6 +1,6 @@
 """Connections, pooling, transactions and statement execution."""
 
-from .aio import AsyncDatabase, AsyncTransaction
+from .aio_database import AsyncDatabase, AsyncTransaction
 from .core import QueryCounter
 from .database import Database, Result, Transaction
 from .url import URL, make_url

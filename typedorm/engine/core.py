@@ -22,6 +22,7 @@ from ..errors import (
 if TYPE_CHECKING:
     from ..dialects.base import Dialect, IsolationLevel
     from ..drivers.base import ErrorInfo
+    from ..schema.model import Model
     from ..schema.spec import TableSpec
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "enable_echo",
     "log_statement",
     "map_error",
+    "ordered_specs",
     "prepare_execute",
     "retry_delay",
     "split_by_size",
@@ -506,3 +508,36 @@ def enable_echo() -> None:
         _echo_handler = logging.StreamHandler()
         _echo_handler.setFormatter(logging.Formatter("%(asctime)s typedorm.sql %(message)s"))
         sql_logger.addHandler(_echo_handler)
+
+
+def ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
+    """The table specs of ``models`` (and their automatic link tables), parents before children."""
+    from ..schema.model import Model
+
+    specs: dict[str, TableSpec] = {}
+    for m in models:
+        if not (isinstance(m, type) and issubclass(m, Model)) or getattr(m, "__typedorm_abstract__", True):
+            raise TypeError(f"expected table model classes, got {m!r}")
+        specs[m.__table__.name] = m.__table__
+    from ..schema.relations import link_models
+
+    for link in link_models(*models):  # automatic many-to-many link tables go with their models
+        specs.setdefault(link.__table__.name, link.__table__)
+    out: list[TableSpec] = []
+    seen: set[str] = set()
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        if name in seen or name not in specs:
+            return
+        if name in stack:
+            return  # a cycle: leave the order as declared
+        for fk in specs[name].foreign_keys:
+            if fk.ref_table != name:
+                visit(fk.ref_table, (*stack, name))
+        seen.add(name)
+        out.append(specs[name])
+
+    for n in specs:
+        visit(n, ())
+    return out
+

@@ -1,4 +1,10 @@
-"""``Database``: a URL's driver, dialect and pool; statement execution, transactions, DDL and logging."""
+# Generated from typedorm/engine/aio_database.py by tools/unasync.py: do not edit.
+"""``Database``: a URL's driver, dialect and pool; statement execution, transactions, DDL and logging.
+
+The one source of both engines: ``database.py`` (``Database``) is generated from this module by
+``tools/unasync.py``. The few places where the flavours really differ are ``if True:  # ASYNC`` /
+``else:  # SYNC`` blocks: the generator keeps the ``else`` branch (or nothing, without one).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,15 @@ import functools
 import itertools
 import logging
 import os
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
-from ..drivers import get_driver
+from ..drivers import close_cursor_quietly, get_driver
 from ..errors import (
     ConfigurationError,
     ConnectionLost,
@@ -23,6 +30,7 @@ from ..errors import (
     TransactionAborted,
     TransactionError,
 )
+from .pool import create_pool
 from .core import (
     QueryCounter,
     TxState,
@@ -33,78 +41,50 @@ from .core import (
     is_retryable,
     log_statement,
     map_error,
+    ordered_specs,
     prepare_execute,
     retry_delay,
     split_by_size,
     sql_logger,
 )
-from .pool import create_pool
+from .result import _ALL, _COUNT, _LASTID, _NONE, _ONE, Params, Result, _NoParams  # noqa: F401 (modes re-exported)
 from .url import URL
 
 if TYPE_CHECKING:
-    from ..drivers.base import Driver
+    from ..drivers import Driver
     from ..schema.model import Model
     from ..schema.spec import TableSpec
 
-__all__ = ["Database", "Result", "Transaction"]
+__all__ = ["Database", "Transaction", "Result"]
+
+logger: logging.Logger = logging.getLogger("typedorm.engine")
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-Params = Sequence[Any] | Mapping[str, Any]
+# The transaction a task has open: its state and the task itself. A task created inside a
+# transaction inherits this value with its context, but the connection is not its to use.
+# (Sync: a thread has a context of its own, so the owner is always the current one.)
+_Owned = tuple[TxState, Any]
 
-_ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
+def _current_task() -> object:
+    return None  # a thread's context is its own: whoever sees the transaction owns it
 
-
-class _NoParams(tuple[()]):
-    """Marks a raw statement without parameters that must still be sent as one statement."""
-
-
-class Result:
-    """What ``Database.execute`` returns: rows (tuples), column names and the row count."""
-
-    __slots__ = ("columns", "lastrowid", "rowcount", "rows")
-
-    def __init__(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...], rowcount: int, lastrowid: Any) -> None:
-        self.rows: list[tuple[Any, ...]] = rows
-        self.columns: tuple[str, ...] = columns
-        self.rowcount: int = rowcount
-        self.lastrowid: Any = lastrowid
-
-    def all(self) -> list[tuple[Any, ...]]:
-        """The rows, as a new list of tuples: ``db.execute("SELECT id FROM users").all()``."""
-        return list(self.rows)
-
-    def first(self) -> tuple[Any, ...] | None:
-        """The first row, or None: ``db.execute("SELECT 1").first()``."""
-        return self.rows[0] if self.rows else None
-
-    def scalar(self) -> Any:
-        """The first column of the first row, or None when there are no rows."""
-        return self.rows[0][0] if self.rows else None
-
-    def mappings(self) -> list[dict[str, Any]]:
-        """The rows as dicts keyed by column name: ``db.execute("SELECT id FROM users").mappings()``."""
-        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __repr__(self) -> str:
-        return f"<Result rows={len(self.rows)} rowcount={self.rowcount}>"
+_Thunk = Callable[[], R]
 
 
 class Transaction:
     """``with db.transaction():`` — commit on success, roll back on any exception.
 
-    Nested blocks are savepoints: an inner rollback keeps the outer work. Also a
-    decorator, which can re-run the function on serialization failures and deadlocks::
+    Nested blocks are savepoints: an inner rollback keeps the outer work. Also a decorator,
+    which can re-run the function on serialization failures and deadlocks::
 
         @db.transaction(retry=3, isolation="serializable")
         def transfer(a: int, b: int, amount: int) -> None: ...
+
+    With asyncio, the rollback (or commit) and the return of the connection to the pool run to
+    their end even when the task is cancelled, so a cancelled task never leaves a transaction
+    open or a connection checked out; the cancellation is re-raised afterwards.
 
     A statement that fails with a database error inside the block aborts the transaction on
     every backend: the statements after it and the commit raise
@@ -115,7 +95,13 @@ class Transaction:
     __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
 
     def __init__(
-        self, db: Database, isolation: IsolationLevel | None, mode: str | None, retry: int, *, internal: bool = False
+        self,
+        db: Database,
+        isolation: IsolationLevel | None,
+        mode: str | None,
+        retry: int,
+        *,
+        internal: bool = False,
     ) -> None:
         check_transaction_options(db.dialect, isolation, retry)
         self.db: Database = db
@@ -123,7 +109,7 @@ class Transaction:
         self.mode: str | None = mode
         self.retry: int = retry
         self._state: TxState | None = None
-        self._token: Token[TxState | None] | None = None
+        self._token: Token[_Owned | None] | None = None
         self._owner = False
         self._depth = 0
         self._internal = internal
@@ -132,7 +118,9 @@ class Transaction:
         if self._state is not None:
             raise TransactionError("this transaction object is already in use; call db.transaction() again")
         db = self.db
-        state = db._tx.get()
+        if not db._ready:
+            db.connect()
+        state = db._own_state()
         if state is None:
             conn = db._pool.acquire()
             state = TxState(conn, db.dialect)
@@ -142,7 +130,7 @@ class Transaction:
             except BaseException:
                 db._pool.release(conn, discard=True)
                 raise
-            self._token = db._tx.set(state)
+            self._token = db._tx.set((state, _current_task()))
             self._owner = True
         else:
             if self.isolation is not None:
@@ -152,7 +140,7 @@ class Transaction:
                 for sql in sqls:
                     db._control(state.conn, sql)
             except BaseException as e:
-                state.levels.pop()  # the savepoint never opened: the enclosing level is current again
+                state.levels.pop()  # the block never opened: the enclosing level is innermost again
                 if isinstance(e, DatabaseError):
                     state.fail(e, broken=db._broken(state.conn, e))
                 raise
@@ -165,16 +153,35 @@ class Transaction:
         state = self._state
         assert state is not None
         self._state = None
-        db = self.db
         if state.depth != self._depth:
             raise TransactionError("transactions were closed out of order")
         sqls, callbacks, aborted = state.end(et is None)
         commit = et is None and aborted is None
+        done: list[bool] = []
+        try:
+            self._finish(state, sqls, commit, done)
+        finally:
+            self._release_token()
+        if aborted is not None:
+            raise aborted from aborted.error
+        if callbacks:
+            _run_callbacks(callbacks)
+
+    def _release_token(self) -> None:
+        if self._owner:
+            assert self._token is not None
+            self.db._tx.reset(self._token)
+            self._token = None
+
+    def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
+        """Close this level on the server; the outermost level also returns the connection."""
+        db = self.db
         failed = False
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
                 for sql in sqls:
                     db._control(state.conn, sql)
+            done.append(True)
         except BaseException as e:
             failed = True
             if self._owner and commit:
@@ -186,14 +193,7 @@ class Transaction:
             raise
         finally:
             if self._owner:
-                assert self._token is not None
-                db._tx.reset(self._token)
-                self._token = None
                 db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
-        if aborted is not None:
-            raise aborted from aborted.error
-        for cb in callbacks:
-            cb()
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
@@ -205,21 +205,37 @@ class Transaction:
         return wrapper
 
 
+def _run_callbacks(callbacks: list[Callable[[], object]]) -> None:
+    for cb in callbacks:
+        cb()
+
+
 class Database:
     """A database: its URL, driver, dialect and connection pool.
 
     Example::
 
-        db = Database("sqlite:///app.db")        # or postgresql://..., mysql://...
-        db.create_all(User)
-        with db.transaction():
-            ...
+        with Database("sqlite:///app.db") as db:    # or postgresql://..., mysql://...
+            db.create_all(User)
+            with db.transaction():
+                db.execute("UPDATE users SET age = age + 1 WHERE id = ?", (1,))
 
-    SQLite files get WAL, ``foreign_keys=ON`` and a busy timeout; write transactions
-    start with ``BEGIN IMMEDIATE``. Threads share the pool (each checks a connection
-    out per statement or per transaction); ``sqlite:///:memory:`` has one shared
-    connection that threads take turns on. Statements outside ``transaction()`` are
-    autocommitted one by one.
+    The sync and asyncio flavours take the same URL and have the same methods (awaited in asyncio
+    code, whose drivers are aiosqlite, psycopg's asyncio connection and asyncmy).
+    SQLite files get WAL, ``foreign_keys=ON`` and a busy timeout; write transactions start with
+    ``BEGIN IMMEDIATE``. Statements outside ``transaction()`` are autocommitted one by one.
+
+    Threads share the pool of a sync database (each checks a connection out per statement or per
+    transaction); ``sqlite:///:memory:`` has one shared connection that threads take turns on.
+    Each asyncio task has its own transaction: a task started inside another task's
+    ``transaction()`` (``asyncio.gather``, ``create_task``, ``wait_for`` on Python 3.11) cannot
+    run statements on that transaction's connection and gets a ``TransactionError`` rather than
+    silently running outside it; it may open a transaction of its own. An asyncio database
+    belongs to one event loop.
+
+    For MySQL/MariaDB the server version decides some capabilities (RETURNING): it is learnt by
+    :meth:`connect`, which a sync database calls at construction and an asyncio one when entered
+    as a context manager, or at the latest by the first statement.
     """
 
     def __init__(
@@ -250,7 +266,7 @@ class Database:
             pool_recycle=pool_recycle,
             pool_pre_ping=pool_pre_ping,
         )
-        self._tx: ContextVar[TxState | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
+        self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
         self._counters: list[QueryCounter] = []
         # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
@@ -260,23 +276,39 @@ class Database:
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = itertools.count(1)
-        #: MySQL's max_allowed_packet (read at construction): the largest statement the server takes
+        # Only MySQL needs a round trip before the first statement (the server version).
+        self._ready = self.dialect.name != "mysql"
+        #: MySQL's max_allowed_packet (read by connect()): the largest statement the server takes
         self._max_packet: int | None = None
         if echo:
             enable_echo()
-        self._configure_dialect()
+        self._ready_lock = threading.Lock()
+        if not self._ready:
+            self.connect()
 
-    def _configure_dialect(self) -> None:
-        """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
-        if self.dialect.name != "mysql":
-            return
-        row = self.execute("SELECT VERSION(), @@max_allowed_packet").first()
-        apply_server_version(self.dialect, str(row[0] if row else ""))
-        self._max_packet = int(row[1]) if row and row[1] else None
+    def connect(self) -> Database:
+        """Open a first connection (failing fast on a wrong URL or password) and adjust the
+        dialect's capability flags to the server's version (RETURNING on MariaDB 10.5+, not
+        MySQL). Idempotent."""
+        with self._ready_lock:
+            conn = self._pool.acquire()
+            discard = False
+            try:
+                if self.dialect.name == "mysql" and not self._ready:
+                    row = self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
+                    apply_server_version(self.dialect, str(row[0] if row else ""))
+                    self._max_packet = int(row[1]) if row and row[1] else None
+            except BaseException:
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                self._pool.release(conn, discard=discard)
+            self._ready = True
+        return self
 
     @classmethod
     def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> Database:
-        """A Database for the URL in environment variable ``var``."""
+        """A database for the URL in environment variable ``var``."""
         url = os.environ.get(var)
         if not url:
             raise ConfigurationError(f"environment variable {var} is not set (expected a database URL)")
@@ -297,21 +329,32 @@ class Database:
         self._pool.dispose()
 
     def __enter__(self) -> Database:
-        return self
+        return self  # connect() ran at construction
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- transaction state ------------------------------------------------------------
+    def _state(self) -> TxState | None:
+        """The current task's open transaction, for running a statement in it."""
+        owned = self._tx.get()
+        if owned is None:
+            return None
+        return owned[0]  # the hot path: a thread's context is its own
+
+    def _own_state(self) -> TxState | None:
+        """The current task's open transaction, for nesting; None in a task that has none of its own."""
+        owned = self._tx.get()
+        if owned is None or owned[1] is not _current_task():
+            return None
+        return owned[0]
 
     # --- execution -------------------------------------------------------------------
     def _control(self, conn: Any, sql: str) -> None:
         if sql_logger.isEnabledFor(logging.DEBUG):
             sql_logger.debug("%s", sql)
         try:
-            cur = conn.cursor()
-            try:
-                cur.execute(sql)
-            finally:
-                cur.close()
+            self.driver.control(conn, sql)
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
@@ -334,9 +377,11 @@ class Database:
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
     def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        if not self._ready:
+            self.connect()
         if self._max_packet is not None and params:
             check_statement_size(sql, params, self._max_packet)
-        state = self._tx.get()
+        state = self._state()
         if state is not None:
             state.check()
             try:
@@ -352,6 +397,9 @@ class Database:
         except DatabaseError as e:
             discard = self._broken(conn, e)
             raise
+        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+            discard = not self.driver.is_alive_cheap(conn)
+            raise
         finally:
             pool.release(conn, discard=discard)
 
@@ -362,109 +410,77 @@ class Database:
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            cur = conn.cursor()  # inside: a closed connection refuses to make one
-            try:
-                if type(params) is _NoParams:
-                    cur.execute(sql, None, prepare=True)
-                else:
-                    cur.execute(sql, params)
-                if mode == _ALL:
-                    out: Any = cur.fetchall()
-                elif mode == _ONE:
-                    out = cur.fetchone()
-                elif mode == _COUNT:
-                    out = cur.rowcount
-                elif mode == _LASTID:
-                    out = cur.lastrowid
-                else:
-                    desc = cur.description
-                    rows = cur.fetchall() if desc is not None else []
-                    cols = tuple(d[0] for d in desc) if desc is not None else ()
-                    out = Result(list(rows), cols, cur.rowcount, getattr(cur, "lastrowid", None))
-            except BaseException:
-                _close_quietly(cur)
-                raise
-            cur.close()
+            out = self.driver.execute(conn, sql, params, mode, type(params) is _NoParams)
         except self._errors as e:
             err = map_error(self.driver, e, spec, sql, params)
             if err is None:
                 raise
             raise err from e
+        if mode == _NONE:
+            rows, cols, rowcount, lastrowid = out
+            out = Result(list(rows), cols, rowcount, lastrowid)
         if log:
-            self._log(sql, params, start)
+            log_statement(sql, params, start, self.log_parameters)
         return out
 
     def _run_many(self, sql: str, seq: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> int:
-        state = self._tx.get()
+        """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
+        return self._run_bulk(False, sql, seq, spec)
+
+    def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
+        self._run_bulk(True, copy_sql, rows, spec)
+
+    def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None) -> int:
+        state = self._state()
         if state is None:
             with self.transaction():
-                return self._run_many(sql, seq, spec)
+                return self._run_bulk(copy, sql, rows, spec)
         state.check()
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
         start = time.perf_counter() if log else 0.0
         try:
-            cur = state.conn.cursor()
-            try:
-                cur.executemany(sql, seq)
-                n: int = cur.rowcount
-            except BaseException:
-                _close_quietly(cur)
-                raise
-            cur.close()
+            if copy:
+                self.driver.copy_rows(state.conn, sql, rows)
+                n = len(rows)
+            else:
+                n = self.driver.executemany(state.conn, sql, rows)
         except self._errors as e:
-            err = map_error(self.driver, e, spec, sql, seq)
+            err = map_error(self.driver, e, spec, sql, None if copy else rows)
             if err is None:
                 raise
             state.fail(err, broken=self._broken(state.conn, err))
             raise err from e
         if log:
-            self._log(sql, seq, start, many=True)
+            log_statement(sql, rows, start, self.log_parameters, many=True)
         return n
 
-    def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
-        """``COPY ... FROM STDIN`` of ``rows`` inside the open transaction (``supports_copy``)."""
-        state = self._tx.get()
-        if state is None:
-            with self.transaction():
-                return self._copy_in(copy_sql, rows, spec)
-        state.check()
-        for c in self._counters:
-            c.record(copy_sql)
-        log = sql_logger.isEnabledFor(logging.DEBUG)
-        start = time.perf_counter() if log else 0.0
-        try:
-            with state.conn.cursor() as cur, cur.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except self._errors as e:
-            err = map_error(self.driver, e, spec, copy_sql, None)
-            if err is None:
-                raise
-            state.fail(err, broken=self._broken(state.conn, err))
-            raise err from e
-        if log:
-            self._log(copy_sql, rows, start, many=True)
-        return None
-
-    def _stream(self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None) -> Iterator[list[Any]]:
+    def _stream(
+        self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None
+    ) -> Generator[list[Any], None]:
         """Yield batches of rows with bounded memory; holds one connection until exhausted or closed.
 
-        SQLite steps its cursor lazily. PostgreSQL uses a server-side (named) cursor, inside
-        a transaction of its own when none is open. MySQL uses an unbuffered cursor: the
-        connection can run nothing else until the iteration ends.
+        SQLite steps its cursor lazily. PostgreSQL uses a server-side (named) cursor, inside a
+        transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
+        the connection can run nothing else until the iteration ends. Outside a transaction the
+        stream has a connection of its own, and statements the consumer runs between batches use
+        other connections. Close the iterator to return the connection early.
         """
-        state = self._tx.get()
-        if state is None and self.driver.stream_needs_transaction:
-            with self.transaction():
-                yield from self._stream(sql, params, batch_size, spec)
-            return
+        if not self._ready:
+            self.connect()
+        state = self._state()
+        own = state is None
         if state is not None:
             state.check()
-        conn = state.conn if state is not None else self._pool.acquire()
+        conn = self._pool.acquire() if state is None else state.conn
+        tx = own and self.driver.stream_needs_transaction
         discard = False
         try:
+            if tx:
+                for s in self.dialect.begin_sql():
+                    self._control(conn, s)
             for c in self._counters:
                 c.record(sql)
             try:
@@ -475,33 +491,34 @@ class Database:
                         rows = cur.fetchmany(batch_size)
                         if not rows:
                             break
-                        yield rows
+                        yield list(rows)
                 except BaseException:
-                    _close_quietly(cur)
+                    close_cursor_quietly(cur)
                     raise
                 cur.close()
             except self._errors as e:
                 err = map_error(self.driver, e, spec, sql)
                 if err is None:
                     raise
-                broken = self._broken(conn, err)
                 if state is not None:
-                    state.fail(err, broken=broken)
-                discard = broken
+                    state.fail(err, broken=self._broken(conn, err))
                 raise err from e
+            if tx:
+                self._control(conn, self.dialect.commit_sql)
+        except BaseException as e:
+            # release() rolls back what is left open; drop the connection if it is broken
+            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+            raise
         finally:
-            if state is None:
+            if own:
                 self._pool.release(conn, discard=discard)
 
-    def _log(self, sql: str, params: Any, start: float, many: bool = False) -> None:
-        log_statement(sql, params, start, self.log_parameters, many)
-
     def execute(self, sql: str, params: Params | None = None) -> Result:
-        """Run one raw SQL statement with bound parameters; returns a :class:`Result`.
+        """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
-        ``:name`` with a mapping; typedorm rewrites them into the driver's style. Values
-        are never formatted into the SQL text, and only one statement runs per call.
+        ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
+        statement runs per call.
 
         Example::
 
@@ -510,9 +527,8 @@ class Database:
         """
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
-            # psycopg sends a parameterless query with the simple protocol, which runs every
-            # statement in the string ("SELECT 1; DROP TABLE t"). A prepared statement is
-            # always one statement: the server refuses the stacked form.
+            # Without parameters psycopg would use the simple protocol, which runs every
+            # statement in the string; a prepared statement is always exactly one.
             result: Result = self._run(sql, _NoParams(), _NONE)
         else:
             result = self._run(sql, values, _NONE)
@@ -537,40 +553,41 @@ class Database:
 
     def _atomic(self) -> Transaction:
         """A transaction for a unit of work of typedorm's own (insert and read back, a
-        multi-statement write, hooks around a write): all or nothing, and inside an open
+        multi-statement write, hooks around a write): all or nothing, and inside the task's
         transaction a savepoint whose database failure aborts that transaction, as a single
         statement's would."""
         return Transaction(self, None, None, 0, internal=True)
 
     def run_in_transaction(
         self,
-        fn: Callable[[], R],
+        fn: _Thunk[R],
         *,
         retry: int = 3,
         isolation: IsolationLevel | None = None,
         mode: str | None = None,
     ) -> R:
-        """Run ``fn()`` in a transaction, re-running it up to ``retry`` times on serialization
-        failures and deadlocks (only those), with a short randomised back-off."""
+        """Run ``fn()`` in a transaction, re-running it up to ``retry`` times on
+        serialization failures and deadlocks (only those), with a short randomised back-off."""
         attempt = 0
         while True:
             try:
                 with Transaction(self, isolation, mode, 0):
                     return fn()
             except (RetryableError, TransactionAborted) as e:
-                if not is_retryable(e) or attempt >= retry or self._tx.get() is not None:
+                if not is_retryable(e) or attempt >= retry or self._own_state() is not None:
                     raise
                 attempt += 1
                 time.sleep(retry_delay(attempt))
 
     def in_transaction(self) -> bool:
-        """Whether this thread is inside ``db.transaction()``."""
-        return self._tx.get() is not None
+        """Whether the current task has a transaction open."""
+        return self._own_state() is not None
 
     def on_commit(self, fn: Callable[[], object]) -> None:
-        """Run ``fn`` after the outermost transaction commits (dropped on rollback);
-        outside a transaction it runs at once."""
-        state = self._tx.get()
+        """Run ``fn`` after the outermost transaction commits (dropped on rollback); outside a
+        transaction it runs at once. With asyncio, awaited if it returns an awaitable (an async
+        function needs a transaction: it cannot be awaited from here)."""
+        state = self._state()
         if state is None:
             fn()
         else:
@@ -588,19 +605,15 @@ class Database:
 
     # --- schema ----------------------------------------------------------------------
     def create_all(self, *models: type[Model]) -> None:
-        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first.
-
-        Automatic link tables of their many-to-many relations (``relation(through="table")``)
-        are created with them."""
-        specs = _ordered_specs(models)
-        stmts = [s for spec in specs for s in self.dialect.create_table_statements(spec)]
-        self._ddl(stmts)
+        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first."""
+        specs = ordered_specs(models)
+        self._ddl([s for spec in specs for s in self.dialect.create_table_statements(spec)])
 
     def drop_all(self, *models: type[Model]) -> None:
         """Drop the tables of ``models`` that exist, children first."""
         from ..sql.stmt import DropTable
 
-        specs = list(reversed(_ordered_specs(models)))
+        specs = list(reversed(ordered_specs(models)))
         self._ddl([self.dialect.compile(DropTable(s)).sql for s in specs])
 
     def create_tables(self, models: Sequence[type[Model]]) -> None:
@@ -619,43 +632,3 @@ class Database:
         else:
             for s in stmts:
                 self._run(s, (), _COUNT)
-
-
-def _close_quietly(cur: Any) -> None:
-    # Closing a cursor after a failure must not replace the failure with its own error.
-    try:
-        cur.close()
-    except Exception:
-        logging.getLogger("typedorm.engine").debug("error while closing a cursor (ignored)", exc_info=True)
-
-
-def _ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
-    from ..schema.model import Model
-
-    specs: dict[str, TableSpec] = {}
-    for m in models:
-        if not (isinstance(m, type) and issubclass(m, Model)) or getattr(m, "__typedorm_abstract__", True):
-            raise TypeError(f"expected table model classes, got {m!r}")
-        specs[m.__table__.name] = m.__table__
-    from ..schema.relations import link_models
-
-    for link in link_models(*models):  # automatic many-to-many link tables go with their models
-        specs.setdefault(link.__table__.name, link.__table__)
-    out: list[TableSpec] = []
-    seen: set[str] = set()
-
-    def visit(name: str, stack: tuple[str, ...]) -> None:
-        if name in seen or name not in specs:
-            return
-        if name in stack:
-            return  # a cycle: leave the order as declared
-        for fk in specs[name].foreign_keys:
-            if fk.ref_table != name:
-                visit(fk.ref_table, (*stack, name))
-        seen.add(name)
-        out.append(specs[name])
-
-    for n in specs:
-        visit(n, ())
-    return out
-

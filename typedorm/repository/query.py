@@ -1,4 +1,4 @@
-# Generated from aio_query.py by tools/unasync.py: do not edit.
+# Generated from typedorm/repository/aio_query.py by tools/unasync.py: do not edit.
 """``Query[M]``: an immutable, typed query over one model, and ``Page[M]`` for pagination."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Generated from aio_related.py by tools/unasync.py: do not edit.
+# Generated from typedorm/repository/aio_related.py by tools/unasync.py: do not edit.
 """Writes through relationships: insert a row with its related rows, and add/remove/set many-to-many links.
 
 ``users.insert(user, with_related=True)`` inserts, in one transaction, the unsaved to-one rows

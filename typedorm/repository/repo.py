@@ -1,4 +1,4 @@
-# Generated from aio_repo.py by tools/unasync.py: do not edit.
+# Generated from typedorm/repository/aio_repo.py by tools/unasync.py: do not edit.
 """``Repository[M]``: validated model instances in and out of one table."""
 
 from __future__ import annotations

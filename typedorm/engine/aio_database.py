@@ -1,0 +1,720 @@
+"""``AsyncDatabase``: a URL's driver, dialect and pool; statement execution, transactions, DDL and logging.
+
+The one source of both engines: ``database.py`` (``Database``) is generated from this module by
+``tools/unasync.py``. The few places where the flavours really differ are ``if True:  # ASYNC`` /
+``else:  # SYNC`` blocks: the generator keeps the ``else`` branch (or nothing, without one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from ..dialects import get_dialect
+from ..dialects.base import Dialect, IsolationLevel
+from ..drivers.aio import close_cursor_quietly, get_async_driver
+from ..errors import (
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    RetryableError,
+    TransactionAborted,
+    TransactionError,
+)
+from .aio_pool import create_async_pool
+from .core import (
+    QueryCounter,
+    TxState,
+    apply_server_version,
+    check_statement_size,
+    check_transaction_options,
+    enable_echo,
+    is_retryable,
+    log_statement,
+    map_error,
+    ordered_specs,
+    prepare_execute,
+    retry_delay,
+    split_by_size,
+    sql_logger,
+)
+from .result import _ALL, _COUNT, _LASTID, _NONE, _ONE, Params, Result, _NoParams  # noqa: F401 (modes re-exported)
+from .url import URL
+
+if True:  # ASYNC
+    import asyncio
+    import inspect
+    from collections.abc import Awaitable, Coroutine
+
+    from .aio_pool import uncancellable
+
+if TYPE_CHECKING:
+    from ..drivers.aio import AsyncDriver
+    from ..schema.model import Model
+    from ..schema.spec import TableSpec
+
+__all__ = ["AsyncDatabase", "AsyncTransaction", "Result"]
+
+logger: logging.Logger = logging.getLogger("typedorm.engine")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The transaction a task has open: its state and the task itself. A task created inside a
+# transaction inherits this value with its context, but the connection is not its to use.
+# (Sync: a thread has a context of its own, so the owner is always the current one.)
+_Owned = tuple[TxState, Any]
+
+if True:  # ASYNC
+    _current_task = asyncio.current_task
+    _AsyncThunk = Callable[[], Awaitable[R]]
+else:  # SYNC
+
+    def _current_task() -> object:
+        return None  # a thread's context is its own: whoever sees the transaction owns it
+
+    _Thunk = Callable[[], R]
+
+
+class AsyncTransaction:
+    """``async with db.transaction():`` — commit on success, roll back on any exception.
+
+    Nested blocks are savepoints: an inner rollback keeps the outer work. Also a decorator,
+    which can re-run the function on serialization failures and deadlocks::
+
+        @db.transaction(retry=3, isolation="serializable")
+        async def transfer(a: int, b: int, amount: int) -> None: ...
+
+    With asyncio, the rollback (or commit) and the return of the connection to the pool run to
+    their end even when the task is cancelled, so a cancelled task never leaves a transaction
+    open or a connection checked out; the cancellation is re-raised afterwards.
+
+    A statement that fails with a database error inside the block aborts the transaction on
+    every backend: the statements after it and the commit raise
+    :class:`~typedorm.errors.TransactionAborted` (chaining the failure) and everything rolls
+    back. A nested ``transaction()`` around a statement that may fail keeps the outer one going.
+    """
+
+    __slots__ = ("_depth", "_internal", "_owner", "_state", "_token", "db", "isolation", "mode", "retry")
+
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        isolation: IsolationLevel | None,
+        mode: str | None,
+        retry: int,
+        *,
+        internal: bool = False,
+    ) -> None:
+        check_transaction_options(db.dialect, isolation, retry)
+        self.db: AsyncDatabase = db
+        self.isolation: IsolationLevel | None = isolation
+        self.mode: str | None = mode
+        self.retry: int = retry
+        self._state: TxState | None = None
+        self._token: Token[_Owned | None] | None = None
+        self._owner = False
+        self._depth = 0
+        self._internal = internal
+
+    async def __aenter__(self) -> AsyncTransaction:
+        if self._state is not None:
+            raise TransactionError("this transaction object is already in use; call db.transaction() again")
+        db = self.db
+        if not db._ready:
+            await db.connect()
+        state = db._own_state()
+        if state is None:
+            conn = await db._pool.acquire()
+            state = TxState(conn, db.dialect)
+            try:
+                for sql in state.begin(self.isolation, self.mode):
+                    await db._control(conn, sql)
+            except BaseException:
+                await db._pool.release(conn, discard=True)
+                raise
+            self._token = db._tx.set((state, _current_task()))
+            self._owner = True
+        else:
+            if self.isolation is not None:
+                raise TransactionError("isolation can only be chosen for the outermost transaction")
+            sqls = state.savepoint(internal=self._internal)
+            try:
+                for sql in sqls:
+                    await db._control(state.conn, sql)
+            except BaseException as e:
+                state.levels.pop()  # the block never opened: the enclosing level is innermost again
+                if isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
+                raise
+            self._owner = False
+        self._state = state
+        self._depth = state.depth
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        state = self._state
+        assert state is not None
+        self._state = None
+        if state.depth != self._depth:
+            raise TransactionError("transactions were closed out of order")
+        sqls, callbacks, aborted = state.end(et is None)
+        commit = et is None and aborted is None
+        done: list[bool] = []
+        if True:  # ASYNC
+            try:
+                await uncancellable(self._finish(state, sqls, commit, done))
+            except asyncio.CancelledError:
+                # Cancelled while committing: the commit ran to its end all the same, and what
+                # waits for it still runs before the cancellation goes on.
+                if done and callbacks:
+                    await _run_callbacks(callbacks)
+                raise
+            except Exception:
+                if exc is not None and not isinstance(exc, Exception):
+                    # The block was cancelled (or interrupted): that is what propagates. The clean-up
+                    # failure (e.g. a connection cut by the cancellation) has discarded the connection.
+                    logger.debug("rolling back a cancelled transaction failed", exc_info=True)
+                    return
+                raise
+            finally:
+                self._release_token()
+        else:  # SYNC
+            try:
+                self._finish(state, sqls, commit, done)
+            finally:
+                self._release_token()
+        if aborted is not None:
+            raise aborted from aborted.error
+        if callbacks:
+            await _run_callbacks(callbacks)
+
+    def _release_token(self) -> None:
+        if self._owner:
+            assert self._token is not None
+            self.db._tx.reset(self._token)
+            self._token = None
+
+    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
+        """Close this level on the server; the outermost level also returns the connection."""
+        db = self.db
+        failed = False
+        try:
+            if not state.broken:  # nothing can be sent on a connection the server closed
+                for sql in sqls:
+                    await db._control(state.conn, sql)
+            done.append(True)
+        except BaseException as e:
+            failed = True
+            if self._owner and commit:
+                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                with contextlib.suppress(Exception):
+                    await db._control(state.conn, db.dialect.rollback_sql)
+            elif not self._owner and isinstance(e, DatabaseError):
+                state.fail(e, broken=db._broken(state.conn, e))
+            raise
+        finally:
+            if self._owner:
+                await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+
+    if True:  # ASYNC
+
+        def __call__(self, fn: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+            isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
+
+            @functools.wraps(fn)
+            async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                return await db.run_in_transaction(
+                    lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode
+                )
+
+            return wrapper
+
+    else:  # SYNC
+
+        def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+            isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
+
+            @functools.wraps(fn)
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                return db.run_in_transaction(lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode)
+
+            return wrapper
+
+
+if True:  # ASYNC
+
+    async def _run_callbacks(callbacks: list[Callable[[], object]]) -> None:
+        for cb in callbacks:
+            result = cb()
+            if inspect.isawaitable(result):
+                await result
+
+else:  # SYNC
+
+    def _run_callbacks(callbacks: list[Callable[[], object]]) -> None:
+        for cb in callbacks:
+            cb()
+
+
+class AsyncDatabase:
+    """A database: its URL, driver, dialect and connection pool.
+
+    Example::
+
+        async with AsyncDatabase("sqlite:///app.db") as db:    # or postgresql://..., mysql://...
+            await db.create_all(User)
+            async with db.transaction():
+                await db.execute("UPDATE users SET age = age + 1 WHERE id = ?", (1,))
+
+    The sync and asyncio flavours take the same URL and have the same methods (awaited in asyncio
+    code, whose drivers are aiosqlite, psycopg's asyncio connection and asyncmy).
+    SQLite files get WAL, ``foreign_keys=ON`` and a busy timeout; write transactions start with
+    ``BEGIN IMMEDIATE``. Statements outside ``transaction()`` are autocommitted one by one.
+
+    Threads share the pool of a sync database (each checks a connection out per statement or per
+    transaction); ``sqlite:///:memory:`` has one shared connection that threads take turns on.
+    Each asyncio task has its own transaction: a task started inside another task's
+    ``transaction()`` (``asyncio.gather``, ``create_task``, ``wait_for`` on Python 3.11) cannot
+    run statements on that transaction's connection and gets a ``TransactionError`` rather than
+    silently running outside it; it may open a transaction of its own. An asyncio database
+    belongs to one event loop.
+
+    For MySQL/MariaDB the server version decides some capabilities (RETURNING): it is learnt by
+    :meth:`connect`, which a sync database calls at construction and an asyncio one when entered
+    as a context manager, or at the latest by the first statement.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        echo: bool = False,
+        log_parameters: bool = False,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float | None = 30.0,
+        pool_recycle: float | None = None,
+        pool_pre_ping: bool = False,
+        connect_args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.url: URL = URL.parse(url)
+        self.driver: AsyncDriver = get_async_driver(self.url)
+        self.dialect: Dialect = get_dialect(self.url.dialect)
+        self.echo: bool = echo
+        self.log_parameters: bool = log_parameters
+        self._pool = create_async_pool(
+            self.url,
+            self.driver,
+            connect_options=connect_args,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_recycle=pool_recycle,
+            pool_pre_ping=pool_pre_ping,
+        )
+        self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
+        self._counters: list[QueryCounter] = []
+        # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
+        self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
+        self._closed = False
+        self._mappers: dict[type[Any], Any] = {}
+        #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
+        self.supports_copy: bool = self.driver.supports_copy
+        self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        self._stream_seq = itertools.count(1)
+        # Only MySQL needs a round trip before the first statement (the server version).
+        self._ready = self.dialect.name != "mysql"
+        #: MySQL's max_allowed_packet (read by connect()): the largest statement the server takes
+        self._max_packet: int | None = None
+        if echo:
+            enable_echo()
+        if True:  # ASYNC
+            self._ready_lock: asyncio.Lock | None = None
+        else:  # SYNC
+            self._ready_lock = threading.Lock()
+            if not self._ready:
+                self.connect()
+
+    async def connect(self) -> AsyncDatabase:
+        """Open a first connection (failing fast on a wrong URL or password) and adjust the
+        dialect's capability flags to the server's version (RETURNING on MariaDB 10.5+, not
+        MySQL). Idempotent."""
+        if True:  # ASYNC
+            if self._ready_lock is None:
+                self._ready_lock = asyncio.Lock()
+        async with self._ready_lock:
+            conn = await self._pool.acquire()
+            discard = False
+            try:
+                if self.dialect.name == "mysql" and not self._ready:
+                    row = await self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
+                    apply_server_version(self.dialect, str(row[0] if row else ""))
+                    self._max_packet = int(row[1]) if row and row[1] else None
+            except BaseException:
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                await self._pool.release(conn, discard=discard)
+            self._ready = True
+        return self
+
+    @classmethod
+    def from_env(cls, var: str = "DATABASE_URL", **options: Any) -> AsyncDatabase:
+        """A database for the URL in environment variable ``var``."""
+        url = os.environ.get(var)
+        if not url:
+            raise ConfigurationError(f"environment variable {var} is not set (expected a database URL)")
+        return cls(url, **options)
+
+    def __repr__(self) -> str:
+        return f"AsyncDatabase({self.url.render()!r})"
+
+    # --- lifecycle -------------------------------------------------------------------
+    @property
+    def pool(self) -> Any:
+        """The connection pool (``db.pool.stats()``)."""
+        return self._pool
+
+    async def close(self) -> None:
+        """Close every pooled connection. Connections in use close when they come back."""
+        self._closed = True
+        await self._pool.dispose()
+
+    async def __aenter__(self) -> AsyncDatabase:
+        if True:  # ASYNC
+            return await self.connect()
+        else:  # SYNC
+            return self  # connect() ran at construction
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- transaction state ------------------------------------------------------------
+    def _state(self) -> TxState | None:
+        """The current task's open transaction, for running a statement in it."""
+        owned = self._tx.get()
+        if owned is None:
+            return None
+        if True:  # ASYNC
+            state, task = owned
+            if task is _current_task():
+                return state
+            if state.depth:
+                raise TransactionError(
+                    "this task was started inside another task's transaction and cannot use its "
+                    "connection (tasks made by asyncio.gather, create_task or, on Python 3.11, wait_for "
+                    "run concurrently with it); keep the work in the task that opened the transaction "
+                    "(asyncio.timeout() instead of wait_for), or open a transaction in this task"
+                )
+            return None
+        else:  # SYNC
+            return owned[0]  # the hot path: a thread's context is its own
+
+    def _own_state(self) -> TxState | None:
+        """The current task's open transaction, for nesting; None in a task that has none of its own."""
+        owned = self._tx.get()
+        if owned is None or owned[1] is not _current_task():
+            return None
+        return owned[0]
+
+    # --- execution -------------------------------------------------------------------
+    async def _control(self, conn: Any, sql: str) -> None:
+        if sql_logger.isEnabledFor(logging.DEBUG):
+            sql_logger.debug("%s", sql)
+        try:
+            await self.driver.control(conn, sql)
+        except self._errors as e:
+            err = map_error(self.driver, e, None)
+            if err is None:
+                raise
+            raise err from e
+
+    def _broken(self, conn: Any, err: DatabaseError) -> bool:
+        """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
+        (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
+        if isinstance(err, ConnectionLost) or not self.driver.is_alive_cheap(conn):
+            return True
+        cause = err.__cause__
+        return cause is not None and self.driver.is_disconnect(cause)
+
+    def _split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements within ``max_rows`` and, on MySQL, within the
+        server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return split_by_size(rows, max_rows, self._max_packet, fields, model)
+
+    async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+        if not self._ready:
+            await self.connect()
+        if self._max_packet is not None and params:
+            check_statement_size(sql, params, self._max_packet)
+        state = self._state()
+        if state is not None:
+            state.check()
+            try:
+                return await self._run_on(state.conn, sql, params, mode, spec)
+            except DatabaseError as e:
+                state.fail(e, broken=self._broken(state.conn, e))
+                raise
+        pool = self._pool
+        conn = await pool.acquire()
+        discard = False
+        try:
+            return await self._run_on(conn, sql, params, mode, spec)
+        except DatabaseError as e:
+            discard = self._broken(conn, e)
+            raise
+        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+            discard = not self.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            await pool.release(conn, discard=discard)
+
+    async def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
+        if self._counters:
+            for c in self._counters:
+                c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        try:
+            out = await self.driver.execute(conn, sql, params, mode, type(params) is _NoParams)
+        except self._errors as e:
+            err = map_error(self.driver, e, spec, sql, params)
+            if err is None:
+                raise
+            raise err from e
+        if mode == _NONE:
+            rows, cols, rowcount, lastrowid = out
+            out = Result(list(rows), cols, rowcount, lastrowid)
+        if log:
+            log_statement(sql, params, start, self.log_parameters)
+        return out
+
+    async def _run_many(self, sql: str, seq: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> int:
+        """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
+        return await self._run_bulk(False, sql, seq, spec)
+
+    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
+        await self._run_bulk(True, copy_sql, rows, spec)
+
+    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None) -> int:
+        state = self._state()
+        if state is None:
+            async with self.transaction():
+                return await self._run_bulk(copy, sql, rows, spec)
+        state.check()
+        for c in self._counters:
+            c.record(sql)
+        log = sql_logger.isEnabledFor(logging.DEBUG)
+        start = time.perf_counter() if log else 0.0
+        try:
+            if copy:
+                await self.driver.copy_rows(state.conn, sql, rows)
+                n = len(rows)
+            else:
+                n = await self.driver.executemany(state.conn, sql, rows)
+        except self._errors as e:
+            err = map_error(self.driver, e, spec, sql, None if copy else rows)
+            if err is None:
+                raise
+            state.fail(err, broken=self._broken(state.conn, err))
+            raise err from e
+        if log:
+            log_statement(sql, rows, start, self.log_parameters, many=True)
+        return n
+
+    async def _stream(
+        self, sql: str, params: Any, batch_size: int, spec: TableSpec | None = None
+    ) -> AsyncGenerator[list[Any], None]:
+        """Yield batches of rows with bounded memory; holds one connection until exhausted or closed.
+
+        SQLite steps its cursor lazily. PostgreSQL uses a server-side (named) cursor, inside a
+        transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
+        the connection can run nothing else until the iteration ends. Outside a transaction the
+        stream has a connection of its own, and statements the consumer runs between batches use
+        other connections. Close the iterator to return the connection early.
+        """
+        if not self._ready:
+            await self.connect()
+        state = self._state()
+        own = state is None
+        if state is not None:
+            state.check()
+        conn = await self._pool.acquire() if state is None else state.conn
+        tx = own and self.driver.stream_needs_transaction
+        discard = False
+        try:
+            if tx:
+                for s in self.dialect.begin_sql():
+                    await self._control(conn, s)
+            for c in self._counters:
+                c.record(sql)
+            try:
+                cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                try:
+                    await cur.execute(sql, params)
+                    while True:
+                        rows = await cur.fetchmany(batch_size)
+                        if not rows:
+                            break
+                        yield list(rows)
+                except BaseException:
+                    await close_cursor_quietly(cur)
+                    raise
+                await cur.close()
+            except self._errors as e:
+                err = map_error(self.driver, e, spec, sql)
+                if err is None:
+                    raise
+                if state is not None:
+                    state.fail(err, broken=self._broken(conn, err))
+                raise err from e
+            if tx:
+                await self._control(conn, self.dialect.commit_sql)
+        except BaseException as e:
+            # release() rolls back what is left open; drop the connection if it is broken
+            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            if own:
+                await self._pool.release(conn, discard=discard)
+
+    async def execute(self, sql: str, params: Params | None = None) -> Result:
+        """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
+
+        Placeholders are the same on every backend: ``?`` with a sequence of values, or
+        ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
+        statement runs per call.
+
+        Example::
+
+            await db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
+            await db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
+        """
+        sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
+        if not values and self._simple_protocol_runs_many:
+            # Without parameters psycopg would use the simple protocol, which runs every
+            # statement in the string; a prepared statement is always exactly one.
+            result: Result = await self._run(sql, _NoParams(), _NONE)
+        else:
+            result = await self._run(sql, values, _NONE)
+        return result
+
+    # --- transactions ----------------------------------------------------------------
+    def transaction(
+        self,
+        *,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+        retry: int = 0,
+    ) -> AsyncTransaction:
+        """A transaction (or, nested, a savepoint): a context manager and a decorator.
+
+        ``isolation``: ``"read committed"``, ``"repeatable read"``, ``"serializable"``;
+        ``mode`` (SQLite): ``"immediate"`` (default), ``"deferred"`` or ``"exclusive"``;
+        ``retry``: as a decorator, re-run the function this many times on
+        :class:`~typedorm.errors.SerializationFailure` / :class:`~typedorm.errors.Deadlock`.
+        """
+        return AsyncTransaction(self, isolation, mode, retry)
+
+    def _atomic(self) -> AsyncTransaction:
+        """A transaction for a unit of work of typedorm's own (insert and read back, a
+        multi-statement write, hooks around a write): all or nothing, and inside the task's
+        transaction a savepoint whose database failure aborts that transaction, as a single
+        statement's would."""
+        return AsyncTransaction(self, None, None, 0, internal=True)
+
+    async def run_in_transaction(
+        self,
+        fn: _AsyncThunk[R],
+        *,
+        retry: int = 3,
+        isolation: IsolationLevel | None = None,
+        mode: str | None = None,
+    ) -> R:
+        """Run ``await fn()`` in a transaction, re-running it up to ``retry`` times on
+        serialization failures and deadlocks (only those), with a short randomised back-off."""
+        attempt = 0
+        while True:
+            try:
+                async with AsyncTransaction(self, isolation, mode, 0):
+                    return await fn()
+            except (RetryableError, TransactionAborted) as e:
+                if not is_retryable(e) or attempt >= retry or self._own_state() is not None:
+                    raise
+                attempt += 1
+                await asyncio.sleep(retry_delay(attempt))
+
+    def in_transaction(self) -> bool:
+        """Whether the current task has a transaction open."""
+        return self._own_state() is not None
+
+    def on_commit(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` after the outermost transaction commits (dropped on rollback); outside a
+        transaction it runs at once. With asyncio, awaited if it returns an awaitable (an async
+        function needs a transaction: it cannot be awaited from here)."""
+        state = self._state()
+        if state is None:
+            if True:  # ASYNC
+                result = fn()
+                if inspect.isawaitable(result):
+                    if inspect.iscoroutine(result):
+                        result.close()
+                    raise TransactionError(
+                        "on_commit() of an async function outside a transaction; await it instead"
+                    )
+            else:  # SYNC
+                fn()
+        else:
+            state.on_commit(fn)
+
+    @contextlib.contextmanager
+    def count_queries(self, *, warn_repeats: int | None = None) -> Iterator[QueryCounter]:
+        """Count the statements run inside the block (transaction control not included)."""
+        counter = QueryCounter(warn_repeats)
+        self._counters.append(counter)
+        try:
+            yield counter
+        finally:
+            self._counters.remove(counter)
+
+    # --- schema ----------------------------------------------------------------------
+    async def create_all(self, *models: type[Model]) -> None:
+        """Create the tables (and indexes) of ``models`` that do not exist yet, parents first."""
+        specs = ordered_specs(models)
+        await self._ddl([s for spec in specs for s in self.dialect.create_table_statements(spec)])
+
+    async def drop_all(self, *models: type[Model]) -> None:
+        """Drop the tables of ``models`` that exist, children first."""
+        from ..sql.stmt import DropTable
+
+        specs = list(reversed(ordered_specs(models)))
+        await self._ddl([self.dialect.compile(DropTable(s)).sql for s in specs])
+
+    async def create_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of :meth:`create_all` taking a list."""
+        await self.create_all(*models)
+
+    async def drop_tables(self, models: Sequence[type[Model]]) -> None:
+        """Alias of ``drop_all(*models)`` taking a list: ``db.drop_tables([User])``."""
+        await self.drop_all(*models)
+
+    async def _ddl(self, stmts: list[str]) -> None:
+        if self.dialect.transactional_ddl:
+            async with self.transaction():
+                for s in stmts:
+                    await self._run(s, (), _COUNT)
+        else:
+            for s in stmts:
+                await self._run(s, (), _COUNT)
