@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ..errors import InvalidArgument
@@ -9,19 +10,36 @@ from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 
-__all__ = ["Dialect", "IsolationLevel"]
+__all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
 IsolationLevel = Literal["read uncommitted", "read committed", "repeatable read", "serializable"]
 _ISOLATION = ISOLATION_LEVELS
 
 
+@dataclass(frozen=True)
+class MigrationLock:
+    """How a server-wide migration lock is taken: ``acquire`` returns 1 (or true) once held,
+    ``release`` gives it back; both take ``params`` as bound parameters (``?`` placeholders)."""
+
+    acquire: str
+    release: str
+    params: tuple[object, ...]
+
+
 class Dialect(Compiler):
     """A backend's SQL: a compiler plus the capability flags the engine and repository consult.
 
-    Code is gated on these flags, never on the dialect's name.
+    Code is gated on these flags and methods, never on the dialect's name. A variant (MariaDB
+    of MySQL, a PostgreSQL-compatible server) subclasses a built-in dialect; a dialect outside
+    typedorm registers with :func:`typedorm.dialects.register_dialect` or the
+    ``typedorm.dialects`` entry point group and is picked by its URL scheme.
     """
 
+    #: this dialect's own name (unique in the registry; shown in messages)
     name: ClassVar[str] = "generic"
+    #: the engine reads the server's version on the first connection and passes it to
+    #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
+    probes_server_version: ClassVar[bool] = False
     supports_upsert: ClassVar[bool] = True
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
@@ -71,6 +89,15 @@ class Dialect(Compiler):
         """A statement that moves ``table``'s key generator past keys written explicitly into
         its autoincrement ``column``, or None where the database does that itself (SQLite's
         rowid and MySQL's AUTO_INCREMENT continue after the largest key)."""
+        return None
+
+    def apply_server_version(self, version: str) -> None:
+        """Adjust this instance's capability flags to the server's ``SELECT VERSION()``."""
+        self.server_version: str | None = version
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        """The server-wide lock migrations run under, or None where typedorm keeps a lock row
+        in a table instead (SQLite has no session locks)."""
         return None
 
     commit_sql: ClassVar[str] = "COMMIT"

@@ -237,7 +237,7 @@ class Database:
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: Driver = get_driver(self.url)
-        self.dialect: Dialect = get_dialect(self.url.dialect)
+        self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_pool(
@@ -268,7 +268,7 @@ class Database:
 
     def _configure_dialect(self) -> None:
         """Adjust capability flags to the server's version (RETURNING on MariaDB 10.5+, not MySQL)."""
-        if self.dialect.name != "mysql":
+        if not self.dialect.probes_server_version:
             return
         row = self.execute("SELECT VERSION(), @@max_allowed_packet").first()
         apply_server_version(self.dialect, str(row[0] if row else ""))

@@ -112,7 +112,8 @@ class OpContext:
 
     @property
     def name(self) -> str:
-        return self.dialect.name
+        """The dialect's family (a variant migrates as the backend it derives from)."""
+        return self.dialect.family
 
     @property
     def offline(self) -> bool:

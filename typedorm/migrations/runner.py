@@ -39,8 +39,6 @@ logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 HISTORY_TABLE = "typedorm_migrations"
 LOCK_TABLE = "typedorm_migration_lock"
-# pg_advisory_lock takes a bigint: "typedorm" in ASCII
-_PG_LOCK_KEY = 0x7479706564_6F726D
 
 
 @dataclass(frozen=True)
@@ -209,22 +207,15 @@ class Runner:
     def _lock(self, conn: MigrationConnection) -> Iterator[None]:
         deadline = time.monotonic() + max(self.lock_timeout, 0.0)
         waited = False
-        if conn.name == "postgresql":
-            while not conn.scalar("SELECT pg_try_advisory_lock(?)", (_PG_LOCK_KEY,)):
+        lock = conn.dialect.migration_lock(conn.db.url.database)
+        if lock is not None:
+            # 1 on MySQL's GET_LOCK, true on PostgreSQL's pg_try_advisory_lock (True == 1)
+            while conn.scalar(lock.acquire, lock.params) != 1:
                 waited = self._wait(deadline, waited)
             try:
                 yield
             finally:
-                conn.scalar("SELECT pg_advisory_unlock(?)", (_PG_LOCK_KEY,))
-            return
-        if conn.name == "mysql":
-            name = f"typedorm_migrate:{conn.db.url.database or ''}"[:64]
-            while conn.scalar("SELECT GET_LOCK(?, 0)", (name,)) != 1:
-                waited = self._wait(deadline, waited)
-            try:
-                yield
-            finally:
-                conn.scalar("SELECT RELEASE_LOCK(?)", (name,))
+                conn.scalar(lock.release, lock.params)
             return
         self._added_tables = []
         token = self._sqlite_lock(conn, deadline)

@@ -73,6 +73,12 @@ class Compiler:
     """
 
     name: ClassVar[str] = "generic"
+    #: the built-in backend whose column types and rules this compiler follows (a dialect
+    #: variant inherits its parent's); column types are asked with this key
+    family: ClassVar[str] = "generic"
+    #: range checks (ge/le/...) on a DECIMAL column are enforced in DDL; SQLite stores
+    #: decimals as text, where a numeric CHECK would compare wrongly
+    decimal_range_checks: ClassVar[bool] = True
     paramstyle: ClassVar[str] = "qmark"
     quote_char: ClassVar[str] = '"'
     supports_returning: ClassVar[bool] = True
@@ -97,7 +103,7 @@ class Compiler:
         if hit is not None and hit[0] is column:
             return hit[1]
         ct = column.column_type
-        proc = ct.bind_processor(self.name) if ct is not None else None
+        proc = ct.bind_processor(self.family) if ct is not None else None
         self._bind_cache[id(column)] = (column, proc)
         return proc
 
@@ -357,7 +363,7 @@ class Compiler:
 
     # --- DDL -------------------------------------------------------------------------
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
-        parts = [self.quote(c.name), c.sql_type(self.name)]
+        parts = [self.quote(c.name), self.column_sql_type(c)]
         if not c.nullable:
             parts.append("NOT NULL")
         if c.server_default is not None:
@@ -365,6 +371,10 @@ class Compiler:
         if inline_pk:
             parts.append("PRIMARY KEY")
         return " ".join(parts)
+
+    def column_sql_type(self, column: ColumnSpec) -> str:
+        """``column``'s SQL type on this dialect (a variant may map types differently)."""
+        return column.sql_type(self.family)
 
     def default_sql(self, default: str | DefaultLiteral) -> str:
         """A server default as DDL text: raw SQL as it is, a literal value quoted and escaped."""
@@ -397,10 +407,10 @@ class Compiler:
         for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             v = getattr(c, attr)
             if v is not None and c.type_name in ("integer", "float", "decimal") and not (
-                    c.type_name == "decimal" and self.name == "sqlite"):
+                    c.type_name == "decimal" and not self.decimal_range_checks):
                 out.append((f"{c.name}_{attr}", f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}"))
         if c.column_type is not None:
-            for i, chk in enumerate(c.column_type.ddl_checks(self.name, c, q)):
+            for i, chk in enumerate(c.column_type.ddl_checks(self.family, c, q)):
                 out.append((f"{c.name}_t{i}", chk))
         return out
 

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.closed import check_count
-from ..sql.expr import FuncCall
-from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
-from .base import Dialect, IsolationLevel
+from ...schema.spec import ColumnSpec, TableSpec
+from ...sql.closed import check_count
+from ...sql.expr import FuncCall
+from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
+from ..base import Dialect, IsolationLevel, MigrationLock
 
-__all__ = ["MySQLDialect"]
+__all__ = ["MariaDBDialect", "MySQLDialect"]
+
+
+def _mariadb_has_returning(version: str) -> bool:
+    # INSERT/DELETE ... RETURNING arrived in MariaDB 10.5 (UPDATE ... RETURNING has not):
+    # mariadb.com/kb/en/insertreturning/
+    try:
+        major, minor = (int(x) for x in version.split("-")[0].split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (10, 5)
 
 
 class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
+    family: ClassVar[str] = "mysql"
+    probes_server_version: ClassVar[bool] = True
     paramstyle: ClassVar[str] = "format"
     quote_char: ClassVar[str] = "`"
     supports_ilike: ClassVar[bool] = False
@@ -38,6 +50,20 @@ class MySQLDialect(Dialect):
             level = self.check_isolation(isolation)
             return [f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", "START TRANSACTION"]
         return ["START TRANSACTION"]
+
+    def apply_server_version(self, version: str) -> None:
+        # mysql:// and mariadb:// URLs reach either server; the version tells them apart, and
+        # a MariaDB server gets the MariaDB variant's capabilities. MySQL has no RETURNING.
+        ok = "mariadb" in version.lower() and _mariadb_has_returning(version)
+        d: Any = self  # instance flags shadow the class defaults for this server
+        d.supports_returning = ok
+        d.supports_delete_returning = ok
+        super().apply_server_version(version)
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        # GET_LOCK names are server-wide and at most 64 characters.
+        name = f"typedorm_migrate:{database or ''}"[:64]
+        return MigrationLock("SELECT GET_LOCK(?, 0)", "SELECT RELEASE_LOCK(?)", (name,))
 
     def func_name(self, name: str) -> str:
         # LENGTH() counts bytes on MySQL; CHAR_LENGTH() counts characters, as LENGTH() does
@@ -112,3 +138,20 @@ class MySQLDialect(Dialect):
 
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
+
+
+class MariaDBDialect(MySQLDialect):
+    """MariaDB: MySQL's protocol and SQL, plus INSERT/DELETE ... RETURNING (10.5+).
+
+    Picked by ``mariadb://`` URLs; a ``mysql://`` URL that reaches a MariaDB server gets the
+    same capabilities from the server version the engine reads on connecting.
+    """
+
+    name: ClassVar[str] = "mariadb"
+
+    def apply_server_version(self, version: str) -> None:
+        ok = _mariadb_has_returning(version)
+        d: Any = self
+        d.supports_returning = ok
+        d.supports_delete_returning = ok
+        Dialect.apply_server_version(self, version)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.closed import SQLITE_MODES, check_keyword
-from ..sql.expr import TextMatch
-from .base import Dialect, IsolationLevel
+from ...schema.spec import ColumnSpec, TableSpec
+from ...sql.closed import SQLITE_MODES, check_keyword
+from ...sql.expr import TextMatch
+from ..base import Dialect, IsolationLevel
 
 __all__ = ["SQLiteDialect"]
 
@@ -19,6 +19,8 @@ def _glob_escape(text: str) -> str:
 
 class SQLiteDialect(Dialect):
     name: ClassVar[str] = "sqlite"
+    family: ClassVar[str] = "sqlite"
+    decimal_range_checks: ClassVar[bool] = False
     paramstyle: ClassVar[str] = "qmark"
     supports_ilike: ClassVar[bool] = False
     native_bool: ClassVar[bool] = False
