@@ -48,6 +48,8 @@ class Dialect(Compiler):
     native_json: ClassVar[bool] = False
     supports_delete_returning: ClassVar[bool] = True
     supports_multirow_insert: ClassVar[bool] = True
+    #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
+    supports_upsert_returning: ClassVar[bool] = True
     #: cursor.lastrowid names the row a single-row INSERT created
     supports_lastrowid: ClassVar[bool] = False
     #: a multi-row INSERT inside a write transaction gets consecutive integer keys ending at

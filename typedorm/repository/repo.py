@@ -89,7 +89,7 @@ class Repository(Generic[M]):
     def _value_converter(self, col: ColumnExpr[Any, Any]) -> Callable[[Any], Any]:
         mapper = self._mapper
         ct = col.spec.column_type
-        proc = ct.result_processor(self._dialect.name) if ct is not None else None
+        proc = ct.result_processor(self._dialect.family) if ct is not None else None
         adapter = mapper.adapter(col.spec.field)
 
         def conv(v: Any) -> Any:
@@ -531,11 +531,11 @@ class Repository(Generic[M]):
             names.append(e.name if isinstance(e, Label) else (inner.spec.field if isinstance(inner, ColumnExpr) else ""))
             if isinstance(inner, ColumnExpr):
                 ct = inner.spec.column_type
-                procs.append(ct.result_processor(self._dialect.name) if ct is not None else None)
+                procs.append(ct.result_processor(self._dialect.family) if ct is not None else None)
                 info = inner.model.model_fields[inner.spec.field]
                 types.append(info.annotation)
             elif isinstance(inner, FuncCall):
-                procs.append(_func_proc(inner, self._dialect.name))
+                procs.append(_func_proc(inner, self._dialect.family))
                 rt = inner.result_type
                 if inner.name == "count":
                     types.append(int)
@@ -594,7 +594,7 @@ class Repository(Generic[M]):
                 procs.append(None)
                 continue
             keys.append(infos[c.field].alias or c.field)
-            procs.append(c.column_type.result_processor(self._dialect.name) if c.column_type is not None else None)
+            procs.append(c.column_type.result_processor(self._dialect.family) if c.column_type is not None else None)
         validate = self._mapper.validate_row
         out = []
         for r in result.rows:
@@ -838,7 +838,7 @@ class Repository(Generic[M]):
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         c = self._dialect.compile(stmt)
         explicit_key = mapper.writes_identity(idx)
-        if self._returning and self._dialect.name != "mysql":
+        if self._returning and self._dialect.supports_upsert_returning:
             with self._db._atomic():
                 row = self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
                 if explicit_key:

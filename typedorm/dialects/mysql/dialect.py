@@ -36,6 +36,8 @@ class MySQLDialect(Dialect):
     supports_returning: ClassVar[bool] = True
     supports_update_returning: ClassVar[bool] = False
     supports_delete_returning: ClassVar[bool] = True
+    # an upsert reads the stored row back after ON DUPLICATE KEY UPDATE instead of RETURNING it
+    supports_upsert_returning: ClassVar[bool] = False
     # MySQL commits implicitly around DDL: dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
     transactional_ddl: ClassVar[bool] = False
     native_bool: ClassVar[bool] = False
