@@ -55,6 +55,27 @@ class Dialect(Compiler):
     #: a multi-row INSERT inside a write transaction gets consecutive integer keys ending at
     #: lastrowid (SQLite's rowid allocation: sqlite.org/autoinc.html)
     consecutive_rowids: ClassVar[bool] = False
+    # --- migrations: how ALTER TABLE behaves (migrations/ops.py and runner.py ask these) ---
+    #: ALTER TABLE cannot change columns or constraints: migrations rebuild the table (with
+    #: foreign keys off and checked afterwards), and the file can be backed up first
+    rebuilds_tables: ClassVar[bool] = False
+    #: the database is one file: the migration runner can copy it before migrating (and
+    #: ``typedorm migrate restore`` put it back)
+    file_backups: ClassVar[bool] = False
+    #: a column change restates the whole column (MODIFY COLUMN) instead of ALTER COLUMN ... SET
+    modify_column: ClassVar[bool] = False
+    #: a CHECK constraint that uses a column must be dropped before the column is dropped or renamed
+    checks_pin_columns: ClassVar[bool] = False
+    #: a UNIQUE constraint is an index and is dropped as one
+    unique_is_index: ClassVar[bool] = False
+    #: a foreign key creates an index of its own, which outlives DROP FOREIGN KEY
+    foreign_keys_make_indexes: ClassVar[bool] = False
+    #: type of typedorm's own short free-text columns (the migration history's message)
+    short_text_type: ClassVar[str] = "TEXT"
+    #: a query with one ``?`` parameter (a table name) that returns a row if the table exists
+    table_exists_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    )
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63
@@ -96,6 +117,10 @@ class Dialect(Compiler):
     def apply_server_version(self, version: str) -> None:
         """Adjust this instance's capability flags to the server's ``SELECT VERSION()``."""
         self.server_version: str | None = version
+
+    def rename_table_sql(self, old: str, new: str) -> str:
+        """``ALTER TABLE old RENAME TO new`` in this dialect."""
+        return f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"
 
     def migration_lock(self, database: str | None) -> MigrationLock | None:
         """The server-wide lock migrations run under, or None where typedorm keeps a lock row

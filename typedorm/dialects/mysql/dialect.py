@@ -27,6 +27,17 @@ class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
     probes_server_version: ClassVar[bool] = True
+    # dev.mysql.com/doc/refman/8.0/en/alter-table.html: MODIFY COLUMN restates the column;
+    # MariaDB refuses to drop or rename a column a CHECK uses; UNIQUE is an index; InnoDB keeps
+    # the index it made for a foreign key
+    modify_column: ClassVar[bool] = True
+    checks_pin_columns: ClassVar[bool] = True
+    unique_is_index: ClassVar[bool] = True
+    foreign_keys_make_indexes: ClassVar[bool] = True
+    short_text_type: ClassVar[str] = "VARCHAR(1000)"
+    table_exists_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+    )
     paramstyle: ClassVar[str] = "format"
     quote_char: ClassVar[str] = "`"
     supports_ilike: ClassVar[bool] = False
@@ -66,6 +77,9 @@ class MySQLDialect(Dialect):
         # GET_LOCK names are server-wide and at most 64 characters.
         name = f"typedorm_migrate:{database or ''}"[:64]
         return MigrationLock("SELECT GET_LOCK(?, 0)", "SELECT RELEASE_LOCK(?)", (name,))
+
+    def rename_table_sql(self, old: str, new: str) -> str:
+        return f"RENAME TABLE {self.quote(old)} TO {self.quote(new)}"
 
     def func_name(self, name: str) -> str:
         # LENGTH() counts bytes on MySQL; CHAR_LENGTH() counts characters, as LENGTH() does

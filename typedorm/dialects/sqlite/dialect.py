@@ -21,6 +21,10 @@ class SQLiteDialect(Dialect):
     name: ClassVar[str] = "sqlite"
     family: ClassVar[str] = "sqlite"
     decimal_range_checks: ClassVar[bool] = False
+    # ALTER TABLE only renames and adds columns: sqlite.org/lang_altertable.html#otheralter
+    rebuilds_tables: ClassVar[bool] = True
+    file_backups: ClassVar[bool] = True
+    table_exists_sql: ClassVar[str] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     paramstyle: ClassVar[str] = "qmark"
     supports_ilike: ClassVar[bool] = False
     native_bool: ClassVar[bool] = False
