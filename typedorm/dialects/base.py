@@ -118,6 +118,12 @@ class Dialect(Compiler):
         """Adjust this instance's capability flags to the server's ``SELECT VERSION()``."""
         self.server_version: str | None = version
 
+    def reserve_keys_sql(self, table: str, column: str, count: int) -> tuple[str, list[object]] | None:
+        """A query returning ``count`` fresh keys for ``table``'s autoincrement ``column``, one
+        per row and in allocation order, or None where keys cannot be taken ahead of the insert.
+        The repository's bulk insert uses it to COPY rows with their keys (drivers with COPY)."""
+        return None
+
     def rename_table_sql(self, old: str, new: str) -> str:
         """``ALTER TABLE old RENAME TO new`` in this dialect."""
         return f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"

@@ -50,6 +50,12 @@ class PostgreSQLDialect(Dialect):
         )
         return sql, [q(table), column]
 
+    def reserve_keys_sql(self, table: str, column: str, count: int) -> tuple[str, list[object]] | None:
+        # nextval() of the column's sequence (identity or serial), once per row
+        ph = self._placeholder
+        sql = f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
+        return sql, [self.quote(table), column, count]
+
     def limit_offset(self, limit: int | None, offset: int | None, params: list[object]) -> str:
         sql = ""
         if limit is not None:
