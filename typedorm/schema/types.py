@@ -549,12 +549,7 @@ class JsonDocument:
     __slots__ = ("data",)
 
     def __init__(self, data: Any) -> None:
-        self.data = data
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JsonDocument) and other.data == self.data
-
-    __hash__ = None  # type: ignore[assignment]  # mutable payload
+        self.data: Any = data
 
     def __repr__(self) -> str:
         return f"JsonDocument({self.data!r})"
