@@ -101,3 +101,36 @@ def test_capability_flags_differ_only_by_dialect_class() -> None:
         "MySQLDialect": (False, False, True, True, True, True, False, True),
     }
     assert all(issubclass(d, Dialect) for d in (SQLiteDialect, PostgreSQLDialect, MySQLDialect, MariaDBDialect))
+
+
+def test_capability_flags_are_enforced_by_the_compiler() -> None:
+    from typedorm.errors import InvalidArgument
+    from typedorm.schema.spec import ColumnSpec, TableSpec
+    from typedorm.sql.stmt import CreateTable, Delete, Insert
+
+    class Minimal(PostgreSQLDialect):
+        name: ClassVar[str] = "minimal"
+        supports_upsert: ClassVar[bool] = False
+        supports_multirow_insert: ClassVar[bool] = False
+        supports_delete_returning: ClassVar[bool] = False
+        max_identifier_length: ClassVar[int] = 8
+
+    key = ColumnSpec(field="id", name="id", type_name="integer", sql_types={"postgresql": "BIGINT"},
+                     nullable=False, primary_key=True)
+    wide = ColumnSpec(field="much_too_long", name="much_too_long", type_name="integer",
+                      sql_types={"postgresql": "BIGINT"}, nullable=True)
+    t = TableSpec(name="t", model_name="T", columns=(key,), primary_key=("id",))
+    d, pg = Minimal(), PostgreSQLDialect()
+    one, two = Insert(t, (key,), [(1,)]), Insert(t, (key,), [(1,), (2,)])
+    assert d.compile(one).sql == 'INSERT INTO "t" ("id") VALUES (%s)'
+    with pytest.raises(InvalidArgument, match="multi-row"):
+        d.compile(two)
+    assert pg.compile(two).sql.endswith("VALUES (%s), (%s)")
+    with pytest.raises(InvalidArgument, match="upsert"):
+        d.compile(one.on_conflict_do_nothing(["id"]))
+    with pytest.raises(InvalidArgument, match=r"DELETE \.\.\. RETURNING"):
+        d.compile(Delete(t, (), (key,)))
+    assert pg.compile(Delete(t, (), (key,))).sql == 'DELETE FROM "t" RETURNING "id"'
+    with pytest.raises(InvalidArgument, match="much_too_long"):
+        d.visit_create_table(CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",))))
+    assert pg.visit_create_table(CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",))))

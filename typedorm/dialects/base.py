@@ -9,6 +9,7 @@ from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
+from ..sql.stmt import CreateTable
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -40,14 +41,8 @@ class Dialect(Compiler):
     #: the engine reads the server's version on the first connection and passes it to
     #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
     probes_server_version: ClassVar[bool] = False
-    supports_upsert: ClassVar[bool] = True
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
-    native_bool: ClassVar[bool] = True
-    native_uuid: ClassVar[bool] = False
-    native_json: ClassVar[bool] = False
-    supports_delete_returning: ClassVar[bool] = True
-    supports_multirow_insert: ClassVar[bool] = True
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
     supports_upsert_returning: ClassVar[bool] = True
     #: cursor.lastrowid names the row a single-row INSERT created
@@ -79,6 +74,19 @@ class Dialect(Compiler):
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63
+
+    def visit_create_table(self, s: CreateTable) -> str:
+        # model names are checked against typedorm's own limit; a dialect may allow fewer
+        t = s.table
+        names = [t.name, *(c.name for c in t.columns), *(i.name for i in t.indexes), *(k.name for k in t.checks),
+                 *(f.name for f in t.foreign_keys if f.name is not None)]
+        for n in names:
+            if len(n.encode()) > self.max_identifier_length:
+                raise InvalidArgument(
+                    f"identifier {n!r} is longer than {self.name}'s limit of {self.max_identifier_length} bytes",
+                    argument="table",
+                )
+        return super().visit_create_table(s)
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         """Statements that open a transaction."""

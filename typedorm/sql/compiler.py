@@ -83,6 +83,11 @@ class Compiler:
     quote_char: ClassVar[str] = '"'
     supports_returning: ClassVar[bool] = True
     supports_update_returning: ClassVar[bool] = True
+    supports_delete_returning: ClassVar[bool] = True
+    #: INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE
+    supports_upsert: ClassVar[bool] = True
+    #: INSERT ... VALUES (...), (...)
+    supports_multirow_insert: ClassVar[bool] = True
     supports_ilike: ClassVar[bool] = False
     supports_nulls_order: ClassVar[bool] = True
     like_escape_literal: ClassVar[str] = "'\\'"
@@ -322,11 +327,21 @@ class Compiler:
             for row in s.rows:
                 params.extend(row)
             sql = f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows))
+        if len(s.rows or ()) > 1 and not self.supports_multirow_insert:
+            raise InvalidArgument(f"{self.name} has no multi-row INSERT: insert the rows one by one",
+                                  argument="statement")
         if s.on_conflict is not None:
+            if not self.supports_upsert:
+                raise InvalidArgument(f"{self.name} has no INSERT ... ON CONFLICT (upsert)", argument="statement")
             sql += self.on_conflict(s)
         if s.returning:
+            self._check_returning(self.supports_returning, "INSERT")
             sql += self.returning(s.returning)
         return sql
+
+    def _check_returning(self, supported: bool, verb: str) -> None:
+        if not supported:
+            raise InvalidArgument(f"{self.name} has no {verb} ... RETURNING", argument="statement")
 
     def default_values(self) -> str:
         return "DEFAULT VALUES"
@@ -358,6 +373,7 @@ class Compiler:
     def visit_delete(self, s: Delete[Any], params: list[Any]) -> str:
         sql = f"DELETE FROM {self.quote(s.table.name)}" + self.where_clause(s.where_, params)
         if s.returning:
+            self._check_returning(self.supports_returning and self.supports_delete_returning, "DELETE")
             sql += self.returning(s.returning)
         return sql
 

@@ -51,7 +51,6 @@ class MySQLDialect(Dialect):
     supports_upsert_returning: ClassVar[bool] = False
     # MySQL commits implicitly around DDL: dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
     transactional_ddl: ClassVar[bool] = False
-    native_bool: ClassVar[bool] = False
     supports_lastrowid: ClassVar[bool] = True
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 64

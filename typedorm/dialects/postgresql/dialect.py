@@ -18,9 +18,6 @@ class PostgreSQLDialect(Dialect):
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"
     supports_ilike: ClassVar[bool] = True
-    native_bool: ClassVar[bool] = True
-    native_uuid: ClassVar[bool] = True
-    native_json: ClassVar[bool] = True
     # The wire protocol counts parameters in an int16: 65,535 per statement.
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 63

@@ -27,7 +27,6 @@ class SQLiteDialect(Dialect):
     table_exists_sql: ClassVar[str] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     paramstyle: ClassVar[str] = "qmark"
     supports_ilike: ClassVar[bool] = False
-    native_bool: ClassVar[bool] = False
     supports_lastrowid: ClassVar[bool] = True
     consecutive_rowids: ClassVar[bool] = True
     # SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32
