@@ -12,7 +12,7 @@ _counts: collections.Counter[str] = collections.Counter()
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":
         return
-    for backend in ("sqlite", "postgresql", "mysql", "pymysql"):
+    for backend in ("sqlite", "postgresql", "mysql", "pymysql", "pgvariant"):
         if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or f"-{backend}-" in report.nodeid:
             _counts[f"{backend} {report.outcome}"] += 1
             break

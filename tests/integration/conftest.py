@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg  # noqa: F401 - fixtures
@@ -44,7 +45,7 @@ def _server_test_url(kind: str) -> URL:
 
 
 def _drop_everything(db: Database) -> None:
-    kind = db.dialect.name
+    kind = db.dialect.family  # a variant (pgvariant) is dropped as its family
     if kind == "postgresql":
         db.execute("DROP SCHEMA public CASCADE")
         db.execute("CREATE SCHEMA public")
@@ -64,6 +65,12 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if kind == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.db"
         return URL.parse(f"sqlite:///{path}")
+    if kind == "pgvariant":
+        # the out-of-tree PostgreSQL variant of _pg_variant.py, on the shared PostgreSQL server
+        from _pg_variant import SCHEME, register
+
+        register()
+        return replace(_server_test_url("postgresql"), variant=SCHEME)
     if kind == "pymysql":
         url = _server_test_url("mysql")
         return URL(url.dialect, "pymysql", url.username, url.password, url.host, url.port, url.database, url.query)

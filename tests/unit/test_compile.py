@@ -790,9 +790,6 @@ def test_dialect_capability_flags() -> None:
     assert (s.paramstyle, p.paramstyle, m.paramstyle) == ("qmark", "format", "format")
     assert (s.supports_ilike, p.supports_ilike, m.supports_ilike) == (False, True, False)
     assert (s.supports_nulls_order, p.supports_nulls_order, m.supports_nulls_order) == (True, True, False)
-    assert (s.native_bool, p.native_bool, m.native_bool) == (False, True, False)
-    assert (s.native_uuid, p.native_uuid, m.native_uuid) == (False, True, False)
-    assert (s.native_json, p.native_json, m.native_json) == (False, True, False)
     assert (s.transactional_ddl, p.transactional_ddl, m.transactional_ddl) == (True, True, False)
     assert m.supports_update_returning is False
     assert all(d.supports_savepoints and d.supports_upsert for d in (s, p, m))

@@ -255,7 +255,7 @@ def _up(args: argparse.Namespace) -> int:
         done = runner.upgrade(args.target)
     except MigrationFailed as e:
         print(f"typedorm: error: {e}", file=sys.stderr)
-        if runner.last_backup is not None and runner.db.dialect.name == "sqlite":
+        if runner.last_backup is not None and runner.db.dialect.file_backups:
             print(
                 f"typedorm: a backup taken before this run is at {runner.last_backup.path} "
                 "(`typedorm migrate restore` puts it back)",
@@ -341,7 +341,7 @@ def _restore(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     db = _database(config)
-    if db.dialect.name != "sqlite":
+    if not db.dialect.file_backups:
         print(
             "typedorm: error: restore works on SQLite files; on PostgreSQL and MySQL use the server's backups "
             "(a failed migration there is rolled back or recorded step by step)",

@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     if name is None and config.url:
         from ..engine.url import URL
 
-        name = URL.parse(config.url).dialect
+        name = URL.parse(config.url).dialect_scheme
     dialect = get_dialect(name or "sqlite")
     print(f"-- typedorm schema for {dialect.name}")
     for t in schema.tables.values():

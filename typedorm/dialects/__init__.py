@@ -1,22 +1,23 @@
-"""SQL dialects: SQLite, PostgreSQL and MySQL/MariaDB, importable without their drivers."""
+"""SQL dialects, one package per backend (SQLite, PostgreSQL, MySQL with its MariaDB variant),
+importable without their drivers, plus the registry that maps URL schemes to them."""
 
-from .base import Dialect, IsolationLevel
-from .mysql import MySQLDialect
+from .base import Dialect, IsolationLevel, MigrationLock
+from .mysql import MariaDBDialect, MySQLDialect
 from .postgresql import PostgreSQLDialect
+from .registry import ENTRY_POINT_GROUP, dialect_class, get_dialect, register_dialect, registered_schemes
 from .sqlite import SQLiteDialect
 
-__all__ = ["Dialect", "IsolationLevel", "MySQLDialect", "PostgreSQLDialect", "SQLiteDialect", "get_dialect"]
-
-_DIALECTS: dict[str, type[Dialect]] = {
-    "sqlite": SQLiteDialect,
-    "postgresql": PostgreSQLDialect,
-    "mysql": MySQLDialect,
-}
-
-
-def get_dialect(name: str) -> Dialect:
-    """A new dialect instance by name (``sqlite``, ``postgresql``, ``mysql``)."""
-    try:
-        return _DIALECTS[name]()
-    except KeyError:
-        raise ValueError(f"unknown dialect {name!r}; known: {', '.join(_DIALECTS)}") from None
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Dialect",
+    "IsolationLevel",
+    "MariaDBDialect",
+    "MigrationLock",
+    "MySQLDialect",
+    "PostgreSQLDialect",
+    "SQLiteDialect",
+    "dialect_class",
+    "get_dialect",
+    "register_dialect",
+    "registered_schemes",
+]

@@ -2,42 +2,91 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
+from ..sql.stmt import CreateTable
 
-__all__ = ["Dialect", "IsolationLevel"]
+__all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
 IsolationLevel = Literal["read uncommitted", "read committed", "repeatable read", "serializable"]
 _ISOLATION = ISOLATION_LEVELS
 
 
+@dataclass(frozen=True)
+class MigrationLock:
+    """How a server-wide migration lock is taken: ``acquire`` returns 1 (or true) once held,
+    ``release`` gives it back; both take ``params`` as bound parameters (``?`` placeholders)."""
+
+    acquire: str
+    release: str
+    params: tuple[object, ...]
+
+
 class Dialect(Compiler):
     """A backend's SQL: a compiler plus the capability flags the engine and repository consult.
 
-    Code is gated on these flags, never on the dialect's name.
+    Code is gated on these flags and methods, never on the dialect's name. A variant (MariaDB
+    of MySQL, a PostgreSQL-compatible server) subclasses a built-in dialect; a dialect outside
+    typedorm registers with :func:`typedorm.dialects.register_dialect` or the
+    ``typedorm.dialects`` entry point group and is picked by its URL scheme.
     """
 
+    #: this dialect's own name (unique in the registry; shown in messages)
     name: ClassVar[str] = "generic"
-    supports_upsert: ClassVar[bool] = True
+    #: the engine reads the server's version on the first connection and passes it to
+    #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
+    probes_server_version: ClassVar[bool] = False
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
-    native_bool: ClassVar[bool] = True
-    native_uuid: ClassVar[bool] = False
-    native_json: ClassVar[bool] = False
-    supports_delete_returning: ClassVar[bool] = True
-    supports_multirow_insert: ClassVar[bool] = True
+    #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
+    supports_upsert_returning: ClassVar[bool] = True
     #: cursor.lastrowid names the row a single-row INSERT created
     supports_lastrowid: ClassVar[bool] = False
     #: a multi-row INSERT inside a write transaction gets consecutive integer keys ending at
     #: lastrowid (SQLite's rowid allocation: sqlite.org/autoinc.html)
     consecutive_rowids: ClassVar[bool] = False
+    # --- migrations: how ALTER TABLE behaves (migrations/ops.py and runner.py ask these) ---
+    #: ALTER TABLE cannot change columns or constraints: migrations rebuild the table (with
+    #: foreign keys off and checked afterwards), and the file can be backed up first
+    rebuilds_tables: ClassVar[bool] = False
+    #: the database is one file: the migration runner can copy it before migrating (and
+    #: ``typedorm migrate restore`` put it back)
+    file_backups: ClassVar[bool] = False
+    #: a column change restates the whole column (MODIFY COLUMN) instead of ALTER COLUMN ... SET
+    modify_column: ClassVar[bool] = False
+    #: a CHECK constraint that uses a column must be dropped before the column is dropped or renamed
+    checks_pin_columns: ClassVar[bool] = False
+    #: a UNIQUE constraint is an index and is dropped as one
+    unique_is_index: ClassVar[bool] = False
+    #: a foreign key creates an index of its own, which outlives DROP FOREIGN KEY
+    foreign_keys_make_indexes: ClassVar[bool] = False
+    #: type of typedorm's own short free-text columns (the migration history's message)
+    short_text_type: ClassVar[str] = "TEXT"
+    #: a query with one ``?`` parameter (a table name) that returns a row if the table exists
+    table_exists_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    )
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63
+
+    def visit_create_table(self, s: CreateTable) -> str:
+        # model names are checked against typedorm's own limit; a dialect may allow fewer
+        t = s.table
+        names = [t.name, *(c.name for c in t.columns), *(i.name for i in t.indexes), *(k.name for k in t.checks),
+                 *(f.name for f in t.foreign_keys if f.name is not None)]
+        for n in names:
+            if len(n.encode()) > self.max_identifier_length:
+                raise InvalidArgument(
+                    f"identifier {n!r} is longer than {self.name}'s limit of {self.max_identifier_length} bytes",
+                    argument="table",
+                )
+        return super().visit_create_table(s)
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         """Statements that open a transaction."""
@@ -71,6 +120,25 @@ class Dialect(Compiler):
         """A statement that moves ``table``'s key generator past keys written explicitly into
         its autoincrement ``column``, or None where the database does that itself (SQLite's
         rowid and MySQL's AUTO_INCREMENT continue after the largest key)."""
+        return None
+
+    def apply_server_version(self, version: str) -> None:
+        """Adjust this instance's capability flags to the server's ``SELECT VERSION()``."""
+        self.server_version: str | None = version
+
+    def reserve_keys_sql(self, table: str, column: str, count: int) -> tuple[str, list[object]] | None:
+        """A query returning ``count`` fresh keys for ``table``'s autoincrement ``column``, one
+        per row and in allocation order, or None where keys cannot be taken ahead of the insert.
+        The repository's bulk insert uses it to COPY rows with their keys (drivers with COPY)."""
+        return None
+
+    def rename_table_sql(self, old: str, new: str) -> str:
+        """``ALTER TABLE old RENAME TO new`` in this dialect."""
+        return f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        """The server-wide lock migrations run under, or None where typedorm keeps a lock row
+        in a table instead (SQLite has no session locks)."""
         return None
 
     commit_sql: ClassVar[str] = "COMMIT"

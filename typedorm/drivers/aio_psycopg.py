@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers.aio import AsyncDriver
 from typedorm.drivers.base import ErrorInfo
-from typedorm.drivers.psycopg import PsycopgDriver, connect_params
+from typedorm.drivers.psycopg import PsycopgDriver, connect_params, register_adapters
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class AsyncPsycopgDriver(AsyncDriver):
     async def connect(self, url: URL, **options: Any) -> psycopg.AsyncConnection[Any]:
         import psycopg
 
+        register_adapters()
         params, threshold = connect_params(url, dict(options))
         try:
             return await psycopg.AsyncConnection.connect(

@@ -39,6 +39,31 @@ _PLAIN_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _PARENT_TABLE_RE = re.compile(r'^update or delete on table "((?:[^"]|"")*)"')
 
 _impl_logged = False
+_adapters_registered = False
+
+
+def register_adapters() -> None:
+    """Teach psycopg typedorm's driver-neutral parameter markers (once per process): a
+    :class:`~typedorm.schema.types.JsonDocument` is sent as ``jsonb``."""
+    global _adapters_registered
+    if _adapters_registered:
+        return
+    import psycopg
+    from psycopg.types.json import JsonbBinaryDumper, JsonbDumper
+
+    from typedorm.schema.types import JsonDocument
+
+    class _DocumentDumper(JsonbDumper):
+        def dump(self, obj: Any) -> Any:
+            return super().dump(obj.data)
+
+    class _DocumentBinaryDumper(JsonbBinaryDumper):
+        def dump(self, obj: Any) -> Any:
+            return super().dump(obj.data)
+
+    psycopg.adapters.register_dumper(JsonDocument, _DocumentDumper)
+    psycopg.adapters.register_dumper(JsonDocument, _DocumentBinaryDumper)
+    _adapters_registered = True
 
 
 def _parse_key_columns(detail: str | None) -> tuple[str, ...]:
@@ -139,6 +164,7 @@ class PsycopgDriver(Driver):
                 "psycopg %s, libpq wrapper implementation: %s", psycopg.__version__, psycopg.pq.__impl__
             )
 
+        register_adapters()
         params, threshold = connect_params(url, options)
         try:
             conn = psycopg.connect(autocommit=True, prepare_threshold=threshold, **params)

@@ -308,7 +308,7 @@ class AsyncDatabase:
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: AsyncDriver = get_async_driver(self.url)
-        self.dialect: Dialect = get_dialect(self.url.dialect)
+        self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_async_pool(
@@ -332,7 +332,7 @@ class AsyncDatabase:
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
         self._stream_seq = itertools.count(1)
         # Only MySQL needs a round trip before the first statement (the server version).
-        self._ready = self.dialect.name != "mysql"
+        self._ready = not self.dialect.probes_server_version
         #: MySQL's max_allowed_packet (read by connect()): the largest statement the server takes
         self._max_packet: int | None = None
         if echo:
@@ -355,7 +355,7 @@ class AsyncDatabase:
             conn = await self._pool.acquire()
             discard = False
             try:
-                if self.dialect.name == "mysql" and not self._ready:
+                if self.dialect.probes_server_version and not self._ready:
                     row = await self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
                     apply_server_version(self.dialect, str(row[0] if row else ""))
                     self._max_packet = int(row[1]) if row and row[1] else None

@@ -460,17 +460,8 @@ def prepare_execute(sql: object, params: object, paramstyle: str) -> tuple[str, 
 
 
 def apply_server_version(dialect: Dialect, version: str) -> None:
-    """Adjust a MySQL dialect's capability flags to ``SELECT VERSION()``: RETURNING on MariaDB 10.5+, not MySQL."""
-    d: Any = dialect
-    if "mariadb" in version.lower():
-        major, minor = (int(x) for x in version.split(".")[:2])
-        ok = (major, minor) >= (10, 5)
-        d.supports_returning = ok
-        d.supports_delete_returning = ok
-    else:
-        d.supports_returning = False
-        d.supports_delete_returning = False
-    d.server_version = version
+    """Adjust a dialect's capability flags to ``SELECT VERSION()`` (the dialect decides how)."""
+    dialect.apply_server_version(version)
 
 
 def check_transaction_options(dialect: Dialect, isolation: IsolationLevel | None, retry: object) -> None:

@@ -11,20 +11,17 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from typedorm.errors import ConfigurationError
 
+from ..dialects.registry import dialect_class, is_builtin_scheme, registered_schemes
+
 __all__ = ["URL", "Dialect", "QueryParams", "make_url"]
 
 Dialect = Literal["sqlite", "postgresql", "mysql"]
 
-# scheme name -> dialect. ``postgres`` is what Heroku & co. hand out; ``mariadb`` speaks the MySQL protocol.
-_SCHEMES: dict[str, Dialect] = {
-    "sqlite": "sqlite",
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-}
+# Schemes map to Dialect classes in typedorm.dialects.registry (``postgres`` is what Heroku & co.
+# hand out; ``mariadb`` and registered variants speak their family's protocol); the URL keeps
+# the family, which picks the driver.
 
-# dialect -> {accepted driver spelling: canonical driver name}
+# family -> {accepted driver spelling: canonical driver name}
 _DRIVERS: dict[Dialect, dict[str, str]] = {
     "sqlite": {"sqlite3": "sqlite3", "pysqlite": "sqlite3"},
     "postgresql": {"psycopg": "psycopg", "psycopg3": "psycopg"},
@@ -37,7 +34,7 @@ _MASK = "***"
 
 
 def _valid_schemes() -> str:
-    names = list(_SCHEMES)
+    names = registered_schemes()
     for dialect, drivers in _DRIVERS.items():
         names.extend(f"{dialect}+{d}" for d, canonical in drivers.items() if d == canonical)
     return ", ".join(names)
@@ -94,6 +91,9 @@ class URL:
     port: int | None = None
     database: str | None = None
     query: Mapping[str, str] = field(default_factory=QueryParams)
+    #: the URL scheme of a dialect variant (``mariadb``, a registered ``cockroachdb``), or None
+    #: for the family's own dialect
+    variant: str | None = None
 
     def __post_init__(self) -> None:
         if self.dialect not in _DRIVERS:
@@ -126,7 +126,10 @@ class URL:
             )
         scheme, rest = m.group(1).lower(), m.group(2)
         name, _, driver_name = scheme.partition("+")
-        dialect = _SCHEMES.get(name)
+        found = dialect_class(name)
+        family = found.family if found is not None else None
+        dialect: Dialect | None = family if family in _DRIVERS else None
+        variant = name if dialect is not None and not is_builtin_scheme(name) else None
         driver: str | None = None
         if dialect is not None and driver_name:
             driver = _DRIVERS[dialect].get(driver_name)
@@ -141,8 +144,10 @@ class URL:
         rest, _, query_string = rest.partition("?")
         query = _parse_query(query_string)
         if dialect == "sqlite":
-            return cls._parse_sqlite(rest, driver, query)
-        return cls._parse_server(scheme, dialect, driver, rest, query)
+            url = cls._parse_sqlite(rest, driver, query)
+        else:
+            url = cls._parse_server(scheme, dialect, driver, rest, query)
+        return dataclasses.replace(url, variant=variant) if variant is not None else url
 
     @classmethod
     def _parse_sqlite(cls, rest: str, driver: str | None, query: QueryParams) -> URL:
@@ -186,13 +191,18 @@ class URL:
             return False
         return self.database in (None, "", _MEMORY) or self.query.get("mode") == "memory"
 
+    @property
+    def dialect_scheme(self) -> str:
+        """The scheme that names this URL's dialect in the registry (the variant's, else the family's)."""
+        return self.variant or self.dialect
+
     def with_database(self, name: str | None) -> URL:
         """A copy pointing at another database (or SQLite file)."""
         return dataclasses.replace(self, database=name)
 
     def render(self, hide_password: bool = True) -> str:
         """The URL as a string; the password is shown as ``***`` unless ``hide_password=False``."""
-        scheme = self.dialect + (f"+{self.driver}" if self.driver else "")
+        scheme = self.dialect_scheme + (f"+{self.driver}" if self.driver else "")
         if self.dialect == "sqlite":
             body = "/" + quote(self.database or _MEMORY, safe="/:")
         else:

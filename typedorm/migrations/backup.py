@@ -32,7 +32,7 @@ class BackupInfo:
 
 def backup_path(db: Database) -> Path:
     """Where the backup of ``db``'s file goes: beside it, ``app.db.typedorm-backup``."""
-    if db.dialect.name != "sqlite" or db.url.is_memory or not db.url.database:
+    if not db.dialect.file_backups or db.url.is_memory or not db.url.database:
         raise MigrationError("backups are taken of SQLite database files only")
     return Path(db.url.database + ".typedorm-backup")
 

@@ -47,8 +47,8 @@ class MigrationConnection:
 
     @property
     def name(self) -> str:
-        """The dialect name: ``sqlite``, ``postgresql`` or ``mysql``."""
-        return self.dialect.name
+        """The dialect's family: ``sqlite``, ``postgresql`` or ``mysql`` (a variant's is its parent's)."""
+        return self.dialect.family
 
     def _run(self, sql: str, params: Any) -> Result:
         log = sql_logger.isEnabledFor(logging.DEBUG)

@@ -137,7 +137,7 @@ def introspect(
         schema = introspect(Database("sqlite:///app.db"))
         schema.tables["users"].columns
     """
-    name = conn.dialect.name
+    name = conn.dialect.family
     if name == "sqlite":
         specs = _sqlite(conn)
     elif name == "postgresql":
@@ -171,7 +171,7 @@ def case_insensitive_columns(conn: Executor) -> dict[str, dict[str, str]]:
 
         case_insensitive_columns(db)  # {"customers": {"email": "utf8mb3_general_ci"}}
     """
-    name = conn.dialect.name
+    name = conn.dialect.family
     out: dict[str, dict[str, str]] = {}
     if name == "mysql":
         rows = conn.execute(
@@ -232,7 +232,7 @@ def sqlite_text_types(conn: Executor, schema: Schema, *, sample: int = 200) -> d
         sqlite_text_types(db, introspect(db))  # {"orders": {"placed_at": "datetime"}}
     """
     out: dict[str, dict[str, str]] = {}
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.family != "sqlite":
         return out
     for t in schema.tables.values():
         for c in t.columns:

@@ -112,7 +112,8 @@ class OpContext:
 
     @property
     def name(self) -> str:
-        return self.dialect.name
+        """The dialect's family (a variant migrates as the backend it derives from)."""
+        return self.dialect.family
 
     @property
     def offline(self) -> bool:
@@ -354,11 +355,8 @@ def _index_columns(ctx: OpContext, sql: str) -> list[str]:
     return list(_ident_list(sql[p + 1 : _paren_span(sql, p)]))
 
 
-def _copy_all(t: TableSpec) -> dict[str, str]:
-    from ..dialects import get_dialect
-
-    q = get_dialect("sqlite").quote
-    return {c.name: q(c.name) for c in t.columns}
+def _copy_all(ctx: OpContext, t: TableSpec) -> dict[str, str]:
+    return {c.name: ctx.q(c.name) for c in t.columns}
 
 
 @dataclasses.dataclass
@@ -434,10 +432,7 @@ class RenameTable(Operation):
 
     def run(self, ctx: OpContext) -> None:
         ctx.schema.table(self.old)
-        if ctx.name == "mysql":
-            ctx.ddl(f"RENAME TABLE {ctx.q(self.old)} TO {ctx.q(self.new)}")
-        else:
-            ctx.ddl(f"ALTER TABLE {ctx.q(self.old)} RENAME TO {ctx.q(self.new)}")
+        ctx.ddl(ctx.dialect.rename_table_sql(self.old, self.new))
 
     def apply(self, schema: Schema) -> None:
         tables: dict[str, TableSpec] = {}
@@ -496,7 +491,7 @@ class AddColumn(Operation):
                 f"(op.execute / op.run_python) and make it NOT NULL in a later migration"
             )
         new_t = dataclasses.replace(t, columns=(*t.columns, c))
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             self._sqlite(ctx, t, new_t, fill)
             return
         q = ctx.q
@@ -507,7 +502,7 @@ class AddColumn(Operation):
                 f"ALTER TABLE {q(self.table)} ADD COLUMN {ctx.dialect.column_ddl(new_t, nullable_c, False)}"
             )
             ctx.execute(f"UPDATE {q(self.table)} SET {q(c.name)} = ?", [_bound(ctx, self.backfill, c)])
-            if ctx.name == "postgresql":
+            if not ctx.dialect.modify_column:
                 ctx.ddl(f"ALTER TABLE {q(self.table)} ALTER COLUMN {q(c.name)} SET NOT NULL")
             else:
                 ctx.ddl(
@@ -530,7 +525,7 @@ class AddColumn(Operation):
         simple = (
             (c.nullable or c.server_default is not None)
             and constant
-            and not derived_checks(new_t, c, "sqlite")
+            and not derived_checks(new_t, c, ctx.name)
         )
         if simple:
             # ADD COLUMN suffices for a plain column: sqlite.org/lang_altertable.html#altertabaddcol
@@ -538,7 +533,7 @@ class AddColumn(Operation):
             if fill:
                 ctx.execute(f"UPDATE {q(self.table)} SET {q(c.name)} = ?", [_bound(ctx, self.backfill, c)])
             return
-        exprs = _copy_all(t)
+        exprs = _copy_all(ctx, t)
         params: list[Any] = []
         if fill:
             exprs[c.name] = "?"
@@ -590,11 +585,11 @@ class DropColumn(Operation):
                 f"drop_column {self.table}.{self.name}: still used by {', '.join(refs)}; drop those first"
             )
         new_t = replace_column(t, self.name, None)
-        if ctx.name == "sqlite":
-            exprs = _copy_all(new_t)
+        if ctx.dialect.rebuilds_tables:
+            exprs = _copy_all(ctx, new_t)
             sqlite_rebuild(ctx, t, new_t, exprs)
             return
-        if ctx.name == "mysql":
+        if ctx.dialect.checks_pin_columns:
             for name, _sql in derived_checks(t, c, ctx.name):
                 ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
         ctx.ddl(f"ALTER TABLE {ctx.q(self.table)} DROP COLUMN {ctx.q(self.name)}")
@@ -637,14 +632,14 @@ class RenameColumn(Operation):
         new_checks = derived_checks(new_t, new_c, ctx.name)
         q = ctx.q
         rename = f"ALTER TABLE {q(self.table)} RENAME COLUMN {q(self.old)} TO {q(self.new)}"
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             # RENAME COLUMN rewrites indexes, triggers, views and other tables' foreign keys
             ctx.ddl(rename)
             if old_checks != new_checks:
                 # ... but constraint names keep the old column name: rebuild to rename them
-                sqlite_rebuild(ctx, new_t, new_t, _copy_all(new_t))
+                sqlite_rebuild(ctx, new_t, new_t, _copy_all(ctx, new_t))
             return
-        if ctx.name == "mysql":
+        if ctx.dialect.checks_pin_columns:
             # MariaDB refuses to rename a column a CHECK constraint uses: drop them, rename, add them back
             mentions = [k for k in t.checks if rename_identifier(k.sql, self.old, self.new) != k.sql]
             for name, _sql in old_checks:
@@ -753,7 +748,7 @@ class AlterColumn(Operation):
             )
         type_changed = old.sql_types.get(d) != new.sql_types.get(d)
         using = self._using(d)
-        if d == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             self._sqlite(ctx, t, old, new, new_t, type_changed, using, fill)
             return
         old_checks = derived_checks(t, old, d)
@@ -765,7 +760,7 @@ class AlterColumn(Operation):
             ctx.execute(
                 f"UPDATE {q(self.table)} SET {qc} = ? WHERE {qc} IS NULL", [_bound(ctx, self.backfill, new)]
             )
-        if d == "mysql":
+        if ctx.dialect.modify_column:
             if using is not None:
                 raise UnsupportedChange(
                     f"alter_column {self.table}.{self.name}: MySQL converts values itself in MODIFY COLUMN; for "
@@ -811,9 +806,9 @@ class AlterColumn(Operation):
         if using is not None:
             expr = f"({using})"
         elif type_changed:
-            target = new.sql_type("sqlite")
+            target = ctx.dialect.column_sql_type(new)
             affinity = _sqlite_affinity(target)
-            if _sqlite_affinity(old.sql_type("sqlite")) != affinity:
+            if _sqlite_affinity(ctx.dialect.column_sql_type(old)) != affinity:
                 if affinity in ("INTEGER", "REAL"):
                     # CAST turns 'abc' into 0 without a word: refuse values that would change
                     bad = ctx.query(
@@ -830,7 +825,7 @@ class AlterColumn(Operation):
         if fill and old.nullable and not new.nullable:
             expr = f"COALESCE({expr}, ?)"
             params.append(_bound(ctx, self.backfill, new))
-        exprs = _copy_all(new_t)
+        exprs = _copy_all(ctx, new_t)
         exprs[self.name] = expr
         sqlite_rebuild(ctx, t, new_t, exprs, params)
 
@@ -874,7 +869,7 @@ class AddIndex(Operation):
         cols = ", ".join(q(c) for c in i.columns)
         if not i.unique:
             ctx.ddl(ctx.dialect.visit_create_index(CreateIndex(t, i, if_not_exists=False)))
-        elif ctx.name == "sqlite":
+        elif ctx.dialect.rebuilds_tables:
             # A unique index enforces exactly what a UNIQUE constraint does, without a rebuild
             ctx.ddl(f"CREATE UNIQUE INDEX {q(i.name)} ON {q(self.table)} ({cols})")
         else:
@@ -907,7 +902,7 @@ class DropIndexOp(Operation):
         if i is None:
             raise MigrationError(f"drop_index: {self.table} has no index named {_lit(self.name)}")
         q = ctx.q
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             real = ctx.offline or bool(
                 ctx.query(
                     "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ? AND sql IS NOT NULL",
@@ -919,9 +914,9 @@ class DropIndexOp(Operation):
             else:
                 # a UNIQUE constraint inside CREATE TABLE: only a rebuild removes it
                 new_t = dataclasses.replace(t, indexes=tuple(x for x in t.indexes if x.name != self.name))
-                sqlite_rebuild(ctx, t, new_t, _copy_all(new_t))
+                sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
             return
-        if not i.unique or ctx.name == "mysql":
+        if not i.unique or ctx.dialect.unique_is_index:
             ctx.ddl(ctx.dialect.visit_drop_index(DropIndex(t, i, if_exists=False)))
             return
         is_constraint = ctx.offline or bool(
@@ -967,9 +962,9 @@ class AddForeignKey(Operation):
             raise MigrationError(
                 f"add_foreign_key: {self.table} already has a foreign key named {_lit(f.name)}"
             )
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             new_t = dataclasses.replace(t, foreign_keys=(*t.foreign_keys, f))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(new_t))
+            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
             return
         ctx.ddl(f"ALTER TABLE {ctx.q(self.table)} ADD {_fk_sql(ctx, f)}")
 
@@ -1000,12 +995,12 @@ class DropForeignKey(Operation):
         if not any(f.name == self.name for f in t.foreign_keys):
             raise MigrationError(f"drop_foreign_key: {self.table} has no foreign key named {_lit(self.name)}")
         q = ctx.q
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             new_t = dataclasses.replace(
                 t, foreign_keys=tuple(f for f in t.foreign_keys if f.name != self.name)
             )
-            sqlite_rebuild(ctx, t, new_t, _copy_all(new_t))
-        elif ctx.name == "mysql":
+            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
+        elif ctx.dialect.foreign_keys_make_indexes:
             ctx.ddl(f"ALTER TABLE {q(self.table)} DROP FOREIGN KEY {q(self.name)}")
             # InnoDB made an index for the key and keeps it: drop it unless the state has it
             if not any(i.name == self.name for i in t.indexes) and (
@@ -1043,9 +1038,9 @@ class AddCheck(Operation):
 
     def run(self, ctx: OpContext) -> None:
         t = ctx.schema.table(self.table)
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             new_t = dataclasses.replace(t, checks=(*t.checks, self.check))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(new_t))
+            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
             return
         ctx.ddl(_add_check_sql(ctx, self.table, self.check.name, self.check.sql))
 
@@ -1072,9 +1067,9 @@ class DropCheck(Operation):
         t = ctx.schema.table(self.table)
         if not any(c.name == self.name for c in t.checks):
             raise MigrationError(f"drop_check: {self.table} has no check named {_lit(self.name)}")
-        if ctx.name == "sqlite":
+        if ctx.dialect.rebuilds_tables:
             new_t = dataclasses.replace(t, checks=tuple(c for c in t.checks if c.name != self.name))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(new_t))
+            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
             return
         ctx.ddl(_drop_constraint_sql(ctx, self.table, self.name))
 

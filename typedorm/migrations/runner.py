@@ -39,8 +39,6 @@ logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 HISTORY_TABLE = "typedorm_migrations"
 LOCK_TABLE = "typedorm_migration_lock"
-# pg_advisory_lock takes a bigint: "typedorm" in ASCII
-_PG_LOCK_KEY = 0x7479706564_6F726D
 
 
 @dataclass(frozen=True)
@@ -132,8 +130,8 @@ class Runner:
     # --- history table ----------------------------------------------------------------------------
     def _ensure_history(self, conn: MigrationConnection) -> None:
         q = conn.dialect.quote
-        text = "TEXT" if conn.name != "mysql" else "VARCHAR(1000)"
-        opts = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if conn.name == "mysql" else ""
+        text = conn.dialect.short_text_type
+        opts = conn.dialect.table_options()
         conn.ddl(
             f"CREATE TABLE IF NOT EXISTS {q(HISTORY_TABLE)} ("
             f"{q('revision')} VARCHAR(255) NOT NULL PRIMARY KEY, {q('parent')} VARCHAR(255), "
@@ -143,7 +141,7 @@ class Runner:
 
     def _ensure_history_noting(self, conn: MigrationConnection) -> None:
         """``_ensure_history``, remembering whether this run created the table (for the backup)."""
-        if conn.name == "sqlite" and not self._has_history(conn):
+        if conn.dialect.file_backups and not self._has_history(conn):
             self._added_tables.append(HISTORY_TABLE)
         self._ensure_history(conn)
 
@@ -151,13 +149,7 @@ class Runner:
         return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).rows)
 
     def _has_history(self, conn: MigrationConnection) -> bool:
-        if conn.name == "sqlite":
-            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-        elif conn.name == "postgresql":
-            sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
-        else:
-            sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-        return bool(conn.execute(sql, (HISTORY_TABLE,)).rows)
+        return bool(conn.execute(conn.dialect.table_exists_sql, (HISTORY_TABLE,)).rows)
 
     def _read_history(self, conn: MigrationConnection) -> list[AppliedMigration]:
         if not self._has_history(conn):
@@ -209,22 +201,15 @@ class Runner:
     def _lock(self, conn: MigrationConnection) -> Iterator[None]:
         deadline = time.monotonic() + max(self.lock_timeout, 0.0)
         waited = False
-        if conn.name == "postgresql":
-            while not conn.scalar("SELECT pg_try_advisory_lock(?)", (_PG_LOCK_KEY,)):
+        lock = conn.dialect.migration_lock(conn.db.url.database)
+        if lock is not None:
+            # 1 on MySQL's GET_LOCK, true on PostgreSQL's pg_try_advisory_lock (True == 1)
+            while conn.scalar(lock.acquire, lock.params) != 1:
                 waited = self._wait(deadline, waited)
             try:
                 yield
             finally:
-                conn.scalar("SELECT pg_advisory_unlock(?)", (_PG_LOCK_KEY,))
-            return
-        if conn.name == "mysql":
-            name = f"typedorm_migrate:{conn.db.url.database or ''}"[:64]
-            while conn.scalar("SELECT GET_LOCK(?, 0)", (name,)) != 1:
-                waited = self._wait(deadline, waited)
-            try:
-                yield
-            finally:
-                conn.scalar("SELECT RELEASE_LOCK(?)", (name,))
+                conn.scalar(lock.release, lock.params)
             return
         self._added_tables = []
         token = self._sqlite_lock(conn, deadline)
@@ -436,7 +421,7 @@ class Runner:
 
     # --- internals --------------------------------------------------------------------------------
     def _maybe_backup(self, conn: MigrationConnection, revision: str | None) -> None:
-        if not self.backup or conn.name != "sqlite" or self.db.url.is_memory or not self.db.url.database:
+        if not self.backup or not conn.dialect.file_backups or self.db.url.is_memory or not self.db.url.database:
             return
         self.last_backup = take_backup(
             conn.raw, self.db, revision, lock_owner=self._lock_token, drop_tables=tuple(self._added_tables)
@@ -514,7 +499,7 @@ class Runner:
         state: Schema,
         up: bool,
     ) -> None:
-        sqlite = conn.name == "sqlite"
+        sqlite = conn.dialect.rebuilds_tables
         if sqlite:
             # Table rebuilds need foreign keys off, and the pragma only changes outside a transaction
             conn.ddl("PRAGMA foreign_keys=OFF")

@@ -553,18 +553,30 @@ class JSONType(ColumnType):
         return conv
 
 
+class JsonDocument:
+    """A JSON value (already in JSON mode: dicts, lists, str, numbers, bools, None) to be sent as
+    the database's native JSON type. The schema layer knows no driver: the driver adapts this
+    marker (psycopg sends it as ``jsonb``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data: Any = data
+
+    def __repr__(self) -> str:
+        return f"JsonDocument({self.data!r})"
+
+
 def _pg_json_processor(adapter: TypeAdapter[Any]) -> Processor:
     def conv(v: Any) -> Any:
         if v is None:
             return None
-        from psycopg.types.json import Jsonb  # lazy: psycopg is an optional extra
-
         data = adapter.dump_python(v, mode="json")
         # NaN and infinity stay floats or become None in JSON mode: refuse, do not lose them
         _json_finite(data)
         if _has_none(data):
             _json_finite(adapter.dump_python(v))
-        return Jsonb(data)
+        return JsonDocument(data)
 
     return conv
 

@@ -73,10 +73,21 @@ class Compiler:
     """
 
     name: ClassVar[str] = "generic"
+    #: the built-in backend whose column types and rules this compiler follows (a dialect
+    #: variant inherits its parent's); column types are asked with this key
+    family: ClassVar[str] = "generic"
+    #: range checks (ge/le/...) on a DECIMAL column are enforced in DDL; SQLite stores
+    #: decimals as text, where a numeric CHECK would compare wrongly
+    decimal_range_checks: ClassVar[bool] = True
     paramstyle: ClassVar[str] = "qmark"
     quote_char: ClassVar[str] = '"'
     supports_returning: ClassVar[bool] = True
     supports_update_returning: ClassVar[bool] = True
+    supports_delete_returning: ClassVar[bool] = True
+    #: INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE
+    supports_upsert: ClassVar[bool] = True
+    #: INSERT ... VALUES (...), (...)
+    supports_multirow_insert: ClassVar[bool] = True
     supports_ilike: ClassVar[bool] = False
     supports_nulls_order: ClassVar[bool] = True
     like_escape_literal: ClassVar[str] = "'\\'"
@@ -97,7 +108,7 @@ class Compiler:
         if hit is not None and hit[0] is column:
             return hit[1]
         ct = column.column_type
-        proc = ct.bind_processor(self.name) if ct is not None else None
+        proc = ct.bind_processor(self.family) if ct is not None else None
         self._bind_cache[id(column)] = (column, proc)
         return proc
 
@@ -316,11 +327,21 @@ class Compiler:
             for row in s.rows:
                 params.extend(row)
             sql = f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows))
+        if len(s.rows or ()) > 1 and not self.supports_multirow_insert:
+            raise InvalidArgument(f"{self.name} has no multi-row INSERT: insert the rows one by one",
+                                  argument="statement")
         if s.on_conflict is not None:
+            if not self.supports_upsert:
+                raise InvalidArgument(f"{self.name} has no INSERT ... ON CONFLICT (upsert)", argument="statement")
             sql += self.on_conflict(s)
         if s.returning:
+            self._check_returning(self.supports_returning, "INSERT")
             sql += self.returning(s.returning)
         return sql
+
+    def _check_returning(self, supported: bool, verb: str) -> None:
+        if not supported:
+            raise InvalidArgument(f"{self.name} has no {verb} ... RETURNING", argument="statement")
 
     def default_values(self) -> str:
         return "DEFAULT VALUES"
@@ -352,12 +373,13 @@ class Compiler:
     def visit_delete(self, s: Delete[Any], params: list[Any]) -> str:
         sql = f"DELETE FROM {self.quote(s.table.name)}" + self.where_clause(s.where_, params)
         if s.returning:
+            self._check_returning(self.supports_returning and self.supports_delete_returning, "DELETE")
             sql += self.returning(s.returning)
         return sql
 
     # --- DDL -------------------------------------------------------------------------
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
-        parts = [self.quote(c.name), c.sql_type(self.name)]
+        parts = [self.quote(c.name), self.column_sql_type(c)]
         if not c.nullable:
             parts.append("NOT NULL")
         if c.server_default is not None:
@@ -365,6 +387,10 @@ class Compiler:
         if inline_pk:
             parts.append("PRIMARY KEY")
         return " ".join(parts)
+
+    def column_sql_type(self, column: ColumnSpec) -> str:
+        """``column``'s SQL type on this dialect (a variant may map types differently)."""
+        return column.sql_type(self.family)
 
     def default_sql(self, default: str | DefaultLiteral) -> str:
         """A server default as DDL text: raw SQL as it is, a literal value quoted and escaped."""
@@ -397,10 +423,10 @@ class Compiler:
         for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             v = getattr(c, attr)
             if v is not None and c.type_name in ("integer", "float", "decimal") and not (
-                    c.type_name == "decimal" and self.name == "sqlite"):
+                    c.type_name == "decimal" and not self.decimal_range_checks):
                 out.append((f"{c.name}_{attr}", f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}"))
         if c.column_type is not None:
-            for i, chk in enumerate(c.column_type.ddl_checks(self.name, c, q)):
+            for i, chk in enumerate(c.column_type.ddl_checks(self.family, c, q)):
                 out.append((f"{c.name}_t{i}", chk))
         return out
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.closed import SQLITE_MODES, check_keyword
-from ..sql.expr import TextMatch
-from .base import Dialect, IsolationLevel
+from ...schema.spec import ColumnSpec, TableSpec
+from ...sql.closed import SQLITE_MODES, check_keyword
+from ...sql.expr import TextMatch
+from ..base import Dialect, IsolationLevel
 
 __all__ = ["SQLiteDialect"]
 
@@ -19,9 +19,14 @@ def _glob_escape(text: str) -> str:
 
 class SQLiteDialect(Dialect):
     name: ClassVar[str] = "sqlite"
+    family: ClassVar[str] = "sqlite"
+    decimal_range_checks: ClassVar[bool] = False
+    # ALTER TABLE only renames and adds columns: sqlite.org/lang_altertable.html#otheralter
+    rebuilds_tables: ClassVar[bool] = True
+    file_backups: ClassVar[bool] = True
+    table_exists_sql: ClassVar[str] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     paramstyle: ClassVar[str] = "qmark"
     supports_ilike: ClassVar[bool] = False
-    native_bool: ClassVar[bool] = False
     supports_lastrowid: ClassVar[bool] = True
     consecutive_rowids: ClassVar[bool] = True
     # SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32

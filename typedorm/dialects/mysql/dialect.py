@@ -4,17 +4,40 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..schema.spec import ColumnSpec, TableSpec
-from ..sql.closed import check_count
-from ..sql.expr import FuncCall
-from ..sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
-from .base import Dialect, IsolationLevel
+from ...schema.spec import ColumnSpec, TableSpec
+from ...sql.closed import check_count
+from ...sql.expr import FuncCall
+from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
+from ..base import Dialect, IsolationLevel, MigrationLock
 
-__all__ = ["MySQLDialect"]
+__all__ = ["MariaDBDialect", "MySQLDialect"]
+
+
+def _mariadb_has_returning(version: str) -> bool:
+    # INSERT/DELETE ... RETURNING arrived in MariaDB 10.5 (UPDATE ... RETURNING has not):
+    # mariadb.com/kb/en/insertreturning/
+    try:
+        major, minor = (int(x) for x in version.split("-")[0].split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (10, 5)
 
 
 class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
+    family: ClassVar[str] = "mysql"
+    probes_server_version: ClassVar[bool] = True
+    # dev.mysql.com/doc/refman/8.0/en/alter-table.html: MODIFY COLUMN restates the column;
+    # MariaDB refuses to drop or rename a column a CHECK uses; UNIQUE is an index; InnoDB keeps
+    # the index it made for a foreign key
+    modify_column: ClassVar[bool] = True
+    checks_pin_columns: ClassVar[bool] = True
+    unique_is_index: ClassVar[bool] = True
+    foreign_keys_make_indexes: ClassVar[bool] = True
+    short_text_type: ClassVar[str] = "VARCHAR(1000)"
+    table_exists_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+    )
     paramstyle: ClassVar[str] = "format"
     quote_char: ClassVar[str] = "`"
     supports_ilike: ClassVar[bool] = False
@@ -24,9 +47,10 @@ class MySQLDialect(Dialect):
     supports_returning: ClassVar[bool] = True
     supports_update_returning: ClassVar[bool] = False
     supports_delete_returning: ClassVar[bool] = True
+    # an upsert reads the stored row back after ON DUPLICATE KEY UPDATE instead of RETURNING it
+    supports_upsert_returning: ClassVar[bool] = False
     # MySQL commits implicitly around DDL: dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
     transactional_ddl: ClassVar[bool] = False
-    native_bool: ClassVar[bool] = False
     supports_lastrowid: ClassVar[bool] = True
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 64
@@ -38,6 +62,23 @@ class MySQLDialect(Dialect):
             level = self.check_isolation(isolation)
             return [f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", "START TRANSACTION"]
         return ["START TRANSACTION"]
+
+    def apply_server_version(self, version: str) -> None:
+        # mysql:// and mariadb:// URLs reach either server; the version tells them apart, and
+        # a MariaDB server gets the MariaDB variant's capabilities. MySQL has no RETURNING.
+        ok = "mariadb" in version.lower() and _mariadb_has_returning(version)
+        d: Any = self  # instance flags shadow the class defaults for this server
+        d.supports_returning = ok
+        d.supports_delete_returning = ok
+        super().apply_server_version(version)
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        # GET_LOCK names are server-wide and at most 64 characters.
+        name = f"typedorm_migrate:{database or ''}"[:64]
+        return MigrationLock("SELECT GET_LOCK(?, 0)", "SELECT RELEASE_LOCK(?)", (name,))
+
+    def rename_table_sql(self, old: str, new: str) -> str:
+        return f"RENAME TABLE {self.quote(old)} TO {self.quote(new)}"
 
     def func_name(self, name: str) -> str:
         # LENGTH() counts bytes on MySQL; CHAR_LENGTH() counts characters, as LENGTH() does
@@ -112,3 +153,20 @@ class MySQLDialect(Dialect):
 
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
+
+
+class MariaDBDialect(MySQLDialect):
+    """MariaDB: MySQL's protocol and SQL, plus INSERT/DELETE ... RETURNING (10.5+).
+
+    Picked by ``mariadb://`` URLs; a ``mysql://`` URL that reaches a MariaDB server gets the
+    same capabilities from the server version the engine reads on connecting.
+    """
+
+    name: ClassVar[str] = "mariadb"
+
+    def apply_server_version(self, version: str) -> None:
+        ok = _mariadb_has_returning(version)
+        d: Any = self
+        d.supports_returning = ok
+        d.supports_delete_returning = ok
+        Dialect.apply_server_version(self, version)
