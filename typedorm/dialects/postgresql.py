@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..schema.spec import ColumnSpec, TableSpec
 from ..sql.closed import check_count
+from ..sql.stmt import ReserveKeys
 from .base import Dialect
 
 __all__ = ["PostgreSQLDialect"]
@@ -41,6 +42,12 @@ class PostgreSQLDialect(Dialect):
             "WHERE m.top > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)"
         )
         return sql, [q(table), column]
+
+    def visit_reserve_keys(self, s: ReserveKeys, params: list[Any]) -> str:
+        # One round trip for any number of keys from the identity column's sequence.
+        ph = self._placeholder
+        params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
+        return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
 
     def limit_offset(self, limit: int | None, offset: int | None, params: list[object]) -> str:
         sql = ""

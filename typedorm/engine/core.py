@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import (
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ErrorClassifier",
     "QueryCounter",
+    "ResultMode",
     "TxState",
     "apply_server_version",
     "check_statement_size",
@@ -44,6 +46,25 @@ __all__ = [
 ]
 
 sql_logger: logging.Logger = logging.getLogger("typedorm.sql")
+
+
+class ResultMode(IntEnum):
+    """What running one statement returns (``Database.run`` / ``AsyncDatabase.run``).
+
+    The values are the ones the drivers' ``execute`` takes (``typedorm.drivers.aio.ALL`` ...),
+    so a mode passes through to the driver unchanged.
+    """
+
+    #: every row, as a list of tuples
+    ALL = 0
+    #: the first row, or None
+    ONE = 1
+    #: the number of rows the statement changed
+    COUNT = 2
+    #: a :class:`~typedorm.Result` (rows, column names, row count, last row id)
+    RESULT = 3
+    #: the key of the row a single-row INSERT created (``cursor.lastrowid``)
+    LASTID = 4
 
 
 class ErrorClassifier(Protocol):
