@@ -64,6 +64,8 @@ class Mapper(Generic[M]):
         self.keys: tuple[str, ...] = tuple(infos[c.field].alias or c.field for c in spec.columns)
         #: every column, in table order: the select list rows are hydrated from
         self.column_exprs: tuple[ColumnExpr[M, Any], ...] = tuple(ColumnExpr(model, c) for c in spec.columns)
+        #: ``SELECT`` every column: where each query of the model starts (statements are immutable)
+        self.select_all: Select[M, Any] = Select(model, self.column_exprs)
         self.validator: SchemaValidator | PluggableSchemaValidator = model.__pydantic_validator__
         #: validates a row read back: always lax, as a strict model's rows arrive in the driver's
         #: types (SQLite's 0/1 booleans, ISO text datetimes), not as a client's input

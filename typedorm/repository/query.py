@@ -46,6 +46,10 @@ T9 = TypeVar("T9")
 T10 = TypeVar("T10")
 
 
+# Constant select lists: the compiler keeps the text of a select list per tuple.
+_COUNT_ALL: tuple[Expr[Any, Any], ...] = (_count(),)
+_ONE_COLUMN: tuple[Expr[Any, Any], ...] = (Const(1),)
+
 _FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
 
 
@@ -82,7 +86,7 @@ class Query(Generic[M]):
     ) -> None:
         self.repo: Repository[M] = repo
         #: the statement this query runs: every column of the model; each method makes a new one
-        self._select: Select[M, Any] = Select(repo.model, repo._mapper.column_exprs) if select is None else select
+        self._select: Select[M, Any] = repo._mapper.select_all if select is None else select
         self._load = load
 
     @property
@@ -93,9 +97,16 @@ class Query(Generic[M]):
     def _with(self, select: Select[M, Any]) -> Query[M]:
         return Query(self.repo, select, self._load)
 
+    def _where(self, preds: tuple[Predicate[M], ...]) -> Query[M]:
+        # the predicates are checked already (as_predicates, resolve_lookups): no second pass
+        return self._with(self._select._replace(where=self._select.where_ + preds))
+
     def _entity(self, **changes: Any) -> Select[M, Any]:
         # Model rows: grouping applies to rows() only, as aggregates need it.
-        return self._select.replace(group_by=(), having=(), **changes)
+        s = self._select
+        if s.group_by_ or s.having_:
+            changes.update(group_by=(), having=())
+        return s._replace(**changes) if changes else s
 
     def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
@@ -104,7 +115,7 @@ class Query(Generic[M]):
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> Query[M]:
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
-        return self._with(self._select.where(*as_predicates(self.repo.model, preds)))
+        return self._where(as_predicates(self.repo.model, preds))
 
     if TYPE_CHECKING:
         # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
@@ -127,7 +138,7 @@ class Query(Generic[M]):
             return self._exclude(preds, lookups)
 
     def _filter_by(self, lookups: dict[str, Any]) -> Query[M]:
-        return self._with(self._select.where(*resolve_lookups(self.repo.model, lookups)))
+        return self._where(tuple(resolve_lookups(self.repo.model, lookups)))
 
     def _exclude(self, preds: Sequence[Predicate[M] | Q], lookups: dict[str, Any]) -> Query[M]:
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
@@ -136,7 +147,7 @@ class Query(Generic[M]):
         combined = parts[0]
         for p in parts[1:]:
             combined = combined & p
-        return self._with(self._select.where(~combined))
+        return self._where((~combined,))
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> Query[M]:
         """Order by columns, orderings (``User.age.desc()``) or field names (``"-age"``), checked;
@@ -159,7 +170,7 @@ class Query(Generic[M]):
                 out.append(col.desc() if desc else col.asc())
             else:
                 out.append(_as_ordering(it))
-        return self._with(self._select.order_by(*out))
+        return self._with(self._select._replace(order_by=self._select.order_by_ + tuple(out)))
 
     def limit(self, n: int | None) -> Query[M]:
         """At most ``n`` rows: ``users.order_by(User.id).limit(10)``."""
@@ -256,13 +267,13 @@ class Query(Generic[M]):
         if s.limit_ is not None or s.offset_ or s.distinct_:
             stmt = CountRows(self._entity(order_by=()))
         else:
-            stmt = self._entity(columns=(_count(),), order_by=())
+            stmt = self._entity(columns=_COUNT_ALL, order_by=())
         row = self._fetch(stmt, ResultMode.ONE)
         return int(row[0])
 
     def exists(self) -> bool:
         """Whether any row matches."""
-        return self._fetch(self._entity(columns=(Const(1),), order_by=(), limit=1), ResultMode.ONE) is not None
+        return self._fetch(self._entity(columns=_ONE_COLUMN, order_by=(), limit=1), ResultMode.ONE) is not None
 
     def iterate(self, batch_size: int = 1000) -> Iterator[M]:
         """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""

@@ -99,6 +99,7 @@ class Compiler:
         self._bind_cache: dict[int, tuple[ColumnSpec, Callable[[Any], Any] | None]] = {}
         self._placeholder = "?" if self.paramstyle == "qmark" else "%s"
         self._list_cache: dict[int, tuple[tuple[Expr[Any, Any], ...], str]] = {}
+        self._ref_cache: dict[int, tuple[type[Any], ColumnSpec, str]] = {}
 
     # --- helpers ---------------------------------------------------------------------
     def quote(self, ident: str) -> str:
@@ -166,7 +167,13 @@ class Compiler:
 
     # --- expressions -----------------------------------------------------------------
     def column_ref(self, c: ColumnExpr[Any, Any]) -> str:
-        return f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
+        # Quoted once per (model, column): the same few columns are compiled over and over.
+        hit = self._ref_cache.get(id(c.spec))
+        if hit is not None and hit[0] is c.model and hit[1] is c.spec:
+            return hit[2]
+        ref = f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
+        self._ref_cache[id(c.spec)] = (c.model, c.spec, ref)
+        return ref
 
     def param(self, value: Any, column: ColumnSpec | None, params: list[Any]) -> str:
         try:

@@ -112,14 +112,26 @@ class Select(Generic[M, R]):
         self._cache: dict[Any, Any] = {}
 
     def _replace(self, **kw: Any) -> Select[Any, Any]:
-        args: dict[str, Any] = dict(
-            model=self.model, columns=self.columns,
-            where=self.where_, order_by=self.order_by_, limit=self.limit_, offset=self.offset_,
-            distinct=self.distinct_, group_by=self.group_by_, having=self.having_, into=self.into_,
-            joins=self.joins_,
-        )
-        args.update(kw)
-        return Select(args.pop("model"), args.pop("columns"), **args)
+        # A slot-by-slot copy: queries build several statements per call, so this stays cheap.
+        new: Select[Any, Any] = object.__new__(Select)
+        new.model = self.model
+        new.columns = self.columns
+        new.where_ = self.where_
+        new.order_by_ = self.order_by_
+        new.limit_ = self.limit_
+        new.offset_ = self.offset_
+        new.distinct_ = self.distinct_
+        new.group_by_ = self.group_by_
+        new.having_ = self.having_
+        new.into_ = self.into_
+        new.joins_ = self.joins_
+        new._cache = {}
+        for k, v in kw.items():
+            attr = _SELECT_PARTS.get(k)
+            if attr is None:
+                raise InvalidArgument(f"Select has no part {k!r}", argument="statement")
+            setattr(new, attr, v)
+        return new
 
     def replace(self, **changes: Any) -> Select[Any, Any]:
         """A copy with some parts replaced, by constructor name: ``stmt.replace(order_by=(), limit=None)``.
@@ -169,6 +181,14 @@ class Select(Generic[M, R]):
     def exists(self) -> Predicate[Any]:
         """``EXISTS (this select)``, for use in another query's ``where``."""
         return Exists(self)
+
+
+#: ``Select.replace`` keyword -> attribute
+_SELECT_PARTS: dict[str, str] = {
+    "model": "model", "columns": "columns", "where": "where_", "order_by": "order_by_", "limit": "limit_",
+    "offset": "offset_", "distinct": "distinct_", "group_by": "group_by_", "having": "having_", "into": "into_",
+    "joins": "joins_",
+}
 
 
 def _check_count(n: int | None, what: str) -> int | None:
