@@ -55,7 +55,7 @@ class ResultMode(IntEnum):
     so a mode passes through to the driver unchanged.
     """
 
-    #: every row, as a list of tuples
+    #: every row: a sequence of tuples (a list or a tuple, as the driver gives it)
     ALL = 0
     #: the first row, or None
     ONE = 1
