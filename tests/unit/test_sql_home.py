@@ -132,3 +132,29 @@ def test_the_scan_finds_each_kind_of_assembly(source: str) -> None:
 )
 def test_the_scan_leaves_messages_alone(source: str) -> None:
     assert sql_assembly(source, literals=True) == [], source
+
+
+def private_engine_access(source: str) -> list[tuple[int, str]]:
+    """``(line, attribute)`` for each private attribute read off a database (``db._run``, ``self._db._atomic``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if name in ("db", "_db"):
+                found.append((node.lineno, node.attr))
+    return found
+
+
+def test_the_repository_uses_only_the_engines_public_api() -> None:
+    bad = [
+        f"{path.relative_to(ROOT.parent)}:{line}: {attr}"
+        for path in _modules("repository")
+        for line, attr in private_engine_access(path.read_text(encoding="utf-8"))
+    ]
+    assert not bad, "private engine attributes used by the repository:\n" + "\n".join(bad)
+
+
+def test_private_engine_access_is_found() -> None:
+    src = "await self._db._run(sql, params, 1, spec)\nrows = db._stream(sql, [], 10)\nn = db.run(sql, [])\n"
+    assert sorted(private_engine_access(src)) == [(1, "_run"), (2, "_stream")]
