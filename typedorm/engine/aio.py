@@ -20,6 +20,7 @@ from ..errors import (
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
+    InvalidArgument,
     RetryableError,
     TransactionAborted,
     TransactionError,
@@ -559,6 +560,9 @@ class AsyncDatabase:
     async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> None:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
         current transaction or one of its own."""
+        if not self.supports_copy:
+            raise InvalidArgument(f"copy_rows() needs a driver with COPY; {self.driver.name} has none",
+                                  argument="copy_rows")
         await self._copy_in(sql, rows, table)
 
     def stream(
