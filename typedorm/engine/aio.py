@@ -561,7 +561,7 @@ class AsyncDatabase:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
         current transaction or one of its own."""
         if not self.supports_copy:
-            raise InvalidArgument(f"copy_rows() needs a driver with COPY; {self.driver.name} has none",
+            raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
                                   argument="copy_rows")
         await self._copy_in(sql, rows, table)
 
