@@ -41,6 +41,8 @@ from typedorm import (
 )
 from typedorm.engine.url import URL
 from typedorm.errors import ConnectionLost, DatabaseError
+from typedorm.sql.expr import SLOT
+from typedorm.sql.stmt import CopyFrom, Insert
 
 
 class BndTag(Model, table="bnd_tags"):
@@ -73,12 +75,30 @@ def _noop(*_: Any) -> None:
     return None
 
 
+def _select_sql(c: Ctx) -> str:
+    sql: str = c.db.dialect.compile(select(BndItem.id, BndItem.name)).sql
+    return sql
+
+
+def _insert_sql(c: Ctx) -> str:
+    t = BndItem.__table__
+    sql: str = c.db.dialect.compile_shape(Insert(t, t.columns[1:], [[SLOT]]))
+    return sql
+
+
+def _copy_sql(c: Ctx) -> str:
+    t = BndItem.__table__
+    sql: str = c.db.dialect.compile(CopyFrom(t, t.columns)).sql
+    return sql
+
+
 # Arguments per public method, by family. Every method of the classes under test must be here.
 Args = tuple[tuple[Any, ...], dict[str, Any]]
 ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
     "db": {
         "close": lambda c: ((), {}),
         "connect": lambda c: ((), {}),
+        "copy_rows": lambda c: ((_copy_sql(c), [(9, "copied")]), {}),
         "count_queries": lambda c: ((), {}),
         "create_all": lambda c: ((BndTag, BndItem), {}),
         "create_tables": lambda c: (([BndTag, BndItem],), {}),
@@ -88,6 +108,11 @@ ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
         "from_env": lambda c: (("TYPEDORM_BOUNDARY_URL",), {}),
         "in_transaction": lambda c: ((), {}),
         "on_commit": lambda c: ((_noop,), {}),
+        "run": lambda c: ((_select_sql(c), []), {}),
+        "run_many": lambda c: ((_insert_sql(c), [("a",), ("b",)]), {}),
+        "split_rows": lambda c: (([("a",), ("b",)], 1, ["name"]), {}),
+        "stream": lambda c: ((_select_sql(c), [], 10), {}),
+        "unit_of_work": lambda c: ((), {}),
         "run_in_transaction": lambda c: ((lambda: c.db.execute("SELECT 1"),), {}),
         "transaction": lambda c: ((), {}),
     },

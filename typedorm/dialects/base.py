@@ -45,6 +45,9 @@ class Dialect(Compiler):
     transactional_ddl: ClassVar[bool] = True
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
     supports_upsert_returning: ClassVar[bool] = True
+    #: fresh autoincrement keys can be taken ahead of an insert (a ``ReserveKeys`` statement):
+    #: the repository's bulk insert then COPYs rows with their keys (drivers with COPY)
+    reserves_keys: ClassVar[bool] = False
     #: cursor.lastrowid names the row a single-row INSERT created
     supports_lastrowid: ClassVar[bool] = False
     #: a multi-row INSERT inside a write transaction gets consecutive integer keys ending at
@@ -125,12 +128,6 @@ class Dialect(Compiler):
     def apply_server_version(self, version: str) -> None:
         """Adjust this instance's capability flags to the server's ``SELECT VERSION()``."""
         self.server_version: str | None = version
-
-    def reserve_keys_sql(self, table: str, column: str, count: int) -> tuple[str, list[object]] | None:
-        """A query returning ``count`` fresh keys for ``table``'s autoincrement ``column``, one
-        per row and in allocation order, or None where keys cannot be taken ahead of the insert.
-        The repository's bulk insert uses it to COPY rows with their keys (drivers with COPY)."""
-        return None
 
     def rename_table_sql(self, old: str, new: str) -> str:
         """``ALTER TABLE old RENAME TO new`` in this dialect."""

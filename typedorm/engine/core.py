@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..drivers.base import ResultMode
 from ..errors import (
     ConnectionLost,
     DatabaseError,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ErrorClassifier",
     "QueryCounter",
+    "ResultMode",
     "TxState",
     "apply_server_version",
     "check_statement_size",

@@ -26,6 +26,7 @@ from ..errors import (
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
+    InvalidArgument,
     RetryableError,
     TransactionAborted,
     TransactionError,
@@ -33,6 +34,7 @@ from ..errors import (
 from .pool import create_pool
 from .core import (
     QueryCounter,
+    ResultMode,
     TxState,
     apply_server_version,
     check_statement_size,
@@ -272,6 +274,8 @@ class Database:
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
         self._mappers: dict[type[Any], Any] = {}
+        #: per-database cache of the repository's row mappers (model -> mapper)
+        self.mappers: dict[type[Any], Any] = self._mappers
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
@@ -512,6 +516,65 @@ class Database:
         finally:
             if own:
                 self._pool.release(conn, discard=discard)
+
+    # --- statement API: what the repository runs compiled statements with -------------
+    def run(
+        self, sql: str, params: Sequence[Any], mode: ResultMode = ResultMode.ALL, *, table: TableSpec | None = None
+    ) -> Any:
+        """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
+
+        ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
+        shape with its values); ``table`` names the table in mapped errors
+        (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
+        connection, else on a pooled one. Example::
+
+            c = db.dialect.compile(select(User.id).where(User.age >= 18))
+            rows = db.run(c.sql, c.params, ResultMode.ALL)
+        """
+        return self._run(sql, params, mode, table)
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
+        """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
+        current transaction or one of its own; returns the number of rows changed."""
+        return self._run_many(sql, rows, table)
+
+    def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> None:
+        """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
+        current transaction or one of its own."""
+        if not self.supports_copy:
+            raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
+                                  argument="copy_rows")
+        self._copy_in(sql, rows, table)
+
+    def stream(
+        self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None
+    ) -> Generator[list[Any], None]:
+        """Batches of at most ``batch_size`` rows of one compiled SELECT, with bounded memory; the
+        stream holds one connection until it is exhausted or closed (see ``_stream``)."""
+        return self._stream(sql, params, batch_size, table)
+
+    def unit_of_work(self) -> Transaction:
+        """A transaction for one unit of typedorm's own work (insert and read back, hooks around a
+        write): all or nothing; inside an open transaction a savepoint whose database failure
+        aborts that transaction, as a single statement's would."""
+        return self._atomic()
+
+    def split_rows(
+        self, rows: Sequence[Sequence[Any]], max_rows: int, fields: Sequence[str], model: str | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans of ``rows`` for multi-row statements: at most ``max_rows`` each and, on MySQL, within
+        the server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
+        return self._split_rows(rows, max_rows, fields, model)
+
+    @property
+    def max_statement_bytes(self) -> int | None:
+        """The largest statement the server accepts (MySQL's max_allowed_packet), None if unlimited."""
+        return self._max_packet
+
+    @property
+    def capabilities_known(self) -> bool:
+        """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
+        return self._ready
 
     def execute(self, sql: str, params: Params | None = None) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.

@@ -48,7 +48,7 @@ async def iterate_all(fetch: Callable[[], Awaitable[list[T]]]) -> AsyncIterator[
 
 
 async def close_stream(stream: AsyncGenerator[Any, None]) -> None:
-    """Close a ``db._stream(...)`` now. An async generator left unfinished is otherwise closed only when
+    """Close a ``db.stream(...)`` now. An async generator left unfinished is otherwise closed only when
     the event loop gets round to finalizing it, holding its connection (and cursor) until then."""
     await stream.aclose()
 
@@ -56,7 +56,7 @@ async def close_stream(stream: AsyncGenerator[Any, None]) -> None:
 def supports_returning(db: AsyncDatabase) -> bool:
     """Whether inserts can use RETURNING. Until the first connection a MySQL-family server's version is
     unknown (MariaDB has RETURNING, MySQL has not): a repository made before then uses LAST_INSERT_ID."""
-    return db._ready and db.dialect.supports_returning
+    return db.capabilities_known and db.dialect.supports_returning
 
 
 def check_database(db: object) -> None:

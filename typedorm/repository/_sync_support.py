@@ -48,7 +48,7 @@ def iterate_all(fetch: Callable[[], list[T]]) -> Iterator[T]:
 
 
 def close_stream(stream: Iterator[Any]) -> None:
-    """Close a ``db._stream(...)`` now (a generator: its ``finally`` returns the connection)."""
+    """Close a ``db.stream(...)`` now (a generator: its ``finally`` returns the connection)."""
     close = getattr(stream, "close", None)
     if close is not None:
         close()

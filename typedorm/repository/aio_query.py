@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from ..engine.core import ResultMode
 from ..errors import InvalidArgument, MultipleResultsFound, NotFound, UnknownField
-from ..sql.expr import Assignment, Expr, Ordering, Predicate
+from ..sql.expr import Assignment, Const, Expr, Ordering, Predicate
 from ..sql.functions import avg as _avg
+from ..sql.functions import count as _count
 from ..sql.functions import max as _max
 from ..sql.functions import min as _min
 from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
-from ..sql.stmt import Select, _as_ordering, _check_count
+from ..sql.stmt import CountRows, Select, _as_ordering
 from ._aio_support import close_stream, iterate_all
 from .page import Page
 
@@ -43,6 +45,10 @@ T9 = TypeVar("T9")
 T10 = TypeVar("T10")
 
 
+# Constant select lists: the compiler keeps the text of a select list per tuple.
+_COUNT_ALL: tuple[Expr[Any, Any], ...] = (_count(),)
+_ONE_COLUMN: tuple[Expr[Any, Any], ...] = (Const(1),)
+
 _FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
 
 
@@ -69,42 +75,46 @@ class AsyncQuery(Generic[M]):
         await users.filter(User.age >= 18).order_by(User.age.desc(), "name").limit(10).all()
     """
 
-    __slots__ = ("_distinct", "_group_by", "_having", "_limit", "_load", "_offset", "_order", "_where", "repo")
+    __slots__ = ("_load", "_select", "repo")
 
     def __init__(
         self,
         repo: AsyncRepository[M],
-        where: tuple[Predicate[M], ...] = (),
-        order: tuple[Ordering[M], ...] = (),
-        limit: int | None = None,
-        offset: int | None = None,
-        distinct: bool = False,
-        group_by: tuple[Expr[M, Any], ...] = (),
-        having: tuple[Predicate[M], ...] = (),
+        select: Select[M, Any] | None = None,
         load: tuple[LoadPath[Any], ...] = (),
     ) -> None:
         self.repo: AsyncRepository[M] = repo
+        #: the statement this query runs: every column of the model; each method makes a new one
+        self._select: Select[M, Any] = repo._mapper.select_all if select is None else select
         self._load = load
-        self._where = where
-        self._order = order
-        self._limit = limit
-        self._offset = offset
-        self._distinct = distinct
-        self._group_by = group_by
-        self._having = having
 
-    def _copy(self, **kw: Any) -> AsyncQuery[M]:
-        args: dict[str, Any] = dict(
-            where=self._where, order=self._order, limit=self._limit, offset=self._offset,
-            distinct=self._distinct, group_by=self._group_by, having=self._having, load=self._load,
-        )
-        args.update(kw)
-        return AsyncQuery(self.repo, **args)
+    @property
+    def statement(self) -> Select[M, Any]:
+        """The ``Select`` this query runs (every column of the model), for inspection or compiling."""
+        return self._select
+
+    def _with(self, select: Select[M, Any]) -> AsyncQuery[M]:
+        return AsyncQuery(self.repo, select, self._load)
+
+    def _where(self, preds: tuple[Predicate[M], ...]) -> AsyncQuery[M]:
+        # the predicates are checked already (as_predicates, resolve_lookups): no second pass
+        return self._with(self._select._replace(where=self._select.where_ + preds))
+
+    def _entity(self, **changes: Any) -> Select[M, Any]:
+        # Model rows: grouping applies to rows() only, as aggregates need it.
+        s = self._select
+        if s.group_by_ or s.having_:
+            changes.update(group_by=(), having=())
+        return s._replace(**changes) if changes else s
+
+    async def _fetch(self, stmt: object, mode: ResultMode) -> Any:
+        c = self.repo._dialect.compile(stmt)
+        return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
-        return self._copy(where=self._where + as_predicates(self.repo.model, preds))
+        return self._where(as_predicates(self.repo.model, preds))
 
     if TYPE_CHECKING:
         # Typed per model by the stubs `typedorm stubs` writes (see lookup_types).
@@ -133,7 +143,7 @@ class AsyncQuery(Generic[M]):
             return self._exclude(preds, lookups)
 
     def _filter_by(self, lookups: dict[str, Any]) -> AsyncQuery[M]:
-        return self._copy(where=self._where + tuple(resolve_lookups(self.repo.model, lookups)))
+        return self._where(tuple(resolve_lookups(self.repo.model, lookups)))
 
     def _exclude(self, preds: Sequence[Predicate[M] | Q], lookups: dict[str, Any]) -> AsyncQuery[M]:
         parts = as_predicates(self.repo.model, preds) + tuple(resolve_lookups(self.repo.model, lookups))
@@ -142,7 +152,7 @@ class AsyncQuery(Generic[M]):
         combined = parts[0]
         for p in parts[1:]:
             combined = combined & p
-        return self._copy(where=(*self._where, ~combined))
+        return self._where((~combined,))
 
     def order_by(self, *items: Ordering[M] | Expr[M, Any] | str) -> AsyncQuery[M]:
         """Order by columns, orderings (``User.age.desc()``) or field names (``"-age"``), checked;
@@ -165,51 +175,27 @@ class AsyncQuery(Generic[M]):
                 out.append(col.desc() if desc else col.asc())
             else:
                 out.append(_as_ordering(it))
-        return self._copy(order=self._order + tuple(out))
+        return self._with(self._select._replace(order_by=self._select.order_by_ + tuple(out)))
 
     def limit(self, n: int | None) -> AsyncQuery[M]:
         """At most ``n`` rows: ``users.order_by(User.id).limit(10)``."""
-        return self._copy(limit=_check_count(n, "limit"))
+        return self._with(self._select.limit(n))
 
     def offset(self, n: int | None) -> AsyncQuery[M]:
         """Skip ``n`` rows: ``users.order_by(User.id).offset(20).limit(10)``."""
-        return self._copy(offset=_check_count(n, "offset"))
+        return self._with(self._select.offset(n))
 
     def distinct(self, flag: bool = True) -> AsyncQuery[M]:
         """Drop duplicate rows: ``users.query().distinct()``."""
-        return self._copy(distinct=flag)
+        return self._with(self._select.distinct(flag))
 
     def group_by(self, *exprs: Expr[M, Any]) -> AsyncQuery[M]:
         """Group rows, for :meth:`rows` with aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
-        return self._copy(group_by=self._group_by + exprs)
+        return self._with(self._select.group_by(*exprs))
 
     def having(self, *preds: Predicate[M]) -> AsyncQuery[M]:
         """Filter groups: ``users.query().group_by(User.age).having(func.count() > 1)``."""
-        return self._copy(having=self._having + as_predicates(self.repo.model, preds))
-
-    # --- compiling ---------------------------------------------------------------
-    def _sql(self, select_list: str, *, order: tuple[Ordering[M], ...] | None = None,
-             limit: int | bool | None = False, group: bool = False) -> tuple[str, list[Any]]:
-        d = self.repo._dialect
-        params: list[Any] = []
-        cols_params: list[Any] = []
-        sql = f"SELECT {'DISTINCT ' if self._distinct else ''}{select_list} FROM {self.repo._mapper.table_sql}"
-        tail = d.select_tail(
-            self._where,
-            self._group_by if group else (),
-            self._having if group else (),
-            self._order if order is None else order,
-            self._limit if limit is False else (limit if limit is not True else None),
-            self._offset,
-            params,
-        )
-        return sql + tail, cols_params + params
-
-    def _select_exprs(self, exprs: Sequence[Expr[Any, Any]]) -> tuple[str, list[Any]]:
-        d = self.repo._dialect
-        params: list[Any] = []
-        cols = ", ".join(d.expr(e, params) for e in exprs)
-        return cols, params
+        return self._with(self._select.having(*as_predicates(self.repo.model, preds)))
 
     def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> AsyncQuery[M]:
         """Load relationships with the rows: one batched ``IN`` query per relation, whatever the row count.
@@ -221,7 +207,7 @@ class AsyncQuery(Generic[M]):
         """
         from ..sql.relations import build_load_plan
 
-        return self._copy(load=build_load_plan(self.repo.model, (path, *more), self._load))
+        return AsyncQuery(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load))
 
     async def _loaded(self, objs: list[M]) -> list[M]:
         if self._load and objs:
@@ -233,8 +219,7 @@ class AsyncQuery(Generic[M]):
     # --- fetching ----------------------------------------------------------------
     async def all(self) -> list[M]:
         """Every matching row, validated into model instances."""
-        sql, params = self._sql(self.repo._mapper.select_list)
-        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        rows = await self._fetch(self._entity(), ResultMode.ALL)
         return await self._loaded(self.repo._mapper.hydrate_all(rows))
 
     def __aiter__(self) -> AsyncIterator[M]:
@@ -245,25 +230,23 @@ class AsyncQuery(Generic[M]):
 
     async def first(self) -> M | None:
         """The first row in the query's order (primary-key order if none), or None."""
-        order = self._order or self._pk_order(False)
-        sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
-        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        order = self._select.order_by_ or self._pk_order(False)
+        rows = await self._fetch(self._entity(order_by=order, limit=1), ResultMode.ALL)
         return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
 
     async def last(self) -> M | None:
         """The last row in the query's order (primary-key order if none), or None."""
         order: tuple[Ordering[M], ...]
-        if self._order:
-            order = tuple(Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._order)
+        if self._select.order_by_:
+            order = tuple(Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._select.order_by_)
         else:
             order = self._pk_order(True)
-        sql, params = self._sql(self.repo._mapper.select_list, order=order, limit=1)
-        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        rows = await self._fetch(self._entity(order_by=order, limit=1), ResultMode.ALL)
         return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
 
     async def _at_most_two(self) -> list[M]:
-        sql, params = self._sql(self.repo._mapper.select_list, limit=2 if self._limit is None else min(self._limit, 2))
-        rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+        limit = self._select.limit_
+        rows = await self._fetch(self._entity(limit=2 if limit is None else min(limit, 2)), ResultMode.ALL)
         return await self._loaded(self.repo._mapper.hydrate_all(rows))
 
     async def one(self) -> M:
@@ -284,34 +267,34 @@ class AsyncQuery(Generic[M]):
 
     async def count(self) -> int:
         """How many rows match (respecting limit, offset and distinct)."""
-        if self._limit is not None or self._offset or self._distinct:
-            inner, params = self._sql(self.repo._mapper.select_list, order=())
-            sql = f"SELECT COUNT(*) FROM ({inner}) AS typedorm_sub"
+        s = self._select
+        stmt: object
+        if s.limit_ is not None or s.offset_ or s.distinct_:
+            stmt = CountRows(self._entity(order_by=()))
         else:
-            sql, params = self._sql("COUNT(*)", order=())
-        row = await self.repo._db._run(sql, params, 1, self.repo._spec)
+            stmt = self._entity(columns=_COUNT_ALL, order_by=())
+        row = await self._fetch(stmt, ResultMode.ONE)
         return int(row[0])
 
     async def exists(self) -> bool:
         """Whether any row matches."""
-        sql, params = self._sql("1", order=(), limit=1)
-        return await self.repo._db._run(sql, params, 1, self.repo._spec) is not None
+        return await self._fetch(self._entity(columns=_ONE_COLUMN, order_by=(), limit=1), ResultMode.ONE) is not None
 
     async def iterate(self, batch_size: int = 1000) -> AsyncIterator[M]:
         """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise InvalidArgument(f"batch_size must be a positive int, not {batch_size!r}", argument="batch_size")
-        sql, params = self._sql(self.repo._mapper.select_list)
+        c = self.repo._dialect.compile(self._entity())
         mapper = self.repo._mapper
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = await self.repo._db._run(sql, params, 0, self.repo._spec)
+            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec)
             for start in range(0, len(rows), batch_size):
                 for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db._stream(sql, params, batch_size, self.repo._spec)
+        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec)
         try:
             async for batch in stream:
                 # relations are loaded per batch: one query per relation and batch
@@ -327,8 +310,9 @@ class AsyncQuery(Generic[M]):
             raise InvalidArgument(f"page must be an int >= 1, not {page!r}", argument="page")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise InvalidArgument(f"size must be an int >= 1, not {size!r}", argument="size")
-        total = await self._copy(limit=None, offset=None).count()
-        q = self._copy(order=self._order or self._pk_order(False), limit=size, offset=(page - 1) * size)
+        total = await self._with(self._select.replace(limit=None, offset=None)).count()
+        q = self._with(self._select.replace(order_by=self._select.order_by_ or self._pk_order(False), limit=size,
+                                            offset=(page - 1) * size))
         return Page(await q.all(), page, size, total)
 
     # --- projections ---------------------------------------------------------------
@@ -336,9 +320,7 @@ class AsyncQuery(Generic[M]):
         """Rows as dicts of the named fields (all fields if none), each value validated."""
         names = fields or self.repo._mapper.fields
         cols = [self.repo._column(f) for f in names]
-        select_list, sparams = self._select_exprs(cols)
-        sql, params = self._sql(select_list)
-        rows = await self.repo._db._run(sql, sparams + params, 0, self.repo._spec)
+        rows = await self._fetch(self._entity(columns=tuple(cols)), ResultMode.ALL)
         conv = [self.repo._value_converter(c) for c in cols]
         out = []
         for r in rows:
@@ -381,11 +363,7 @@ class AsyncQuery(Generic[M]):
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
             raise InvalidArgument("rows() needs at least one column or expression", argument="query")
-        stmt: Select[Any, Any] = Select(
-            self.repo.model, tuple(exprs), where=self._where, order_by=self._order, limit=self._limit,
-            offset=self._offset, distinct=self._distinct, group_by=self._group_by, having=self._having,
-        )
-        return await self.repo.rows(stmt)
+        return await self.repo.rows(self._select.replace(columns=tuple(exprs)))
 
     async def into(self, target: type[P]) -> list[P]:
         """Rows validated into ``target``, selecting the model fields ``target`` declares."""
@@ -400,12 +378,15 @@ class AsyncQuery(Generic[M]):
         return [validate(d) for d in await self.values(*names)]
 
     # --- aggregates ----------------------------------------------------------------
+    def _unordered(self) -> AsyncQuery[M]:
+        return self._with(self._select.replace(order_by=(), limit=None, offset=None))
+
     async def _scalar(self, e: Expr[Any, Any]) -> Any:
         return (await self.rows(e))[0][0]
 
     async def sum(self, expr: Expr[M, Num] | Expr[M, Num | None]) -> Num | None:
         """``SUM`` over the matching rows (None when there are none)."""
-        return await self._copy(order=(), limit=None, offset=None)._scalar(_sum(expr))  # type: ignore[no-any-return]
+        return await self._unordered()._scalar(_sum(expr))  # type: ignore[no-any-return]
 
     # The overloads overlap only for an ``Expr[M, None]``, which no column has.
     @overload
@@ -414,32 +395,33 @@ class AsyncQuery(Generic[M]):
     async def avg(self, expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> float | None: ...
     async def avg(self, expr: Expr[M, Any]) -> Any:
         """``AVG`` over the matching rows (None when there are none)."""
-        return await self._copy(order=(), limit=None, offset=None)._scalar(_avg(expr))
+        return await self._unordered()._scalar(_avg(expr))
 
     async def min(self, expr: Expr[M, T]) -> T | None:
         """The smallest value of ``col`` over the matching rows (None if none): ``users.query().min(User.age)``."""
-        return await self._copy(order=(), limit=None, offset=None)._scalar(_min(expr))  # type: ignore[no-any-return]
+        return await self._unordered()._scalar(_min(expr))  # type: ignore[no-any-return]
 
     async def max(self, expr: Expr[M, T]) -> T | None:
         """The largest value of ``col`` over the matching rows (None if none): ``users.query().max(User.age)``."""
-        return await self._copy(order=(), limit=None, offset=None)._scalar(_max(expr))  # type: ignore[no-any-return]
+        return await self._unordered()._scalar(_max(expr))  # type: ignore[no-any-return]
 
     # --- writes ---------------------------------------------------------------------
     def _check_unsliced(self, what: str) -> None:
-        if self._limit is not None or self._offset or self._group_by:
+        s = self._select
+        if s.limit_ is not None or s.offset_ or s.group_by_:
             raise InvalidArgument(f"{what}() cannot be used on a query with limit/offset/group_by", argument="query")
 
     async def update(self, *assignments: Assignment[M]) -> int:
         """``UPDATE`` every matching row; returns the number of rows changed. Hooks do not run."""
         self._check_unsliced("update")
-        return await self.repo._update_where(self._where, assignments)
+        return await self.repo._update_where(self._select.where_, assignments)
 
     async def delete(self) -> int:
         """``DELETE`` every matching row; returns the number deleted. Hooks do not run."""
         self._check_unsliced("delete")
-        return await self.repo._delete_where(self._where)
+        return await self.repo._delete_where(self._select.where_)
 
     def __repr__(self) -> str:
-        sql, params = self._sql(self.repo._mapper.select_list)
-        return f"<AsyncQuery {sql!r} params={params!r}>"
+        c = self.repo._dialect.compile(self._entity())
+        return f"<AsyncQuery {c.sql!r} params={c.params!r}>"
 

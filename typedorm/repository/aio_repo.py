@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from ..engine.core import ResultMode
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
 from ..sql.lookups import Q
-from ..sql.stmt import Select
+from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
@@ -36,7 +37,7 @@ R = TypeVar("R")
 Num = TypeVar("Num", int, float, Decimal)
 H = TypeVar("H", bound=Callable[..., Any])
 
-_ALL, _ONE, _COUNT, _NONE, _LASTID = 0, 1, 2, 3, 4
+_ALL, _ONE, _COUNT, _LASTID = ResultMode.ALL, ResultMode.ONE, ResultMode.COUNT, ResultMode.LASTID
 #: below this many rows, one multi-row INSERT ... RETURNING beats two round trips
 _COPY_MIN_ROWS = 64
 
@@ -63,7 +64,7 @@ class AsyncRepository(Generic[M]):
         self._db = db
         self._dialect = db.dialect
         self._spec = model.__table__
-        self._mapper: Mapper[M] = get_mapper(model, db.dialect, db._mappers)
+        self._mapper: Mapper[M] = get_mapper(model, db.dialect, db.mappers)
         self._hooks = Hooks()
         self._hook_cache: dict[str, list[Callable[[Any], Any]]] = {}
         self._hook_cache_version = -1
@@ -183,7 +184,7 @@ class AsyncRepository(Generic[M]):
                 return stored
             reject_related(self.model, (obj,), "insert")
         if self._has_hooks("before_insert", "after_insert"):
-            async with self._db._atomic():
+            async with self._db.unit_of_work():
                 obj = await self._run_before("before_insert", obj)
                 stored = await self._insert_one(obj)
                 await self._run_after("after_insert", stored)
@@ -194,7 +195,7 @@ class AsyncRepository(Generic[M]):
         idx, vals = self._mapper.row_values(obj)
         if self._mapper.writes_identity(idx):
             # An explicit key: move the key generator past it in the same transaction.
-            async with self._db._atomic():
+            async with self._db.unit_of_work():
                 stored = await self._insert_values(obj, idx, vals)
                 await self._sync_identity()
                 return stored
@@ -205,29 +206,29 @@ class AsyncRepository(Generic[M]):
         auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
         db = self._db
         spec = self._spec
-        if db._max_packet is not None:  # MySQL: a row over max_allowed_packet is refused before sending
-            db._split_rows([vals], 1, [mapper.columns[i].field for i in idx], self.model.__name__)
+        if db.max_statement_bytes is not None:  # MySQL: a row over max_allowed_packet is refused before sending
+            db.split_rows([vals], 1, [mapper.columns[i].field for i in idx], self.model.__name__)
         if not auto:
-            await db._run(mapper.insert_sql(idx), vals, _COUNT, spec)
+            await db.run(mapper.insert_sql(idx), vals, _COUNT, table=spec)
             return copy_with(obj)
         if mapper.auto_is_pk_only and self._dialect.supports_lastrowid:
             # One statement, and the key from cursor.lastrowid: cheaper than RETURNING.
-            new_id = await db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
+            new_id = await db.run(mapper.insert_sql(idx), vals, _LASTID, table=spec)
             return copy_with(obj, {mapper.pk_cols[0].field: new_id})
         if self._returning:
             if mapper.auto_is_pk_only:
                 pk = mapper.pk_cols[0]
-                sql = mapper.insert_sql(idx, 1, f" RETURNING {self._dialect.quote(pk.name)}")
-                row = await db._run(sql, vals, _ONE, spec)
+                sql = mapper.insert_sql(idx, 1, (pk,))
+                row = await db.run(sql, vals, _ONE, table=spec)
                 return copy_with(obj, {pk.field: row[0]})
-            row = await db._run(mapper.insert_sql(idx, 1, mapper.returning_all), vals, _ONE, spec)
+            row = await db.run(mapper.insert_sql(idx, 1, mapper.columns), vals, _ONE, table=spec)
             return mapper.hydrate(row)
         # No RETURNING (MySQL): the new key comes from lastrowid.
-        async with db._atomic():
-            new_id = await db._run(mapper.insert_sql(idx), vals, _LASTID, spec)
+        async with db.unit_of_work():
+            new_id = await db.run(mapper.insert_sql(idx), vals, _LASTID, table=spec)
             if mapper.auto_is_pk_only:
                 return copy_with(obj, {mapper.pk_cols[0].field: new_id})
-            row = await db._run(mapper.get_sql, [new_id], _ONE, spec)
+            row = await db.run(mapper.get_sql, [new_id], _ONE, table=spec)
             return mapper.hydrate(row)
 
     async def insert_many(self, objs: Iterable[M]) -> list[M]:
@@ -241,7 +242,7 @@ class AsyncRepository(Generic[M]):
             from .aio_related import reject_related
 
             reject_related(self.model, items, "insert_many")
-        async with self._db._atomic():
+        async with self._db.unit_of_work():
             if self._has_hooks("before_insert"):
                 items = [await self._run_before("before_insert", o) for o in items]
             out = await self._insert_rows(items)
@@ -273,12 +274,12 @@ class AsyncRepository(Generic[M]):
             # server's max_allowed_packet (a larger one is refused and its connection closed).
             per_row = max(1, len(idx))
             chunk = max(1, min(1000, self._dialect.max_params // per_row))
-            spans = db._split_rows([prepared[i][1] for i in members], chunk,
+            spans = db.split_rows([prepared[i][1] for i in members], chunk,
                                    [mapper.columns[i].field for i in idx], self.model.__name__)
             if not auto:
                 sql = mapper.insert_sql(idx)
-                for start, stop in spans if db._max_packet is not None else [(0, len(members))]:
-                    await db._run_many(sql, [prepared[i][1] for i in members[start:stop]], spec)
+                for start, stop in spans if db.max_statement_bytes is not None else [(0, len(members))]:
+                    await db.run_many(sql, [prepared[i][1] for i in members[start:stop]], table=spec)
                 for i in members:
                     out[i] = copy_with(items[i])
                 continue
@@ -287,29 +288,26 @@ class AsyncRepository(Generic[M]):
                 # Multi-row VALUES without RETURNING: the keys are consecutive and end at
                 # lastrowid, unless the table's largest key leaves no room (then SQLite picks
                 # keys at random, and RETURNING below is used instead).
-                top = await db._run(f"SELECT MAX({self._dialect.quote(pk.name)}) FROM {mapper.table_sql}", (),
-                                    _ONE, spec)
+                top = await db.run(mapper.max_pk_sql(), (), _ONE, table=spec)
                 if (top[0] or 0) + len(members) < 2**63 - 1:
                     for start, stop in spans:
                         part = members[start:stop]
                         params = [v for i in part for v in prepared[i][1]]
-                        last = await db._run(mapper.insert_sql(idx, len(part)), params, _LASTID, spec)
+                        last = await db.run(mapper.insert_sql(idx, len(part)), params, _LASTID, table=spec)
                         first = last - len(part) + 1
                         for n, i in enumerate(part):
                             out[i] = copy_with(items[i], {pk.field: first + n})
                     continue
-            reserve = self._dialect.reserve_keys_sql(spec.name, pk.name, len(members)) if (
-                mapper.auto_is_pk_only and db.supports_copy and len(members) >= _COPY_MIN_ROWS) else None
-            if reserve is not None:
-                # Reserve the keys from the key generator in one query (the dialect knows how),
-                # then COPY the rows with them: exact keys in input order, and the fastest path
-                # measured on PostgreSQL (10,000 rows: nextval+COPY 75 ms, executemany 86 ms,
-                # multi-row VALUES ... RETURNING 165 ms).
-                q = self._dialect.quote
-                key_rows = await db._run(reserve[0], reserve[1], _ALL, spec)
-                cols = ", ".join(q(c.name) for c in (pk, *(mapper.columns[i] for i in idx)))
+            if self._dialect.reserves_keys and mapper.auto_is_pk_only and db.supports_copy and len(members) >= _COPY_MIN_ROWS:
+                # Reserve the keys from the key generator in one query (the dialect knows how), then
+                # COPY the rows with them: exact keys in input order, and the fastest path
+                # measured (10,000 rows: nextval+COPY 75 ms, executemany 86 ms, multi-row
+                # VALUES ... RETURNING 165 ms).
+                reserve = self._dialect.compile(ReserveKeys(spec, pk, len(members)))
+                key_rows = await db.run(reserve.sql, reserve.params, _ALL, table=spec)
+                copy = self._dialect.compile(CopyFrom(spec, (pk, *(mapper.columns[i] for i in idx))))
                 copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
-                await db._copy_in(f"COPY {mapper.table_sql} ({cols}) FROM STDIN", copy_rows, spec)
+                await db.copy_rows(copy.sql, copy_rows, table=spec)
                 for key_row, i in zip(key_rows, members, strict=True):
                     out[i] = copy_with(items[i], {pk.field: key_row[0]})
                 continue
@@ -319,12 +317,12 @@ class AsyncRepository(Generic[M]):
                 continue
             # Multi-row VALUES ... RETURNING key, chunked under the parameter limit. Keys are
             # allocated in row order, so sorting the returned keys restores the input order.
-            returning = f" RETURNING {self._dialect.quote(pk.name)}"
+            returning = (pk,)
             for start, stop in spans:
                 part = members[start:stop]
                 sql = mapper.insert_sql(idx, len(part), returning)
                 params = [v for i in part for v in prepared[i][1]]
-                rows = await db._run(sql, params, _ALL, spec)
+                rows = await db.run(sql, params, _ALL, table=spec)
                 keys = sorted(r[0] for r in rows)
                 if len(keys) != len(part):
                     raise RuntimeError("insert returned a different number of keys than rows sent")
@@ -338,7 +336,7 @@ class AsyncRepository(Generic[M]):
         """After explicit keys: move the key generator past them (PostgreSQL's identity sequence)."""
         sync = self._mapper.identity_sync
         if sync is not None:
-            await self._db._run(sync[0], sync[1], _ALL, self._spec)
+            await self._db.run(sync[0], sync[1], _ALL, table=self._spec)
 
     # --- JSON payloads ---------------------------------------------------------------
     def validate_json(self, data: str | bytes | bytearray) -> M:
@@ -414,7 +412,7 @@ class AsyncRepository(Generic[M]):
         params = mapper.pk_params(pk)
         if mapper._int_pk and mapper.pk_unmatchable(params):
             return None
-        row = await self._db._run(mapper.get_sql, params, _ONE, self._spec)
+        row = await self._db.run(mapper.get_sql, params, _ONE, table=self._spec)
         return mapper.hydrate(row) if row is not None else None
 
     async def get_or_raise(self, pk: Any) -> M:
@@ -428,7 +426,7 @@ class AsyncRepository(Generic[M]):
         """The current stored version of ``obj`` (raises NotFound if it was deleted)."""
         self._check_instance(obj, "refresh")
         mapper = self._mapper
-        row = await self._db._run(mapper.get_sql, mapper.pk_values(obj), _ONE, self._spec)
+        row = await self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec)
         if row is None:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} no longer exists")
         return mapper.hydrate(row)
@@ -530,7 +528,7 @@ class AsyncRepository(Generic[M]):
             cache = (compiled.sql, compiled.params, self._row_adapter(stmt))
             stmt._cache[id(self._dialect)] = cache
         sql, params, conv = cache
-        rows = await self._db._run(sql, params, _ALL, self._spec)
+        rows = await self._db.run(sql, params, _ALL, table=self._spec)
         return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:
@@ -688,7 +686,7 @@ class AsyncRepository(Generic[M]):
             if assignments:
                 raise TypeError("update(obj) takes no assignments; use update(where, *assignments)")
             if self._has_hooks("before_update", "after_update"):
-                async with self._db._atomic():
+                async with self._db.unit_of_work():
                     obj = await self._run_before("before_update", target)
                     stored = await self._update_obj(obj)
                     await self._run_after("after_update", stored)
@@ -706,25 +704,14 @@ class AsyncRepository(Generic[M]):
         row is the one thing this does not see; call refresh() after such writes).
         """
         mapper = self._mapper
-        key = tuple(fields) if fields is not None else None
-        plan = mapper._update_plans.get(key)
-        if plan is None:
-            pk_fields = {c.field for c in mapper.pk_cols}
-            names = [f for f in (fields or mapper.fields) if f not in pk_fields]
-            q = self._dialect.quote
-            ph = mapper.placeholder
-            sets = ", ".join(f"{q(self._spec.by_field[f].name)} = {ph}" for f in names)
-            sql = f"UPDATE {mapper.table_sql} SET {sets} WHERE {mapper.pk_where}" if names else ""
-            plan = (tuple((mapper.fields.index(f), f) for f in names), sql)
-            mapper._update_plans[key] = plan
-        cols, sql = plan
+        cols, sql = mapper.update_plan(fields)
         d = obj.__dict__
         if not sql or any(d[f] is AUTO for _, f in cols):
             return await self.refresh(obj)
         bind = mapper.bind_value
         params = [bind(i, d[f]) for i, f in cols]
         params += mapper.pk_values(obj)
-        n = await self._db._run(sql, params, _COUNT, self._spec)
+        n = await self._db.run(sql, params, _COUNT, table=self._spec)
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
         return copy_with(obj)
@@ -749,7 +736,7 @@ class AsyncRepository(Generic[M]):
 
         stmt = Update(self._spec, tuple(self._validated_assignments(assignments)), where)
         c = self._dialect.compile(stmt)
-        n: int = await self._db._run(c.sql, c.params, _COUNT, self._spec)
+        n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec)
         return n
 
     async def patch(self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any], *,
@@ -791,7 +778,7 @@ class AsyncRepository(Generic[M]):
                                       model=name)
         if not allow_auto:
             self._reject_auto(fields, ())
-        async with self._db._atomic():
+        async with self._db.unit_of_work():
             current = await self.get_or_raise(pk)
             merged = current.model_dump(by_alias=True)
             merged.update(values)
@@ -847,18 +834,19 @@ class AsyncRepository(Generic[M]):
 
         stmt = Insert(spec, tuple(inserted), [vals]).on_conflict_do_update(target, upd) if upd else \
             Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
-        c = self._dialect.compile(stmt)
         explicit_key = mapper.writes_identity(idx)
         if self._returning and self._dialect.supports_upsert_returning:
-            async with self._db._atomic():
-                row = await self._db._run(c.sql + mapper.returning_all, c.params, _ONE, spec)
+            async with self._db.unit_of_work():
+                c = self._dialect.compile(stmt.returning_(*mapper.columns))
+                row = await self._db.run(c.sql, c.params, _ONE, table=spec)
                 if explicit_key:
                     await self._sync_identity()
                 if row is None:  # DO NOTHING and the row existed
                     return await self._fetch_by(target, obj)
                 return mapper.hydrate(row)
-        async with self._db._atomic():
-            await self._db._run(c.sql, c.params, _COUNT, spec)
+        c = self._dialect.compile(stmt)
+        async with self._db.unit_of_work():
+            await self._db.run(c.sql, c.params, _COUNT, table=spec)
             if explicit_key:
                 await self._sync_identity()
             return await self._fetch_by(target, obj)
@@ -871,12 +859,9 @@ class AsyncRepository(Generic[M]):
 
     async def _fetch_by(self, target: tuple[str, ...], obj: M) -> M:
         mapper = self._mapper
-        q = self._dialect.quote
         cols = [self._spec.by_name[n] for n in target]
-        where = " AND ".join(f"{mapper.table_sql}.{q(c.name)} = {mapper.placeholder}" for c in cols)
         params = [mapper.bind_value(mapper.fields.index(c.field), obj.__dict__[c.field]) for c in cols]
-        row = await self._db._run(f"SELECT {mapper.select_list} FROM {mapper.table_sql} WHERE {where}", params, _ONE,
-                            self._spec)
+        row = await self._db.run(mapper.select_by_sql(target), params, _ONE, table=self._spec)
         if row is None:
             raise NotFound(f"{self.model.__name__} row vanished during upsert")
         return mapper.hydrate(row)
@@ -891,7 +876,7 @@ class AsyncRepository(Generic[M]):
         the matching rows and returns how many."""
         if isinstance(target, self.model):
             if self._has_hooks("before_delete", "after_delete"):
-                async with self._db._atomic():
+                async with self._db.unit_of_work():
                     await self._run_before("before_delete", target)
                     await self._delete_obj(target)
                     await self._run_after("after_delete", target)
@@ -904,7 +889,7 @@ class AsyncRepository(Generic[M]):
 
     async def _delete_obj(self, obj: M) -> None:
         mapper = self._mapper
-        n = await self._db._run(mapper.delete_sql, mapper.pk_values(obj), _COUNT, self._spec)
+        n = await self._db.run(mapper.delete_sql, mapper.pk_values(obj), _COUNT, table=self._spec)
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
 
@@ -912,14 +897,12 @@ class AsyncRepository(Generic[M]):
         from ..sql.stmt import Delete
 
         c = self._dialect.compile(Delete(self._spec, where))
-        n: int = await self._db._run(c.sql, c.params, _COUNT, self._spec)
+        n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec)
         return n
 
 
 def _with_model(stmt: Select[Any, Any], model: type[Any]) -> Select[Any, Any]:
-    return Select(model, stmt.columns, where=stmt.where_, order_by=stmt.order_by_, limit=stmt.limit_,
-                  offset=stmt.offset_, distinct=stmt.distinct_, group_by=stmt.group_by_, having=stmt.having_,
-                  into=stmt.into_)
+    return stmt.replace(model=model)
 
 
 def _func_proc(f: FuncCall[Any, Any], dialect: str) -> Callable[[Any], Any] | None:

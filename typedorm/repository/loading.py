@@ -13,7 +13,7 @@ no table aliases, and nested paths below a to-one relation work like any other l
 is one more round trip per to-one relation, independent of the number of rows.
 
 The loader is free of I/O: a generator yields each statement and receives its rows, so
-``load_paths`` (sync) and ``aload_paths`` (async) share everything but the ``_run`` call.
+``load_paths`` (sync) and ``aload_paths`` (async) share everything but the ``run`` call.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..engine.core import ResultMode
 from ..errors import MultipleResultsFound, NotFound
 from ..schema.columns import AUTO
-from .mapping import get_mapper
+from ..sql.expr import ColumnExpr, Compare, InList, Ordering, Slot
+from ..sql.stmt import Select
+from .mapping import Mapper, get_mapper
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -35,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["aload_paths", "load_paths", "plan_loads"]
 
-_ALL = 0
-
 #: A statement the loader needs run: SQL text, parameters, and the table (for error names).
 Step = tuple[str, list[Any], "TableSpec"]
 Plan = Generator[Step, list[Any], None]
@@ -44,22 +45,22 @@ Plan = Generator[Step, list[Any], None]
 
 def load_paths(db: Database, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
     """Fill the relations named by ``paths`` (and the relations below them) on ``objs``, in place."""
-    plan = plan_loads(db.dialect, db._mappers, objs, paths)
+    plan = plan_loads(db.dialect, db.mappers, objs, paths)
     try:
         step = next(plan)
         while True:
-            step = plan.send(db._run(step[0], step[1], _ALL, step[2]))
+            step = plan.send(db.run(step[0], step[1], ResultMode.ALL, table=step[2]))
     except StopIteration:
         pass
 
 
 async def aload_paths(db: AsyncDatabase, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
     """:func:`load_paths` for an ``AsyncDatabase``: the same statements, awaited."""
-    plan = plan_loads(db.dialect, db._mappers, objs, paths)
+    plan = plan_loads(db.dialect, db.mappers, objs, paths)
     try:
         step = next(plan)
         while True:
-            step = plan.send(await db._run(step[0], step[1], _ALL, step[2]))
+            step = plan.send(await db.run(step[0], step[1], ResultMode.ALL, table=step[2]))
     except StopIteration:
         pass
 
@@ -106,35 +107,30 @@ def _load(
         return []
     target = spec.target
     mapper = get_mapper(target, dialect, mappers)
-    q = dialect.quote
     tspec = target.__table__
-    order = ", ".join(
-        f"{mapper.table_sql}.{q(tspec.by_field[f].name)}{' DESC' if desc else ''}"
-        for f, desc in spec.order_by
-    )
     key_col: ColumnSpec
+    key_expr: ColumnExpr[Any, Any]
+    base: Select[Any, Any]
     if spec.link is None:
         key_col = spec.remote
-        head = f"SELECT {mapper.select_list} FROM {mapper.table_sql} WHERE {mapper.table_sql}.{q(key_col.name)} IN ("
+        key_expr = ColumnExpr(target, key_col)
+        base = Select(target, mapper.column_exprs)
     else:
         assert spec.link_local is not None and spec.link_remote is not None
         key_col = spec.link_local
-        link = q(spec.link.__table__.name)
-        head = (
-            f"SELECT {mapper.select_list}, {link}.{q(key_col.name)} FROM {mapper.table_sql} "
-            f"JOIN {link} ON {link}.{q(spec.link_remote.name)} = {mapper.table_sql}.{q(spec.remote.name)} "
-            f"WHERE {link}.{q(key_col.name)} IN ("
+        key_expr = ColumnExpr(spec.link, key_col)
+        base = Select(target, (*mapper.column_exprs, key_expr)).join(
+            spec.link, Compare("=", ColumnExpr(spec.link, spec.link_remote), ColumnExpr(target, spec.remote))
         )
-    tail = f") ORDER BY {order}" if order else ")"
+    base = base.order_by(*(Ordering(ColumnExpr(target, tspec.by_field[f]), desc) for f, desc in spec.order_by))
     bind = dialect.bind_processor(key_col)
     keys = list(by_key)
     chunk = max(1, int(dialect.max_params))
-    ph = dialect._placeholder
     rows: list[Any] = []
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         params = [bind(k) if bind is not None else k for k in part]
-        sql = head + ", ".join([ph] * len(part)) + tail
+        sql = _in_shape(dialect, mapper, spec, base, key_expr, len(part))
         rows.extend((yield (sql, params, tspec)))
 
     found: list[Any]
@@ -176,6 +172,24 @@ def _load(
                 p.__dict__[name] = t
         _check_missing(spec, parents)
     return found
+
+
+#: IN lists up to this long keep their compiled SQL (one entry per relation and length)
+_CACHED_IN_LEN = 64
+
+
+def _in_shape(
+    dialect: Dialect, mapper: Mapper[Any], spec: RelationSpec, base: Select[Any, Any], key: ColumnExpr[Any, Any],
+    n: int,
+) -> str:
+    """``base WHERE key IN (n placeholders)``: compiled once per relation and short length."""
+    cache_key = (spec.owner, spec.name, n)
+    sql: str | None = mapper.shapes.get(cache_key)
+    if sql is None:
+        sql = dialect.compile_shape(base.where(InList(key, (Slot(),) * n, False)))
+        if n <= _CACHED_IN_LEN:
+            mapper.shapes[cache_key] = sql
+    return sql
 
 
 def _check_missing(spec: RelationSpec, parents: Sequence[Any]) -> None:

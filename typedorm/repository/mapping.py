@@ -14,6 +14,9 @@ from pydantic_core import SchemaValidator
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
+from ..sql.expr import SLOT, Assignment, ColumnExpr, Compare, Predicate, Slot
+from ..sql.functions import max as max_
+from ..sql.stmt import Delete, Insert, Select, Update
 from ..sql.values import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
@@ -55,14 +58,14 @@ class Mapper(Generic[M]):
         self.model: type[M] = model
         self.spec: TableSpec = spec
         self.dialect: Dialect = dialect
-        q = dialect.quote
-        self.table_sql: str = q(spec.name)
         self.columns: tuple[ColumnSpec, ...] = spec.columns
         self.fields: tuple[str, ...] = tuple(c.field for c in spec.columns)
         infos = model.model_fields
         self.keys: tuple[str, ...] = tuple(infos[c.field].alias or c.field for c in spec.columns)
-        self.select_list: str = ", ".join(f"{self.table_sql}.{q(c.name)}" for c in spec.columns)
-        self.returning_all: str = " RETURNING " + ", ".join(q(c.name) for c in spec.columns)
+        #: every column, in table order: the select list rows are hydrated from
+        self.column_exprs: tuple[ColumnExpr[M, Any], ...] = tuple(ColumnExpr(model, c) for c in spec.columns)
+        #: ``SELECT`` every column: where each query of the model starts (statements are immutable)
+        self.select_all: Select[M, Any] = Select(model, self.column_exprs)
         self.validator: SchemaValidator | PluggableSchemaValidator = model.__pydantic_validator__
         #: validates a row read back: always lax, as a strict model's rows arrive in the driver's
         #: types (SQLite's 0/1 booleans, ISO text datetimes), not as a client's input
@@ -77,8 +80,10 @@ class Mapper(Generic[M]):
         )
         self.pk_cols: tuple[ColumnSpec, ...] = spec.pk_columns
         self.pk_index: tuple[int, ...] = tuple(self.fields.index(c.field) for c in self.pk_cols)
-        ph: str = dialect._placeholder
-        self.pk_where: str = " AND ".join(f"{self.table_sql}.{q(c.name)} = {ph}" for c in self.pk_cols)
+        #: ``pk = ?`` per key column: the WHERE of every statement by primary key
+        self.pk_slots: tuple[Predicate[M], ...] = tuple(
+            Compare("=", ColumnExpr(model, c), Slot()) for c in self.pk_cols
+        )
         self.pk_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(dialect.bind_processor(c) for c in self.pk_cols)
         self._int_pk: tuple[int, ...] = tuple(i for i, c in enumerate(self.pk_cols) if c.type_name == "integer")
         self.auto_fields: tuple[str, ...] = tuple(c.field for c in spec.columns if c.auto)
@@ -86,8 +91,9 @@ class Mapper(Generic[M]):
         self.auto_is_pk_only: bool = (
             len(self.auto_fields) == 1 and len(self.pk_cols) == 1 and self.pk_cols[0].field == self.auto_fields[0]
         )
-        self.get_sql: str = f"SELECT {self.select_list} FROM {self.table_sql} WHERE {self.pk_where}"
-        self.delete_sql: str = f"DELETE FROM {self.table_sql} WHERE {self.pk_where}"
+        # Statement shapes compiled once; each run passes the key values in placeholder order.
+        self.get_sql: str = dialect.compile_shape(Select(model, self.column_exprs, where=self.pk_slots))
+        self.delete_sql: str = dialect.compile_shape(Delete(spec, self.pk_slots))
         self._insert_sql: dict[tuple[int, ...], str] = {}
         self._all_idx: tuple[int, ...] = tuple(range(len(self.fields)))
         self._bind_pairs: list[tuple[str, Callable[[Any], Any] | None]] = list(
@@ -99,9 +105,12 @@ class Mapper(Generic[M]):
             (i, c.field) for i, c in enumerate(spec.columns) if c.auto
         )
         self._update_plans: dict[tuple[str, ...] | None, tuple[tuple[tuple[int, str], ...], str]] = {}
+        self._select_by: dict[tuple[str, ...], str] = {}
+        self._max_pk_sql: str | None = None
+        #: compiled SQL of statement shapes built elsewhere (relationship loading), by shape key
+        self.shapes: dict[Any, str] = {}
         self._adapters: dict[str, TypeAdapter[Any]] = {}
         self._patch_adapter: TypeAdapter[dict[str, Any]] | None = None
-        self.placeholder: str = ph
         #: index of the column whose values a key generator assigns (None if there is none)
         self.identity_index: int | None = next((i for i, c in enumerate(spec.columns) if c.autoincrement), None)
         #: the statement that moves that generator past explicitly written keys, where needed
@@ -207,19 +216,50 @@ class Mapper(Generic[M]):
                     model=self.model.__name__,
                 ) from None
 
-    def insert_sql(self, idx: tuple[int, ...], nrows: int = 1, returning: str = "") -> str:
+    def insert_sql(self, idx: tuple[int, ...], nrows: int = 1, returning: tuple[ColumnSpec, ...] = ()) -> str:
+        """``INSERT`` of the columns ``idx``, ``nrows`` rows of placeholders, optionally ``RETURNING``.
+
+        Cached per shape; ``returning`` is the key column alone or every column, so its length
+        tells the two apart (with one column they are the same statement).
+        """
         key = (*idx, -nrows, len(returning))
         sql = self._insert_sql.get(key)
         if sql is None:
-            q = self.dialect.quote
-            cols = ", ".join(q(self.columns[i].name) for i in idx)
-            if idx:
-                one = "(" + ", ".join([self.placeholder] * len(idx)) + ")"
-                sql = f"INSERT INTO {self.table_sql} ({cols}) VALUES {', '.join([one] * nrows)}"
-            else:
-                sql = f"INSERT INTO {self.table_sql} {self.dialect.default_values()}"
-            sql += returning
-            self._insert_sql[key] = sql
+            row = [SLOT] * len(idx)  # Insert rows hold driver-ready values: the slot marker itself
+            stmt = Insert(self.spec, tuple(self.columns[i] for i in idx), [row] * nrows if idx else (),
+                          returning=returning)
+            sql = self._insert_sql[key] = self.dialect.compile_shape(stmt)
+        return sql
+
+    def update_plan(self, fields: Sequence[str] | None) -> tuple[tuple[tuple[int, str], ...], str]:
+        """``UPDATE ... SET`` of ``fields`` (every non-key column if None) ``WHERE`` primary key:
+        the (index, field) pairs whose values go first, then the key values. ``""`` if nothing to set."""
+        key = tuple(fields) if fields is not None else None
+        plan = self._update_plans.get(key)
+        if plan is None:
+            pk_fields = {c.field for c in self.pk_cols}
+            names = [f for f in (fields or self.fields) if f not in pk_fields]
+            sql = ""
+            if names:
+                sets = tuple(Assignment(ColumnExpr(self.model, self.spec.by_field[f]), Slot()) for f in names)
+                sql = self.dialect.compile_shape(Update(self.spec, sets, self.pk_slots))
+            plan = (tuple((self.fields.index(f), f) for f in names), sql)
+            self._update_plans[key] = plan
+        return plan
+
+    def max_pk_sql(self) -> str:
+        """``SELECT MAX(key) FROM table`` of the single-column primary key."""
+        if self._max_pk_sql is None:
+            top = max_(ColumnExpr(self.model, self.pk_cols[0]))
+            self._max_pk_sql = self.dialect.compile_shape(Select(self.model, (top,)))
+        return self._max_pk_sql
+
+    def select_by_sql(self, names: tuple[str, ...]) -> str:
+        """``SELECT`` every column ``WHERE`` the columns ``names`` (SQL names) equal the values given."""
+        sql = self._select_by.get(names)
+        if sql is None:
+            where: tuple[Predicate[M], ...] = tuple(Compare("=", ColumnExpr(self.model, self.spec.by_name[n]), Slot()) for n in names)
+            sql = self._select_by[names] = self.dialect.compile_shape(Select(self.model, self.column_exprs, where=where))
         return sql
 
     def pk_values(self, obj: M) -> list[Any]:

@@ -21,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..engine.core import ResultMode
 from ..schema.columns import AUTO
 from ..schema.relations import NOT_LOADED, RelationSpec, relations_of
+from ..sql.expr import ColumnExpr, Compare, InList, Predicate, Slot
+from ..sql.stmt import Delete, Select
 from .loading import _key_converter
 
 if TYPE_CHECKING:
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_links", "insert_related", "reject_related", "remove_links", "set_links"]
 
-_ALL, _COUNT = 0, 2
+_ALL, _COUNT = ResultMode.ALL, ResultMode.COUNT
 
 
 class _Graph:
@@ -154,7 +157,7 @@ def reject_related(model: type[Any], objs: Sequence[Any], what: str) -> None:
 
 def insert_related(repo: Repository[Any], obj: Any) -> Any:
     """Insert ``obj`` with the related rows set on it, in one transaction (see the module docstring)."""
-    with repo.db._atomic():
+    with repo.db.unit_of_work():
         return (_Graph(repo).insert(repo.model, [obj]))[0]
 
 
@@ -212,35 +215,31 @@ def _existing(db: Database, spec: RelationSpec, owner_key: Any, keys: Sequence[A
     """Target keys already linked to ``owner_key`` (among ``keys``, or all of them)."""
     assert spec.link is not None and spec.link_local is not None and spec.link_remote is not None
     d = db.dialect
-    q = d.quote
-    link = q(spec.link.__table__.name)
-    ph = d._placeholder
+    local: ColumnExpr[Any, Any] = ColumnExpr(spec.link, spec.link_local)
+    remote: ColumnExpr[Any, Any] = ColumnExpr(spec.link, spec.link_remote)
     local_bind = d.bind_processor(spec.link_local)
     remote_bind = d.bind_processor(spec.link_remote)
     ok = local_bind(owner_key) if local_bind is not None else owner_key
-    head = (
-        f"SELECT {link}.{q(spec.link_remote.name)} FROM {link} WHERE {link}.{q(spec.link_local.name)} = {ph}"
-    )
-    convert = _key_converter(db.dialect, db._mappers, spec.link, spec.link_remote)
+    head: Select[Any, Any] = Select(spec.link, (remote,), where=(Compare("=", local, Slot()),))
+    convert = _key_converter(db.dialect, db.mappers, spec.link, spec.link_remote)
     out: set[Any] = set()
     if keys is None:
-        rows = db._run(head, [ok], _ALL, spec.link.__table__)
+        rows = db.run(d.compile_shape(head), [ok], _ALL, table=spec.link.__table__)
         return {convert(r[0]) for r in rows}
     chunk = max(1, int(d.max_params) - 1)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        sql = f"{head} AND {link}.{q(spec.link_remote.name)} IN ({', '.join([ph] * len(part))})"
+        sql = d.compile_shape(head.where(InList(remote, (Slot(),) * len(part), False)))
         params = [ok, *(remote_bind(k) if remote_bind is not None else k for k in part)]
-        out.update(convert(r[0]) for r in db._run(sql, params, _ALL, spec.link.__table__))
+        out.update(convert(r[0]) for r in db.run(sql, params, _ALL, table=spec.link.__table__))
     return out
 
 
 def _delete(db: Database, spec: RelationSpec, owner_key: Any, keys: Sequence[Any]) -> int:
     assert spec.link is not None and spec.link_local is not None and spec.link_remote is not None
     d = db.dialect
-    q = d.quote
-    link = q(spec.link.__table__.name)
-    ph = d._placeholder
+    local: ColumnExpr[Any, Any] = ColumnExpr(spec.link, spec.link_local)
+    remote: ColumnExpr[Any, Any] = ColumnExpr(spec.link, spec.link_remote)
     local_bind = d.bind_processor(spec.link_local)
     remote_bind = d.bind_processor(spec.link_remote)
     ok = local_bind(owner_key) if local_bind is not None else owner_key
@@ -248,12 +247,10 @@ def _delete(db: Database, spec: RelationSpec, owner_key: Any, keys: Sequence[Any
     chunk = max(1, int(d.max_params) - 1)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        sql = (
-            f"DELETE FROM {link} WHERE {link}.{q(spec.link_local.name)} = {ph} "
-            f"AND {link}.{q(spec.link_remote.name)} IN ({', '.join([ph] * len(part))})"
-        )
+        where: tuple[Predicate[Any], ...] = (Compare("=", local, Slot()), InList(remote, (Slot(),) * len(part), False))
+        sql = d.compile_shape(Delete(spec.link.__table__, where))
         params = [ok, *(remote_bind(k) if remote_bind is not None else k for k in part)]
-        n += int(db._run(sql, params, _COUNT, spec.link.__table__))
+        n += int(db.run(sql, params, _COUNT, table=spec.link.__table__))
     return n
 
 
@@ -297,7 +294,7 @@ def add_links(
     db = repo.db
     from .repo import Repository
 
-    with db._atomic():
+    with db.unit_of_work():
         have = _existing(db, spec, owner_key, keys)
         new = [k for k in keys if k not in have]
         if new:
@@ -310,7 +307,6 @@ def _adopt(
     repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
 ) -> int:
     """One-to-many ``add_related``: point the targets' foreign key at ``obj``; returns how many rows changed."""
-    from ..sql.expr import ColumnExpr, Predicate
     from .repo import Repository
 
     if link_fields:
@@ -387,7 +383,7 @@ def set_links(
     db = repo.db
     from .repo import Repository
 
-    with db._atomic():
+    with db.unit_of_work():
         have = _existing(db, spec, owner_key, None)
         drop = [k for k in have if k not in keys]
         new = [k for k in keys if k not in have]

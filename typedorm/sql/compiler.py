@@ -24,6 +24,7 @@ from .closed import (
 )
 from .expr import (
     LIKE_ESCAPE,
+    SLOT,
     Between,
     BinaryOp,
     BoolOp,
@@ -44,10 +45,23 @@ from .expr import (
     Predicate,
     RawSQL,
     ScalarSelect,
+    Slot,
     TextMatch,
     escape_like,
 )
-from .stmt import CreateIndex, CreateTable, Delete, DropIndex, DropTable, Insert, Select, Update
+from .stmt import (
+    CopyFrom,
+    CountRows,
+    CreateIndex,
+    CreateTable,
+    Delete,
+    DropIndex,
+    DropTable,
+    Insert,
+    ReserveKeys,
+    Select,
+    Update,
+)
 
 if TYPE_CHECKING:
     from ..schema.spec import ColumnSpec, DefaultLiteral, IndexSpec, TableSpec
@@ -95,6 +109,8 @@ class Compiler:
     def __init__(self) -> None:
         self._bind_cache: dict[int, tuple[ColumnSpec, Callable[[Any], Any] | None]] = {}
         self._placeholder = "?" if self.paramstyle == "qmark" else "%s"
+        self._list_cache: dict[int, tuple[tuple[Expr[Any, Any], ...], str]] = {}
+        self._ref_cache: dict[int, tuple[type[Any], ColumnSpec, str]] = {}
 
     # --- helpers ---------------------------------------------------------------------
     def quote(self, ident: str) -> str:
@@ -128,6 +144,12 @@ class Compiler:
             sql = self.visit_update(stmt, params)
         elif isinstance(stmt, Delete):
             sql = self.visit_delete(stmt, params)
+        elif isinstance(stmt, CountRows):
+            sql = self.visit_count_rows(stmt, params)
+        elif isinstance(stmt, CopyFrom):
+            sql = self.visit_copy_from(stmt)
+        elif isinstance(stmt, ReserveKeys):
+            sql = self.visit_reserve_keys(stmt, params)
         elif isinstance(stmt, CreateTable):
             sql = self.visit_create_table(stmt)
         elif isinstance(stmt, DropTable):
@@ -142,9 +164,27 @@ class Compiler:
             raise InvalidArgument(f"cannot compile {type(stmt).__name__}", argument="statement")
         return Compiled(sql, params)
 
+    def compile_shape(self, stmt: object) -> str:
+        """The SQL text of a statement shape: every value in it a :class:`~typedorm.sql.expr.Slot`.
+
+        Callers cache the text per shape and pass the values in placeholder order on each run;
+        a real value inside a shape would be silently reused for every call, so it is refused.
+        """
+        compiled = self.compile(stmt)
+        for p in compiled.params:
+            if p is not SLOT:
+                raise InvalidArgument(f"a statement shape holds a value ({p!r}); use Slot()", argument="statement")
+        return compiled.sql
+
     # --- expressions -----------------------------------------------------------------
     def column_ref(self, c: ColumnExpr[Any, Any]) -> str:
-        return f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
+        # Quoted once per (model, column): the same few columns are compiled over and over.
+        hit = self._ref_cache.get(id(c.spec))
+        if hit is not None and hit[0] is c.model and hit[1] is c.spec:
+            return hit[2]
+        ref = f"{self.quote(c.model.__table__.name)}.{self.quote(c.spec.name)}"
+        self._ref_cache[id(c.spec)] = (c.model, c.spec, ref)
+        return ref
 
     def param(self, value: Any, column: ColumnSpec | None, params: list[Any]) -> str:
         try:
@@ -163,6 +203,9 @@ class Compiler:
             return self.column_ref(e)
         if isinstance(e, Param):
             return self.param(e.value, e.column, params)
+        if isinstance(e, Slot):
+            params.append(SLOT)
+            return self._placeholder
         if isinstance(e, Predicate):
             return self.predicate(e, params)
         if isinstance(e, BinaryOp):
@@ -261,9 +304,36 @@ class Compiler:
     def visit_select(self, s: Select[Any, Any], params: list[Any]) -> str:
         if s.model is None:
             raise InvalidArgument("select() has no column of a model to select FROM", argument="statement")
-        cols = ", ".join(self.expr(c, params) for c in s.columns)
+        cols = self.select_list(s.columns, params)
         sql = f"SELECT {'DISTINCT ' if s.distinct_ else ''}{cols} FROM {self.quote(s.model.__table__.name)}"
+        for j in s.joins_:
+            sql += f" JOIN {self.quote(j.model.__table__.name)} ON {self.predicate(j.on, params)}"
         return sql + self.select_tail(s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params)
+
+    def select_list(self, columns: tuple[Expr[Any, Any], ...], params: list[Any]) -> str:
+        """The comma-separated select list; the text of a list without values is kept per tuple,
+        as a repository's queries all select the same (often wide) tuple of its columns."""
+        hit = self._list_cache.get(id(columns))
+        if hit is not None and hit[0] is columns:
+            return hit[1]
+        n = len(params)
+        text = ", ".join(self.expr(c, params) for c in columns)
+        if len(params) == n:
+            if len(self._list_cache) >= 256:  # bounded: ad-hoc select() tuples come and go
+                self._list_cache.clear()
+            self._list_cache[id(columns)] = (columns, text)
+        return text
+
+    def visit_count_rows(self, s: CountRows, params: list[Any]) -> str:
+        return f"SELECT COUNT(*) FROM ({self.visit_select(s.select, params)}) AS typedorm_sub"
+
+    def visit_copy_from(self, s: CopyFrom) -> str:
+        cols = ", ".join(self.quote(c.name) for c in s.columns)
+        return f"COPY {self.quote(s.table.name)} ({cols}) FROM STDIN"
+
+    def visit_reserve_keys(self, s: ReserveKeys, params: list[Any]) -> str:
+        raise InvalidArgument(f"the {self.name} dialect has no key sequence to reserve keys from",
+                              argument="statement")
 
     def where_clause(self, preds: tuple[Predicate[Any], ...], params: list[Any]) -> str:
         if not preds:

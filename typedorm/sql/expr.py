@@ -44,7 +44,9 @@ __all__ = [
     "Param",
     "Predicate",
     "RawSQL",
+    "SLOT",
     "ScalarSelect",
+    "Slot",
     "TextMatch",
     "escape_like",
 ]
@@ -377,6 +379,32 @@ class Const(Expr[Any, Any]):
         if value is not None and type(value) is not int:
             raise InvalidArgument(f"Const holds only int literals, not {value!r}", argument="Const")
         self.value: int | None = value
+
+
+class _SlotValue:
+    """The value a compiled :class:`Slot` leaves in ``params``: filled in per call, never sent."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SLOT"
+
+
+#: stands in ``Compiled.params`` for each :class:`Slot`
+SLOT: Any = _SlotValue()
+
+
+class Slot(Expr[Any, Any]):
+    """A placeholder without a value: where a statement *shape* takes a parameter.
+
+    A shape (``select ... where id = Slot()``) is compiled once and its SQL text cached; each
+    call then supplies the values in placeholder order. The cache key is the shape, never values.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Slot()"
 
 
 class RawSQL(Expr[Any, Any]):

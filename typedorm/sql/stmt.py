@@ -14,13 +14,17 @@ if TYPE_CHECKING:
     from ..schema.spec import ColumnSpec, IndexSpec, TableSpec
 
 __all__ = [
+    "CopyFrom",
+    "CountRows",
     "CreateIndex",
     "CreateTable",
     "Delete",
     "DropIndex",
     "DropTable",
     "Insert",
+    "Join",
     "OnConflict",
+    "ReserveKeys",
     "Select",
     "Update",
     "select",
@@ -76,7 +80,7 @@ class Select(Generic[M, R]):
         users.rows(stmt)  # list[tuple[int, str]]
     """
 
-    __slots__ = ("_cache", "columns", "distinct_", "group_by_", "having_", "into_", "limit_", "model",
+    __slots__ = ("_cache", "columns", "distinct_", "group_by_", "having_", "into_", "joins_", "limit_", "model",
                  "offset_", "order_by_", "where_")
 
     def __init__(
@@ -92,6 +96,7 @@ class Select(Generic[M, R]):
         group_by: tuple[Expr[Any, Any], ...] = (),
         having: tuple[Predicate[Any], ...] = (),
         into: type[Any] | None = None,
+        joins: tuple[Join, ...] = (),
     ) -> None:
         self.model: type[M] | None = model
         self.columns: tuple[Expr[Any, Any], ...] = columns
@@ -103,15 +108,43 @@ class Select(Generic[M, R]):
         self.group_by_: tuple[Expr[Any, Any], ...] = group_by
         self.having_: tuple[Predicate[Any], ...] = having
         self.into_: type[Any] | None = into
+        self.joins_: tuple[Join, ...] = joins
         self._cache: dict[Any, Any] = {}
 
     def _replace(self, **kw: Any) -> Select[Any, Any]:
-        args: dict[str, Any] = dict(
-            where=self.where_, order_by=self.order_by_, limit=self.limit_, offset=self.offset_,
-            distinct=self.distinct_, group_by=self.group_by_, having=self.having_, into=self.into_,
-        )
-        args.update(kw)
-        return Select(self.model, self.columns, **args)
+        # A slot-by-slot copy: queries build several statements per call, so this stays cheap.
+        new: Select[Any, Any] = object.__new__(Select)
+        new.model = self.model
+        new.columns = self.columns
+        new.where_ = self.where_
+        new.order_by_ = self.order_by_
+        new.limit_ = self.limit_
+        new.offset_ = self.offset_
+        new.distinct_ = self.distinct_
+        new.group_by_ = self.group_by_
+        new.having_ = self.having_
+        new.into_ = self.into_
+        new.joins_ = self.joins_
+        new._cache = {}
+        for k, v in kw.items():
+            attr = _SELECT_PARTS.get(k)
+            if attr is None:
+                raise InvalidArgument(f"Select has no part {k!r}", argument="statement")
+            setattr(new, attr, v)
+        return new
+
+    def replace(self, **changes: Any) -> Select[Any, Any]:
+        """A copy with some parts replaced, by constructor name: ``stmt.replace(order_by=(), limit=None)``.
+
+        ``model`` and ``columns`` may be replaced too; the statement itself is unchanged.
+        """
+        return self._replace(**changes)
+
+    def join(self, model: type[Any], on: Predicate[Any]) -> Select[M, R]:
+        """Inner-join ``model``'s table on ``on``: ``select(Post.id).join(Link, Link.post_id == Post.id)``."""
+        if not hasattr(model, "__table__"):
+            raise InvalidArgument(f"join() takes a table model, not {model!r}", argument="statement")
+        return self._replace(joins=(*self.joins_, Join(model, _as_predicate(on))))
 
     def where(self, *preds: Predicate[M]) -> Select[M, R]:
         """Add conditions (ANDed): ``select(User.id).where(User.age >= 18)``."""
@@ -148,6 +181,14 @@ class Select(Generic[M, R]):
     def exists(self) -> Predicate[Any]:
         """``EXISTS (this select)``, for use in another query's ``where``."""
         return Exists(self)
+
+
+#: ``Select.replace`` keyword -> attribute
+_SELECT_PARTS: dict[str, str] = {
+    "model": "model", "columns": "columns", "where": "where_", "order_by": "order_by_", "limit": "limit_",
+    "offset": "offset_", "distinct": "distinct_", "group_by": "group_by_", "having": "having_", "into": "into_",
+    "joins": "joins_",
+}
 
 
 def _check_count(n: int | None, what: str) -> int | None:
@@ -209,6 +250,49 @@ def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
             raise InvalidArgument(f"select() takes columns or expressions like User.name, not {c!r}",
                                   argument="statement")
     return Select(_model_of(cols), tuple(cols))
+
+
+class Join:
+    """``JOIN table ON predicate`` (an inner join) in a :class:`Select`."""
+
+    __slots__ = ("model", "on")
+
+    def __init__(self, model: type[Any], on: Predicate[Any]) -> None:
+        self.model: type[Any] = model
+        self.on: Predicate[Any] = on
+
+
+class CountRows:
+    """``SELECT COUNT(*) FROM (select) AS typedorm_sub``: the rows a select with limit/offset/distinct yields."""
+
+    __slots__ = ("select",)
+
+    def __init__(self, select: Select[Any, Any]) -> None:
+        self.select: Select[Any, Any] = select
+
+
+class CopyFrom:
+    """``COPY table (columns) FROM STDIN``: rows streamed by the driver (dialects with ``supports_copy``)."""
+
+    __slots__ = ("columns", "table")
+
+    def __init__(self, table: TableSpec, columns: tuple[ColumnSpec, ...]) -> None:
+        self.table: TableSpec = table
+        self.columns: tuple[ColumnSpec, ...] = columns
+
+
+class ReserveKeys:
+    """Take ``count`` new keys from the generator of ``table``'s autoincrement ``column`` in one query.
+
+    Only dialects whose key generator is a sequence compile it (PostgreSQL's ``nextval``).
+    """
+
+    __slots__ = ("column", "count", "table")
+
+    def __init__(self, table: TableSpec, column: ColumnSpec, count: int) -> None:
+        self.table: TableSpec = table
+        self.column: ColumnSpec = column
+        self.count: int = count
 
 
 class OnConflict:

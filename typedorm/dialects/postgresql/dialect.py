@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
+from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
 
 __all__ = ["PostgreSQLDialect"]
@@ -21,6 +22,7 @@ class PostgreSQLDialect(Dialect):
     # The wire protocol counts parameters in an int16: 65,535 per statement.
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 63
+    reserves_keys: ClassVar[bool] = True
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if c.autoincrement:
@@ -47,11 +49,11 @@ class PostgreSQLDialect(Dialect):
         )
         return sql, [q(table), column]
 
-    def reserve_keys_sql(self, table: str, column: str, count: int) -> tuple[str, list[object]] | None:
-        # nextval() of the column's sequence (identity or serial), once per row
+    def visit_reserve_keys(self, s: ReserveKeys, params: list[Any]) -> str:
+        # One round trip for any number of keys from the identity column's sequence.
         ph = self._placeholder
-        sql = f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
-        return sql, [self.quote(table), column, count]
+        params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
+        return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
 
     def limit_offset(self, limit: int | None, offset: int | None, params: list[object]) -> str:
         sql = ""
