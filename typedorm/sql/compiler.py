@@ -104,6 +104,8 @@ class Compiler:
     supports_multirow_insert: ClassVar[bool] = True
     supports_ilike: ClassVar[bool] = False
     supports_nulls_order: ClassVar[bool] = True
+    #: the LIMIT that means "no limit" before an OFFSET (None: OFFSET stands alone)
+    unlimited: ClassVar[str | None] = "-1"
     like_escape_literal: ClassVar[str] = "'\\'"
 
     def __init__(self) -> None:
@@ -380,8 +382,8 @@ class Compiler:
             sql += f" LIMIT {check_count(limit, 'limit')}"
         off = 0 if offset is None else check_count(offset, "offset")
         if off:
-            if limit is None:
-                sql += " LIMIT -1"
+            if limit is None and self.unlimited is not None:
+                sql += f" LIMIT {self.unlimited}"
             sql += f" OFFSET {off}"
         return sql
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
-from ...sql.closed import check_count
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
@@ -27,6 +26,9 @@ class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
     probes_server_version: ClassVar[bool] = True
+    # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
+    # up to the end, use some large number for the second parameter"
+    unlimited = "18446744073709551615"
     # dev.mysql.com/doc/refman/8.0/en/alter-table.html: MODIFY COLUMN restates the column;
     # MariaDB refuses to drop or rename a column a CHECK uses; UNIQUE is an index; InnoDB keeps
     # the index it made for a foreign key
@@ -106,17 +108,6 @@ class MySQLDialect(Dialect):
             return f" ON DUPLICATE KEY UPDATE {self.quote(pk)} = {self.quote(pk)}"
         sets = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in oc.update)
         return f" ON DUPLICATE KEY UPDATE {sets}"
-
-    def limit_offset(self, limit: int | None, offset: int | None, params: list[Any]) -> str:
-        sql = ""
-        if limit is not None:
-            sql += f" LIMIT {check_count(limit, 'limit')}"
-        off = 0 if offset is None else check_count(offset, "offset")
-        if off:
-            if limit is None:
-                sql += " LIMIT 18446744073709551615"
-            sql += f" OFFSET {off}"
-        return sql
 
     def literal_string(self, v: str) -> str:
         # MySQL reads a backslash in a string literal as an escape (unless NO_BACKSLASH_ESCAPES):

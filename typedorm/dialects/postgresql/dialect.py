@@ -23,6 +23,7 @@ class PostgreSQLDialect(Dialect):
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 63
     reserves_keys: ClassVar[bool] = True
+    unlimited = None  # OFFSET stands alone
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if c.autoincrement:
@@ -55,11 +56,3 @@ class PostgreSQLDialect(Dialect):
         params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
         return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
 
-    def limit_offset(self, limit: int | None, offset: int | None, params: list[object]) -> str:
-        sql = ""
-        if limit is not None:
-            sql += f" LIMIT {check_count(limit, 'limit')}"
-        off = 0 if offset is None else check_count(offset, "offset")
-        if off:
-            sql += f" OFFSET {off}"
-        return sql
