@@ -127,6 +127,22 @@ class ErrorInfo:
         return cls(self.message, **common)
 
 
+
+def fetch_result(cur: Any, mode: int) -> Any:
+    """What ``mode`` (a :class:`ResultMode`) asks of a DB-API cursor that has just run a statement."""
+    if mode == ALL:
+        return cur.fetchall()
+    if mode == ONE:
+        return cur.fetchone()
+    if mode == COUNT:
+        return cur.rowcount
+    if mode == LASTID:
+        return cur.lastrowid
+    desc = cur.description
+    rows = cur.fetchall() if desc is not None else []
+    cols = tuple(d[0] for d in desc) if desc is not None else ()
+    return (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+
 class Driver(ABC):
     """Adapts one DB-API driver to what the engine needs. Instances are stateless and thread-safe.
 
@@ -214,19 +230,7 @@ class Driver(ABC):
         cur = self.cursor(conn)  # a closed connection refuses to make one: the caller maps that
         try:
             self._execute(cur, sql, params, prepare)
-            if mode == ALL:
-                out: Any = cur.fetchall()
-            elif mode == ONE:
-                out = cur.fetchone()
-            elif mode == COUNT:
-                out = cur.rowcount
-            elif mode == LASTID:
-                out = cur.lastrowid
-            else:
-                desc = cur.description
-                rows = cur.fetchall() if desc is not None else []
-                cols = tuple(d[0] for d in desc) if desc is not None else ()
-                out = (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+            out = fetch_result(cur, mode)
         except BaseException:
             close_cursor_quietly(cur)
             raise

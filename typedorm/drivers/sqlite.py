@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from typedorm.drivers.base import (
-    ALL,
-    COUNT,
-    LASTID,
-    ONE,
     Driver,
     ErrorInfo,
     ErrorKind,
     close_cursor_quietly,
+    fetch_result,
     option_int,
 )
 from typedorm.errors import ConfigurationError, ConnectionLost
@@ -157,19 +154,7 @@ class SQLiteDriver(Driver):
         # conn.execute makes the cursor and runs the statement in one call (the hot path).
         cur = conn.execute(sql, () if params is None else params)
         try:
-            if mode == ALL:
-                out: Any = cur.fetchall()
-            elif mode == ONE:
-                out = cur.fetchone()
-            elif mode == COUNT:
-                out = cur.rowcount
-            elif mode == LASTID:
-                out = cur.lastrowid
-            else:
-                desc = cur.description
-                rows = cur.fetchall() if desc is not None else []
-                cols = tuple(d[0] for d in desc) if desc is not None else ()
-                out = (rows, cols, cur.rowcount, cur.lastrowid)
+            out = fetch_result(cur, mode)
         except BaseException:
             close_cursor_quietly(cur)
             raise
