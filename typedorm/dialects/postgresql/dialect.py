@@ -8,6 +8,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from .reflect import PostgreSQLIntrospector
 
 __all__ = ["PostgreSQLDialect"]
 
@@ -63,3 +64,7 @@ class PostgreSQLDialect(Dialect):
         if off:
             sql += f" OFFSET {off}"
         return sql
+
+    def introspector(self) -> PostgreSQLIntrospector:
+        """Reads a live PostgreSQL schema for migrations and ``typedorm inspect``."""
+        return PostgreSQLIntrospector(self)
