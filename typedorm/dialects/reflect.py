@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, frozen_types
 
@@ -194,6 +194,10 @@ class Introspector:
     This base knows no catalog: :meth:`tables` raises, the other reads find nothing.
     """
 
+    #: the database enforces a declared ``VARCHAR(n)`` length; where it does not (SQLite), a
+    #: generated model keeps the length and create_all adds a CHECK for it
+    enforces_lengths: ClassVar[bool] = True
+
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
 
@@ -246,6 +250,15 @@ class Introspector:
         if base in ("json", "jsonb"):
             return "json"
         return "string"
+
+    def plain_decimal(self, canonical: str) -> bool:
+        """``canonical`` (a ``DECIMAL(p,s)``) is how this dialect reports an unconstrained decimal."""
+        return False
+
+    def model_hints(self, canonical: str, logical: str) -> tuple[str, list[str]]:
+        """The logical type a generated model declares for a column of SQL type ``canonical``
+        read as ``logical``, and comments that tell the reader why."""
+        return logical, []
 
     def column(
         self,

@@ -158,6 +158,23 @@ class MySQLIntrospector(Introspector):
         ).rows
         return rows
 
+    def plain_decimal(self, canonical: str) -> bool:
+        # DECIMAL with no arguments is stored and reported as DECIMAL(65,30)
+        return canonical.lower() == "decimal(65,30)"
+
+    def model_hints(self, canonical: str, logical: str) -> tuple[str, list[str]]:
+        comments: list[str] = []
+        actual = canonical.lower()
+        if logical == "naive_datetime" and actual == "datetime(6)":
+            comments.append(
+                "DATETIME(6) keeps no zone: if this column holds typedorm's aware datetimes (stored in UTC), "
+                "declare it Col[datetime.datetime]"
+            )
+        if actual == "char(36)":
+            logical = "uuid"
+            comments.append("CHAR(36): read as a UUID")
+        return logical, comments
+
     def canonical_type(self, sql_type: str) -> str:
         t = normalize_type(sql_type).lower()
         t = _MYSQL_ALIASES.get(t, t)

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...schema.model import _constraint_name
 from ...schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
@@ -299,6 +299,8 @@ class SQLiteIntrospector(Introspector):
     """SQLite's catalog: sqlite_master and the table pragmas."""
 
     dialect: SQLiteDialect
+    # sqlite.org/datatype3.html: the length in VARCHAR(n) is ignored
+    enforces_lengths: ClassVar[bool] = False
 
     def tables(self, conn: Executor) -> list[TableSpec]:
         return _sqlite(self, conn)
