@@ -27,8 +27,6 @@ REMAINING: dict[str, int] = {
     "typedorm/engine/pool.py": 1,
     "typedorm/engine/url.py": 10,
     "typedorm/migrations/diff.py": 2,
-    "typedorm/migrations/inspect.py": 5,
-    "typedorm/migrations/introspect.py": 15,
     "typedorm/migrations/state.py": 3,
     "typedorm/schema/columns.py": 1,
     "typedorm/schema/custom.py": 1,

@@ -10,6 +10,7 @@ from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
+from .reflect import Introspector
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -137,6 +138,11 @@ class Dialect(Compiler):
         """The server-wide lock migrations run under, or None where typedorm keeps a lock row
         in a table instead (SQLite has no session locks)."""
         return None
+
+    def introspector(self) -> Introspector:
+        """What reads a live schema of this dialect (tables, columns, indexes, keys, checks,
+        collations); a dialect without a catalog reader gets one that refuses to read tables."""
+        return Introspector(self)
 
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"

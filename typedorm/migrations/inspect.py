@@ -23,7 +23,7 @@ from ..schema.columns import SQL
 from ..schema.model import Model, _constraint_name
 from ..schema.naming import RESERVED_COLUMN_NAMES
 from ..schema.spec import CheckSpec, ColumnSpec, DefaultLiteral, ForeignKeySpec, TableSpec
-from .introspect import canonical_type
+from .introspect import _introspector, canonical_type
 from .ops import _lit
 from .state import Schema, col, dependency_order, derived_checks
 
@@ -182,6 +182,7 @@ class _Generator:
     # --- one column ---------------------------------------------------------------------------
     def _plan(self, t: TableSpec, c: ColumnSpec, fname: str, own_checks: dict[str, CheckSpec]) -> _Field:
         d = self.dialect
+        intro = _introspector(d)
         actual = c.sql_types[d]
         logical = c.type_name
         f = _Field(c, fname, logical)
@@ -196,7 +197,7 @@ class _Generator:
         m = re.match(r"^[a-z ]*(?:character varying|varchar)\((\d+)\)$", actual.lower())
         if logical == "string" and m:
             f.options["max_length"] = int(m.group(1))
-            if d == "sqlite":
+            if not intro.enforces_lengths:
                 # SQLite ignores the length (sqlite.org/datatype3.html): the model enforces it
                 f.keep_length = True
                 f.comments.append(
@@ -204,17 +205,12 @@ class _Generator:
                     "create_all adds a CHECK for it"
                 )
         m = re.match(r"^(?:numeric|decimal)\((\d+),(\d+)\)$", actual.lower())
-        if logical == "decimal" and m and not (d == "mysql" and actual.lower() == "decimal(65,30)"):
+        if logical == "decimal" and m and not intro.plain_decimal(actual):
             f.options["max_digits"] = int(m.group(1))
             f.options["decimal_places"] = int(m.group(2))
-        if d == "mysql" and logical == "naive_datetime" and actual.lower() == "datetime(6)":
-            f.comments.append(
-                "DATETIME(6) keeps no zone: if this column holds typedorm's aware datetimes (stored in UTC), "
-                "declare it Col[datetime.datetime]"
-            )
-        if d == "mysql" and actual.lower() == "char(36)":
-            logical = f.logical = "uuid"
-            f.comments.append("CHAR(36): read as a UUID")
+        logical, notes = intro.model_hints(actual, logical)
+        f.logical = logical
+        f.comments.extend(notes)
         # Checks typedorm derives from the column itself are named ck_<table>_<column>_<suffix>
         prefix = f"ck_{t.name}_{c.name}_"
         for name, ck in own_checks.items():
@@ -277,7 +273,7 @@ class _Generator:
                 f.enum_values = None
             else:
                 for k in ("max_length", "min_length", "ge", "gt", "le", "lt"):
-                    if k in f.options and not (k == "max_length" and (d != "sqlite" or f.keep_length)):
+                    if k in f.options and not (k == "max_length" and (_introspector(d).enforces_lengths or f.keep_length)):
                         f.options.pop(k)
         else:  # pragma: no cover - two fallbacks always reach a plain type
             derived = []

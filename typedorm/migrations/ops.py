@@ -347,7 +347,7 @@ def sqlite_rebuild(
 
 
 def _index_columns(ctx: OpContext, sql: str) -> list[str]:
-    from .introspect import _ident_list, _paren_span
+    from ..dialects.reflect import _ident_list, _paren_span
 
     p = sql.find("(")
     if p < 0:

@@ -8,6 +8,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
+from .reflect import MySQLIntrospector
 
 __all__ = ["MariaDBDialect", "MySQLDialect"]
 
@@ -144,6 +145,10 @@ class MySQLDialect(Dialect):
 
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
+
+    def introspector(self) -> MySQLIntrospector:
+        """Reads a live MySQL/MariaDB schema for migrations and ``typedorm inspect``."""
+        return MySQLIntrospector(self)
 
 
 class MariaDBDialect(MySQLDialect):

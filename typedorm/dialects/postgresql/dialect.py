@@ -8,6 +8,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from .reflect import PostgreSQLIntrospector
 
 __all__ = ["PostgreSQLDialect"]
 
@@ -56,3 +57,6 @@ class PostgreSQLDialect(Dialect):
         params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
         return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
 
+    def introspector(self) -> PostgreSQLIntrospector:
+        """Reads a live PostgreSQL schema for migrations and ``typedorm inspect``."""
+        return PostgreSQLIntrospector(self)

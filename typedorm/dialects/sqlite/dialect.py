@@ -8,6 +8,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import SQLITE_MODES, check_keyword
 from ...sql.expr import TextMatch
 from ..base import Dialect, IsolationLevel
+from .reflect import SQLiteIntrospector
 
 __all__ = ["SQLiteDialect"]
 
@@ -62,4 +63,8 @@ class SQLiteDialect(Dialect):
             # INTEGER PRIMARY KEY aliases the rowid: sqlite.org/lang_createtable.html#rowid
             return f"{self.quote(c.name)} INTEGER NOT NULL PRIMARY KEY"
         return super().column_ddl(t, c, inline_pk)
+
+    def introspector(self) -> SQLiteIntrospector:
+        """Reads a live SQLite schema for migrations and ``typedorm inspect``."""
+        return SQLiteIntrospector(self)
 
