@@ -55,17 +55,19 @@ async def uncancellable(coro: Coroutine[Any, Any, T]) -> T:
 
 
 class _Entry(Generic[C]):
-    __slots__ = ("conn", "created", "gen")
+    __slots__ = ("conn", "created", "gen", "used")
 
     def __init__(self, conn: C, created: float, gen: int) -> None:
         self.conn = conn
         self.created = created
         self.gen = gen
+        self.used = created  # when last checked in: a ping is skipped within pool_pre_ping_window
 
 
 class AsyncQueuePool(Generic[C]):
     """A bounded pool for one event loop: ``pool_size`` connections kept, ``max_overflow`` more
-    under load, the options of :class:`~typedorm.engine.pool.QueuePool`.
+    under load, the options of :class:`~typedorm.engine.pool.QueuePool` (including
+    ``pool_pre_ping_window`` and ``invalidate()``).
 
     At most ``pool_size`` connections are kept idle: a connection coming back is closed only if
     that many are idle already (SQLAlchemy's rule), so a load between ``pool_size`` and the cap
@@ -105,9 +107,10 @@ class AsyncQueuePool(Generic[C]):
         pool_recycle: float | None = None,
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
+        pool_pre_ping_window: float = 0.0,
     ) -> None:
         pool_recycle = check_queue_options(
-            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None
+            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
         )
         self._creator = creator
         self._close = close
@@ -121,7 +124,9 @@ class AsyncQueuePool(Generic[C]):
         self._timeout = pool_timeout
         self._recycle = pool_recycle
         self._pre_ping = pool_pre_ping
+        self._window = pool_pre_ping_window
         self._checks = pool_recycle is not None or pool_pre_ping
+        self._invalidated = float("-inf")  # connections opened before this moment are stale
 
         self._idle: list[_Entry[C]] = []  # a stack: the warmest connection first
         self._out: dict[int, _Entry[C]] = {}  # id(conn) -> entry, for connections handed out
@@ -133,6 +138,8 @@ class AsyncQueuePool(Generic[C]):
         self._closed_total = 0
         self._timeouts_total = 0
         self._waits_total = 0
+        self._pings_total = 0
+        self._invalidations_total = 0
 
     # -- checkout ------------------------------------------------------------------------------------
 
@@ -148,7 +155,7 @@ class AsyncQueuePool(Generic[C]):
             entry = await self._wait()
         if entry is None:
             entry = await self._open()
-        elif self._checks:
+        elif self._checks or entry.created < self._invalidated:
             entry = await self._check(entry)
         self._out[id(entry.conn)] = entry
         return entry.conn
@@ -223,12 +230,18 @@ class AsyncQueuePool(Generic[C]):
         """Recycle or pre-ping an idle entry; replace it in its slot if needed."""
         reason = None
         try:
-            if self._recycle is not None and _monotonic() - entry.created > self._recycle:
+            now = _monotonic()
+            if entry.created < self._invalidated:
+                reason = "opened before a lost connection (invalidated)"
+            elif self._recycle is not None and now - entry.created > self._recycle:
                 reason = "recycled (older than pool_recycle)"
-            elif (
-                self._pre_ping and self._ping is not None and not await _ping_quietly(self._ping, entry.conn)
-            ):
-                reason = "dead on pre-ping"
+            elif self._pre_ping and self._ping is not None and now - entry.used >= self._window:
+                self._pings_total += 1
+                if not await _ping_quietly(self._ping, entry.conn):
+                    reason = "dead on pre-ping"
+                    # One dead connection suggests a server restart or a mass kill: the others
+                    # opened before it are replaced without a ping each.
+                    self.invalidate()
             if reason is None:
                 return entry
             logger.debug("pooled connection %s; replacing it", reason)
@@ -259,6 +272,7 @@ class AsyncQueuePool(Generic[C]):
         entry = self._out.pop(id(conn), None)
         if entry is None:
             raise ValueError("release() of a connection that is not checked out from this pool")
+        entry.used = _monotonic()
         if (
             not discard
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
@@ -305,6 +319,13 @@ class AsyncQueuePool(Generic[C]):
         self._closed_total += len(idle)
         await uncancellable(_close_all(self._close_quietly, [e.conn for e in idle]))
 
+    def invalidate(self) -> None:
+        """Mark every connection opened until now as stale (after a lost connection: the server
+        may have restarted or killed them all). Idle ones are replaced at their next checkout,
+        checked-out ones too once they come back; no I/O here."""
+        self._invalidated = _monotonic()
+        self._invalidations_total += 1
+
     def stats(self) -> PoolStats:
         idle = len(self._idle)
         return PoolStats(
@@ -317,6 +338,8 @@ class AsyncQueuePool(Generic[C]):
             closed_total=self._closed_total,
             timeouts_total=self._timeouts_total,
             waits_total=self._waits_total,
+            pings_total=self._pings_total,
+            invalidations_total=self._invalidations_total,
         )
 
     def __repr__(self) -> str:
@@ -492,6 +515,9 @@ class AsyncStaticPool(Generic[C]):
         else:
             self._discard_pending = True
 
+    def invalidate(self) -> None:
+        """Nothing to do: the one connection that failed is discarded on its release."""
+
     def stats(self) -> PoolStats:
         held = 1 if self._depth else 0
         idle = 1 if self._conn is not None and not held else 0
@@ -536,6 +562,9 @@ class _AsyncCheckout(Generic[C]):
                     discard = self._pool._is_disconnect(exc)
                 except Exception:
                     discard = True
+                else:
+                    if discard:
+                        self._pool.invalidate()
         await self._pool.release(self._conn, discard=discard)
 
 
@@ -564,10 +593,16 @@ def create_async_pool(
     max_overflow: int = 10,
     pool_timeout: float | None = 30.0,
     pool_recycle: float | None = None,
-    pool_pre_ping: bool = False,
+    pool_pre_ping: bool | None = None,
+    pool_pre_ping_window: float = 0.5,
 ) -> AsyncQueuePool[Any] | AsyncStaticPool[Any]:
     """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
-    memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``."""
+    memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``.
+
+    ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite."""
+    if pool_pre_ping is None:
+        pool_pre_ping = url.dialect != "sqlite"
+
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     if url.is_memory:
         return AsyncStaticPool(
@@ -592,4 +627,5 @@ def create_async_pool(
         pool_recycle=pool_recycle,
         pool_pre_ping=pool_pre_ping,
         is_disconnect=driver.is_disconnect,
+        pool_pre_ping_window=pool_pre_ping_window,
     )
