@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from typedorm.errors import TypedORMError
 
 from .core import connect_error
-from .pool import PoolStats, check_queue_options, check_static_options, queue_timeout, static_timeout
+from .pool import (
+    DEFAULT_PRE_PING_WINDOW,
+    PoolStats,
+    check_queue_options,
+    check_static_options,
+    queue_timeout,
+    static_timeout,
+)
 
 if TYPE_CHECKING:
     from typedorm.drivers.aio import AsyncDriver
@@ -594,12 +601,18 @@ def create_async_pool(
     pool_timeout: float | None = 30.0,
     pool_recycle: float | None = None,
     pool_pre_ping: bool | None = None,
-    pool_pre_ping_window: float = 0.5,
+    pool_pre_ping_window: float | None = None,
 ) -> AsyncQueuePool[Any] | AsyncStaticPool[Any]:
     """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
     memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``.
 
-    ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite."""
+    ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite, with a
+    ``pool_pre_ping_window`` of 0.5 s unless given; ``pool_pre_ping=True`` pings at every
+    checkout unless a window is given."""
+    if pool_pre_ping_window is None:
+        # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
+        # skips it for a connection used in the last half second.
+        pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
     if pool_pre_ping is None:
         pool_pre_ping = url.dialect != "sqlite"
 

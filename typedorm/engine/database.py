@@ -251,7 +251,7 @@ class Database:
         pool_timeout: float | None = 30.0,
         pool_recycle: float | None = None,
         pool_pre_ping: bool | None = None,
-        pool_pre_ping_window: float = 0.5,
+        pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
     ) -> None:
         self.url: URL = URL.parse(url)

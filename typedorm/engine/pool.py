@@ -26,6 +26,8 @@ C = TypeVar("C")
 
 _monotonic = time.monotonic
 
+DEFAULT_PRE_PING_WINDOW = 0.5  # seconds: HikariCP's aliveBypassWindow
+
 
 @dataclass(frozen=True, slots=True)
 class PoolStats:
@@ -717,14 +719,19 @@ def create_pool(
     pool_timeout: float | None = 30.0,
     pool_recycle: float | None = None,
     pool_pre_ping: bool | None = None,
-    pool_pre_ping_window: float = 0.5,
+    pool_pre_ping_window: float | None = None,
 ) -> QueuePool[Any] | StaticPool[Any] | ThreadLocalPool[Any]:
     """The pool a URL calls for, wired to its driver: a ``StaticPool`` for SQLite in memory
     (each connection would otherwise be a separate, empty database), a ``ThreadLocalPool``
     for SQLite files, else a ``QueuePool``.
 
     ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite (a local file
-    has no connection to lose)."""
+    has no connection to lose), with a ``pool_pre_ping_window`` of 0.5 s unless given;
+    ``pool_pre_ping=True`` pings at every checkout unless a window is given."""
+    if pool_pre_ping_window is None:
+        # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
+        # skips it for a connection used in the last half second.
+        pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
     if pool_pre_ping is None:
         pool_pre_ping = url.dialect != "sqlite"
 
