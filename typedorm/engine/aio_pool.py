@@ -606,15 +606,14 @@ def create_async_pool(
     """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
     memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``.
 
-    ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite, with a
+    ``pool_pre_ping=None`` (the default) means on for a queue pool (servers and SQLite files),
+    off for SQLite in memory, with a
     ``pool_pre_ping_window`` of 0.5 s unless given; ``pool_pre_ping=True`` pings at every
     checkout unless a window is given."""
     if pool_pre_ping_window is None:
         # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
         # skips it for a connection used in the last half second.
         pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
-    if pool_pre_ping is None:
-        pool_pre_ping = url.dialect != "sqlite"
 
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     if url.is_memory:
@@ -625,7 +624,7 @@ def create_async_pool(
             reset=driver.reset,
             needs_reset=driver.needs_reset,
             pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     return AsyncQueuePool(
@@ -638,7 +637,7 @@ def create_async_pool(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
-        pool_pre_ping=pool_pre_ping,
+        pool_pre_ping=pool_pre_ping is not False,
         is_disconnect=driver.is_disconnect,
         pool_pre_ping_window=pool_pre_ping_window,
     )

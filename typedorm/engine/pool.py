@@ -732,8 +732,6 @@ def create_pool(
         # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
         # skips it for a connection used in the last half second.
         pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
-    if pool_pre_ping is None:
-        pool_pre_ping = url.dialect != "sqlite"
 
     if driver is None:
         from typedorm.drivers import get_driver
@@ -747,7 +745,7 @@ def create_pool(
             ping=driver.ping,
             reset=driver.reset,
             pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     if url.dialect == "sqlite":
@@ -757,7 +755,7 @@ def create_pool(
             close=driver.close,
             ping=driver.ping,
             reset=driver.reset,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     return QueuePool(
@@ -769,7 +767,7 @@ def create_pool(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
-        pool_pre_ping=pool_pre_ping,
+        pool_pre_ping=pool_pre_ping is not False,
         is_disconnect=driver.is_disconnect,
         pool_pre_ping_window=pool_pre_ping_window,
     )
