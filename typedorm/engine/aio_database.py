@@ -305,7 +305,8 @@ class AsyncDatabase:
         max_overflow: int = 10,
         pool_timeout: float | None = 30.0,
         pool_recycle: float | None = None,
-        pool_pre_ping: bool = False,
+        pool_pre_ping: bool | None = None,
+        pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
     ) -> None:
         self.url: URL = URL.parse(url)
@@ -322,6 +323,7 @@ class AsyncDatabase:
             pool_timeout=pool_timeout,
             pool_recycle=pool_recycle,
             pool_pre_ping=pool_pre_ping,
+            pool_pre_ping_window=pool_pre_ping_window,
         )
         self._tx: ContextVar[_Owned | None] = ContextVar(f"typedorm_tx_{id(self)}", default=None)
         self._counters: list[QueryCounter] = []
@@ -445,7 +447,12 @@ class AsyncDatabase:
     def _broken(self, conn: Any, err: DatabaseError) -> bool:
         """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
         (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
-        if isinstance(err, ConnectionLost) or not self.driver.is_alive_cheap(conn):
+        if isinstance(err, ConnectionLost):
+            # The server may have restarted or killed every connection: the idle ones opened
+            # before this moment are replaced at checkout instead of failing one call each.
+            self._pool.invalidate()
+            return True
+        if not self.driver.is_alive_cheap(conn):
             return True
         cause = err.__cause__
         return cause is not None and self.driver.is_disconnect(cause)

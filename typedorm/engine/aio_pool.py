@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from typedorm.errors import TypedORMError
 
 from .core import connect_error
-from .pool import PoolStats, check_queue_options, check_static_options, queue_timeout, static_timeout
+from .pool import (
+    DEFAULT_PRE_PING_WINDOW,
+    PoolStats,
+    check_queue_options,
+    check_static_options,
+    queue_timeout,
+    static_timeout,
+)
 
 if TYPE_CHECKING:
     from typedorm.drivers.aio import AsyncDriver
@@ -55,17 +62,19 @@ async def uncancellable(coro: Coroutine[Any, Any, T]) -> T:
 
 
 class _Entry(Generic[C]):
-    __slots__ = ("conn", "created", "gen")
+    __slots__ = ("conn", "created", "gen", "used")
 
     def __init__(self, conn: C, created: float, gen: int) -> None:
         self.conn = conn
         self.created = created
         self.gen = gen
+        self.used = created  # when last checked in: a ping is skipped within pool_pre_ping_window
 
 
 class AsyncQueuePool(Generic[C]):
     """A bounded pool for one event loop: ``pool_size`` connections kept, ``max_overflow`` more
-    under load, the options of :class:`~typedorm.engine.pool.QueuePool`.
+    under load, the options of :class:`~typedorm.engine.pool.QueuePool` (including
+    ``pool_pre_ping_window`` and ``invalidate()``).
 
     At most ``pool_size`` connections are kept idle: a connection coming back is closed only if
     that many are idle already (SQLAlchemy's rule), so a load between ``pool_size`` and the cap
@@ -105,9 +114,10 @@ class AsyncQueuePool(Generic[C]):
         pool_recycle: float | None = None,
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
+        pool_pre_ping_window: float = 0.0,
     ) -> None:
         pool_recycle = check_queue_options(
-            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None
+            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
         )
         self._creator = creator
         self._close = close
@@ -121,7 +131,9 @@ class AsyncQueuePool(Generic[C]):
         self._timeout = pool_timeout
         self._recycle = pool_recycle
         self._pre_ping = pool_pre_ping
+        self._window = pool_pre_ping_window
         self._checks = pool_recycle is not None or pool_pre_ping
+        self._invalidated = float("-inf")  # connections opened before this moment are stale
 
         self._idle: list[_Entry[C]] = []  # a stack: the warmest connection first
         self._out: dict[int, _Entry[C]] = {}  # id(conn) -> entry, for connections handed out
@@ -133,6 +145,8 @@ class AsyncQueuePool(Generic[C]):
         self._closed_total = 0
         self._timeouts_total = 0
         self._waits_total = 0
+        self._pings_total = 0
+        self._invalidations_total = 0
 
     # -- checkout ------------------------------------------------------------------------------------
 
@@ -148,7 +162,7 @@ class AsyncQueuePool(Generic[C]):
             entry = await self._wait()
         if entry is None:
             entry = await self._open()
-        elif self._checks:
+        elif self._checks or entry.created < self._invalidated:
             entry = await self._check(entry)
         self._out[id(entry.conn)] = entry
         return entry.conn
@@ -223,12 +237,18 @@ class AsyncQueuePool(Generic[C]):
         """Recycle or pre-ping an idle entry; replace it in its slot if needed."""
         reason = None
         try:
-            if self._recycle is not None and _monotonic() - entry.created > self._recycle:
+            now = _monotonic()
+            if entry.created < self._invalidated:
+                reason = "opened before a lost connection (invalidated)"
+            elif self._recycle is not None and now - entry.created > self._recycle:
                 reason = "recycled (older than pool_recycle)"
-            elif (
-                self._pre_ping and self._ping is not None and not await _ping_quietly(self._ping, entry.conn)
-            ):
-                reason = "dead on pre-ping"
+            elif self._pre_ping and self._ping is not None and now - entry.used >= self._window:
+                self._pings_total += 1
+                if not await _ping_quietly(self._ping, entry.conn):
+                    reason = "dead on pre-ping"
+                    # One dead connection suggests a server restart or a mass kill: the others
+                    # opened before it are replaced without a ping each.
+                    self.invalidate()
             if reason is None:
                 return entry
             logger.debug("pooled connection %s; replacing it", reason)
@@ -259,6 +279,7 @@ class AsyncQueuePool(Generic[C]):
         entry = self._out.pop(id(conn), None)
         if entry is None:
             raise ValueError("release() of a connection that is not checked out from this pool")
+        entry.used = _monotonic()
         if (
             not discard
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
@@ -305,6 +326,13 @@ class AsyncQueuePool(Generic[C]):
         self._closed_total += len(idle)
         await uncancellable(_close_all(self._close_quietly, [e.conn for e in idle]))
 
+    def invalidate(self) -> None:
+        """Mark every connection opened until now as stale (after a lost connection: the server
+        may have restarted or killed them all). Idle ones are replaced at their next checkout,
+        checked-out ones too once they come back; no I/O here."""
+        self._invalidated = _monotonic()
+        self._invalidations_total += 1
+
     def stats(self) -> PoolStats:
         idle = len(self._idle)
         return PoolStats(
@@ -317,6 +345,8 @@ class AsyncQueuePool(Generic[C]):
             closed_total=self._closed_total,
             timeouts_total=self._timeouts_total,
             waits_total=self._waits_total,
+            pings_total=self._pings_total,
+            invalidations_total=self._invalidations_total,
         )
 
     def __repr__(self) -> str:
@@ -492,6 +522,9 @@ class AsyncStaticPool(Generic[C]):
         else:
             self._discard_pending = True
 
+    def invalidate(self) -> None:
+        """Nothing to do: the one connection that failed is discarded on its release."""
+
     def stats(self) -> PoolStats:
         held = 1 if self._depth else 0
         idle = 1 if self._conn is not None and not held else 0
@@ -536,6 +569,9 @@ class _AsyncCheckout(Generic[C]):
                     discard = self._pool._is_disconnect(exc)
                 except Exception:
                     discard = True
+                else:
+                    if discard:
+                        self._pool.invalidate()
         await self._pool.release(self._conn, discard=discard)
 
 
@@ -564,10 +600,21 @@ def create_async_pool(
     max_overflow: int = 10,
     pool_timeout: float | None = 30.0,
     pool_recycle: float | None = None,
-    pool_pre_ping: bool = False,
+    pool_pre_ping: bool | None = None,
+    pool_pre_ping_window: float | None = None,
 ) -> AsyncQueuePool[Any] | AsyncStaticPool[Any]:
     """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
-    memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``."""
+    memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``.
+
+    ``pool_pre_ping=None`` (the default) means on for a queue pool (servers and SQLite files),
+    off for SQLite in memory, with a
+    ``pool_pre_ping_window`` of 0.5 s unless given; ``pool_pre_ping=True`` pings at every
+    checkout unless a window is given."""
+    if pool_pre_ping_window is None:
+        # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
+        # skips it for a connection used in the last half second.
+        pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
+
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     if url.is_memory:
         return AsyncStaticPool(
@@ -577,7 +624,7 @@ def create_async_pool(
             reset=driver.reset,
             needs_reset=driver.needs_reset,
             pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     return AsyncQueuePool(
@@ -590,6 +637,7 @@ def create_async_pool(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
-        pool_pre_ping=pool_pre_ping,
+        pool_pre_ping=pool_pre_ping is not False,
         is_disconnect=driver.is_disconnect,
+        pool_pre_ping_window=pool_pre_ping_window,
     )

@@ -26,6 +26,8 @@ C = TypeVar("C")
 
 _monotonic = time.monotonic
 
+DEFAULT_PRE_PING_WINDOW = 0.5  # seconds: HikariCP's aliveBypassWindow
+
 
 @dataclass(frozen=True, slots=True)
 class PoolStats:
@@ -44,6 +46,8 @@ class PoolStats:
     closed_total: int
     timeouts_total: int
     waits_total: int
+    pings_total: int = 0
+    invalidations_total: int = 0
 
 
 class Pool(Protocol[C]):
@@ -54,6 +58,7 @@ class Pool(Protocol[C]):
     def connection(self) -> _Checkout[C]: ...
     def stats(self) -> PoolStats: ...
     def dispose(self) -> None: ...
+    def invalidate(self) -> None: ...
 
 
 class _Releasable(Protocol[C]):
@@ -61,6 +66,7 @@ class _Releasable(Protocol[C]):
 
     def acquire(self) -> C: ...
     def release(self, conn: C, *, discard: bool = False) -> None: ...
+    def invalidate(self) -> None: ...
 
 
 class _Checkout(Generic[C]):
@@ -88,16 +94,20 @@ class _Checkout(Generic[C]):
                     discard = self._pool._is_disconnect(exc)
                 except Exception:
                     discard = True
+                else:
+                    if discard:
+                        self._pool.invalidate()
         self._pool.release(self._conn, discard=discard)
 
 
 class _Entry(Generic[C]):
-    __slots__ = ("conn", "created", "gen")
+    __slots__ = ("conn", "created", "gen", "used")
 
     def __init__(self, conn: C, created: float, gen: int) -> None:
         self.conn = conn
         self.created = created
         self.gen = gen
+        self.used = created  # when last checked in: a ping is skipped within pool_pre_ping_window
 
 
 def _close_quietly(close: Callable[[C], None], conn: C) -> None:
@@ -121,6 +131,7 @@ def check_queue_options(
     pool_recycle: float | None,
     pool_pre_ping: bool,
     has_ping: bool,
+    pool_pre_ping_window: float = 0.0,
 ) -> float | None:
     """Validate a queue pool's settings (sync or async); returns ``pool_recycle`` normalised."""
     if pool_size < 0:
@@ -130,6 +141,8 @@ def check_queue_options(
     if pool_size == 0 and max_overflow == 0:
         raise ConfigurationError("pool_size and max_overflow are both 0: the pool could never connect")
     check_static_options(pool_timeout, pool_pre_ping, has_ping)
+    if pool_pre_ping_window < 0:
+        raise ConfigurationError(f"pool_pre_ping_window must be >= 0 seconds, not {pool_pre_ping_window}")
     if pool_recycle is not None and pool_recycle < 0:
         pool_recycle = None  # SQLAlchemy's convention: -1 means never
     return pool_recycle
@@ -164,7 +177,12 @@ class QueuePool(Generic[C]):
     Idle connections are reused last-in first-out (the warmest one first). When every slot is in
     use, ``acquire`` waits up to ``pool_timeout`` seconds (``None``: forever) and then raises
     ``PoolTimeout``. ``pool_recycle`` (seconds) replaces connections older than that at checkout;
-    ``pool_pre_ping`` pings an idle connection before handing it out and replaces it if dead.
+    ``pool_pre_ping`` pings an idle connection before handing it out and replaces it if dead,
+    unless it was checked in less than ``pool_pre_ping_window`` seconds ago (HikariCP's
+    ``aliveBypassWindow``: a connection used that recently is very likely alive, and the ping
+    would double the round trips of a busy pool). ``invalidate()`` (called on a lost connection
+    and on a failed ping) marks every connection opened before it as stale: an idle one is
+    replaced at checkout without a ping, as SQLAlchemy's pool invalidation does.
     ``reset`` runs on every release; if it raises, the connection is closed instead of kept.
 
     >>> pool = QueuePool(lambda: object(), close=lambda c: None, pool_size=2, max_overflow=0)
@@ -188,9 +206,10 @@ class QueuePool(Generic[C]):
         pool_recycle: float | None = None,
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
+        pool_pre_ping_window: float = 0.0,
     ) -> None:
         pool_recycle = check_queue_options(
-            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None
+            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
         )
         self._creator = creator
         self._close = close
@@ -203,7 +222,9 @@ class QueuePool(Generic[C]):
         self._timeout = pool_timeout
         self._recycle = pool_recycle
         self._pre_ping = pool_pre_ping
+        self._window = pool_pre_ping_window
         self._checks = pool_recycle is not None or pool_pre_ping
+        self._invalidated = float("-inf")  # connections opened before this moment are stale
 
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -216,6 +237,8 @@ class QueuePool(Generic[C]):
         self._closed_total = 0
         self._timeouts_total = 0
         self._waits_total = 0
+        self._pings_total = 0
+        self._invalidations_total = 0
 
     # -- checkout ------------------------------------------------------------------------------------
 
@@ -229,7 +252,7 @@ class QueuePool(Generic[C]):
                 entry = None
             else:
                 entry = self._wait()
-            if entry is not None and not self._checks:
+            if entry is not None and not self._checks and entry.created >= self._invalidated:
                 self._out[id(entry.conn)] = entry
                 return entry.conn
         # Slow path, outside the lock: open, recycle or ping (I/O).
@@ -282,10 +305,19 @@ class QueuePool(Generic[C]):
         """Recycle or pre-ping an idle entry taken from the stack; replace it in its slot if needed."""
         reason = None
         try:
-            if self._recycle is not None and _monotonic() - entry.created > self._recycle:
+            now = _monotonic()
+            if entry.created < self._invalidated:
+                reason = "opened before a lost connection (invalidated)"
+            elif self._recycle is not None and now - entry.created > self._recycle:
                 reason = "recycled (older than pool_recycle)"
-            elif self._pre_ping and self._ping is not None and not _ping_quietly(self._ping, entry.conn):
-                reason = "dead on pre-ping"
+            elif self._pre_ping and self._ping is not None and now - entry.used >= self._window:
+                with self._lock:
+                    self._pings_total += 1
+                if not _ping_quietly(self._ping, entry.conn):
+                    reason = "dead on pre-ping"
+                    # One dead connection suggests a server restart or a mass kill: the others
+                    # opened before it are replaced without a ping each.
+                    self.invalidate()
         except BaseException:  # e.g. KeyboardInterrupt during the ping: give the slot back
             self._discard(entry.conn)
             raise
@@ -312,6 +344,7 @@ class QueuePool(Generic[C]):
         entry = self._out.pop(id(conn), None)
         if entry is None:
             raise ValueError("release() of a connection that is not checked out from this pool")
+        entry.used = _monotonic()
         if not discard and self._reset is not None:
             try:
                 self._reset(conn)
@@ -353,6 +386,14 @@ class QueuePool(Generic[C]):
         for entry in idle:
             _close_quietly(self._close, entry.conn)
 
+    def invalidate(self) -> None:
+        """Mark every connection opened until now as stale (after a lost connection: the server
+        may have restarted or killed them all). Idle ones are replaced at their next checkout,
+        checked-out ones too once they come back; nothing blocks or does I/O here."""
+        with self._lock:
+            self._invalidated = _monotonic()
+            self._invalidations_total += 1
+
     def stats(self) -> PoolStats:
         with self._lock:
             idle = len(self._idle)
@@ -366,6 +407,8 @@ class QueuePool(Generic[C]):
                 closed_total=self._closed_total,
                 timeouts_total=self._timeouts_total,
                 waits_total=self._waits_total,
+                pings_total=self._pings_total,
+                invalidations_total=self._invalidations_total,
             )
 
     def __repr__(self) -> str:
@@ -490,6 +533,9 @@ class StaticPool(Generic[C]):
                 self._hold.release()
         else:
             self._discard_pending = True
+
+    def invalidate(self) -> None:
+        """Nothing to do: the one connection that failed is discarded on its release."""
 
     def stats(self) -> PoolStats:
         with self._meta:
@@ -623,6 +669,9 @@ class ThreadLocalPool(Generic[C]):
             if mine is not None and self._local.depth == 0:
                 self._local.conn = None
 
+    def invalidate(self) -> None:
+        """Nothing to do: SQLite connections are local; a broken one is discarded on release."""
+
     def stats(self) -> PoolStats:
         with self._meta:
             self._prune()
@@ -669,11 +718,21 @@ def create_pool(
     max_overflow: int = 10,
     pool_timeout: float | None = 30.0,
     pool_recycle: float | None = None,
-    pool_pre_ping: bool = False,
+    pool_pre_ping: bool | None = None,
+    pool_pre_ping_window: float | None = None,
 ) -> QueuePool[Any] | StaticPool[Any] | ThreadLocalPool[Any]:
     """The pool a URL calls for, wired to its driver: a ``StaticPool`` for SQLite in memory
     (each connection would otherwise be a separate, empty database), a ``ThreadLocalPool``
-    for SQLite files, else a ``QueuePool``."""
+    for SQLite files, else a ``QueuePool``.
+
+    ``pool_pre_ping=None`` (the default) means on for a server, off for SQLite (a local file
+    has no connection to lose), with a ``pool_pre_ping_window`` of 0.5 s unless given;
+    ``pool_pre_ping=True`` pings at every checkout unless a window is given."""
+    if pool_pre_ping_window is None:
+        # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
+        # skips it for a connection used in the last half second.
+        pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
+
     if driver is None:
         from typedorm.drivers import get_driver
 
@@ -686,7 +745,7 @@ def create_pool(
             ping=driver.ping,
             reset=driver.reset,
             pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     if url.dialect == "sqlite":
@@ -696,7 +755,7 @@ def create_pool(
             close=driver.close,
             ping=driver.ping,
             reset=driver.reset,
-            pool_pre_ping=pool_pre_ping,
+            pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
     return QueuePool(
@@ -708,6 +767,7 @@ def create_pool(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
-        pool_pre_ping=pool_pre_ping,
+        pool_pre_ping=pool_pre_ping is not False,
         is_disconnect=driver.is_disconnect,
+        pool_pre_ping_window=pool_pre_ping_window,
     )
