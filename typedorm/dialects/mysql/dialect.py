@@ -29,7 +29,7 @@ class MySQLDialect(Dialect):
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"
-    unlimited = "18446744073709551615"
+    unlimited: ClassVar[str | None] = "18446744073709551615"
     # dev.mysql.com/doc/refman/8.0/en/alter-table.html: MODIFY COLUMN restates the column;
     # MariaDB refuses to drop or rename a column a CHECK uses; UNIQUE is an index; InnoDB keeps
     # the index it made for a foreign key

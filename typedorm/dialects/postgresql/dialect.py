@@ -24,7 +24,7 @@ class PostgreSQLDialect(Dialect):
     max_params: ClassVar[int] = 65535
     max_identifier_length: ClassVar[int] = 63
     reserves_keys: ClassVar[bool] = True
-    unlimited = None  # OFFSET stands alone
+    unlimited: ClassVar[str | None] = None  # OFFSET stands alone
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if c.autoincrement:
