@@ -46,6 +46,7 @@ FILES: dict[str, str] = {
     "typedorm/repository/aio_query.py": "typedorm/repository/query.py",
     "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
     "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
+    "typedorm/engine/aio_pool.py": "typedorm/engine/pool.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -75,6 +76,11 @@ RENAMES: dict[str, str] = {
     "create_async_pool": "create_pool",
     "AsyncQueuePool": "QueuePool",
     "AsyncStaticPool": "StaticPool",
+    "AsyncPool": "Pool",
+    "_AsyncCheckout": "_Checkout",
+    "_AsyncCreator": "_Creator",
+    "_AsyncCloser": "_Closer",
+    "_AsyncPinger": "_Pinger",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
     "asyncio.sleep": "time.sleep",

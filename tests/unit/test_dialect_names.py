@@ -24,7 +24,6 @@ EXEMPT = ("typedorm/dialects/", "typedorm/drivers/")
 
 REMAINING: dict[str, int] = {
     "typedorm/cli/schema.py": 4,
-    "typedorm/engine/pool.py": 1,
     "typedorm/engine/url.py": 10,
     "typedorm/migrations/diff.py": 2,
     "typedorm/migrations/state.py": 3,

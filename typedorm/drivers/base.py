@@ -167,6 +167,9 @@ class Driver(ABC):
     stream_needs_transaction: ClassVar[bool] = False
     #: ``COPY ... FROM STDIN`` is available (the engine's fastest bulk insert)
     supports_copy: ClassVar[bool] = False
+    #: one connection per thread, kept for the thread's life (``ThreadLocalPool``), instead of a
+    #: queue pool: for a local database whose connections are cheap (SQLite files)
+    connection_per_thread: ClassVar[bool] = False
 
     def stream_cursor(self, conn: Any, name: str) -> Any:
         """A cursor that fetches rows in batches with bounded memory (``name``: for named cursors)."""
@@ -196,6 +199,10 @@ class Driver(ABC):
     @abstractmethod
     def reset(self, conn: Any) -> None:
         """Roll back anything left open (no round trip when nothing is); raises if the connection is unusable."""
+
+    def needs_reset(self, conn: Any) -> bool:
+        """Whether :meth:`reset` has anything to undo (no I/O); when False the pool skips it."""
+        return True
 
     def close(self, conn: Any) -> None:
         """Close ``conn``; never raises."""
