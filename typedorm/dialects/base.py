@@ -146,6 +146,17 @@ class Dialect(Compiler):
 
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"
+    #: sent in the same round trip as ``COMMIT``, just before it, where the driver can read its
+    #: answer apart (``Driver.supports_commit_probe``): one value naming the transaction, NULL if
+    #: it wrote nothing. A COMMIT cut off by a lost connection is then looked up with
+    #: ``commit_status_sql``; None where the backend has no such lookup (the outcome is unknown)
+    commit_probe_sql: ClassVar[str | None] = None
+    #: the status of the transaction the probe named (its one parameter), on a new connection
+    commit_status_sql: ClassVar[str | None] = None
+
+    def commit_outcome(self, status: object) -> bool | None:
+        """What ``commit_status_sql`` answered: True committed, False rolled back, None unknown."""
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -256,6 +256,15 @@ class Driver(ABC):
         cur.close()
         return n
 
+    #: :meth:`commit_probed` sends a probe and ``COMMIT`` in one round trip, reading the probe's answer apart
+    supports_commit_probe: ClassVar[bool] = False
+
+    def commit_probed(self, conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> None:
+        """Send ``probe_sql`` (one value) and ``commit_sql`` in one round trip; the probe's value is
+        appended to ``seen`` as soon as it arrives, so it is known even if the COMMIT's answer is
+        lost with the connection (``Dialect.commit_probe_sql``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
+
     def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""
         raise NotImplementedError(f"{type(self).__name__} has no COPY")

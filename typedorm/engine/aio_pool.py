@@ -27,6 +27,7 @@ from .pool_base import (
     Waiters,
     check_queue_options,
     check_static_options,
+    log_failure,
     new_lock,
     queue_timeout,
     static_timeout,
@@ -94,7 +95,7 @@ if True:  # ASYNC
                 pass  # the task's own failure: read from the task below
         if cancelled:
             if not task.cancelled() and task.exception() is not None:
-                logger.warning("clean-up failed while its task was being cancelled", exc_info=task.exception())
+                log_failure("clean-up failed while its task was being cancelled", task.exception())
             raise asyncio.CancelledError
         return task.result()
 
@@ -344,7 +345,7 @@ class AsyncQueuePool(Generic[C]):
         try:
             await self._close(conn)
         except Exception:
-            logger.warning("error while closing a pooled connection (ignored)", exc_info=True)
+            log_failure("error while closing a pooled connection (ignored)")
 
     # -- checkin -------------------------------------------------------------------------------------
 
@@ -380,7 +381,7 @@ class AsyncQueuePool(Generic[C]):
             try:
                 await self._reset(conn)
             except Exception:
-                logger.warning("resetting a pooled connection failed; closing it", exc_info=True)
+                log_failure("resetting a pooled connection failed; closing it")
                 discard = True
             except BaseException:  # the loop is shutting down: do not keep a half-reset connection
                 with self._lock:
@@ -568,7 +569,7 @@ class AsyncStaticPool(Generic[C]):
                 try:
                     await self._reset(conn)
                 except Exception:
-                    logger.warning("resetting the shared connection failed; closing it", exc_info=True)
+                    log_failure("resetting the shared connection failed; closing it")
                     self._discard_pending = True
             if self._discard_pending:
                 await self._drop()
@@ -584,7 +585,7 @@ class AsyncStaticPool(Generic[C]):
             try:
                 await self._close(conn)
             except Exception:
-                logger.warning("error while closing the shared connection (ignored)", exc_info=True)
+                log_failure("error while closing the shared connection (ignored)")
 
     def connection(self) -> _AsyncCheckout[C]:
         """``async with pool.connection() as conn:`` — released on exit."""

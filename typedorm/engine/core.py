@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ __all__ = [
     "check_statement_size",
     "check_transaction_options",
     "connect_error",
+    "is_plain_read",
     "is_retryable",
     "enable_echo",
     "log_statement",
@@ -429,6 +431,25 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, TransactionAborted):
         return isinstance(exc.error, RetryableError)
     return isinstance(exc, RetryableError)
+
+
+_SELECT = re.compile(r"\A[\s(]*SELECT\b", re.IGNORECASE)
+# Locking reads, and SELECT ... INTO (a table, variables, a file), are not plain reads.
+_NOT_PLAIN = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b|\bINTO\b",
+    re.IGNORECASE,
+)
+
+
+def is_plain_read(sql: str) -> bool:
+    """Whether ``sql`` (compiled by a dialect) is a plain read: a SELECT that neither locks rows
+    nor stores its result. Conservative: ``WITH`` (which may hold a write on PostgreSQL), or a
+    quoted name that reads like one of those keywords, counts as not plain.
+
+    >>> is_plain_read('SELECT "id" FROM "user" WHERE "age" >= %s'), is_plain_read("SELECT 1 FOR UPDATE")
+    (True, False)
+    """
+    return _SELECT.match(sql) is not None and _NOT_PLAIN.search(sql) is None
 
 
 def timed() -> float:

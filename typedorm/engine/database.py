@@ -23,6 +23,7 @@ from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import close_cursor_quietly, get_driver
 from ..errors import (
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -30,6 +31,7 @@ from ..errors import (
     RetryableError,
     TransactionAborted,
     TransactionError,
+    TypedORMError,
 )
 from .pool import create_pool
 from .core import (
@@ -40,6 +42,7 @@ from .core import (
     check_statement_size,
     check_transaction_options,
     enable_echo,
+    is_plain_read,
     is_retryable,
     log_statement,
     map_error,
@@ -179,23 +182,35 @@ class Transaction:
         """Close this level on the server; the outermost level also returns the connection."""
         db = self.db
         failed = False
+        lost: ConnectionLost | None = None  # the COMMIT's connection broke: its outcome is to be found
+        seen: list[str | None] = []  # the dialect's commit probe (PostgreSQL: the transaction id)
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
-                for sql in sqls:
-                    db._control(state.conn, sql)
+                if self._owner and commit:
+                    db._commit(state.conn, seen)
+                else:
+                    for sql in sqls:
+                        db._control(state.conn, sql)
             done.append(True)
         except BaseException as e:
-            failed = True
-            if self._owner and commit:
-                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
-                with contextlib.suppress(Exception):
-                    db._control(state.conn, db.dialect.rollback_sql)
-            elif not self._owner and isinstance(e, DatabaseError):
-                state.fail(e, broken=db._broken(state.conn, e))
-            raise
+            if self._owner and commit and isinstance(e, ConnectionLost):
+                lost = e  # resolved below, once the dead connection is back in the pool
+                state.broken = True
+            else:
+                failed = True
+                if self._owner and commit:
+                    # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                    with contextlib.suppress(Exception):
+                        db._control(state.conn, db.dialect.rollback_sql)
+                elif not self._owner and isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
+                raise
         finally:
             if self._owner:
                 db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        if lost is not None:
+            db._commit_outcome(lost, seen)  # returns only if the transaction is stored
+            done.append(True)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
@@ -281,6 +296,13 @@ class Database:
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        # A lost COMMIT can be looked up afterwards where the dialect has a lookup and the driver
+        # reads the probe in the COMMIT's own round trip (PostgreSQL with psycopg).
+        self._commit_probe: str | None = (
+            self.dialect.commit_probe_sql
+            if self.driver.supports_commit_probe and self.dialect.commit_status_sql is not None
+            else None
+        )
         self._stream_seq = itertools.count(1)
         # Only MySQL needs a round trip before the first statement (the server version).
         self._ready = not self.dialect.probes_server_version
@@ -367,6 +389,70 @@ class Database:
                 raise
             raise err from e
 
+    def _commit(self, conn: Any, seen: list[str | None]) -> None:
+        """COMMIT the outermost level; with a commit probe, in the same round trip as the probe,
+        whose value (the transaction id) lands in ``seen`` before the COMMIT's answer is awaited."""
+        probe = self._commit_probe
+        if probe is None:
+            self._control(conn, self.dialect.commit_sql)
+            return
+        if sql_logger.isEnabledFor(logging.DEBUG):
+            sql_logger.debug("%s; %s", probe, self.dialect.commit_sql)
+        try:
+            self.driver.commit_probed(conn, probe, self.dialect.commit_sql, seen)
+        except self._errors as e:
+            err = map_error(self.driver, e, None)
+            if err is None:
+                raise
+            raise err from e
+
+    def _commit_outcome(self, lost: ConnectionLost, seen: list[str | None]) -> None:
+        """The connection broke during COMMIT: return if the transaction is stored (or wrote
+        nothing); raise ``ConnectionLost`` if it is known to be rolled back, else
+        ``CommitOutcomeUnknown``. Asks the server on a new connection where the dialect can."""
+        self._pool.invalidate()  # the server may have restarted or killed them all
+        kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
+        status_sql = self.dialect.commit_status_sql
+        if self._commit_probe is None or status_sql is None:
+            raise CommitOutcomeUnknown(
+                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
+            ) from lost
+        if not seen:
+            raise CommitOutcomeUnknown(
+                "the connection was lost during COMMIT before the transaction id arrived: "
+                f"the transaction may or may not be stored ({lost})",
+                **kw,
+            ) from lost
+        xid = seen[0]
+        if xid is None:
+            logger.info("the connection was lost during COMMIT of a transaction that wrote nothing")
+            return
+        try:
+            with self._pool.connection() as conn:
+                row = self._run_on(conn, status_sql, (xid,), _ONE, None)
+        except TypedORMError as e:
+            raise CommitOutcomeUnknown(
+                f"the connection was lost during COMMIT of transaction {xid}, and asking the server "
+                f"for its outcome failed ({e}): it may or may not be stored",
+                xid=xid,
+                **kw,
+            ) from lost
+        status = row[0] if row else None
+        outcome = self.dialect.commit_outcome(status)
+        if outcome is True:
+            logger.info("the connection was lost during COMMIT of transaction %s, which is stored", xid)
+            return
+        if outcome is False:
+            raise ConnectionLost(
+                f"the connection was lost during COMMIT and transaction {xid} was rolled back ({lost})", **kw
+            ) from lost
+        raise CommitOutcomeUnknown(
+            f"the connection was lost during COMMIT of transaction {xid}, whose status is {status!r}: "
+            "it may or may not be stored",
+            xid=xid,
+            **kw,
+        ) from lost
+
     def _broken(self, conn: Any, err: DatabaseError) -> bool:
         """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
         (MariaDB closes the connection after a statement over ``max_allowed_packet``)."""
@@ -387,7 +473,12 @@ class Database:
         server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
-    def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+    def _run(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None = None, retry_read: bool = False
+    ) -> Any:
+        """Run one statement in the task's transaction, else on a pooled connection. ``retry_read``
+        (the statement API): a plain read (:func:`~.core.is_plain_read`) outside a transaction that
+        loses its connection before any result reached the caller runs once more, on a fresh one."""
         if not self._ready:
             self.connect()
         if self._max_packet is not None and params:
@@ -401,18 +492,22 @@ class Database:
                 state.fail(e, broken=self._broken(state.conn, e))
                 raise
         pool = self._pool
-        conn = pool.acquire()
-        discard = False
-        try:
-            return self._run_on(conn, sql, params, mode, spec)
-        except DatabaseError as e:
-            discard = self._broken(conn, e)
-            raise
-        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
-            discard = not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            pool.release(conn, discard=discard)
+        while True:
+            conn = pool.acquire()
+            discard = False
+            try:
+                return self._run_on(conn, sql, params, mode, spec)
+            except DatabaseError as e:
+                discard = self._broken(conn, e)
+                if not (retry_read and isinstance(e, ConnectionLost) and is_plain_read(sql)):
+                    raise
+                retry_read = False  # the lost connection invalidated the pool: the next one is new
+                logger.info("a read lost its connection (%s); running it once more on a new one", e)
+            except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                pool.release(conn, discard=discard)
 
     def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
         if self._counters:
@@ -477,7 +572,9 @@ class Database:
         transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
         the connection can run nothing else until the iteration ends. Outside a transaction the
         stream has a connection of its own, and statements the consumer runs between batches use
-        other connections. Close the iterator to return the connection early.
+        other connections. Close the iterator to return the connection early. Outside a
+        transaction, a stream that loses its connection before its first batch starts once more
+        on a new one (as a plain read does in ``run``).
         """
         if not self._ready:
             self.connect()
@@ -485,44 +582,52 @@ class Database:
         own = state is None
         if state is not None:
             state.check()
-        conn = self._pool.acquire() if state is None else state.conn
-        tx = own and self.driver.stream_needs_transaction
-        discard = False
-        try:
-            if tx:
-                for s in self.dialect.begin_sql():
-                    self._control(conn, s)
-            for c in self._counters:
-                c.record(sql)
+        retry = own
+        while True:
+            conn = self._pool.acquire() if state is None else state.conn
+            tx = own and self.driver.stream_needs_transaction
+            discard = False
+            yielded = False
             try:
-                cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                if tx:
+                    for s in self.dialect.begin_sql():
+                        self._control(conn, s)
+                for c in self._counters:
+                    c.record(sql)
                 try:
-                    cur.execute(sql, params)
-                    while True:
-                        rows = cur.fetchmany(batch_size)
-                        if not rows:
-                            break
-                        yield list(rows)
-                except BaseException:
-                    close_cursor_quietly(cur)
+                    cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                    try:
+                        cur.execute(sql, params)
+                        while True:
+                            rows = cur.fetchmany(batch_size)
+                            if not rows:
+                                break
+                            yielded = True
+                            yield list(rows)
+                    except BaseException:
+                        close_cursor_quietly(cur)
+                        raise
+                    cur.close()
+                except self._errors as e:
+                    err = map_error(self.driver, e, spec, sql)
+                    if err is None:
+                        raise
+                    if state is not None:
+                        state.fail(err, broken=self._broken(conn, err))
+                    raise err from e
+                if tx:
+                    self._control(conn, self.dialect.commit_sql)
+                return
+            except BaseException as e:
+                # release() rolls back what is left open; drop the connection if it is broken
+                discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+                if not (retry and not yielded and isinstance(e, ConnectionLost) and is_plain_read(sql)):
                     raise
-                cur.close()
-            except self._errors as e:
-                err = map_error(self.driver, e, spec, sql)
-                if err is None:
-                    raise
-                if state is not None:
-                    state.fail(err, broken=self._broken(conn, err))
-                raise err from e
-            if tx:
-                self._control(conn, self.dialect.commit_sql)
-        except BaseException as e:
-            # release() rolls back what is left open; drop the connection if it is broken
-            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            if own:
-                self._pool.release(conn, discard=discard)
+                retry = False
+                logger.info("a stream lost its connection before its first batch (%s); starting it once more", e)
+            finally:
+                if own:
+                    self._pool.release(conn, discard=discard)
 
     # --- statement API: what the repository runs compiled statements with -------------
     def run(
@@ -538,7 +643,7 @@ class Database:
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = db.run(c.sql, c.params, ResultMode.ALL)
         """
-        return self._run(sql, params, mode, table)
+        return self._run(sql, params, mode, table, True)
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the

@@ -28,6 +28,7 @@ from .pool_base import (
     Waiters,
     check_queue_options,
     check_static_options,
+    log_failure,
     new_lock,
     queue_timeout,
     static_timeout,
@@ -288,7 +289,7 @@ class QueuePool(Generic[C]):
         try:
             self._close(conn)
         except Exception:
-            logger.warning("error while closing a pooled connection (ignored)", exc_info=True)
+            log_failure("error while closing a pooled connection (ignored)")
 
     # -- checkin -------------------------------------------------------------------------------------
 
@@ -324,7 +325,7 @@ class QueuePool(Generic[C]):
             try:
                 self._reset(conn)
             except Exception:
-                logger.warning("resetting a pooled connection failed; closing it", exc_info=True)
+                log_failure("resetting a pooled connection failed; closing it")
                 discard = True
             except BaseException:  # the loop is shutting down: do not keep a half-reset connection
                 with self._lock:
@@ -508,7 +509,7 @@ class StaticPool(Generic[C]):
                 try:
                     self._reset(conn)
                 except Exception:
-                    logger.warning("resetting the shared connection failed; closing it", exc_info=True)
+                    log_failure("resetting the shared connection failed; closing it")
                     self._discard_pending = True
             if self._discard_pending:
                 self._drop()
@@ -524,7 +525,7 @@ class StaticPool(Generic[C]):
             try:
                 self._close(conn)
             except Exception:
-                logger.warning("error while closing the shared connection (ignored)", exc_info=True)
+                log_failure("error while closing the shared connection (ignored)")
 
     def connection(self) -> _Checkout[C]:
         """``with pool.connection() as conn:`` — released on exit."""

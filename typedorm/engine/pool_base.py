@@ -9,6 +9,8 @@ is the same for threads and tasks: a waiter is a future (``concurrent.futures.Fu
 from __future__ import annotations
 
 import collections
+import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ __all__ = [
 
 C = TypeVar("C")
 T = TypeVar("T")
+
+logger: logging.Logger = logging.getLogger("typedorm.pool")
 
 DEFAULT_PRE_PING_WINDOW = 0.5  # seconds: HikariCP's aliveBypassWindow
 
@@ -132,6 +136,17 @@ class Waiters(Generic[F]):
             self._queue.remove(fut)
         except ValueError:
             pass
+
+
+def log_failure(what: str, exc: BaseException | None = None) -> None:
+    """``what`` failed with ``exc`` (the exception being handled by default): one WARNING line with
+    the error's class and first line; the traceback only at DEBUG. A dead connection is routine
+    after a server restart; a traceback per connection would flood the logs."""
+    if exc is None:
+        exc = sys.exc_info()[1]
+    text = str(exc).strip().splitlines()
+    logger.warning("%s (%s: %s)", what, type(exc).__name__, text[0] if text else "")
+    logger.debug("%s: the traceback", what, exc_info=exc)
 
 
 def new_lock() -> threading.Lock:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from .pool_base import PoolStats
+from .pool_base import PoolStats, log_failure
 
 if TYPE_CHECKING:
     from .pool import _Checkout
@@ -24,7 +24,7 @@ def _close_quietly(close: Callable[[C], None], conn: C) -> None:
     try:
         close(conn)
     except Exception:
-        logger.warning("error while closing a pooled connection (ignored)", exc_info=True)
+        log_failure("error while closing a pooled connection (ignored)")
 
 
 def _alive(ping: Callable[[C], bool], conn: C) -> bool:
@@ -126,7 +126,7 @@ class ThreadLocalPool(Generic[C]):
                 try:
                     self._reset(conn)
                 except Exception:
-                    logger.warning("resetting a connection failed; closing it", exc_info=True)
+                    log_failure("resetting a connection failed; closing it")
                     self._forget(conn)
 
     def connection(self) -> _Checkout[C]:
