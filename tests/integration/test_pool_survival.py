@@ -4,6 +4,7 @@ invalidation of the connections opened before a lost one. Real servers, sync and
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -179,3 +180,27 @@ def test_async_lost_connection_invalidates_and_window_skips_pings(server_url: UR
             assert db.pool.stats().pings_total == before + 1
 
     asyncio.run(main())
+
+
+def test_a_dead_connection_logs_one_warning_line_and_its_traceback_only_at_debug(
+    server_url: URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(server_url, pool_size=2, max_overflow=0)
+    try:
+        conn = db.pool.acquire()
+        db.driver.control(conn, "BEGIN")  # left open: the pool rolls it back on release
+        kill_all(server_url)
+        with caplog.at_level(logging.DEBUG, logger="typedorm"):
+            db.pool.release(conn)  # the rollback fails on the dead connection: it is closed
+            with pytest.raises(ConnectionLost), db.transaction():
+                db.execute("SELECT 1")
+                kill_all(server_url)
+                db.execute("SELECT 1")
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, [r.getMessage() for r in warnings]
+        assert warnings[0].exc_info is None and "\n" not in warnings[0].getMessage()
+        assert "resetting a pooled connection failed" in warnings[0].getMessage()
+        assert any(r.levelno == logging.DEBUG and r.exc_info for r in caplog.records)  # the traceback
+        assert db.execute("SELECT 1").rows[0][0] == 1
+    finally:
+        db.close()

@@ -127,14 +127,21 @@ class Transaction:
             db.connect()
         state = db._own_state()
         if state is None:
-            conn = db._pool.acquire()
-            state = TxState(conn, db.dialect)
-            try:
-                for sql in state.begin(self.isolation, self.mode):
-                    db._control(conn, sql)
-            except BaseException:
-                db._pool.release(conn, discard=True)
-                raise
+            retry = True  # a BEGIN that lost its connection has run nothing: once more on a new one
+            while True:
+                conn = db._pool.acquire()
+                state = TxState(conn, db.dialect)
+                try:
+                    for sql in state.begin(self.isolation, self.mode):
+                        db._control(conn, sql)
+                    break
+                except BaseException as e:
+                    lost = isinstance(e, ConnectionLost) and db._broken(conn, e)  # invalidates the pool
+                    db._pool.release(conn, discard=True)
+                    if not (lost and retry):
+                        raise
+                    retry = False
+                    logger.info("BEGIN lost its connection (%s); beginning once more on a new one", e)
             self._token = db._tx.set((state, _current_task()))
             self._owner = True
         else:
