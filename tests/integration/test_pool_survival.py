@@ -20,13 +20,6 @@ WINDOW = 0.5  # the default pool_pre_ping_window
 SETTLE = WINDOW + 0.3  # wait past the window after a kill, so every idle connection is stale
 
 
-@pytest.fixture
-def server_url(backend_url: URL) -> URL:
-    if backend_url.dialect == "sqlite":
-        pytest.skip("SQLite has no server connection to kill")
-    return backend_url
-
-
 def kill_all(url: URL) -> int:
     """Kill every connection to this test's own database (only), from a connection of its own."""
     driver = get_driver(url)

@@ -26,13 +26,6 @@ from typedorm.errors import ConnectionLost, TypedORMError
 N = 40
 
 
-@pytest.fixture
-def server_url(backend_url: URL) -> URL:
-    if backend_url.dialect == "sqlite":
-        pytest.skip("SQLite has no server connection to lose")
-    return backend_url
-
-
 def _user(i: int) -> User:
     return User(name=f"u{i}", email=f"u{i}@example.com", age=20 + i)  # type: ignore[arg-type]
 

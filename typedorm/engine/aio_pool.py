@@ -710,41 +710,27 @@ def create_async_pool(
 
         driver = get_async_driver(url)
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
+    hooks: dict[str, Any] = {
+        "close": driver.close, "ping": driver.ping, "reset": driver.reset, "is_disconnect": driver.is_disconnect
+    }
     if url.is_memory:
         return AsyncStaticPool(
-            creator,
-            close=driver.close,
-            ping=driver.ping,
-            reset=driver.reset,
-            needs_reset=driver.needs_reset,
-            pool_timeout=pool_timeout,
-            pool_pre_ping=bool(pool_pre_ping),
-            is_disconnect=driver.is_disconnect,
+            creator, needs_reset=driver.needs_reset, pool_timeout=pool_timeout, pool_pre_ping=bool(pool_pre_ping), **hooks
         )
     if True:  # ASYNC
         pass
     else:  # SYNC
         if driver.connection_per_thread:
             # A SQLite file: one connection per thread (a thread-local lookup per checkout).
-            return ThreadLocalPool(
-                creator,
-                close=driver.close,
-                ping=driver.ping,
-                reset=driver.reset,
-                pool_pre_ping=bool(pool_pre_ping),
-                is_disconnect=driver.is_disconnect,
-            )
+            return ThreadLocalPool(creator, pool_pre_ping=bool(pool_pre_ping), **hooks)
     return AsyncQueuePool(
         creator,
-        close=driver.close,
-        ping=driver.ping,
-        reset=driver.reset,
         needs_reset=driver.needs_reset,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
         pool_pre_ping=pool_pre_ping is not False,
-        is_disconnect=driver.is_disconnect,
         pool_pre_ping_window=pool_pre_ping_window,
+        **hooks,
     )

@@ -193,11 +193,10 @@ class Transaction:
         seen: list[str | None] = []  # the dialect's commit probe (PostgreSQL: the transaction id)
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
-                if self._owner and commit:
-                    db._commit(state.conn, seen)
-                else:
-                    for sql in sqls:
-                        db._control(state.conn, sql)
+                # The outermost COMMIT goes with the dialect's probe (the transaction id), if any.
+                probe = db._commit_probe if self._owner and commit else None
+                for sql in sqls:
+                    db._control(state.conn, sql, probe, seen)
             done.append(True)
         except BaseException as e:
             if self._owner and commit and isinstance(e, ConnectionLost):
@@ -385,28 +384,19 @@ class Database:
         return owned[0]
 
     # --- execution -------------------------------------------------------------------
-    def _control(self, conn: Any, sql: str) -> None:
+    def _control(
+        self, conn: Any, sql: str, probe: str | None = None, seen: list[str | None] | None = None
+    ) -> None:
+        """Run a transaction-control statement; with ``probe`` (a COMMIT), in the same round trip
+        as the probe, whose value lands in ``seen`` before the COMMIT's answer is awaited."""
         if sql_logger.isEnabledFor(logging.DEBUG):
-            sql_logger.debug("%s", sql)
+            sql_logger.debug("%s", sql if probe is None else f"{probe}; {sql}")
         try:
-            self.driver.control(conn, sql)
-        except self._errors as e:
-            err = map_error(self.driver, e, None)
-            if err is None:
-                raise
-            raise err from e
-
-    def _commit(self, conn: Any, seen: list[str | None]) -> None:
-        """COMMIT the outermost level; with a commit probe, in the same round trip as the probe,
-        whose value (the transaction id) lands in ``seen`` before the COMMIT's answer is awaited."""
-        probe = self._commit_probe
-        if probe is None:
-            self._control(conn, self.dialect.commit_sql)
-            return
-        if sql_logger.isEnabledFor(logging.DEBUG):
-            sql_logger.debug("%s; %s", probe, self.dialect.commit_sql)
-        try:
-            self.driver.commit_probed(conn, probe, self.dialect.commit_sql, seen)
+            if probe is None:
+                self.driver.control(conn, sql)
+            else:
+                assert seen is not None
+                self.driver.commit_probed(conn, probe, sql, seen)
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
