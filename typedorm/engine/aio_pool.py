@@ -5,7 +5,8 @@ generated from this module by ``tools/unasync.py``. The few places where they re
 ``if True:  # ASYNC`` / ``else:  # SYNC`` blocks: how a waiter waits (an ``asyncio.Future`` with a
 timer, or a ``concurrent.futures.Future`` with a timeout), who holds the shared connection (a task
 or a thread), and the sync-only ``ThreadLocalPool`` for SQLite files (``threadlocal_pool.py``).
-Both take a lock around their state, never across I/O (see :func:`.pool_base.new_lock`).
+A sync pool takes a ``threading.Lock`` around its state, never across I/O; an asyncio pool the
+same calls on a :class:`~.pool_base.NoLock` (one event loop, never held across an ``await``).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from .core import connect_error
 from .pool_base import (
     DEFAULT_PRE_PING_WINDOW,
     Entry,
+    Lock,
     PoolStats,
     Waiters,
     check_queue_options,
     check_static_options,
     log_failure,
-    new_lock,
     queue_timeout,
     static_timeout,
 )
@@ -39,6 +40,8 @@ if True:  # ASYNC
     import asyncio
     from asyncio import Future
     from collections.abc import Coroutine
+
+    from .pool_base import NoLock
 
     __all__ += ["uncancellable"]
 else:  # SYNC
@@ -75,6 +78,9 @@ if True:  # ASYNC
     #: who holds a StaticPool's connection: the running task
     _holder = asyncio.current_task
 
+    def _new_lock() -> Lock:
+        return NoLock()
+
     async def uncancellable(coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to its end even if the calling task is cancelled meanwhile, then re-raise the
         cancellation. For clean-up that must not stop half-way: rollback, check-in, close.
@@ -110,6 +116,9 @@ else:  # SYNC
     #: who holds a StaticPool's connection: the running thread
     _holder = threading.current_thread
 
+    def _new_lock() -> Lock:
+        return threading.Lock()
+
     def _to_the_end(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(*args)``: a thread is not cancelled half-way (the asyncio flavour shields it)."""
         return fn(*args, **kwargs)
@@ -119,7 +128,7 @@ else:  # SYNC
 
 
 async def _wait(
-    lock: threading.Lock,
+    lock: Lock,
     waiters: Waiters[Future[Any]],
     timeout: float | None,
     error: Callable[[], PoolTimeout],
@@ -153,7 +162,7 @@ async def _wait(
         raise
 
 
-def _expire(lock: threading.Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
+def _expire(lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
     with lock:
         waiters.expire(fut, error)
 
@@ -240,7 +249,7 @@ class AsyncQueuePool(Generic[C]):
         self._checks = pool_recycle is not None or pool_pre_ping
         self._invalidated = float("-inf")  # connections opened before this moment are stale
 
-        self._lock = new_lock()
+        self._lock: Lock = _new_lock()
         self._idle: list[Entry[C]] = []  # a stack: the warmest connection first
         self._out: dict[int, Entry[C]] = {}  # id(conn) -> entry, for connections handed out
         self._total = 0  # open connections plus slots reserved for connections being opened
@@ -364,10 +373,16 @@ class AsyncQueuePool(Generic[C]):
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
             and entry.gen == self._gen
         ):
-            with self._lock:
-                if self._keeps_idle():
-                    self._put_idle(entry)
-                    return
+            lock = self._lock
+            lock.acquire()  # (nothing below raises: no try/finally on this hot path)
+            if self._waiters and self._waiters.serve(entry):
+                lock.release()
+                return
+            if len(self._idle) < self._pool_size:  # else closed: enough are idle (see _keeps_idle)
+                self._idle.append(entry)
+                lock.release()
+                return
+            lock.release()
         await _to_the_end(self._checkin, entry, discard)
 
     def _keeps_idle(self) -> bool:
@@ -491,7 +506,7 @@ class AsyncStaticPool(Generic[C]):
         self._is_disconnect = is_disconnect
         self._timeout = pool_timeout
         self._pre_ping = pool_pre_ping
-        self._lock = new_lock()
+        self._lock: Lock = _new_lock()
         self._conn: C | None = None
         self._owner: object = None  # the holding task (or the waiter future it was handed to)
         self._depth = 0

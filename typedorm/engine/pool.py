@@ -6,7 +6,8 @@ generated from this module by ``tools/unasync.py``. The few places where they re
 ``if True:  # ASYNC`` / ``else:  # SYNC`` blocks: how a waiter waits (an ``asyncio.Future`` with a
 timer, or a ``concurrent.futures.Future`` with a timeout), who holds the shared connection (a task
 or a thread), and the sync-only ``ThreadLocalPool`` for SQLite files (``threadlocal_pool.py``).
-Both take a lock around their state, never across I/O (see :func:`.pool_base.new_lock`).
+A sync pool takes a ``threading.Lock`` around its state, never across I/O; an asyncio pool the
+same calls on a :class:`~.pool_base.NoLock` (one event loop, never held across an ``await``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from .core import connect_error
 from .pool_base import (
     DEFAULT_PRE_PING_WINDOW,
     Entry,
+    Lock,
     PoolStats,
     Waiters,
     check_queue_options,
     check_static_options,
     log_failure,
-    new_lock,
     queue_timeout,
     static_timeout,
 )
@@ -63,6 +64,9 @@ _Pinger = Callable[[T], bool]
 #: who holds a StaticPool's connection: the running thread
 _holder = threading.current_thread
 
+def _new_lock() -> Lock:
+    return threading.Lock()
+
 def _to_the_end(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args)``: a thread is not cancelled half-way (the asyncio flavour shields it)."""
     return fn(*args, **kwargs)
@@ -72,7 +76,7 @@ def _new_future() -> Future[Any]:
 
 
 def _wait(
-    lock: threading.Lock,
+    lock: Lock,
     waiters: Waiters[Future[Any]],
     timeout: float | None,
     error: Callable[[], PoolTimeout],
@@ -97,7 +101,7 @@ def _wait(
         raise
 
 
-def _expire(lock: threading.Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
+def _expire(lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
     with lock:
         waiters.expire(fut, error)
 
@@ -184,7 +188,7 @@ class QueuePool(Generic[C]):
         self._checks = pool_recycle is not None or pool_pre_ping
         self._invalidated = float("-inf")  # connections opened before this moment are stale
 
-        self._lock = new_lock()
+        self._lock: Lock = _new_lock()
         self._idle: list[Entry[C]] = []  # a stack: the warmest connection first
         self._out: dict[int, Entry[C]] = {}  # id(conn) -> entry, for connections handed out
         self._total = 0  # open connections plus slots reserved for connections being opened
@@ -308,10 +312,16 @@ class QueuePool(Generic[C]):
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
             and entry.gen == self._gen
         ):
-            with self._lock:
-                if self._keeps_idle():
-                    self._put_idle(entry)
-                    return
+            lock = self._lock
+            lock.acquire()  # (nothing below raises: no try/finally on this hot path)
+            if self._waiters and self._waiters.serve(entry):
+                lock.release()
+                return
+            if len(self._idle) < self._pool_size:  # else closed: enough are idle (see _keeps_idle)
+                self._idle.append(entry)
+                lock.release()
+                return
+            lock.release()
         _to_the_end(self._checkin, entry, discard)
 
     def _keeps_idle(self) -> bool:
@@ -435,7 +445,7 @@ class StaticPool(Generic[C]):
         self._is_disconnect = is_disconnect
         self._timeout = pool_timeout
         self._pre_ping = pool_pre_ping
-        self._lock = new_lock()
+        self._lock: Lock = _new_lock()
         self._conn: C | None = None
         self._owner: object = None  # the holding task (or the waiter future it was handed to)
         self._depth = 0

@@ -11,9 +11,9 @@ from __future__ import annotations
 import collections
 import logging
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from typedorm.errors import ConfigurationError, PoolTimeout
@@ -82,34 +82,31 @@ class _Future(Protocol[T]):
 F = TypeVar("F", bound=_Future[Any])
 
 
-class Waiters(Generic[F]):
+class Waiters(collections.deque[F]):
     """Callers waiting for a connection, a slot or a turn, served first come, first served.
 
     Every method is called with the pool's lock held. A release hands what it frees to the
     oldest waiter (:meth:`serve`), so nobody starves and a timeout is kept to the timer's
     precision; a waiter that gives up leaves the queue (:meth:`leave`), passing on what it was
-    handed at that very moment.
+    handed at that very moment. A deque, so that "anyone waiting?" costs no Python call.
     """
 
-    __slots__ = ("_queue", "timeouts", "waits")
+    __slots__ = ("timeouts", "waits")
 
     def __init__(self) -> None:
-        self._queue: collections.deque[F] = collections.deque()
+        super().__init__()
         self.waits = 0
         self.timeouts = 0
 
-    def __bool__(self) -> bool:
-        return bool(self._queue)
-
     def add(self, fut: F) -> F:
-        self._queue.append(fut)
+        self.append(fut)
         self.waits += 1
         return fut
 
     def serve(self, value: Any) -> bool:
         """Hand ``value`` to the oldest waiter still waiting; False if there is none."""
-        while self._queue:
-            w = self._queue.popleft()
+        while self:
+            w = self.popleft()
             if not w.done():
                 w.set_result(value)
                 return True
@@ -133,7 +130,7 @@ class Waiters(Generic[F]):
 
     def _remove(self, fut: F) -> None:
         try:
-            self._queue.remove(fut)
+            self.remove(fut)
         except ValueError:
             pass
 
@@ -149,11 +146,37 @@ def log_failure(what: str, exc: BaseException | None = None) -> None:
     logger.debug("%s: the traceback", what, exc_info=exc)
 
 
-def new_lock() -> threading.Lock:
-    """The lock that guards a pool's state. An asyncio pool takes it too (never across an
-    ``await``): uncontended it costs less than a no-op context manager, and ``stats()`` can be
-    read from another thread."""
-    return threading.Lock()
+class Lock(Protocol):
+    """What a pool needs of the lock around its state: ``threading.Lock``, or :class:`NoLock`."""
+
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
+    def __enter__(self) -> bool: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
+    ) -> None: ...
+
+
+class NoLock:
+    """The lock of an asyncio pool: nothing to do, since one event loop runs one task at a time
+    and a pool never holds its lock across an ``await``. (A sync pool takes a ``threading.Lock``
+    at the same places; neither holds it across I/O.)"""
+
+    __slots__ = ()
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+    def __enter__(self) -> bool:
+        return True
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
+    ) -> None:
+        pass
 
 
 def check_queue_options(
