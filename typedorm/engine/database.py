@@ -635,7 +635,8 @@ class Database:
         ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
-        connection, else on a pooled one. Example::
+        connection, else on a pooled one; there, a plain read (a SELECT without FOR UPDATE/SHARE or
+        INTO) that loses its connection runs once more on a new one. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = db.run(c.sql, c.params, ResultMode.ALL)
