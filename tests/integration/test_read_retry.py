@@ -62,10 +62,10 @@ def _failures(calls: list[Any], n: int = N) -> list[str]:
         return [r for r in ex.map(call, range(n)) if r is not None]
 
 
-@pytest.mark.parametrize("window", [None, 3600.0], ids=["defaults", "no-ping"])
-def test_plain_reads_survive_a_kill_of_every_connection(server_url: URL, window: float | None) -> None:
-    # "no-ping": a window so long that no pre-ping runs, so only the retry saves the first reads.
-    db, users = _fresh(server_url, **({} if window is None else {"pool_pre_ping_window": window}))
+@pytest.mark.parametrize("pre_ping", [None, False], ids=["defaults", "no-ping"])
+def test_plain_reads_survive_a_kill_of_every_connection(server_url: URL, pre_ping: bool | None) -> None:
+    # "no-ping": no pre-ping at all, so only the retry saves the first reads.
+    db, users = _fresh(server_url, pool_pre_ping=pre_ping)
     try:
         _warm_sync(db, 4)
         assert kill_all(server_url) >= 4
@@ -78,7 +78,7 @@ def test_plain_reads_survive_a_kill_of_every_connection(server_url: URL, window:
 
 
 def test_a_write_or_raw_sql_outside_a_transaction_is_not_retried(server_url: URL) -> None:
-    db, users = _fresh(server_url, pool_pre_ping_window=3600.0)
+    db, users = _fresh(server_url, pool_pre_ping=False)  # else the pool would find the dead ones
     try:
         for write in (
             lambda: users.insert(_user(100)),
@@ -117,7 +117,7 @@ def test_async_plain_reads_survive_a_kill_of_every_connection(server_url: URL) -
     _fresh(server_url)[0].close()
 
     async def main() -> list[str]:
-        async with AsyncDatabase(server_url, pool_size=4, max_overflow=0, pool_pre_ping_window=3600) as db:
+        async with AsyncDatabase(server_url, pool_size=4, max_overflow=0, pool_pre_ping=False) as db:
             users = AsyncRepository(User, db)
 
             async def stream() -> list[User]:
@@ -147,6 +147,22 @@ def test_async_plain_reads_survive_a_kill_of_every_connection(server_url: URL) -
     finally:
         with Database(server_url) as db:
             db.drop_all(User)
+
+
+def test_writes_right_after_a_kill_find_live_connections(server_url: URL) -> None:
+    # Default settings, a kill within the ping window of the last use: the pool sees the server's
+    # goodbye on each idle socket (no round trip) and pings, so no write meets a dead connection.
+    db, users = _fresh(server_url)
+    keys = itertools.count(200)
+    try:
+        _warm_sync(db, 4)
+        assert kill_all(server_url) >= 4
+        assert _failures([lambda: users.insert(_user(next(keys)))]) == []
+        assert users.count() == 5 + N
+        assert db.pool.stats().pings_total >= 1
+    finally:
+        db.drop_all(User)
+        db.close()
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])

@@ -64,6 +64,12 @@ class AsyncDriver(ABC):
     async def ping(self, conn: Any) -> bool:
         """A real round trip; False if the connection is dead. Never raises an ``Exception``."""
 
+    def has_input(self, conn: Any) -> bool:
+        """No round trip: whether the server sent something on this idle connection (an error
+        before closing it, or the close); the pool then pings it even within
+        ``pool_pre_ping_window``. False where the driver cannot tell."""
+        return False
+
     @abstractmethod
     def is_alive_cheap(self, conn: Any) -> bool:
         """No I/O: False if the driver already knows the connection is closed or broken

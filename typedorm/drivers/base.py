@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,22 @@ def fetch_result(cur: Any, mode: int) -> Any:
     cols = tuple(d[0] for d in desc) if desc is not None else ()
     return (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
 
+def socket_readable(fd: int) -> bool:
+    """Whether a socket has something to read, or is closed, without waiting (one system call).
+
+    An idle database connection should be silent: input on it means the server sent an error
+    before closing it (PostgreSQL's ``pg_terminate_backend``, a shutdown) or closed it (MariaDB's
+    ``KILL``). A bad descriptor counts as readable."""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 class Driver(ABC):
     """Adapts one DB-API driver to what the engine needs. Instances are stateless and thread-safe.
 
@@ -187,6 +204,12 @@ class Driver(ABC):
     @abstractmethod
     def ping(self, conn: Any) -> bool:
         """A real round trip; False if the connection is dead. Never raises."""
+
+    def has_input(self, conn: Any) -> bool:
+        """No round trip: whether the server sent something on this idle connection (an error
+        before closing it, or the close); the pool then pings it even within
+        ``pool_pre_ping_window``. False where the driver cannot tell."""
+        return False
 
     @abstractmethod
     def is_alive_cheap(self, conn: Any) -> bool:

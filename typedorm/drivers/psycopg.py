@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from typedorm.drivers.base import Driver, ErrorInfo, option_int
+from typedorm.drivers.base import Driver, ErrorInfo, option_int, socket_readable
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -216,6 +216,13 @@ class PsycopgDriver(Driver):
         except Exception:
             return False
         return True
+
+    def has_input(self, conn: Any) -> bool:
+        try:
+            fd = conn.pgconn.socket
+        except Exception:  # closed
+            return True
+        return socket_readable(fd)
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return not (conn.closed or conn.broken)

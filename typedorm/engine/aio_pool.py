@@ -189,7 +189,9 @@ class AsyncQueuePool(Generic[C]):
     ``pool_pre_ping`` pings an idle connection before handing it out and replaces it if dead,
     unless it was checked in less than ``pool_pre_ping_window`` seconds ago (HikariCP's
     ``aliveBypassWindow``: a connection used that recently is very likely alive, and the ping
-    would double the round trips of a busy pool). ``invalidate()`` (called on a lost connection
+    would double the round trips of a busy pool) — unless ``has_input`` (no round trip: one
+    non-blocking poll of the socket) says the server sent something on the idle connection,
+    as it does when it ends a connection. ``invalidate()`` (called on a lost connection
     and on a failed ping) marks every connection opened before it as stale: an idle one is
     replaced at checkout without a ping, as SQLAlchemy's pool invalidation does.
     ``reset`` runs on release (unless ``needs_reset`` says there is nothing to undo); if it
@@ -229,6 +231,7 @@ class AsyncQueuePool(Generic[C]):
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
         pool_pre_ping_window: float = 0.0,
+        has_input: Callable[[C], bool] | None = None,
     ) -> None:
         pool_recycle = check_queue_options(
             pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
@@ -246,6 +249,7 @@ class AsyncQueuePool(Generic[C]):
         self._recycle = pool_recycle
         self._pre_ping = pool_pre_ping
         self._window = pool_pre_ping_window
+        self._has_input = has_input
         self._checks = pool_recycle is not None or pool_pre_ping
         self._invalidated = float("-inf")  # connections opened before this moment are stale
 
@@ -327,7 +331,14 @@ class AsyncQueuePool(Generic[C]):
                 reason = "opened before a lost connection (invalidated)"
             elif self._recycle is not None and now - entry.created > self._recycle:
                 reason = "recycled (older than pool_recycle)"
-            elif self._pre_ping and self._ping is not None and now - entry.used >= self._window:
+            elif (
+                self._pre_ping
+                and self._ping is not None
+                and (
+                    now - entry.used >= self._window
+                    or (self._has_input is not None and self._has_input(entry.conn))
+                )
+            ):
                 with self._lock:
                     self._pings_total += 1
                 if not await _ping_quietly(self._ping, entry.conn):
@@ -747,5 +758,6 @@ def create_async_pool(
         pool_recycle=pool_recycle,
         pool_pre_ping=pool_pre_ping is not False,
         pool_pre_ping_window=pool_pre_ping_window,
+        has_input=driver.has_input,
         **hooks,
     )
