@@ -183,3 +183,30 @@ def test_a_restart_while_idle_fails_no_call_once_the_server_answers(kind: str, r
     finally:
         db.drop_all(User)
         db.close()
+
+
+def test_async_restart_while_idle_fails_no_call_once_the_server_answers(private_pg: PrivatePostgres) -> None:
+    url = private_pg.create_database("read_retry_async")
+    _fresh(url)[0].close()
+
+    async def main() -> list[str]:
+        async with AsyncDatabase(url, pool_size=4, max_overflow=0) as db:  # default pool settings
+            users = AsyncRepository(User, db)
+            await _warm_async(db, 4)
+            await asyncio.to_thread(private_pg.restart)
+            keys = itertools.count(3000)
+            calls = [users.all, lambda: users.get(1), users.count, lambda: users.insert(_user(next(keys)))]
+
+            async def call(i: int) -> str | None:
+                try:
+                    await calls[i % len(calls)]()
+                except TypedORMError as e:
+                    return type(e).__name__
+                return None
+
+            failures = [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
+            await asyncio.to_thread(private_pg.kill_connections)
+            failures += [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
+            return failures
+
+    assert asyncio.run(main()) == []
