@@ -206,6 +206,9 @@ def test_async_restart_while_idle_fails_no_call_once_the_server_answers(private_
 
             failures = [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
             await asyncio.to_thread(private_pg.kill_connections)
+            # pg_terminate_backend only signals: let the backends end (their goodbye is what the
+            # pool sees), as kill_all does; a call in that instant would be in flight at the kill.
+            await asyncio.sleep(0.1)
             failures += [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
             return failures
 
