@@ -62,6 +62,17 @@ def _failures(calls: list[Any], n: int = N) -> list[str]:
         return [r for r in ex.map(call, range(n)) if r is not None]
 
 
+async def _async_failures(calls: list[Any], n: int = N) -> list[str]:
+    async def call(i: int) -> str | None:
+        try:
+            await calls[i % len(calls)]()
+        except TypedORMError as e:
+            return type(e).__name__
+        return None
+
+    return [r for r in await asyncio.gather(*(call(i) for i in range(n))) if r is not None]
+
+
 @pytest.mark.parametrize("pre_ping", [None, False], ids=["defaults", "no-ping"])
 def test_plain_reads_survive_a_kill_of_every_connection(server_url: URL, pre_ping: bool | None) -> None:
     # "no-ping": no pre-ping at all, so only the retry saves the first reads.
@@ -126,21 +137,13 @@ def test_async_plain_reads_survive_a_kill_of_every_connection(server_url: URL) -
             calls = [users.all, lambda: users.get(1), users.count, stream]
             await _warm_async(db, 4)
             await asyncio.to_thread(kill_all, server_url)
-
-            async def call(i: int) -> str | None:
-                try:
-                    await calls[i % len(calls)]()
-                except TypedORMError as e:
-                    return type(e).__name__
-                return None
-
-            results = await asyncio.gather(*(call(i) for i in range(N)))
+            failures = await _async_failures(calls)
             with pytest.raises(ConnectionLost):  # a write is not re-run
                 await _warm_async(db, 4)
                 await asyncio.to_thread(kill_all, server_url)
                 await users.insert(_user(100))
             assert await users.count() == 5
-            return [r for r in results if r is not None]
+            return failures
 
     try:
         assert asyncio.run(main()) == []
@@ -196,20 +199,12 @@ def test_async_restart_while_idle_fails_no_call_once_the_server_answers(private_
             await asyncio.to_thread(private_pg.restart)
             keys = itertools.count(3000)
             calls = [users.all, lambda: users.get(1), users.count, lambda: users.insert(_user(next(keys)))]
-
-            async def call(i: int) -> str | None:
-                try:
-                    await calls[i % len(calls)]()
-                except TypedORMError as e:
-                    return type(e).__name__
-                return None
-
-            failures = [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
+            failures = await _async_failures(calls)
             await asyncio.to_thread(private_pg.kill_connections)
             # pg_terminate_backend only signals: let the backends end (their goodbye is what the
             # pool sees), as kill_all does; a call in that instant would be in flight at the kill.
             await asyncio.sleep(0.1)
-            failures += [r for r in await asyncio.gather(*(call(i) for i in range(N))) if r is not None]
+            failures += await _async_failures(calls)
             return failures
 
     assert asyncio.run(main()) == []

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers.aio import AsyncDriver
-from typedorm.drivers.base import ErrorInfo, socket_readable
+from typedorm.drivers.base import ErrorInfo
 from typedorm.drivers.psycopg import PsycopgDriver, commit_probed_gen, connect_params, register_adapters
 from typedorm.errors import ConfigurationError, ConnectionLost
 
@@ -79,11 +79,7 @@ class AsyncPsycopgDriver(AsyncDriver):
         return True
 
     def has_input(self, conn: Any) -> bool:
-        try:
-            fd = conn.pgconn.socket
-        except Exception:  # closed
-            return True
-        return socket_readable(fd)
+        return self._sync.has_input(conn)  # the same libpq connection underneath
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return self._sync.is_alive_cheap(conn)
