@@ -280,7 +280,7 @@ class _Generator:
         cand = self._candidate(t, f, pk)
         derived = derived_checks(t, cand, d)
         want = canonical_type(d, f.column.sql_types[d])
-        if canonical_type(d, cand.sql_types[d]) != want:
+        if canonical_type(d, cand.sql_type(d)) != want:
             f.options["sql_type"] = {d: want}
         return {name for name, _ in derived}
 

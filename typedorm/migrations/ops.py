@@ -25,9 +25,7 @@ from ..sql.stmt import CreateIndex, CreateTable, DropIndex
 from .connection import MigrationConnection
 from .errors import MigrationError, UnsupportedChange
 from .state import (
-    DIALECTS,
     Schema,
-    col,
     column_signature,
     derived_checks,
     normalize_column,
@@ -188,24 +186,13 @@ def render_column(c: ColumnSpec) -> str:
             args.append(f"{k}={_lit(v)}")
     if c.enum_values is not None:
         args.append(f"values={_lit(tuple(c.enum_values))}")
-    try:
-        plain = col(
-            c.name,
-            c.type_name,
-            primary_key=c.primary_key,
-            autoincrement=c.autoincrement,
-            max_length=c.max_length,
-            min_length=c.min_length,
-            max_digits=c.max_digits,
-            decimal_places=c.decimal_places,
-            values=c.enum_values,
-        )
-        computed: Mapping[str, str] = plain.sql_types
-    except KeyError:
-        computed = {}
-    differ = {d: c.sql_types[d] for d in DIALECTS if d in c.sql_types and computed.get(d) != c.sql_types[d]}
-    if differ:
-        args.append(f"sql_types={_lit(differ)}")
+    if c.sql_types:
+        # only SQL types declared for the column: the others follow from its type on each dialect
+        args.append(f"sql_types={_lit(dict(sorted(c.sql_types.items())))}")
+    # what makes a column keyed matters to its type on some backends (MySQL's indexable text)
+    for k in ("unique", "index", "keyed"):
+        if getattr(c, k) and not c.primary_key:
+            args.append(f"{k}=True")
     return f"col({', '.join(args)})"
 
 
@@ -495,7 +482,7 @@ class AddColumn(Operation):
             self._sqlite(ctx, t, new_t, fill)
             return
         q = ctx.q
-        checks = derived_checks(new_t, c, ctx.name)
+        checks = derived_checks(new_t, c, ctx.dialect)
         if fill and not c.nullable:
             nullable_c = dataclasses.replace(c, nullable=True)
             ctx.ddl(
@@ -525,7 +512,7 @@ class AddColumn(Operation):
         simple = (
             (c.nullable or c.server_default is not None)
             and constant
-            and not derived_checks(new_t, c, ctx.name)
+            and not derived_checks(new_t, c, ctx.dialect)
         )
         if simple:
             # ADD COLUMN suffices for a plain column: sqlite.org/lang_altertable.html#altertabaddcol
@@ -590,7 +577,7 @@ class DropColumn(Operation):
             sqlite_rebuild(ctx, t, new_t, exprs)
             return
         if ctx.dialect.checks_pin_columns:
-            for name, _sql in derived_checks(t, c, ctx.name):
+            for name, _sql in derived_checks(t, c, ctx.dialect):
                 ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
         ctx.ddl(f"ALTER TABLE {ctx.q(self.table)} DROP COLUMN {ctx.q(self.name)}")
 
@@ -628,8 +615,8 @@ class RenameColumn(Operation):
         self.apply(after)
         new_t = after.tables[self.table]
         new_c = new_t.by_name[self.new]
-        old_checks = derived_checks(t, c, ctx.name)
-        new_checks = derived_checks(new_t, new_c, ctx.name)
+        old_checks = derived_checks(t, c, ctx.dialect)
+        new_checks = derived_checks(new_t, new_c, ctx.dialect)
         q = ctx.q
         rename = f"ALTER TABLE {q(self.table)} RENAME COLUMN {q(self.old)} TO {q(self.new)}"
         if ctx.dialect.rebuilds_tables:
@@ -736,7 +723,8 @@ class AlterColumn(Operation):
         new_t = replace_column(t, self.name, new)
         d = ctx.name
         fill = self.backfill is not MISSING and self.backfill is not None
-        if column_signature(t, old, d) == column_signature(new_t, new, d) and self._using(d) is None:
+        dialect = ctx.dialect
+        if column_signature(t, old, dialect) == column_signature(new_t, new, dialect) and self._using(d) is None:
             return  # the change concerns other dialects only (e.g. VARCHAR(255) for a keyed MySQL column)
         q = ctx.q
         qc = q(self.name)
@@ -746,13 +734,13 @@ class AlterColumn(Operation):
                 f"cannot make {self.table}.{self.name} NOT NULL: some rows hold NULL there. Pass backfill=<value> "
                 "to op.alter_column, or fill them in a data migration first"
             )
-        type_changed = old.sql_types.get(d) != new.sql_types.get(d)
+        type_changed = dialect.column_sql_type(old) != dialect.column_sql_type(new)
         using = self._using(d)
         if ctx.dialect.rebuilds_tables:
             self._sqlite(ctx, t, old, new, new_t, type_changed, using, fill)
             return
-        old_checks = derived_checks(t, old, d)
-        new_checks = derived_checks(new_t, new, d)
+        old_checks = derived_checks(t, old, dialect)
+        new_checks = derived_checks(new_t, new, dialect)
         for name, sql in old_checks:
             if (name, sql) not in new_checks:
                 ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
@@ -775,7 +763,7 @@ class AlterColumn(Operation):
             if type_changed:
                 if old.server_default is not None:
                     ctx.ddl(f"{alter} DROP DEFAULT")
-                target = new.sql_type(d)
+                target = dialect.column_sql_type(new)
                 ctx.ddl(f"{alter} TYPE {target} USING {using or f'{qc}::{target}'}")
             if old.nullable != new.nullable:
                 ctx.ddl(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")

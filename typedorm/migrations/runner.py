@@ -295,7 +295,7 @@ class Runner:
             st = Status(current, self.migrations.head, pending, applied, [], incomplete)
             if drift and incomplete is None:
                 expected = self.migrations.state_at(current)
-                st.drift = compare_live(expected, introspect(conn), conn.name)
+                st.drift = compare_live(expected, introspect(conn), conn.dialect)
             return st
         finally:
             conn.close()

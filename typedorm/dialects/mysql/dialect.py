@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
@@ -9,6 +11,7 @@ from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
 from .reflect import MySQLIntrospector
+from .types import MySQLTypes
 
 __all__ = ["MariaDBDialect", "MySQLDialect"]
 
@@ -23,9 +26,12 @@ def _mariadb_has_returning(version: str) -> bool:
     return (major, minor) >= (10, 5)
 
 
-class MySQLDialect(Dialect):
+class MySQLDialect(MySQLTypes, Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"}
+    )
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"

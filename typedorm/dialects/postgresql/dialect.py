@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
@@ -9,13 +11,15 @@ from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
 from .reflect import PostgreSQLIntrospector
+from .types import PostgreSQLTypes
 
 __all__ = ["PostgreSQLDialect"]
 
 
-class PostgreSQLDialect(Dialect):
+class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     name: ClassVar[str] = "postgresql"
     family: ClassVar[str] = "postgresql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"psycopg": "psycopg", "psycopg3": "psycopg"})
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
@@ -9,6 +11,7 @@ from ...sql.closed import SQLITE_MODES, check_keyword
 from ...sql.expr import TextMatch
 from ..base import Dialect, IsolationLevel
 from .reflect import SQLiteIntrospector
+from .types import SQLiteTypes
 
 __all__ = ["SQLiteDialect"]
 
@@ -18,9 +21,11 @@ def _glob_escape(text: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
 
 
-class SQLiteDialect(Dialect):
+class SQLiteDialect(SQLiteTypes, Dialect):
     name: ClassVar[str] = "sqlite"
     family: ClassVar[str] = "sqlite"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"sqlite3": "sqlite3", "pysqlite": "sqlite3"})
+    url_is_path: ClassVar[bool] = True
     decimal_range_checks: ClassVar[bool] = False
     # ALTER TABLE only renames and adds columns: sqlite.org/lang_altertable.html#otheralter
     rebuilds_tables: ClassVar[bool] = True
