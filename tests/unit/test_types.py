@@ -31,7 +31,6 @@ from typedorm.schema.types import (
     TimedeltaType,
     TimeType,
     UUIDType,
-    as_dialect,
 )
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
@@ -473,13 +472,13 @@ class Point:
 class PointType(ColumnType):
     logical = "point"
 
-    def sql_type(self, dialect: Dialect | str, column: ColumnSpec) -> str:
-        return "POINT" if as_dialect(dialect).family == "mysql" else "TEXT"
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        return "POINT" if dialect.family == "mysql" else "TEXT"
 
-    def bind_processor(self, dialect: Dialect | str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         return lambda p: f"{p.x},{p.y}" if isinstance(p, Point) else p
 
-    def result_processor(self, dialect: Dialect | str) -> Processor | None:
+    def result_processor(self, dialect: Dialect) -> Processor | None:
         return lambda s: Point(*map(float, s.split(","))) if isinstance(s, str) else s
 
 
@@ -534,11 +533,10 @@ class Celsius(float):
 class CelsiusType(FloatType):
     logical = "celsius"
 
-    def sql_type(self, dialect: Dialect | str, column: ColumnSpec) -> str:
-        d = as_dialect(dialect)
-        return "NUMERIC(5, 2)" if d.family != "sqlite" else d.float_sql(self, column)
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        return "NUMERIC(5, 2)" if dialect.family != "sqlite" else dialect.float_sql(self, column)
 
-    def ddl_checks(self, dialect: Dialect | str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         return [f"{quoted} >= -273.15"]
 
 

@@ -53,7 +53,7 @@ class _OpaqueType(ColumnType):
     def __init__(self, logical: str) -> None:
         self.logical_name = logical
 
-    def sql_type(self, dialect: Dialect | str, column: ColumnSpec) -> str:
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
         from .errors import MigrationError
 
         raise MigrationError(

@@ -176,10 +176,10 @@ class PasswordHashType(ColumnType):
 
     logical: ClassVar[str] = "password_hash"
 
-    def sql_type(self, dialect: Dialect | str, column: ColumnSpec) -> str:
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
         return as_dialect(dialect).indexable_text_type
 
-    def bind_processor(self, dialect: Dialect | str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         # Drivers get a plain str: some adapt by exact type only.
         return _to_plain_str
 

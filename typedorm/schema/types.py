@@ -66,8 +66,9 @@ def as_dialect(dialect: Dialect | str) -> Dialect:
 class ColumnType:
     """How one kind of Python value is stored: its SQL type and value conversions, per dialect.
 
-    The methods receive the :class:`~typedorm.dialects.Dialect` in use (a registered URL
-    scheme such as ``"postgresql"`` works too and is looked up in the registry). A built-in
+    The methods receive the :class:`~typedorm.dialects.Dialect` in use (the built-in types'
+    methods also take a registered URL scheme such as ``"postgresql"``, looked up in the
+    registry, as they did when dialects were passed by name). A built-in
     type names the dialect rule it follows (``type_key``): the dialect answers for it, so a
     dialect outside typedorm supplies SQL for every built-in type. A custom column type
     subclasses this and overrides ``sql_type`` (asking the dialect's flags such as
@@ -82,7 +83,7 @@ class ColumnType:
 
         class Point(ColumnType):
             logical = "point"
-            def sql_type(self, dialect, column): return dialect.indexable_text_type
+            def sql_type(self, dialect, column): return "JSON" if dialect.native_json else "TEXT"
             def bind_processor(self, dialect): return lambda p: f"{p.x},{p.y}"
             def result_processor(self, dialect): return lambda s: dict(zip("xy", map(float, s.split(","))))
     """
@@ -94,19 +95,19 @@ class ColumnType:
     #: its parent's. None for a custom type, which overrides :meth:`sql_type` itself.
     type_key: ClassVar[str | None] = None
 
-    def sql_type(self, dialect: Dialect | str, column: ColumnSpec) -> str:
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
         """The SQL type of ``column`` on ``dialect``."""
         return as_dialect(dialect).type_sql(self, column)
 
-    def bind_processor(self, dialect: Dialect | str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         """A function converting a Python value into what the driver stores, or None for no conversion."""
         return as_dialect(dialect).type_bind(self)
 
-    def result_processor(self, dialect: Dialect | str) -> Processor | None:
+    def result_processor(self, dialect: Dialect) -> Processor | None:
         """A function converting what the driver returns for validation, or None for no conversion."""
         return as_dialect(dialect).type_result(self)
 
-    def ddl_checks(self, dialect: Dialect | str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         """Extra CHECK expressions this type needs on ``dialect`` (``quoted`` is the quoted column)."""
         return as_dialect(dialect).type_checks(self, column, quoted)
 
@@ -247,10 +248,10 @@ class EnumType(ColumnType):
         self.enum_name: str = enum_cls.__name__
         self.values: tuple[Any, ...] = tuple(values)
 
-    def bind_processor(self, dialect: Dialect | str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         return _enum_value
 
-    def ddl_checks(self, dialect: Dialect | str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         def lit(v: object) -> str:
             if isinstance(v, int):
                 return str(int(v))
