@@ -444,6 +444,8 @@ class Compiler:
             sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
         sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
         if s.returning:
+            # MariaDB returns rows from INSERT and DELETE but not from UPDATE
+            self._check_returning(self.supports_returning and self.supports_update_returning, "UPDATE")
             sql += self.returning(s.returning)
         return sql
 
