@@ -25,7 +25,6 @@ from typedorm.migrations import (
     make_migration,
 )
 from typedorm.migrations.diff import compare_live, invert_renames
-from typedorm.migrations.introspect import parse_sqlite_create_table
 from typedorm.migrations.ops import (
     MISSING,
     AddColumn,
@@ -43,6 +42,7 @@ from typedorm.migrations.ops import (
     RenameColumn,
     RenameTable,
 )
+from typedorm.migrations.reflect import parse_sqlite_create_table
 from typedorm.schema.spec import ColumnSpec, TableSpec
 
 

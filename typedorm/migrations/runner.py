@@ -28,8 +28,8 @@ from .backup import BackupInfo, take_backup
 from .connection import MigrationConnection
 from .diff import compare_live
 from .errors import LockTimeout, MigrationError, MigrationFailed
-from .introspect import introspect
 from .ops import OpContext, Operation
+from .reflect import introspect
 from .scripts import Migrations, MigrationScript
 from .state import Schema
 
