@@ -13,6 +13,7 @@ from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
+from .migrate import Migrator
 from .reflect import Introspector
 from .typemap import TypeMap
 
@@ -150,6 +151,10 @@ class Dialect(TypeMap, Compiler):
         """The server-wide lock migrations run under, or None where typedorm keeps a lock row
         in a table instead (SQLite has no session locks)."""
         return None
+
+    def migrator(self) -> Migrator:
+        """What writes this dialect's DDL for migration operations (standard ALTER TABLE here)."""
+        return Migrator(self)
 
     def introspector(self) -> Introspector:
         """What reads a live schema of this dialect (tables, columns, indexes, keys, checks,

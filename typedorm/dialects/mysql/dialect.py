@@ -10,6 +10,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
+from .migrate import MySQLMigrator
 from .reflect import MySQLIntrospector
 from .types import MySQLTypes
 
@@ -151,6 +152,9 @@ class MySQLDialect(MySQLTypes, Dialect):
 
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
+
+    def migrator(self) -> MySQLMigrator:
+        return MySQLMigrator(self)
 
     def introspector(self) -> MySQLIntrospector:
         """Reads a live MySQL/MariaDB schema for migrations and ``typedorm inspect``."""

@@ -10,6 +10,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from .migrate import PostgreSQLMigrator
 from .reflect import PostgreSQLIntrospector
 from .types import PostgreSQLTypes
 
@@ -60,6 +61,9 @@ class PostgreSQLDialect(PostgreSQLTypes, Dialect):
         ph = self._placeholder
         params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
         return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
+
+    def migrator(self) -> PostgreSQLMigrator:
+        return PostgreSQLMigrator(self)
 
     def introspector(self) -> PostgreSQLIntrospector:
         """Reads a live PostgreSQL schema for migrations and ``typedorm inspect``."""

@@ -10,6 +10,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import SQLITE_MODES, check_keyword
 from ...sql.expr import TextMatch
 from ..base import Dialect, IsolationLevel
+from .migrate import SQLiteMigrator
 from .reflect import SQLiteIntrospector
 from .types import SQLiteTypes
 
@@ -68,6 +69,9 @@ class SQLiteDialect(SQLiteTypes, Dialect):
             # INTEGER PRIMARY KEY aliases the rowid: sqlite.org/lang_createtable.html#rowid
             return f"{self.quote(c.name)} INTEGER NOT NULL PRIMARY KEY"
         return super().column_ddl(t, c, inline_pk)
+
+    def migrator(self) -> SQLiteMigrator:
+        return SQLiteMigrator(self)
 
     def introspector(self) -> SQLiteIntrospector:
         """Reads a live SQLite schema for migrations and ``typedorm inspect``."""
