@@ -20,6 +20,7 @@ from typedorm.migrations import (
     Schema,
     UnsupportedChange,
     canonical_type,
+    check,
     col,
     diff,
     make_migration,
@@ -27,11 +28,13 @@ from typedorm.migrations import (
 from typedorm.migrations.diff import compare_live, invert_renames
 from typedorm.migrations.ops import (
     MISSING,
+    AddCheck,
     AddColumn,
     AddForeignKey,
     AddIndex,
     AlterColumn,
     CreateTableOp,
+    DropCheck,
     DropColumn,
     DropForeignKey,
     DropIndexOp,
@@ -575,3 +578,36 @@ def test_a_type_change_on_one_dialect_only_is_still_a_change() -> None:
     assert sql(op, schema(notes(20)), "postgresql") == [
         'ALTER TABLE "notes" ALTER COLUMN "body" TYPE VARCHAR(30) USING "body"::VARCHAR(30)'
     ]
+
+
+def test_a_dialect_outside_typedorm_brings_its_own_migrator() -> None:
+    from typedorm.dialects import Dialect, PostgreSQLDialect
+    from typedorm.dialects.migrate import Migrator
+    from typedorm.dialects.postgresql.migrate import PostgreSQLMigrator
+
+    class StandardDialect(Dialect):
+        name = "standard"
+        family = "standard"
+
+    class RowStoreMigrator(PostgreSQLMigrator):
+        def drop_check(self, target: Any, t: TableSpec, new_t: TableSpec, name: str) -> None:
+            target.ddl(f"ALTER TABLE {self.q(t.name)} DROP CHECK {self.q(name)}")
+
+    class RowStoreDialect(PostgreSQLDialect):
+        name = "rowstore"
+
+        def migrator(self) -> Migrator:
+            return RowStoreMigrator(self)
+
+    before = Schema([_table("items", [col("id", "integer", primary_key=True), col("price", "string")])])
+    alter = AlterColumn("items", "price", col("price", "integer"))
+    # the standard migrator casts with CAST(... AS ...); a PostgreSQL variant inherits "::"
+    for d, cast in ((StandardDialect(), 'CAST("price" AS BIGINT)'), (RowStoreDialect(), '"price"::BIGINT')):
+        ctx = OpContext(d, before.copy())
+        alter.run(ctx)
+        assert ctx.statements == [f'ALTER TABLE "items" ALTER COLUMN "price" TYPE BIGINT USING {cast}']
+    with_check = before.copy()
+    AddCheck("items", check("ck_items_price", "price <> ''")).apply(with_check)
+    ctx = OpContext(RowStoreDialect(), with_check)
+    DropCheck("items", "ck_items_price").run(ctx)
+    assert ctx.statements == ['ALTER TABLE "items" DROP CHECK "ck_items_price"']

@@ -1,32 +1,19 @@
-"""Deprecated alias of :mod:`typedorm.migrations.reflect`, which reads a live schema; import
-from there. This module goes away in a future release."""
+"""Deprecated alias of :mod:`typedorm.migrations.reflect`, which reads a live schema; import from there.
+This module goes away in a future release."""
 
 import warnings
+from typing import Any
 
-from .reflect import (
-    INTERNAL_TABLES,
-    Executor,
-    canonical_type,
-    case_insensitive_columns,
-    guess_logical,
-    introspect,
-    parse_sqlite_create_table,
-    sqlite_text_types,
-)
+from . import reflect as _target
 
-__all__ = [
-    "INTERNAL_TABLES",
-    "Executor",
-    "canonical_type",
-    "case_insensitive_columns",
-    "guess_logical",
-    "introspect",
-    "sqlite_text_types",
-    "parse_sqlite_create_table",
-]
+__all__ = _target.__all__
 
 warnings.warn(
     "typedorm.migrations.introspect is deprecated: import from typedorm.migrations.reflect",
     DeprecationWarning,
     stacklevel=2,
 )
+
+
+def __getattr__(name: str) -> Any:
+    return getattr(_target, name)
