@@ -180,4 +180,5 @@ class Dialect(TypeMap, Compiler):
             return other == self.family
         return self is other
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return object.__hash__(self)

@@ -92,8 +92,11 @@ class Migrator:
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.q = dialect.quote
+        self.dialect: Dialect = dialect
+
+    def q(self, ident: str) -> str:
+        """``ident`` quoted for this dialect."""
+        return self.dialect.quote(ident)
 
     # --- shared pieces -----------------------------------------------------------------------
     def derived_checks(self, t: TableSpec, c: ColumnSpec) -> list[tuple[str, str]]:

@@ -131,34 +131,34 @@ class CustomColumnType(Protocol):
 
 class IntType(ColumnType):
     logical = "integer"
-    type_key = "integer"
+    type_key: ClassVar[str | None] = "integer"
 
 
 class FloatType(ColumnType):
     logical = "float"
-    type_key = "float"
+    type_key: ClassVar[str | None] = "float"
 
 
 class BoolType(ColumnType):
     logical = "boolean"
-    type_key = "boolean"
+    type_key: ClassVar[str | None] = "boolean"
 
 
 class StrType(ColumnType):
     logical = "string"
-    type_key = "string"
+    type_key: ClassVar[str | None] = "string"
 
 
 class BytesType(ColumnType):
     logical = "bytes"
-    type_key = "bytes"
+    type_key: ClassVar[str | None] = "bytes"
 
 
 class DecimalType(ColumnType):
     """Exact decimals. SQLite has no exact decimal type: values are stored as text."""
 
     logical = "decimal"
-    type_key = "decimal"
+    type_key: ClassVar[str | None] = "decimal"
 
 
 class DateTimeType(ColumnType):
@@ -169,7 +169,7 @@ class DateTimeType(ColumnType):
     """
 
     logical = "datetime"
-    type_key = "datetime"
+    type_key: ClassVar[str | None] = "datetime"
 
 
 class NaiveDateTimeType(ColumnType):
@@ -181,7 +181,7 @@ class NaiveDateTimeType(ColumnType):
     """
 
     logical = "naive_datetime"
-    type_key = "naive_datetime"
+    type_key: ClassVar[str | None] = "naive_datetime"
 
 
 if TYPE_CHECKING:
@@ -206,24 +206,24 @@ else:
 
 class DateType(ColumnType):
     logical = "date"
-    type_key = "date"
+    type_key: ClassVar[str | None] = "date"
 
 
 class TimeType(ColumnType):
     logical = "time"
-    type_key = "time"
+    type_key: ClassVar[str | None] = "time"
 
 
 class TimedeltaType(ColumnType):
     """Durations: ``INTERVAL`` on PostgreSQL, exact integer microseconds elsewhere."""
 
     logical = "timedelta"
-    type_key = "timedelta"
+    type_key: ClassVar[str | None] = "timedelta"
 
 
 class UUIDType(ColumnType):
     logical = "uuid"
-    type_key = "uuid"
+    type_key: ClassVar[str | None] = "uuid"
 
 
 def _enum_value(v: Any) -> Any:
@@ -234,7 +234,7 @@ class EnumType(ColumnType):
     """``str`` and ``int`` enums: stored by value, with a CHECK listing the members."""
 
     logical = "enum"
-    type_key = "enum"
+    type_key: ClassVar[str | None] = "enum"
 
     def __init__(self, enum_cls: type[enum.Enum]) -> None:
         values = [m.value for m in enum_cls]
@@ -267,7 +267,7 @@ class JSONType(ColumnType):
     """``dict``, ``list`` and Pydantic models, stored as JSON (``JSONB`` on PostgreSQL)."""
 
     logical = "json"
-    type_key = "json"
+    type_key: ClassVar[str | None] = "json"
 
     def __init__(self, python_type: Any = Any) -> None:
         self._adapter: TypeAdapter[Any] = TypeAdapter(python_type)
