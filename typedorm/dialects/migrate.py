@@ -172,7 +172,9 @@ class Migrator:
                 target.ddl(self.drop_constraint_sql(t.name, name))
         target.ddl(f"ALTER TABLE {self.q(t.name)} DROP COLUMN {self.q(c.name)}")
 
-    def rename_column(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, old: str, new: str) -> None:
+    def rename_column(
+        self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, old: str, new: str
+    ) -> None:
         q = self.q
         table = t.name
         old_checks = self.derived_checks(t, t.by_name[old])
@@ -267,7 +269,9 @@ class Migrator:
         unique index made by hand; without a catalog to ask, it is one."""
         return True
 
-    def add_foreign_key(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, f: ForeignKeySpec) -> None:
+    def add_foreign_key(
+        self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, f: ForeignKeySpec
+    ) -> None:
         target.ddl(f"ALTER TABLE {self.q(t.name)} ADD {self.foreign_key_sql(f)}")
 
     def drop_foreign_key(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, name: str) -> None:

@@ -182,7 +182,9 @@ def as_utc(v: _dt.datetime) -> _dt.datetime:
     try:
         return v.astimezone(_UTC)
     except OverflowError:
-        raise ValueError(f"{v.isoformat()} is outside the years 1-9999 in UTC and cannot be read back") from None
+        raise ValueError(
+            f"{v.isoformat()} is outside the years 1-9999 in UTC and cannot be read back"
+        ) from None
 
 
 def require_aware(v: _dt.datetime) -> _dt.timedelta:

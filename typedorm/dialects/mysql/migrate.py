@@ -20,9 +20,12 @@ class MySQLMigrator(Migrator):
         if not self.dialect.foreign_keys_make_indexes or any(i.name == name for i in t.indexes):
             return
         # InnoDB made an index for the key and keeps it: drop it unless the state has it
-        if target.offline or target.query(
-            "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
-            "AND INDEX_NAME = ?",
-            (t.name, name),
-        ).rows:
+        if (
+            target.offline
+            or target.query(
+                "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
+                "AND INDEX_NAME = ?",
+                (t.name, name),
+            ).rows
+        ):
             target.ddl(f"DROP INDEX {q(name)} ON {q(t.name)}")

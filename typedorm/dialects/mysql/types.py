@@ -67,7 +67,9 @@ class MySQLTypes(TypeMap):
 
 def _float_finite(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"{v} cannot be stored in a float column on MySQL/MariaDB (DOUBLE has no NaN or infinity)")
+        raise ValueError(
+            f"{v} cannot be stored in a float column on MySQL/MariaDB (DOUBLE has no NaN or infinity)"
+        )
     return v
 
 
@@ -83,7 +85,9 @@ def _decimal_fits(v: Any) -> Any:
             n -= 1
             exp += 1
         if -exp > 30 or n + exp > 35:
-            raise ValueError(f"{v} does not fit the decimal column (at most 35 digits before the point and 30 after)")
+            raise ValueError(
+                f"{v} does not fit the decimal column (at most 35 digits before the point and 30 after)"
+            )
     return v
 
 

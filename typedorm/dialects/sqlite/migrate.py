@@ -74,7 +74,9 @@ class SQLiteMigrator(Migrator):
             "AND sql IS NOT NULL",
             (name,),
         ).rows
-        views = target.query("SELECT name, sql FROM sqlite_master WHERE type = 'view' AND sql IS NOT NULL").rows
+        views = target.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'view' AND sql IS NOT NULL"
+        ).rows
         for vname, _sql in views:
             target.ddl(f"DROP VIEW {q(vname)}")
         tmp = f"_typedorm_new_{name}"
@@ -103,7 +105,9 @@ class SQLiteMigrator(Migrator):
                     continue  # indexes the state knows about come from ``new``
                 # an index typedorm does not manage: keep it if its columns survived
                 if not all(c in new_cols for c in _index_columns(osql)):
-                    logger.warning("index %s on %s dropped by the rebuild: it uses a removed column", oname, name)
+                    logger.warning(
+                        "index %s on %s dropped by the rebuild: it uses a removed column", oname, name
+                    )
                     continue
             target.ddl(osql)
         for _vname, vsql in views:
@@ -118,7 +122,9 @@ class SQLiteMigrator(Migrator):
         constant = (
             not isinstance(c.server_default, str) or _CONSTANT.fullmatch(c.server_default.strip()) is not None
         )
-        simple = (c.nullable or c.server_default is not None) and constant and not self.derived_checks(new_t, c)
+        simple = (
+            (c.nullable or c.server_default is not None) and constant and not self.derived_checks(new_t, c)
+        )
         if simple:
             # ADD COLUMN suffices for a plain column
             target.ddl(f"ALTER TABLE {q(t.name)} ADD COLUMN {self.dialect.column_ddl(new_t, c, False)}")
@@ -133,7 +139,9 @@ class SQLiteMigrator(Migrator):
     def drop_column(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, c: ColumnSpec) -> None:
         self.rebuild(target, t, new_t)
 
-    def rename_column(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, old: str, new: str) -> None:
+    def rename_column(
+        self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, old: str, new: str
+    ) -> None:
         # RENAME COLUMN rewrites indexes, triggers, views and other tables' foreign keys
         target.ddl(f"ALTER TABLE {self.q(t.name)} RENAME COLUMN {self.q(old)} TO {self.q(new)}")
         if self.derived_checks(t, t.by_name[old]) != self.derived_checks(new_t, new_t.by_name[new]):
@@ -201,7 +209,9 @@ class SQLiteMigrator(Migrator):
             # a UNIQUE constraint inside CREATE TABLE: only a rebuild removes it
             self.rebuild(target, t, new_t)
 
-    def add_foreign_key(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, f: ForeignKeySpec) -> None:
+    def add_foreign_key(
+        self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, f: ForeignKeySpec
+    ) -> None:
         self.rebuild(target, t, new_t)
 
     def drop_foreign_key(self, target: MigrationTarget, t: TableSpec, new_t: TableSpec, name: str) -> None:
@@ -219,5 +229,3 @@ def _index_columns(sql: str) -> list[str]:
     if p < 0:
         return []
     return list(_ident_list(sql[p + 1 : _paren_span(sql, p)]))
-
-
