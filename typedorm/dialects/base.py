@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import ClassVar, Literal
 
 from ..errors import InvalidArgument
@@ -10,7 +13,9 @@ from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
+from .migrate import Migrator
 from .reflect import Introspector
+from .typemap import TypeMap
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -28,8 +33,9 @@ class MigrationLock:
     params: tuple[object, ...]
 
 
-class Dialect(Compiler):
-    """A backend's SQL: a compiler plus the capability flags the engine and repository consult.
+class Dialect(TypeMap, Compiler):
+    """A backend's SQL: a compiler, its column-type rules (:class:`~typedorm.dialects.typemap.TypeMap`)
+    and the capability flags the engine and repository consult.
 
     Code is gated on these flags and methods, never on the dialect's name. A variant (MariaDB
     of MySQL, a PostgreSQL-compatible server) subclasses a built-in dialect; a dialect outside
@@ -75,6 +81,13 @@ class Dialect(Compiler):
     table_exists_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
     )
+    # --- URLs: the registry maps a scheme to a dialect; its family's dialect lists the drivers ---
+    #: driver spellings a ``family+driver://`` URL accepts -> the canonical driver name
+    #: (``typedorm.drivers`` registers drivers under the canonical names)
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    #: the URL names a database file (``sqlite:///path.db``), not a server; file databases
+    #: get one connection per thread
+    url_is_path: ClassVar[bool] = False
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63
@@ -139,6 +152,10 @@ class Dialect(Compiler):
         in a table instead (SQLite has no session locks)."""
         return None
 
+    def migrator(self) -> Migrator:
+        """What writes this dialect's DDL for migration operations (standard ALTER TABLE here)."""
+        return Migrator(self)
+
     def introspector(self) -> Introspector:
         """What reads a live schema of this dialect (tables, columns, indexes, keys, checks,
         collations); a dialect without a catalog reader gets one that refuses to read tables."""
@@ -149,3 +166,19 @@ class Dialect(Compiler):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    def __eq__(self, other: object) -> bool:
+        # Column types written before dialects were objects compare the argument with a name
+        # (``dialect == "mysql"``): keep them working, as the family name was what they got.
+        if isinstance(other, str):
+            warnings.warn(
+                "comparing a Dialect with a name is deprecated: ask its flags (native_json, native_uuid, "
+                "native_bool, ...) or its family",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return other == self.family
+        return self is other
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)

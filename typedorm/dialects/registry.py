@@ -8,6 +8,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from ..errors import ConfigurationError
+from ..schema.types import set_dialect_resolver
 from .base import Dialect
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "get_dialect",
     "is_builtin_scheme",
     "register_dialect",
+    "known_dialects",
     "registered_schemes",
+    "shared_dialect",
 ]
 
 logger: logging.Logger = logging.getLogger("typedorm")
@@ -37,6 +40,7 @@ _registered: dict[str, type[Dialect] | str] = {}
 _resolved: dict[str, type[Dialect]] = {}  # "module:Class" -> the class, loaded once
 _lock = threading.Lock()
 _entry_points_loaded = False
+_shared: dict[type[Dialect], Dialect] = {}  # one instance per class for type lookups by name
 
 
 def _check_scheme(scheme: object) -> str:
@@ -132,3 +136,39 @@ def get_dialect(name: str) -> Dialect:
     if cls is None:
         raise ValueError(f"unknown dialect {name!r}; known: {', '.join(registered_schemes())}")
     return cls()
+
+
+def shared_dialect(name: str) -> Dialect:
+    """A shared instance of the dialect registered for URL scheme ``name``, for reading its
+    type mapping and DDL rules (``ColumnSpec.sql_type("postgresql")``); KeyError if unknown.
+
+    Engines make their own instance (a server's version adjusts its flags): use
+    :func:`get_dialect` for a dialect to run statements with."""
+    cls = dialect_class(name) if isinstance(name, str) else None
+    if cls is None:
+        raise KeyError(f"no dialect is registered for {name!r}; known: {', '.join(registered_schemes())}")
+    found = _shared.get(cls)
+    if found is None:
+        found = _shared.setdefault(cls, cls())
+    return found
+
+
+def known_dialects() -> list[Dialect]:
+    """One shared instance of every registered dialect class (migrations compare column
+    DDL on each: a change that alters any dialect's DDL is a change). A registered dialect
+    that cannot be loaded is left out with a warning."""
+    out: list[Dialect] = []
+    seen: set[type[Dialect]] = set()
+    for scheme in registered_schemes():
+        try:
+            d = shared_dialect(scheme)
+        except ConfigurationError as e:
+            logger.warning("dialect %r is left out: %s", scheme, e)
+            continue
+        if type(d) not in seen:
+            seen.add(type(d))
+            out.append(d)
+    return out
+
+
+set_dialect_resolver(shared_dialect)

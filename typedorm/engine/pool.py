@@ -748,7 +748,7 @@ def create_pool(
             pool_pre_ping=bool(pool_pre_ping),
             is_disconnect=driver.is_disconnect,
         )
-    if url.dialect == "sqlite":
+    if url.is_file:
         # A SQLite file: one connection per thread (a thread-local lookup per checkout).
         return ThreadLocalPool(
             creator,

@@ -6,37 +6,47 @@ import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from typedorm.errors import ConfigurationError
 
+from ..dialects.base import Dialect as _Dialect
 from ..dialects.registry import dialect_class, is_builtin_scheme, registered_schemes
 
 __all__ = ["URL", "Dialect", "QueryParams", "make_url"]
 
-Dialect = Literal["sqlite", "postgresql", "mysql"]
+#: a URL's dialect family: the registry scheme of a family's own dialect (``"postgresql"``, ...)
+Dialect = str
 
 # Schemes map to Dialect classes in typedorm.dialects.registry (``postgres`` is what Heroku & co.
 # hand out; ``mariadb`` and registered variants speak their family's protocol); the URL keeps
-# the family, which picks the driver.
-
-# family -> {accepted driver spelling: canonical driver name}
-_DRIVERS: dict[Dialect, dict[str, str]] = {
-    "sqlite": {"sqlite3": "sqlite3", "pysqlite": "sqlite3"},
-    "postgresql": {"psycopg": "psycopg", "psycopg3": "psycopg"},
-    "mysql": {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"},
-}
+# the family, which picks the driver. Each dialect lists its driver spellings (``url_drivers``)
+# and whether its URLs name a file (``url_is_path``).
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
 _MEMORY = ":memory:"
 _MASK = "***"
 
 
+def _family_dialect(family: str) -> type[_Dialect] | None:
+    """The dialect class a family name stands for (its own scheme in the registry), or None."""
+    cls = dialect_class(family) if isinstance(family, str) else None
+    return cls if cls is not None and cls.family == family else None
+
+
+def _families() -> list[type[_Dialect]]:
+    out: dict[str, type[_Dialect]] = {}
+    for scheme in registered_schemes():
+        cls = dialect_class(scheme)
+        if cls is not None and cls.family not in out and _family_dialect(cls.family) is not None:
+            out[cls.family] = cls
+    return list(out.values())
+
+
 def _valid_schemes() -> str:
     names = registered_schemes()
-    for dialect, drivers in _DRIVERS.items():
-        names.extend(f"{dialect}+{d}" for d, canonical in drivers.items() if d == canonical)
+    for cls in _families():
+        names.extend(f"{cls.family}+{d}" for d, canonical in cls.url_drivers.items() if d == canonical)
     return ", ".join(names)
 
 
@@ -96,12 +106,13 @@ class URL:
     variant: str | None = None
 
     def __post_init__(self) -> None:
-        if self.dialect not in _DRIVERS:
+        cls = _family_dialect(self.dialect)
+        if cls is None:
             raise ConfigurationError(
-                f"unknown dialect {self.dialect!r}; valid dialects: {', '.join(_DRIVERS)}"
+                f"unknown dialect {self.dialect!r}; valid dialects: {', '.join(c.family for c in _families())}"
             )
-        if self.driver is not None and self.driver not in _DRIVERS[self.dialect].values():
-            valid = ", ".join(sorted(set(_DRIVERS[self.dialect].values())))
+        if self.driver is not None and self.driver not in cls.url_drivers.values():
+            valid = ", ".join(sorted(set(cls.url_drivers.values())))
             raise ConfigurationError(
                 f"unknown driver {self.driver!r} for {self.dialect}; valid drivers: {valid}"
             )
@@ -127,13 +138,13 @@ class URL:
         scheme, rest = m.group(1).lower(), m.group(2)
         name, _, driver_name = scheme.partition("+")
         found = dialect_class(name)
-        family = found.family if found is not None else None
-        dialect: Dialect | None = family if family in _DRIVERS else None
+        own = _family_dialect(found.family) if found is not None else None
+        dialect: Dialect | None = own.family if own is not None else None
         variant = name if dialect is not None and not is_builtin_scheme(name) else None
         driver: str | None = None
-        if dialect is not None and driver_name:
-            driver = _DRIVERS[dialect].get(driver_name)
-        if dialect is None or (driver_name and driver is None):
+        if own is not None and driver_name:
+            driver = own.url_drivers.get(driver_name)
+        if own is None or dialect is None or (driver_name and driver is None):
             raise ConfigurationError(
                 f"unknown database URL scheme {scheme!r}; valid schemes: {_valid_schemes()}"
             )
@@ -143,22 +154,22 @@ class URL:
             )
         rest, _, query_string = rest.partition("?")
         query = _parse_query(query_string)
-        if dialect == "sqlite":
-            url = cls._parse_sqlite(rest, driver, query)
+        if own.url_is_path:
+            url = cls._parse_path(dialect, rest, driver, query)
         else:
             url = cls._parse_server(scheme, dialect, driver, rest, query)
         return dataclasses.replace(url, variant=variant) if variant is not None else url
 
     @classmethod
-    def _parse_sqlite(cls, rest: str, driver: str | None, query: QueryParams) -> URL:
+    def _parse_path(cls, dialect: Dialect, rest: str, driver: str | None, query: QueryParams) -> URL:
         # sqlite:///relative.db -> rest "/relative.db"; sqlite:////abs.db -> "//abs.db"; sqlite:// -> ""
         if rest and not rest.startswith("/"):
             raise ConfigurationError(
-                "a sqlite URL has no host: write sqlite:///relative/path.db, sqlite:////absolute/path.db "
-                "or sqlite:///:memory:"
+                f"a {dialect} URL has no host: write {dialect}:///relative/path.db, {dialect}:////absolute/path.db "
+                f"or {dialect}:///:memory:"
             )
         path = unquote(rest[1:]) if rest else ""
-        return cls("sqlite", driver, database=path or _MEMORY, query=query)
+        return cls(dialect, driver, database=path or _MEMORY, query=query)
 
     @classmethod
     def _parse_server(
@@ -185,9 +196,15 @@ class URL:
     # -- derived values -----------------------------------------------------------------------------
 
     @property
+    def is_file(self) -> bool:
+        """True when the URL names a database file (SQLite), not a server."""
+        cls = _family_dialect(self.dialect)
+        return cls is not None and cls.url_is_path
+
+    @property
     def is_memory(self) -> bool:
         """True for an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``, ``?mode=memory``)."""
-        if self.dialect != "sqlite":
+        if not self.is_file:
             return False
         return self.database in (None, "", _MEMORY) or self.query.get("mode") == "memory"
 
@@ -203,7 +220,7 @@ class URL:
     def render(self, hide_password: bool = True) -> str:
         """The URL as a string; the password is shown as ``***`` unless ``hide_password=False``."""
         scheme = self.dialect_scheme + (f"+{self.driver}" if self.driver else "")
-        if self.dialect == "sqlite":
+        if self.is_file:
             body = "/" + quote(self.database or _MEMORY, safe="/:")
         else:
             userinfo = ""

@@ -28,8 +28,8 @@ from .backup import BackupInfo, take_backup
 from .connection import MigrationConnection
 from .diff import compare_live
 from .errors import LockTimeout, MigrationError, MigrationFailed
-from .introspect import introspect
 from .ops import OpContext, Operation
+from .reflect import introspect
 from .scripts import Migrations, MigrationScript
 from .state import Schema
 
@@ -295,7 +295,7 @@ class Runner:
             st = Status(current, self.migrations.head, pending, applied, [], incomplete)
             if drift and incomplete is None:
                 expected = self.migrations.state_at(current)
-                st.drift = compare_live(expected, introspect(conn), conn.name)
+                st.drift = compare_live(expected, introspect(conn), conn.dialect)
             return st
         finally:
             conn.close()
@@ -499,10 +499,11 @@ class Runner:
         state: Schema,
         up: bool,
     ) -> None:
-        sqlite = conn.dialect.rebuilds_tables
-        if sqlite:
-            # Table rebuilds need foreign keys off, and the pragma only changes outside a transaction
-            conn.ddl("PRAGMA foreign_keys=OFF")
+        migrator = conn.dialect.migrator()
+        fk_off = migrator.foreign_keys_off_sql()
+        if fk_off is not None:
+            # table rebuilds need foreign keys off (SQLite: only outside a transaction)
+            conn.ddl(fk_off)
         try:
             conn.begin()
             try:
@@ -530,8 +531,8 @@ class Runner:
                         raise self._op_failed(script, i, len(ops), op, e, up, rolled) from e
                     op.apply(work)
                     self._say(f"  [{i + 1}/{len(ops)}] {op.describe()}")
-                if sqlite:
-                    bad = conn.execute("PRAGMA foreign_key_check").rows
+                if fk_off is not None:
+                    bad = migrator.foreign_key_violations(conn)
                     if bad:
                         sample = "; ".join(f"{r[0]} row {r[1]} -> {r[2]}" for r in bad[:5])
                         raise MigrationFailed(
@@ -553,9 +554,10 @@ class Runner:
                 raise
             state.tables = work.tables
         finally:
-            if sqlite:
+            fk_on = migrator.foreign_keys_on_sql()
+            if fk_off is not None and fk_on is not None:
                 try:
-                    conn.ddl("PRAGMA foreign_keys=ON")
+                    conn.ddl(fk_on)
                 except DatabaseError:
                     logger.warning("could not switch foreign keys back on; the connection is dropped")
                     conn.broken = True

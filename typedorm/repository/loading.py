@@ -210,7 +210,7 @@ def _key_converter(
 ) -> Callable[[Any], Any]:
     """Driver value of a link column -> the Python value the owner's key holds."""
     ct = col.column_type
-    proc = ct.result_processor(dialect.family) if ct is not None else None
+    proc = ct.result_processor(dialect) if ct is not None else None
     adapter = get_mapper(model, dialect, mappers).adapter(col.field)
     validate = adapter.validate_python
 

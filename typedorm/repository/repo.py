@@ -23,6 +23,7 @@ from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validati
 from .page import Page
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
     from ..engine.database import Database
     from ..schema.model import Model
     from ..schema.relations import RelationSpec
@@ -90,7 +91,7 @@ class Repository(Generic[M]):
     def _value_converter(self, col: ColumnExpr[Any, Any]) -> Callable[[Any], Any]:
         mapper = self._mapper
         ct = col.spec.column_type
-        proc = ct.result_processor(self._dialect.family) if ct is not None else None
+        proc = ct.result_processor(self._dialect) if ct is not None else None
         adapter = mapper.adapter(col.spec.field)
 
         def conv(v: Any) -> Any:
@@ -541,11 +542,11 @@ class Repository(Generic[M]):
             names.append(e.name if isinstance(e, Label) else (inner.spec.field if isinstance(inner, ColumnExpr) else ""))
             if isinstance(inner, ColumnExpr):
                 ct = inner.spec.column_type
-                procs.append(ct.result_processor(self._dialect.family) if ct is not None else None)
+                procs.append(ct.result_processor(self._dialect) if ct is not None else None)
                 info = inner.model.model_fields[inner.spec.field]
                 types.append(info.annotation)
             elif isinstance(inner, FuncCall):
-                procs.append(_func_proc(inner, self._dialect.family))
+                procs.append(_func_proc(inner, self._dialect))
                 rt = inner.result_type
                 if inner.name == "count":
                     types.append(int)
@@ -604,7 +605,7 @@ class Repository(Generic[M]):
                 procs.append(None)
                 continue
             keys.append(infos[c.field].alias or c.field)
-            procs.append(c.column_type.result_processor(self._dialect.family) if c.column_type is not None else None)
+            procs.append(c.column_type.result_processor(self._dialect) if c.column_type is not None else None)
         validate = self._mapper.validate_row
         out = []
         for r in result.rows:
@@ -906,7 +907,7 @@ def _with_model(stmt: Select[Any, Any], model: type[Any]) -> Select[Any, Any]:
     return stmt.replace(model=model)
 
 
-def _func_proc(f: FuncCall[Any, Any], dialect: str) -> Callable[[Any], Any] | None:
+def _func_proc(f: FuncCall[Any, Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     if f.name in ("min", "max", "coalesce") and f.args and isinstance(f.args[0], ColumnExpr):
         ct = f.args[0].spec.column_type
         return ct.result_processor(dialect) if ct is not None else None

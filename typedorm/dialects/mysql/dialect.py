@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
+from .migrate import MySQLMigrator
 from .reflect import MySQLIntrospector
+from .types import MySQLTypes
 
 __all__ = ["MariaDBDialect", "MySQLDialect"]
 
@@ -23,9 +27,12 @@ def _mariadb_has_returning(version: str) -> bool:
     return (major, minor) >= (10, 5)
 
 
-class MySQLDialect(Dialect):
+class MySQLDialect(MySQLTypes, Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"}
+    )
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"
@@ -145,6 +152,9 @@ class MySQLDialect(Dialect):
 
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
+
+    def migrator(self) -> MySQLMigrator:
+        return MySQLMigrator(self)
 
     def introspector(self) -> MySQLIntrospector:
         """Reads a live MySQL/MariaDB schema for migrations and ``typedorm inspect``."""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from .migrate import PostgreSQLMigrator
 from .reflect import PostgreSQLIntrospector
+from .types import PostgreSQLTypes
 
 __all__ = ["PostgreSQLDialect"]
 
 
-class PostgreSQLDialect(Dialect):
+class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     name: ClassVar[str] = "postgresql"
     family: ClassVar[str] = "postgresql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"psycopg": "psycopg", "psycopg3": "psycopg"})
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"
@@ -56,6 +61,9 @@ class PostgreSQLDialect(Dialect):
         ph = self._placeholder
         params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
         return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
+
+    def migrator(self) -> PostgreSQLMigrator:
+        return PostgreSQLMigrator(self)
 
     def introspector(self) -> PostgreSQLIntrospector:
         """Reads a live PostgreSQL schema for migrations and ``typedorm inspect``."""
