@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ...errors import ConfigurationError
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
 from .reflect import MySQLIntrospector
 
-__all__ = ["MariaDBDialect", "MySQLDialect"]
+__all__ = ["GaleraDialect", "MariaDBDialect", "MySQLDialect"]
 
 
 def _mariadb_has_returning(version: str) -> bool:
@@ -150,6 +151,45 @@ class MySQLDialect(Dialect):
         """Reads a live MySQL/MariaDB schema for migrations and ``typedorm inspect``."""
         return MySQLIntrospector(self)
 
+    # --- two-phase commit: XA (mariadb.com/kb/en/xa-transactions/); a prepared XA transaction
+    # outlives its session on MariaDB 10.5+ and MySQL 5.7+, so a coordinator crash leaves it
+    # for recovery instead of rolling it back ----------------------------------------------------
+    supports_two_phase: ClassVar[bool] = True
+
+    def tpc_begin_sql(self, gid: str, isolation: Any = None) -> list[str]:
+        start = f"XA START {self.tpc_literal(gid)}"
+        if isolation is not None:
+            return [f"SET TRANSACTION ISOLATION LEVEL {self.check_isolation(isolation).upper()}", start]
+        return [start]
+
+    def tpc_prepare_sql(self, gid: str) -> list[str]:
+        lit = self.tpc_literal(gid)
+        return [f"XA END {lit}", f"XA PREPARE {lit}"]
+
+    def tpc_commit_sql(self, gid: str) -> str:
+        return f"XA COMMIT {self.tpc_literal(gid)}"
+
+    def tpc_rollback_prepared_sql(self, gid: str) -> str:
+        return f"XA ROLLBACK {self.tpc_literal(gid)}"
+
+    def tpc_rollback_active_sql(self, gid: str) -> list[str]:
+        lit = self.tpc_literal(gid)
+        return [f"XA END {lit}", f"XA ROLLBACK {lit}"]
+
+    def tpc_recover_sql(self) -> str:
+        # formatID, gtrid_length, bqual_length, data (gtrid + bqual); server-wide, not per schema
+        return "XA RECOVER"
+
+    def tpc_recovered_gid(self, row: tuple[Any, ...]) -> str | None:
+        if len(row) < 4 or row[3] is None:
+            return None
+        data = row[3]
+        text = data.decode("utf-8", "replace") if isinstance(data, (bytes, bytearray)) else str(data)
+        return text[: int(row[1])]
+
+    def tpc_unknown_id(self, sqlstate: str | None, errno: int | None) -> bool:
+        return errno == 1397  # XAER_NOTA: unknown XID
+
 
 class MariaDBDialect(MySQLDialect):
     """MariaDB: MySQL's protocol and SQL, plus INSERT/DELETE ... RETURNING (10.5+).
@@ -166,3 +206,36 @@ class MariaDBDialect(MySQLDialect):
         d.supports_returning = ok
         d.supports_delete_returning = ok
         Dialect.apply_server_version(self, version)
+
+
+class GaleraDialect(MariaDBDialect):
+    """MariaDB Galera Cluster (multi-primary): ``galera://user@node/db``.
+
+    Differences from a single MariaDB server (mariadb.com/kb/en/mariadb-galera-cluster-known-limitations/):
+
+    - reads are causal by default: the URL gets ``wsrep_sync_wait=1`` unless it sets another
+      value, so a read on any node waits until that node has applied every write the cluster
+      committed before it (``?wsrep_sync_wait=0`` turns that off);
+    - a write set that fails certification against another node's concurrent commit is aborted
+      with MariaDB error 1213, raised as ``Deadlock``: ``transaction(retry=n)`` re-runs it;
+    - ``GET_LOCK`` is local to one node, so the migration lock is a row in a table with a primary
+      key, which certification lets only one node insert;
+    - every table needs a primary key (replication applies rows by key); creating one without is
+      refused;
+    - XA transactions are not replicated: ``two_phase()`` is refused.
+    """
+
+    name: ClassVar[str] = "galera"
+    url_defaults: ClassVar[dict[str, str]] = {"wsrep_sync_wait": "1"}
+    supports_two_phase: ClassVar[bool] = False
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        return None  # a lock row in typedorm_migration_lock: GET_LOCK is per node
+
+    def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
+        if not t.primary_key:
+            raise ConfigurationError(
+                f"table {t.name!r} has no primary key: Galera replicates rows by primary key, so every "
+                "table on a Galera cluster needs one"
+            )
+        return super().create_table_statements(t, if_not_exists=if_not_exists)
