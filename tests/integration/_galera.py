@@ -25,7 +25,7 @@ import pytest
 from typedorm.drivers import get_driver
 from typedorm.engine.url import URL
 
-from ._private_servers import _MARIADBD, _free_port, _owned_tempdir, _skip_or_fail, _wait_closed, _wait_port
+from _private_servers import _MARIADBD, _free_port, _owned_tempdir, _skip_or_fail, _wait_closed, _wait_port
 
 __all__ = ["GaleraCluster", "GaleraNode", "galera_cluster"]
 
