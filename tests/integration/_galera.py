@@ -21,11 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _private_servers import _MARIADBD, _free_port, _owned_tempdir, _skip_or_fail, _wait_closed, _wait_port
 
 from typedorm.drivers import get_driver
 from typedorm.engine.url import URL
-
-from _private_servers import _MARIADBD, _free_port, _owned_tempdir, _skip_or_fail, _wait_closed, _wait_port
 
 __all__ = ["GaleraCluster", "GaleraNode", "galera_cluster"]
 

@@ -86,7 +86,7 @@ def test_certification_conflict_is_a_deadlock(nodes: list[Database]) -> None:
     a, b = nodes[0], nodes[1]
     counters_a, counters_b = Repository(GaleraCounter, a), Repository(GaleraCounter, b)
     counters_a.insert(GaleraCounter(id=1, n=0))
-    with pytest.raises(Deadlock) as info:  # noqa: PT012 - two transactions on two nodes
+    with pytest.raises(Deadlock) as info:
         with a.transaction():
             counters_a.update(GaleraCounter.id == 1, GaleraCounter.n.set(10))
             with b.transaction():  # another node, the same row: commits first
@@ -185,3 +185,11 @@ def test_concurrent_migrate_on_two_nodes_applies_once(nodes: list[Database], tmp
         assert d.execute(f"SELECT who FROM {table}").all() == [("once",)]
         assert d.execute("SELECT count(*) FROM typedorm_migration_lock").scalar() == 0
     nodes[0].execute(f"DROP TABLE {table}")
+
+
+def test_two_phase_is_refused_on_galera(nodes: list[Database]) -> None:
+    # the server refuses XA under Galera replication (error 1235): refused before any statement
+    from typedorm import ConfigurationError, two_phase
+
+    with pytest.raises(ConfigurationError, match="galera has no prepared transactions"), two_phase(nodes[0]):
+        pass

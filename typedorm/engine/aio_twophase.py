@@ -24,6 +24,8 @@ from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
 
+from typedorm.engine.core import TxState
+
 from ..dialects.twophase import check_gid
 from ..errors import (
     ConfigurationError,
@@ -33,7 +35,6 @@ from ..errors import (
     UniqueViolation,
 )
 from .aio_database import AsyncDatabase, _current_task, _Owned
-from .core import TxState
 
 if True:  # ASYNC
     import asyncio
@@ -224,10 +225,12 @@ class AsyncTwoPhase:
     async def _stage(self, stage: str) -> None:
         logger.debug("two-phase %s: %s", self.gid, stage)
         if self.on_stage is not None:
-            result = self.on_stage(stage, self.gid)
             if True:  # ASYNC
+                result = self.on_stage(stage, self.gid)
                 if asyncio.iscoroutine(result):
                     await result
+            else:  # SYNC
+                self.on_stage(stage, self.gid)
 
     # --- phases 1 and 2 ----------------------------------------------------------------------------
     async def __aexit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:

@@ -25,6 +25,8 @@ from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
 
+from typedorm.engine.core import TxState
+
 from ..dialects.twophase import check_gid
 from ..errors import (
     ConfigurationError,
@@ -34,7 +36,6 @@ from ..errors import (
     UniqueViolation,
 )
 from .database import Database, _current_task, _Owned
-from .core import TxState
 
 __all__ = ["TwoPhase", "RecoveryReport", "recover"]
 
@@ -222,7 +223,7 @@ class TwoPhase:
     def _stage(self, stage: str) -> None:
         logger.debug("two-phase %s: %s", self.gid, stage)
         if self.on_stage is not None:
-            result = self.on_stage(stage, self.gid)
+            self.on_stage(stage, self.gid)
 
     # --- phases 1 and 2 ----------------------------------------------------------------------------
     def __exit__(self, et: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:

@@ -222,12 +222,20 @@ class GaleraDialect(MariaDBDialect):
       key, which certification lets only one node insert;
     - every table needs a primary key (replication applies rows by key); creating one without is
       refused;
-    - XA transactions are not replicated: ``two_phase()`` is refused.
+    - the server refuses XA transactions under Galera replication: ``two_phase()`` is refused.
     """
 
     name: ClassVar[str] = "galera"
     url_defaults: ClassVar[dict[str, str]] = {"wsrep_sync_wait": "1"}
+    # MariaDB 10.11: "This version of MariaDB doesn't yet support 'XA transactions with Galera
+    # replication'" (error 1235)
     supports_two_phase: ClassVar[bool] = False
+
+    def tpc_literal(self, gid: str) -> str:
+        raise self._no_two_phase()
+
+    def tpc_recover_sql(self) -> str:
+        raise self._no_two_phase()
 
     def migration_lock(self, database: str | None) -> MigrationLock | None:
         return None  # a lock row in typedorm_migration_lock: GET_LOCK is per node
