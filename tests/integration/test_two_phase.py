@@ -155,6 +155,32 @@ def test_recovery_during_phase_one_wins_over_the_coordinator(pair: tuple[Databas
     assert _prepared(pg, my, "t-race") == []
 
 
+def test_branch_sessions_killed_after_the_decision_still_commit(pair: tuple[Database, Database, str]) -> None:
+    """Phase two survives the loss of both branch connections: a prepared branch is committed
+    from a fresh session (MariaDB detaches a prepared XA branch when its session ends)."""
+    pg, my, name = pair
+    killer_pg, killer_my = Database(pg.url), Database(my.url)
+    sessions: dict[str, int] = {}
+
+    def kill_sessions(stage: str, gid: str) -> None:
+        if stage == "decided":
+            assert killer_pg.execute("SELECT pg_terminate_backend(?)", (sessions["pg"],)).scalar() is True
+            killer_my.execute(f"KILL {int(sessions['my']):d}")
+
+    try:
+        with two_phase(pg, my, coordinator="t-kill", on_stage=kill_sessions) as tx:
+            sessions["pg"] = int(pg.execute("SELECT pg_backend_pid()").scalar())
+            sessions["my"] = int(my.execute("SELECT CONNECTION_ID()").scalar())
+            pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("kept",))
+            my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("kept",))
+    finally:
+        killer_pg.close()
+        killer_my.close()
+    assert _markers(pg, my, name) == (["kept"], ["kept"])
+    assert _prepared(pg, my, "t-kill") == []
+    assert pg.execute("SELECT count(*) FROM typedorm_two_phase_log WHERE gid = ?", (tx.gid,)).scalar() == 0
+
+
 @pytest.mark.parametrize(("stage", "expected"), [("prepared", []), ("decided", ["k"])])
 def test_coordinator_killed_between_phases_then_recovered(
     pair: tuple[Database, Database, str], stage: str, expected: list[str]

@@ -14,12 +14,14 @@ cannot write *commit* afterwards (the primary key lets exactly one decision in).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import socket
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from contextvars import Token
 from dataclasses import dataclass, field
@@ -76,15 +78,15 @@ class _Branch:
     done: bool = False
 
 
-_log_ready: set[int] = set()  # id() of log databases whose log table exists (created once each)
-_checked: set[int] = set()  # id() of databases whose prepared-transaction setting was checked
+_log_ready: weakref.WeakSet[Any] = weakref.WeakSet()  # log databases whose log table exists
+_checked: weakref.WeakSet[Any] = weakref.WeakSet()  # databases whose prepared-transaction setting was checked
 
 
 def _ensure_log(log: Database) -> None:
-    if id(log) in _log_ready:
+    if log in _log_ready:
         return
     log.execute(log.dialect.tpc_log_create_sql())
-    _log_ready.add(id(log))
+    _log_ready.add(log)
 
 
 def _check_database(db: Database) -> None:
@@ -93,7 +95,7 @@ def _check_database(db: Database) -> None:
             f"{db.url.render()}: {db.dialect.name} has no prepared transactions that two_phase() can use "
             "(PostgreSQL and MySQL/MariaDB do; SQLite and Galera do not)"
         )
-    if id(db) in _checked:
+    if db in _checked:
         return
     sql = db.dialect.tpc_check_sql()
     if sql is not None:
@@ -104,7 +106,7 @@ def _check_database(db: Database) -> None:
                 "TRANSACTION; set max_prepared_transactions (> 0, e.g. max_connections) in postgresql.conf "
                 "and restart the server"
             )
-    _checked.add(id(db))
+    _checked.add(db)
 
 
 class TwoPhase:
@@ -209,15 +211,14 @@ class TwoPhase:
                 continue
             d = branch.db.dialect
             sqls = [d.tpc_rollback_prepared_sql(branch.gid)] if branch.prepared else d.tpc_rollback_active_sql(branch.gid)
-            ok = True
-            if not state.broken:
-                for sql in sqls:
+            ok = not state.broken
+            if ok:
+                for sql in sqls:  # each one even if one fails (XA END of an already ended branch)
                     try:
                         branch.db._control(state.conn, sql)
                     except DatabaseError as e:
                         ok = False
                         logger.warning("two-phase %s: rolling back branch %s failed: %s", self.gid, branch.gid, e)
-                        break
             self._release(branch, discard=not ok)
 
     def _stage(self, stage: str) -> None:
@@ -309,8 +310,11 @@ class TwoPhase:
             branch.db.execute(sql)
             return True
         except DatabaseError as e:
+            # "unknown id": the first attempt committed before its reply was lost, unless the
+            # branch is still listed (MariaDB: still attached to the old session on the server)
             if branch.db.dialect.tpc_unknown_id(*_error_ids(e)):
-                return True  # the first attempt did commit before its reply was lost
+                with contextlib.suppress(DatabaseError):
+                    return branch.gid not in _prepared(branch.db)
             return False
 
 
