@@ -55,5 +55,12 @@ def two_phase(
 def recover_two_phase(
     *dbs: Database, log: Database | None = None, coordinator: str | None = None
 ) -> RecoveryReport:
-    """Finish the two-phase transactions a crashed coordinator left prepared (see :func:`recover`)."""
+    """Finish the two-phase transactions a crashed coordinator left prepared: commit those the
+    coordinator log records as decided, roll back the others (see :func:`typedorm.engine.twophase.recover`).
+
+    Example::
+
+        report = recover_two_phase(orders_db, billing_db)     # the same databases, log on the first
+        report.committed, report.rolled_back                  # [(url, branch id), ...]
+    """
     return recover(*dbs, log=log, coordinator=coordinator)
