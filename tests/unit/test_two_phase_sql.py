@@ -77,10 +77,10 @@ def test_two_phase_refuses_sqlite_before_any_io(tmp_path: object) -> None:
         db.close()
 
 
-def test_galera_url_gets_causal_reads_unless_it_says_otherwise() -> None:
+def test_galera_url_gets_causal_statements_unless_it_says_otherwise() -> None:
     url = URL.parse("galera://root@10.0.0.1/app")
     assert url.dialect == "mysql" and url.dialect_scheme == "galera"
-    assert dict(url.query) == {"wsrep_sync_wait": "1"}
+    assert dict(url.query) == {"wsrep_sync_wait": "15"}
     assert dict(URL.parse("galera://root@h/app?wsrep_sync_wait=0").query) == {"wsrep_sync_wait": "0"}
     assert "wsrep_sync_wait" not in dict(URL.parse("mariadb://root@h/app").query)
 

@@ -35,8 +35,9 @@ _QUERY_OPTIONS: dict[str, str] = {
     "ssl_cert": "str",
     "ssl_key": "str",
     "ssl_disabled": "bool",
-    # Galera: what a read waits for before it runs (1 = the cluster's writes committed before it,
-    # causal reads), mariadb.com/kb/en/galera-cluster-system-variables/#wsrep_sync_wait
+    # Galera: which statements wait for the node to apply the cluster's earlier commits before they
+    # run (a bitmask: 1 reads, 2 updates/deletes, 4 inserts, 8 SHOW),
+    # mariadb.com/kb/en/galera-cluster-system-variables/#wsrep_sync_wait
     "wsrep_sync_wait": "int",
 }
 

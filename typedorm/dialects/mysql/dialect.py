@@ -213,9 +213,10 @@ class GaleraDialect(MariaDBDialect):
 
     Differences from a single MariaDB server (mariadb.com/kb/en/mariadb-galera-cluster-known-limitations/):
 
-    - reads are causal by default: the URL gets ``wsrep_sync_wait=1`` unless it sets another
-      value, so a read on any node waits until that node has applied every write the cluster
-      committed before it (``?wsrep_sync_wait=0`` turns that off);
+    - every statement is causal by default: the URL gets ``wsrep_sync_wait=15`` unless it sets
+      another value, so a read, update, delete, insert or SHOW on any node first waits until that
+      node has applied every write (and DDL) the cluster committed before it; ``?wsrep_sync_wait=1``
+      makes only reads wait, ``0`` nothing;
     - a write set that fails certification against another node's concurrent commit is aborted
       with MariaDB error 1213, raised as ``Deadlock``: ``transaction(retry=n)`` re-runs it;
     - ``GET_LOCK`` is local to one node, so the migration lock is a row in a table with a primary
@@ -226,7 +227,7 @@ class GaleraDialect(MariaDBDialect):
     """
 
     name: ClassVar[str] = "galera"
-    url_defaults: ClassVar[dict[str, str]] = {"wsrep_sync_wait": "1"}
+    url_defaults: ClassVar[dict[str, str]] = {"wsrep_sync_wait": "15"}
     # MariaDB 10.11: "This version of MariaDB doesn't yet support 'XA transactions with Galera
     # replication'" (error 1235)
     supports_two_phase: ClassVar[bool] = False
