@@ -34,6 +34,14 @@ from typedorm.engine.url import URL
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+# coordinator ids of this run: recovery in one test run never touches another run's transactions
+C_ASYNC = f"t-async-{uuid.uuid4().hex[:8]}"
+C_COMMIT = f"t-commit-{uuid.uuid4().hex[:8]}"
+C_EXC = f"t-exc-{uuid.uuid4().hex[:8]}"
+C_FAIL = f"t-fail-{uuid.uuid4().hex[:8]}"
+C_KILL = f"t-kill-{uuid.uuid4().hex[:8]}"
+C_PREP = f"t-prep-{uuid.uuid4().hex[:8]}"
+C_RACE = f"t-race-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -69,31 +77,31 @@ def _prepared(pg: Database, my: Database, coordinator: str) -> list[str]:
 
 def test_commits_on_both(pair: tuple[Database, Database, str]) -> None:
     pg, my, name = pair
-    with two_phase(pg, my, coordinator="t-commit") as tx:
+    with two_phase(pg, my, coordinator=C_COMMIT) as tx:
         pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("a",))
         with my.transaction():  # a savepoint inside the XA branch
             my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("a",))
-        assert tx.gid.startswith("td2pc.t-commit.")
+        assert tx.gid.startswith(f"td2pc.{C_COMMIT}.")
     assert _markers(pg, my, name) == (["a"], ["a"])
-    assert _prepared(pg, my, "t-commit") == []
+    assert _prepared(pg, my, C_COMMIT) == []
     # the coordinator removed its decision once every branch committed
     assert pg.execute("SELECT count(*) FROM typedorm_two_phase_log WHERE gid = ?", (tx.gid,)).scalar() == 0
 
 
 def test_exception_rolls_back_both(pair: tuple[Database, Database, str]) -> None:
     pg, my, name = pair
-    with pytest.raises(RuntimeError), two_phase(pg, my, coordinator="t-exc"):
+    with pytest.raises(RuntimeError), two_phase(pg, my, coordinator=C_EXC):
         pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("x",))
         my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("x",))
         raise RuntimeError("boom")
     assert _markers(pg, my, name) == ([], [])
-    assert _prepared(pg, my, "t-exc") == []
+    assert _prepared(pg, my, C_EXC) == []
 
 
 def test_failed_statement_rolls_back_both(pair: tuple[Database, Database, str]) -> None:
     pg, my, name = pair
     my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("dup",))
-    with pytest.raises(TwoPhaseError) as info, two_phase(pg, my, coordinator="t-fail"):
+    with pytest.raises(TwoPhaseError) as info, two_phase(pg, my, coordinator=C_FAIL):
         pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("new",))
         with pytest.raises(UniqueViolation):
             my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("dup",))
@@ -105,11 +113,11 @@ def test_prepare_failure_rolls_back_the_prepared_branch(pair: tuple[Database, Da
     pg, my, name = pair
     pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("dup",))
     # MariaDB first, so its branch is prepared when PostgreSQL's deferred unique check fails at PREPARE
-    with pytest.raises(UniqueViolation), two_phase(my, pg, coordinator="t-prep"):
+    with pytest.raises(UniqueViolation), two_phase(my, pg, coordinator=C_PREP):
         my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("m",))
         pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("dup",))  # checked at PREPARE
     assert _markers(pg, my, name) == (["dup"], [])
-    assert _prepared(pg, my, "t-prep") == []
+    assert _prepared(pg, my, C_PREP) == []
 
 
 def test_unsupported_databases_are_refused_before_any_write(
@@ -139,12 +147,12 @@ def test_recovery_during_phase_one_wins_over_the_coordinator(pair: tuple[Databas
         if stage == "prepared":
             other_pg, other_my = Database(pg.url), Database(my.url)
             try:
-                reports.append(recover_two_phase(other_pg, other_my, coordinator="t-race"))
+                reports.append(recover_two_phase(other_pg, other_my, coordinator=C_RACE))
             finally:
                 other_pg.close()
                 other_my.close()
 
-    with pytest.raises(TwoPhaseError) as info, two_phase(pg, my, coordinator="t-race", on_stage=meanwhile):
+    with pytest.raises(TwoPhaseError) as info, two_phase(pg, my, coordinator=C_RACE, on_stage=meanwhile):
         pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("r",))
         my.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("r",))
     assert info.value.decision == "rollback"
@@ -152,7 +160,7 @@ def test_recovery_during_phase_one_wins_over_the_coordinator(pair: tuple[Databas
     # XA branch still attached to its live session, so the coordinator rolls that one back itself
     assert [g for _, g in reports[0].rolled_back] == [f"{info.value.gid}.0"] and reports[0].committed == []
     assert _markers(pg, my, name) == ([], [])
-    assert _prepared(pg, my, "t-race") == []
+    assert _prepared(pg, my, C_RACE) == []
 
 
 def test_branch_sessions_killed_after_the_decision_still_commit(pair: tuple[Database, Database, str]) -> None:
@@ -168,7 +176,7 @@ def test_branch_sessions_killed_after_the_decision_still_commit(pair: tuple[Data
             killer_my.execute(f"KILL {int(sessions['my']):d}")
 
     try:
-        with two_phase(pg, my, coordinator="t-kill", on_stage=kill_sessions) as tx:
+        with two_phase(pg, my, coordinator=C_KILL, on_stage=kill_sessions) as tx:
             sessions["pg"] = int(pg.execute("SELECT pg_backend_pid()").scalar())
             sessions["my"] = int(my.execute("SELECT CONNECTION_ID()").scalar())
             pg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("kept",))
@@ -177,7 +185,7 @@ def test_branch_sessions_killed_after_the_decision_still_commit(pair: tuple[Data
         killer_pg.close()
         killer_my.close()
     assert _markers(pg, my, name) == (["kept"], ["kept"])
-    assert _prepared(pg, my, "t-kill") == []
+    assert _prepared(pg, my, C_KILL) == []
     assert pg.execute("SELECT count(*) FROM typedorm_two_phase_log WHERE gid = ?", (tx.gid,)).scalar() == 0
 
 
@@ -236,11 +244,11 @@ def test_async_two_phase(pair: tuple[Database, Database, str]) -> None:
     async def run() -> None:
         apg, amy = AsyncDatabase(pg.url), AsyncDatabase(my.url)
         try:
-            async with two_phase(apg, amy, coordinator="t-async"):
+            async with two_phase(apg, amy, coordinator=C_ASYNC):
                 await apg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("as",))
                 await amy.execute(f"INSERT INTO `{name}` (marker) VALUES (?)", ("as",))
             with pytest.raises(RuntimeError):
-                async with two_phase(apg, amy, coordinator="t-async"):
+                async with two_phase(apg, amy, coordinator=C_ASYNC):
                     await apg.execute(f'INSERT INTO "{name}" (marker) VALUES (?)', ("no",))
                     raise RuntimeError("boom")
         finally:
