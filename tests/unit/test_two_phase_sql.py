@@ -106,3 +106,10 @@ def test_galera_refuses_a_table_without_primary_key() -> None:
 def test_galera_migration_lock_is_a_row() -> None:
     assert GaleraDialect().migration_lock("app") is None
     assert MariaDBDialect().migration_lock("app") is not None
+
+
+def test_recover_command_refuses_sqlite_with_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from typedorm.cli import EXIT_USAGE, main
+
+    assert main(["recover", "sqlite:///:memory:"]) == EXIT_USAGE
+    assert "no prepared transactions" in capsys.readouterr().err

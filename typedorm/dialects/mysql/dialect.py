@@ -241,10 +241,11 @@ class GaleraDialect(MariaDBDialect):
     def migration_lock(self, database: str | None) -> MigrationLock | None:
         return None  # a lock row in typedorm_migration_lock: GET_LOCK is per node
 
-    def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
-        if not t.primary_key:
+    def visit_create_table(self, s: CreateTable) -> str:
+        # create_all and the migrations' create_table both come through here
+        if not s.table.primary_key:
             raise ConfigurationError(
-                f"table {t.name!r} has no primary key: Galera replicates rows by primary key, so every "
+                f"table {s.table.name!r} has no primary key: Galera replicates rows by primary key, so every "
                 "table on a Galera cluster needs one"
             )
-        return super().create_table_statements(t, if_not_exists=if_not_exists)
+        return super().visit_create_table(s)
