@@ -2,6 +2,7 @@
 
 from . import errors, fields
 from .engine import URL, AsyncDatabase, Database, QueryCounter, Result, Transaction
+from .engine.two_phase_api import recover_two_phase, two_phase
 from .errors import (
     AmbiguousRename,
     BranchError,
@@ -28,6 +29,7 @@ from .errors import (
     SerializationFailure,
     TransactionAborted,
     TransactionError,
+    TwoPhaseError,
     TypedORMError,
     UniqueViolation,
     UnknownField,
@@ -110,6 +112,8 @@ __all__ = [
     "Transaction",
     "add_hook",
     "hook",
+    "recover_two_phase",
+    "two_phase",
     # errors (README "Errors" lists each with when it is raised)
     "errors",
     "TypedORMError",
@@ -126,6 +130,7 @@ __all__ = [
     "MultipleResultsFound",
     "TransactionError",
     "TransactionAborted",
+    "TwoPhaseError",
     "PoolTimeout",
     "DatabaseError",
     "DataError",

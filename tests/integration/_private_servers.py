@@ -28,6 +28,7 @@ __all__ = [
     "private_mariadb",
     "private_mariadb_small_packet",
     "private_pg",
+    "private_pg_2pc",
 ]
 
 _MARIADBD = "/usr/sbin/mariadbd"
@@ -88,9 +89,11 @@ def _owned_tempdir(prefix: str, user: str) -> Path:
 
 class PrivatePostgres:
     """A PostgreSQL cluster of its own: ``initdb`` into a temporary directory, trust auth, a free
-    loopback port. ``stop()``/``start()``/``restart()`` and ``kill_connections()`` for tests."""
+    loopback port. ``stop()``/``start()``/``restart()`` and ``kill_connections()`` for tests;
+    ``extra`` server settings (e.g. ``-c max_prepared_transactions=10``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
+        self.extra = extra
         bindir = _pg_bindir()
         if bindir is None:
             _skip_or_fail("PostgreSQL server binaries not found (pg_config --bindir has no initdb/pg_ctl)")
@@ -112,6 +115,8 @@ class PrivatePostgres:
     def start(self) -> None:
         opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+        if self.extra:
+            opts = f"{opts} {' '.join(self.extra)}"
         proc = subprocess.run(
             _as_user("postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
                                   "-l", str(self.dir / "log"), "-w", "-t", "60", "start"]),
@@ -291,6 +296,17 @@ def _pg_bindir() -> Path | None:
 def private_pg() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of this session's own, free to stop, restart and kill."""
     server = PrivatePostgres()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def private_pg_2pc() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this session's own with ``max_prepared_transactions`` = 20 (the
+    shared server keeps the default 0, which refuses PREPARE TRANSACTION)."""
+    server = PrivatePostgres("-c max_prepared_transactions=20")
     try:
         yield server
     finally:

@@ -11,10 +11,10 @@ from typing import ClassVar, Literal
 from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
-from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
 from .migrate import Migrator
 from .reflect import Introspector
+from .twophase import TwoPhaseSQL
 from .typemap import TypeMap
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
@@ -33,7 +33,7 @@ class MigrationLock:
     params: tuple[object, ...]
 
 
-class Dialect(TypeMap, Compiler):
+class Dialect(TypeMap, TwoPhaseSQL):
     """A backend's SQL: a compiler, its column-type rules (:class:`~typedorm.dialects.typemap.TypeMap`)
     and the capability flags the engine and repository consult.
 
@@ -48,6 +48,8 @@ class Dialect(TypeMap, Compiler):
     #: the engine reads the server's version on the first connection and passes it to
     #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
     probes_server_version: ClassVar[bool] = False
+    #: URL options this dialect's URLs get unless they set them (Galera: ``wsrep_sync_wait``)
+    url_defaults: ClassVar[dict[str, str]] = {}
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row

@@ -36,6 +36,10 @@ _BUILTIN: dict[str, str] = {
     "mysql": "typedorm.dialects.mysql:MySQLDialect",
     "mariadb": "typedorm.dialects.mysql:MariaDBDialect",
 }
+# Built-in variants keep their own scheme (and dialect) instead of normalising to the family's.
+_BUILTIN_VARIANTS: dict[str, str] = {
+    "galera": "typedorm.dialects.mysql:GaleraDialect",
+}
 _registered: dict[str, type[Dialect] | str] = {}
 _resolved: dict[str, type[Dialect]] = {}  # "module:Class" -> the class, loaded once
 _lock = threading.Lock()
@@ -108,7 +112,7 @@ def dialect_class(scheme: str) -> type[Dialect] | None:
     found = _registered.get(key)
     if found is None:
         _load_entry_points()
-        found = _registered.get(key, _BUILTIN.get(key))
+        found = _registered.get(key, _BUILTIN.get(key, _BUILTIN_VARIANTS.get(key)))
     if found is None or isinstance(found, type):
         return found
     cls = _resolved.get(found)
@@ -127,7 +131,8 @@ def is_builtin_scheme(scheme: str) -> bool:
 def registered_schemes() -> list[str]:
     """Every URL scheme a dialect is known for, built-in ones first."""
     _load_entry_points()
-    return [*_BUILTIN, *(s for s in _registered if s not in _BUILTIN)]
+    builtin = [*_BUILTIN, *_BUILTIN_VARIANTS]
+    return [*builtin, *(s for s in _registered if s not in builtin)]
 
 
 def get_dialect(name: str) -> Dialect:

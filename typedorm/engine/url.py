@@ -154,6 +154,9 @@ class URL:
             )
         rest, _, query_string = rest.partition("?")
         query = _parse_query(query_string)
+        if found is not None and found.url_defaults:
+            # a variant's own defaults (Galera's causal reads), overridden by the URL's options
+            query = QueryParams({**found.url_defaults, **query})
         if own.url_is_path:
             url = cls._parse_path(dialect, rest, driver, query)
         else:
