@@ -46,6 +46,7 @@ FILES: dict[str, str] = {
     "typedorm/repository/aio_query.py": "typedorm/repository/query.py",
     "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
     "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
+    "typedorm/engine/aio_routing.py": "typedorm/engine/routing.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -79,6 +80,9 @@ RENAMES: dict[str, str] = {
     "__aexit__": "__exit__",
     "asyncio.sleep": "time.sleep",
     "_AsyncThunk": "_Thunk",
+    "AsyncRouter": "Router",
+    "AsyncReplica": "Replica",
+    "aio_routing": "routing",
 }
 
 HEADER = "# Generated from {source} by tools/unasync.py: do not edit.\n"

@@ -11,6 +11,7 @@ from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
 from .reflect import Introspector
+from .replication import ReplicationPositions
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -71,6 +72,9 @@ class Dialect(Compiler):
     foreign_keys_make_indexes: ClassVar[bool] = False
     #: type of typedorm's own short free-text columns (the migration history's message)
     short_text_type: ClassVar[str] = "TEXT"
+    #: how far a replica has applied the primary's commits (read-your-writes with replicas), or
+    #: None: after a write, reads in that context stay on the primary
+    replication: ClassVar[ReplicationPositions | None] = None
     #: a query with one ``?`` parameter (a table name) that returns a row if the table exists
     table_exists_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"

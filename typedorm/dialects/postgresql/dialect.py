@@ -8,6 +8,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from ..replication import PostgresWalPositions, ReplicationPositions
 from .reflect import PostgreSQLIntrospector
 
 __all__ = ["PostgreSQLDialect"]
@@ -15,6 +16,7 @@ __all__ = ["PostgreSQLDialect"]
 
 class PostgreSQLDialect(Dialect):
     name: ClassVar[str] = "postgresql"
+    replication: ClassVar[ReplicationPositions | None] = PostgresWalPositions()
     family: ClassVar[str] = "postgresql"
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
