@@ -122,6 +122,10 @@ class PgCluster:
             _skip_or_fail("PostgreSQL server binaries not found (pg_config --bindir has no initdb/pg_ctl)")
         self.primary = PrivatePostgres()
         try:
+            # commits flushed (and so streamed) at once, as on a production primary; the private
+            # server's default (synchronous_commit=off) lets WAL wait up to 3 x wal_writer_delay
+            _sql(self.primary.url, "ALTER SYSTEM SET synchronous_commit = on")
+            _sql(self.primary.url, "SELECT pg_reload_conf()")
             self.standby = PgStandby(self.primary)
         except BaseException:
             self.primary.destroy()
