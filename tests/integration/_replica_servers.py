@@ -60,7 +60,7 @@ def _sql(url: URL, sql: str) -> list[tuple[object, ...]]:
 class PgStandby(PrivatePostgres):
     """A hot standby of ``primary``: ``pg_basebackup -R`` into a temporary directory, own port."""
 
-    def __init__(self, primary: PrivatePostgres) -> None:  # noqa: D107 - PrivatePostgres.__init__ would initdb
+    def __init__(self, primary: PrivatePostgres) -> None:
         self.bindir = primary.bindir
         self.port = _free_port()
         self.dir = _owned_tempdir("typedorm_pgs_", "postgres")

@@ -136,7 +136,7 @@ class AsyncTransaction:
             await db.connect()
         state = db._own_state()
         if state is None:
-            conn = await db._pool.acquire()
+            conn = await (db._pool.acquire() if db._router is None else db._router.acquire_primary())
             state = TxState(conn, db.dialect)
             try:
                 for sql in state.begin(self.isolation, self.mode):
@@ -319,6 +319,7 @@ class AsyncDatabase:
         connect_args: Mapping[str, Any] | None = None,
         replicas: Sequence[str | URL] | None = None,
         replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: AsyncDriver = get_async_driver(self.url)
@@ -348,7 +349,9 @@ class AsyncDatabase:
                        "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
                        "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
                        "connect_args": connect_args}
-            self._router = AsyncRouter(self, replicas, options, strategy=replica_strategy)
+            self._router = AsyncRouter(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
@@ -508,7 +511,7 @@ class AsyncDatabase:
         """Run one statement on a pooled connection of this database (outside any transaction);
         ``record``: a write, whose replication position the router keeps (read-your-writes)."""
         pool = self._pool
-        conn = await pool.acquire()
+        conn = await (pool.acquire() if self._router is None else self._router.acquire_primary())
         discard = False
         try:
             out = await self._run_on(conn, sql, params, mode, spec)

@@ -125,7 +125,7 @@ class Transaction:
             db.connect()
         state = db._own_state()
         if state is None:
-            conn = db._pool.acquire()
+            conn = (db._pool.acquire() if db._router is None else db._router.acquire_primary())
             state = TxState(conn, db.dialect)
             try:
                 for sql in state.begin(self.isolation, self.mode):
@@ -264,6 +264,7 @@ class Database:
         connect_args: Mapping[str, Any] | None = None,
         replicas: Sequence[str | URL] | None = None,
         replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: Driver = get_driver(self.url)
@@ -293,7 +294,9 @@ class Database:
                        "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
                        "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
                        "connect_args": connect_args}
-            self._router = Router(self, replicas, options, strategy=replica_strategy)
+            self._router = Router(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
@@ -431,7 +434,7 @@ class Database:
         """Run one statement on a pooled connection of this database (outside any transaction);
         ``record``: a write, whose replication position the router keeps (read-your-writes)."""
         pool = self._pool
-        conn = pool.acquire()
+        conn = (pool.acquire() if self._router is None else self._router.acquire_primary())
         discard = False
         try:
             out = self._run_on(conn, sql, params, mode, spec)

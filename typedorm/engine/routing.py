@@ -22,7 +22,9 @@ to the primary. A replica's position is polled with one small query at most ever
 ``position_refresh`` seconds and cached; reads in contexts that wrote nothing never wait for it.
 A backend without positions (MySQL) keeps that context's reads on the primary.
 
-**Failover.** A replica that cannot be reached (a lost or refused connection, a server shutting
+**Failover.** While no connection to the primary can be opened (it is down, or a standby is
+being promoted: a multi-host URL with ``target_session_attrs=read-write`` finds the new one),
+a statement waits up to ``failover_timeout`` seconds for one. A replica that cannot be reached (a lost or refused connection, a server shutting
 down or starting up) is skipped for a back-off that doubles from ``backoff`` up to
 ``backoff_max`` seconds, then tried again by the next read; the read that found it down runs on
 another replica or on the primary, so it does not fail. With no replica left, reads go to the
@@ -157,13 +159,17 @@ class Replica:
     def __init__(self, url: URL) -> None:
         self.url: URL = url
         self.db: Database | None = None
-        self.failures = 0
-        self.down_until = 0.0
-        self.inflight = 0
-        self.reads = 0
+        #: failed attempts in a row; the back-off doubles with each
+        self.failures: int = 0
+        #: skipped until this ``time.monotonic()``
+        self.down_until: float = 0.0
+        #: statements running on it now (the least-loaded choice)
+        self.inflight: int = 0
+        self.reads: int = 0
+        #: the replayed position last polled, and when
         self.position: Any = None
-        self.position_at = float("-inf")
-        self.refreshing = False
+        self.position_at: float = float("-inf")
+        self.refreshing: bool = False
 
     def __repr__(self) -> str:
         return f"<Replica {self.url.render()} failures={self.failures}>"
@@ -182,6 +188,7 @@ class Router:
         position_refresh: float = 0.05,
         backoff: float = 0.5,
         backoff_max: float = 15.0,
+        failover_timeout: float = 5.0,
     ) -> None:
         if isinstance(replicas, (str, URL)) or not isinstance(replicas, Sequence):
             raise InvalidArgument("replicas must be a list of database URLs", argument="replicas")
@@ -189,7 +196,7 @@ class Router:
             raise InvalidArgument(
                 f"replica_strategy must be one of {', '.join(_STRATEGIES)}, not {strategy!r}", argument="replica_strategy"
             )
-        self.primary = primary
+        self.primary: Database = primary
         self.replicas: list[Replica] = []
         for u in replicas:
             url = URL.parse(u)
@@ -199,20 +206,25 @@ class Router:
                     argument="replicas",
                 )
             self.replicas.append(Replica(url))
-        self.options = dict(options)
+        if not isinstance(failover_timeout, (int, float)) or failover_timeout < 0:
+            raise InvalidArgument(
+                f"failover_timeout must be a number of seconds >= 0, not {failover_timeout!r}", argument="failover_timeout"
+            )
+        self.failover_timeout: float = float(failover_timeout)
+        self.options: dict[str, Any] = dict(options)
         self.strategy: ReplicaStrategy = strategy
-        self.position_refresh = position_refresh
-        self.backoff = backoff
-        self.backoff_max = backoff_max
+        self.position_refresh: float = position_refresh
+        self.backoff: float = backoff
+        self.backoff_max: float = backoff_max
         self._turn = itertools.count()
         self._lock = threading.Lock()
         self._required: ContextVar[Any] = ContextVar(f"typedorm_written_{id(self)}", default=None)
         self._pinned: ContextVar[int] = ContextVar(f"typedorm_pinned_{id(self)}", default=0)
-        self.replica_reads = 0
-        self.primary_reads = 0
-        self.failovers = 0
-        self.commit_positions = 0
-        self.replica_polls = 0
+        self.replica_reads: int = 0
+        self.primary_reads: int = 0
+        self.failovers: int = 0
+        self.commit_positions: int = 0
+        self.replica_polls: int = 0
 
     @property
     def positions(self) -> ReplicationPositions | None:
@@ -281,7 +293,14 @@ class Router:
             self.replica_reads += 1
             return out
         self.primary_reads += 1
-        return self.primary._run_pooled(sql, params, mode, spec, False)
+        try:
+            return self.primary._run_pooled(sql, params, mode, spec, False)
+        except ConnectionLost as e:
+            # A read that lost its connection returned nothing yet: once more on a fresh one (a
+            # pooled connection can die with a primary that is going away; the next connection
+            # waits for the new one).
+            logger.debug("a read on the primary lost its connection (%s); running it again", e)
+            return self.primary._run_pooled(sql, params, mode, spec, False)
 
     def stream(
         self, sql: str, params: Any, batch_size: int, spec: TableSpec | None, using: Using | None
@@ -316,6 +335,29 @@ class Router:
             self.primary_reads += 1
         for batch in self.primary._stream(sql, params, batch_size, spec):
             yield batch
+
+    def acquire_primary(self) -> Any:
+        """A connection to the primary. While none can be opened (the primary down, a standby
+        being promoted: with a multi-host URL libpq finds the new primary once it accepts
+        writes), tries again for up to ``failover_timeout`` seconds: nothing was sent yet, so a
+        write is as safe to start late as a read."""
+        pool = self.primary._pool
+        deadline: float | None = None
+        delay = 0.02
+        while True:
+            try:
+                return pool.acquire()
+            except TypedORMError as e:
+                if not _unavailable(e):
+                    raise
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.failover_timeout
+                    logger.info("the primary cannot be reached (%s); trying again for %.1fs", e, self.failover_timeout)
+                if now + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     # --- read-your-writes ----------------------------------------------------------------
     def commit_position(self, conn: Any) -> tuple[Any, bool]:
