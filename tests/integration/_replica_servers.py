@@ -158,9 +158,27 @@ class MariaDBPair:
                                    "MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, "
                                    "MASTER_CONNECT_RETRY=1")
             _sql(self.replica.url, "START SLAVE")
+            deadline = time.monotonic() + 30
+            while not self._io_running():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the MariaDB replica does not connect: {self.replica.log_tail()}")
+                time.sleep(0.1)
         except BaseException:
             self.primary.destroy()
             raise
+
+    def _io_running(self) -> bool:
+        driver = get_driver(self.replica.url)
+        conn = driver.connect(self.replica.url)
+        try:
+            cur = conn.cursor()
+            cur.execute("SHOW SLAVE STATUS")
+            row = cur.fetchone()
+            names = [d[0] for d in cur.description or ()]
+            cur.close()
+        finally:
+            driver.close(conn)
+        return row is not None and dict(zip(names, row, strict=False)).get("Slave_IO_Running") == "Yes"
 
     def stop_sql_thread(self) -> None:
         _sql(self.replica.url, "STOP SLAVE SQL_THREAD")
