@@ -118,7 +118,9 @@ def test_read_your_writes_under_lag(cluster: PgCluster, db: Database) -> None:
         with db.transaction():
             repo.update(row.model_copy(update={"n": i}))
         # this context committed: its reads see the commit although the replica lags
-        assert repo.get(row.id).n == i  # type: ignore[union-attr]
+        with db.count_queries() as q:
+            assert repo.get(row.id).n == i  # type: ignore[union-attr]
+        assert q.count == 1  # the position checks are not the caller's statements
         assert repo.filter(Counter_.id == row.id).one().n == i
         # another thread wrote nothing: it may read the replica, which still has 0
         assert _other_thread(lambda: repo.get(row.id).n) == 0  # type: ignore[union-attr]
@@ -181,6 +183,7 @@ def test_replica_down_reads_go_to_the_primary_and_come_back(cluster: PgCluster, 
         for _ in range(20):  # not one read fails: each runs on the primary
             assert in_recovery(db, using="replica") is False
             assert _other_thread(lambda: repo.get(row.id)) == row
+            assert [r.n for r in repo.filter(Counter_.id == row.id).iterate(batch_size=5)] == [5]
         stats = db.routing
         assert stats is not None and stats.failovers >= 1 and stats.replicas[0].down
     finally:
@@ -191,6 +194,28 @@ def test_replica_down_reads_go_to_the_primary_and_come_back(cluster: PgCluster, 
         time.sleep(0.1)
     stats = db.routing
     assert stats is not None and stats.replicas[0].failures == 0 and not stats.replicas[0].down
+
+
+def test_async_replica_down_and_back(cluster: PgCluster) -> None:
+    async def main() -> None:
+        async with AsyncDatabase(cluster.primary.url, replicas=[cluster.standby.url]) as adb:
+            recovery = "SELECT pg_is_in_recovery()"
+            assert (await adb.execute(recovery, using="replica")).scalar() is True
+            repo = AsyncRepository(Counter_, adb)
+            row = await repo.insert(Counter_(n=3))
+            cluster.standby.stop()
+            try:
+                for _ in range(5):
+                    assert (await adb.execute(recovery, using="replica")).scalar() is False
+                    assert [r.n async for r in repo.filter(Counter_.id == row.id).iterate(batch_size=5)] == [3]
+            finally:
+                cluster.standby.start()
+            deadline = time.monotonic() + 20
+            while not (await adb.execute(recovery, using="replica")).scalar():
+                assert time.monotonic() < deadline, "the replica was not used again"
+                await asyncio.sleep(0.1)
+
+    asyncio.run(main())
 
 
 def test_replica_down_at_start_is_skipped(cluster: PgCluster) -> None:
@@ -314,3 +339,15 @@ def test_mariadb_gtid_read_your_writes(maria: tuple[Database, MariaDBPair]) -> N
     assert repo.get(row.id).n == 3  # type: ignore[union-attr]
     after = db.routing
     assert after is not None and after.replica_reads == before.replica_reads + 1
+    # the replica stopped: reads run on the primary; started again: used again
+    pair.replica.stop()
+    try:
+        for _ in range(5):
+            assert db.execute(server_id, using="replica").scalar() == 1
+            assert repo.get(row.id).n == 3  # type: ignore[union-attr]
+    finally:
+        pair.replica.start()
+    deadline = time.monotonic() + 20
+    while db.execute(server_id, using="replica").scalar() != 2:
+        assert time.monotonic() < deadline, "the MariaDB replica was not used again"
+        time.sleep(0.1)

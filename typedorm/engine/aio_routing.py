@@ -45,6 +45,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConnectionLost, DatabaseError, InvalidArgument, TypedORMError
+from .core import map_error
 from .result import _ONE
 from .url import URL
 
@@ -372,11 +373,13 @@ class AsyncRouter:
         if positions is None:
             return _PRIMARY_ONLY, True
         self.commit_positions += 1
+        db = self.primary
         try:
-            row = await self.primary._run_on(conn, positions.commit_position_sql, (), _ONE, None)
-        except DatabaseError as e:
+            # straight to the driver: typedorm's own bookkeeping, not counted by count_queries()
+            row = await db.driver.execute(conn, positions.commit_position_sql, (), _ONE, False)
+        except db._errors as e:
             logger.debug("reading the commit's replication position failed: %s", e)
-            return _UNRESOLVED, not isinstance(e, ConnectionLost)
+            return _UNRESOLVED, db.driver.is_alive_cheap(conn)
         pos = positions.parse(row[0] if row else None)
         return pos, True
 
@@ -404,8 +407,8 @@ class AsyncRouter:
         if positions is None:
             return _PRIMARY_ONLY
         try:
-            row = await self.primary._run_pooled(positions.primary_position_sql, (), _ONE, None, False)
-        except DatabaseError as e:
+            row = await self._position(self.primary, positions.primary_position_sql)
+        except TypedORMError as e:
             logger.debug("reading the primary's replication position failed: %s", e)
             return _PRIMARY_ONLY  # this read goes to the primary; the next one asks again
         pos = positions.parse(row[0] if row else None)
@@ -427,7 +430,7 @@ class AsyncRouter:
         replica.refreshing = True
         try:
             self.replica_polls += 1
-            row = await db._run(positions.replica_position_sql, (), _ONE)
+            row = await self._position(db, positions.replica_position_sql)
         except TypedORMError as e:
             if _unavailable(e):
                 self._down(replica, e)
@@ -439,6 +442,28 @@ class AsyncRouter:
         replica.position = pos = positions.parse(row[0] if row else None)
         replica.position_at = time.monotonic()
         return pos is not None and positions.reached(pos, required)
+
+    async def _position(self, db: AsyncDatabase, sql: str) -> Any:
+        """One row of a position query on a pooled connection of ``db``: typedorm's own
+        bookkeeping, straight to the driver (not counted by ``count_queries()``, not logged)."""
+        pool = db._pool
+        conn = await pool.acquire()
+        discard = False
+        try:
+            return await db.driver.execute(conn, sql, (), _ONE, False)
+        except db._errors as e:
+            discard = not db.driver.is_alive_cheap(conn)
+            err = map_error(db.driver, e, None, sql)
+            if err is None:
+                raise
+            if isinstance(err, ConnectionLost):
+                discard = True
+            raise err from e
+        except BaseException:
+            discard = not db.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            await pool.release(conn, discard=discard)
 
     # --- choosing a replica ----------------------------------------------------------------
     async def _choose(self) -> AsyncReplica | None:
@@ -473,12 +498,14 @@ class AsyncRouter:
             if replica.db is not None:
                 return True
             try:
-                replica.db = AsyncDatabase(replica.url, **self.options)
+                db = AsyncDatabase(replica.url, **self.options)
             except TypedORMError as e:
                 if not _unavailable(e):
                     raise
                 self._down(replica, e)
                 return False
+            db._counters = self.primary._counters  # count_queries() sees the reads replicas serve
+            replica.db = db
         return True
 
     def _down(self, replica: AsyncReplica, err: BaseException) -> None:

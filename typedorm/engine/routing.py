@@ -46,6 +46,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConnectionLost, DatabaseError, InvalidArgument, TypedORMError
+from .core import map_error
 from .result import _ONE
 from .url import URL
 
@@ -367,11 +368,13 @@ class Router:
         if positions is None:
             return _PRIMARY_ONLY, True
         self.commit_positions += 1
+        db = self.primary
         try:
-            row = self.primary._run_on(conn, positions.commit_position_sql, (), _ONE, None)
-        except DatabaseError as e:
+            # straight to the driver: typedorm's own bookkeeping, not counted by count_queries()
+            row = db.driver.execute(conn, positions.commit_position_sql, (), _ONE, False)
+        except db._errors as e:
             logger.debug("reading the commit's replication position failed: %s", e)
-            return _UNRESOLVED, not isinstance(e, ConnectionLost)
+            return _UNRESOLVED, db.driver.is_alive_cheap(conn)
         pos = positions.parse(row[0] if row else None)
         return pos, True
 
@@ -399,8 +402,8 @@ class Router:
         if positions is None:
             return _PRIMARY_ONLY
         try:
-            row = self.primary._run_pooled(positions.primary_position_sql, (), _ONE, None, False)
-        except DatabaseError as e:
+            row = self._position(self.primary, positions.primary_position_sql)
+        except TypedORMError as e:
             logger.debug("reading the primary's replication position failed: %s", e)
             return _PRIMARY_ONLY  # this read goes to the primary; the next one asks again
         pos = positions.parse(row[0] if row else None)
@@ -422,7 +425,7 @@ class Router:
         replica.refreshing = True
         try:
             self.replica_polls += 1
-            row = db._run(positions.replica_position_sql, (), _ONE)
+            row = self._position(db, positions.replica_position_sql)
         except TypedORMError as e:
             if _unavailable(e):
                 self._down(replica, e)
@@ -434,6 +437,28 @@ class Router:
         replica.position = pos = positions.parse(row[0] if row else None)
         replica.position_at = time.monotonic()
         return pos is not None and positions.reached(pos, required)
+
+    def _position(self, db: Database, sql: str) -> Any:
+        """One row of a position query on a pooled connection of ``db``: typedorm's own
+        bookkeeping, straight to the driver (not counted by ``count_queries()``, not logged)."""
+        pool = db._pool
+        conn = pool.acquire()
+        discard = False
+        try:
+            return db.driver.execute(conn, sql, (), _ONE, False)
+        except db._errors as e:
+            discard = not db.driver.is_alive_cheap(conn)
+            err = map_error(db.driver, e, None, sql)
+            if err is None:
+                raise
+            if isinstance(err, ConnectionLost):
+                discard = True
+            raise err from e
+        except BaseException:
+            discard = not db.driver.is_alive_cheap(conn)
+            raise
+        finally:
+            pool.release(conn, discard=discard)
 
     # --- choosing a replica ----------------------------------------------------------------
     def _choose(self) -> Replica | None:
@@ -468,12 +493,14 @@ class Router:
             if replica.db is not None:
                 return True
             try:
-                replica.db = Database(replica.url, **self.options)
+                db = Database(replica.url, **self.options)
             except TypedORMError as e:
                 if not _unavailable(e):
                     raise
                 self._down(replica, e)
                 return False
+            db._counters = self.primary._counters  # count_queries() sees the reads replicas serve
+            replica.db = db
         return True
 
     def _down(self, replica: Replica, err: BaseException) -> None:
