@@ -148,6 +148,8 @@ def _run(cluster: PgCluster) -> None:
     elapsed = time.monotonic() - start
     routing = db.routing
     assert routing is not None
+    router = db._router
+    assert router is not None and all(r.inflight == 0 for r in router.replicas)  # the load counts balance
     db.close()
 
     reads = calls["own"] + calls["other"]

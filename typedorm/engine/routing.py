@@ -219,6 +219,7 @@ class Router:
         self.backoff_max: float = backoff_max
         self._turn = itertools.count()
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
         self._required: ContextVar[Any] = ContextVar(f"typedorm_written_{id(self)}", default=None)
         self._pinned: ContextVar[int] = ContextVar(f"typedorm_pinned_{id(self)}", default=0)
         self.replica_reads: int = 0
@@ -274,11 +275,11 @@ class Router:
         while replica is not None:
             db = replica.db
             assert db is not None
-            replica.inflight += 1
+            self._enter(replica)
             try:
                 out = db._run(sql, params, mode, spec)
             except TypedORMError as e:
-                replica.inflight -= 1
+                self._leave(replica)
                 if not _unavailable(e):
                     raise
                 self._down(replica, e)
@@ -286,9 +287,9 @@ class Router:
                 replica = self._choose()
                 continue
             except BaseException:
-                replica.inflight -= 1
+                self._leave(replica)
                 raise
-            replica.inflight -= 1
+            self._leave(replica)
             self._up(replica)
             replica.reads += 1
             self.replica_reads += 1
@@ -315,7 +316,7 @@ class Router:
                 assert db is not None
                 started = False
                 current = replica
-                current.inflight += 1
+                self._enter(current)
                 try:
                     for batch in db._stream(sql, params, batch_size, spec):
                         started = True
@@ -328,7 +329,7 @@ class Router:
                     replica = self._choose()
                     continue
                 finally:
-                    current.inflight -= 1
+                    self._leave(current)
                 self._up(current)
                 current.reads += 1
                 self.replica_reads += 1
@@ -502,6 +503,14 @@ class Router:
             db._counters = self.primary._counters  # count_queries() sees the reads replicas serve
             replica.db = db
         return True
+
+    def _enter(self, replica: Replica) -> None:
+        with self._count_lock:  # threads: += is not atomic, and a drifting count would skew the choice
+            replica.inflight += 1
+
+    def _leave(self, replica: Replica) -> None:
+        with self._count_lock:
+            replica.inflight -= 1
 
     def _down(self, replica: Replica, err: BaseException) -> None:
         replica.failures += 1
