@@ -139,6 +139,25 @@ def test_read_your_writes_under_lag(cluster: PgCluster, db: Database) -> None:
     assert stats2.replicas[0].position is not None
 
 
+def test_commit_position_not_learnt_is_asked_from_the_primary(cluster: PgCluster, db: Database) -> None:
+    """When the position query after a commit fails (the connection dropped right after COMMIT),
+    the next read asks the primary's current position, which is past the commit."""
+    from typedorm.engine.routing import _UNRESOLVED
+
+    repo = Repository(Counter_, db)
+    row = repo.insert(Counter_(n=0))
+    cluster.standby.wait_caught_up(cluster.primary)
+    cluster.standby.pause_replay()
+    with Database(cluster.primary.url) as other:
+        Repository(Counter_, other).update(row.model_copy(update={"n": 1}))
+    router = db._router
+    assert router is not None
+    router.require(_UNRESOLVED)  # as commit_position() leaves it
+    assert repo.get(row.id).n == 1  # type: ignore[union-attr]  # fresh: the primary
+    assert isinstance(router.written_position(), int)  # resolved, and kept for the next reads
+    assert _other_thread(lambda: repo.get(row.id).n) == 0  # type: ignore[union-attr]
+
+
 def test_async_read_your_writes_per_task(cluster: PgCluster) -> None:
     async def main() -> None:
         async with AsyncDatabase(cluster.primary.url, replicas=[cluster.standby.url]) as adb:

@@ -378,7 +378,7 @@ class AsyncRouter:
         try:
             # straight to the driver: typedorm's own bookkeeping, not counted by count_queries()
             row = await db.driver.execute(conn, positions.commit_position_sql, (), _ONE, False)
-        except db._errors as e:
+        except Exception as e:  # the commit stands whatever happens here: the position is learnt later
             logger.debug("reading the commit's replication position failed: %s", e)
             return _UNRESOLVED, db.driver.is_alive_cheap(conn)
         pos = positions.parse(row[0] if row else None)
