@@ -54,6 +54,39 @@ def commit_cost(primary: URL, replicas: list[URL], n: int = 1000, rounds: int = 
     return out
 
 
+def piggyback(primary: URL, n: int = 2000, rounds: int = 5) -> dict[str, float]:
+    """Raw psycopg, µs per BEGIN/UPDATE/COMMIT: without the position, with the position query
+    after COMMIT (what typedorm does), and with it in COMMIT's round trip (simple protocol,
+    ``COMMIT; SELECT pg_current_wal_insert_lsn()``): what sending it along would save."""
+    import psycopg
+
+    conn = psycopg.connect(host=primary.host, port=primary.port, user=primary.username, dbname=primary.database,
+                           autocommit=True)
+    best: dict[str, float] = {}
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_rt (id int PRIMARY KEY, n int)")
+        conn.execute("INSERT INTO bench_rt VALUES (1, 0) ON CONFLICT DO NOTHING")
+        for _ in range(rounds):
+            for label in ("no position", "position after COMMIT", "position in COMMIT's round trip"):
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    conn.execute("BEGIN")
+                    conn.execute("UPDATE bench_rt SET n = n + 1 WHERE id = 1")
+                    if label == "no position":
+                        conn.execute("COMMIT")
+                    elif label == "position after COMMIT":
+                        conn.execute("COMMIT")
+                        conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+                    else:
+                        cur = conn.execute("COMMIT; SELECT pg_current_wal_insert_lsn()::text")
+                        cur.nextset()
+                        cur.fetchone()
+                best[label] = min(best.get(label, float("inf")), (time.perf_counter() - t0) / n)
+    finally:
+        conn.close()
+    return {f"raw tx_us ({k})": round(v * 1e6, 1) for k, v in best.items()}
+
+
 def strategies(primary: URL, replicas: list[URL], busy: URL, seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     hog_stop = threading.Event()
@@ -104,6 +137,7 @@ def main() -> None:
     try:
         second = PgStandby(cluster.primary)
         report: dict[str, Any] = {"commit": commit_cost(cluster.primary.url, [cluster.standby.url])}
+        report["commit"].update(piggyback(cluster.primary.url))
         report["strategies (standby 2 busy)"] = strategies(
             cluster.primary.url, [cluster.standby.url, second.url], second.url, seconds
         )
