@@ -146,14 +146,27 @@ class PgCluster:
             self.primary.destroy()
 
 
+def _private_mariadb(*extra: str) -> PrivateMariaDB:
+    """A ``PrivateMariaDB``; ``mariadb-install-db`` fails now and then on a busy machine (seen
+    while other jobs bootstrapped servers at the same time): up to three attempts."""
+    for attempt in range(3):
+        try:
+            return PrivateMariaDB(*extra)
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
 class MariaDBPair:
     """A private MariaDB primary (binary log, GTIDs) and a replica following it with
     ``MASTER_USE_GTID=slave_pos``."""
 
     def __init__(self) -> None:
-        self.primary = PrivateMariaDB("--log-bin=mysql-bin", "--server-id=1", "--binlog-format=ROW")
+        self.primary = _private_mariadb("--log-bin=mysql-bin", "--server-id=1", "--binlog-format=ROW")
         try:
-            self.replica = PrivateMariaDB("--server-id=2", "--read-only=ON")
+            self.replica = _private_mariadb("--server-id=2", "--read-only=ON")
             _sql(self.replica.url, f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={self.primary.port:d}, "
                                    "MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, "
                                    "MASTER_CONNECT_RETRY=1")
