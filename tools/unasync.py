@@ -47,6 +47,7 @@ FILES: dict[str, str] = {
     "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
     "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
     "typedorm/engine/aio_twophase.py": "typedorm/engine/twophase.py",
+    "typedorm/engine/aio_routing.py": "typedorm/engine/routing.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -83,6 +84,9 @@ RENAMES: dict[str, str] = {
     "AsyncTwoPhase": "TwoPhase",
     "aio_twophase": "twophase",
     "arecover": "recover",
+    "AsyncRouter": "Router",
+    "AsyncReplica": "Replica",
+    "aio_routing": "routing",
 }
 
 HEADER = "# Generated from {source} by tools/unasync.py: do not edit.\n"

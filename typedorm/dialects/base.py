@@ -14,6 +14,7 @@ from ..sql.closed import ISOLATION_LEVELS
 from ..sql.stmt import CreateTable
 from .migrate import Migrator
 from .reflect import Introspector
+from .replication import ReplicationPositions
 from .twophase import TwoPhaseSQL
 from .typemap import TypeMap
 
@@ -79,6 +80,9 @@ class Dialect(TypeMap, TwoPhaseSQL):
     foreign_keys_make_indexes: ClassVar[bool] = False
     #: type of typedorm's own short free-text columns (the migration history's message)
     short_text_type: ClassVar[str] = "TEXT"
+    #: how far a replica has applied the primary's commits (read-your-writes with replicas), or
+    #: None: after a write, reads in that context stay on the primary
+    replication: ClassVar[ReplicationPositions | None] = None
     #: a query with one ``?`` parameter (a table name) that returns a row if the table exists
     table_exists_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"

@@ -158,6 +158,10 @@ def classify_mysql_error(errno: int | None, message: str, sqlstate: str | None =
 def common_connect_kwargs(url: URL) -> dict[str, Any]:
     """Keyword arguments both pymysql and MySQLdb accept, from the URL (query values typed)."""
     kwargs: dict[str, Any] = {}
+    if len(url.hosts) > 1:
+        raise ConfigurationError(
+            "a MySQL/MariaDB URL names one host; several hosts (h1,h2) are libpq's syntax, for PostgreSQL"
+        )
     if url.host is not None:
         kwargs["host"] = url.host
     if url.port is not None:

@@ -31,6 +31,7 @@ from ..errors import (
     TransactionError,
 )
 from .aio_pool import create_async_pool
+from .aio_routing import AsyncRouter, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
 from .core import (
     QueryCounter,
     ResultMode,
@@ -135,7 +136,7 @@ class AsyncTransaction:
             await db.connect()
         state = db._own_state()
         if state is None:
-            conn = await db._pool.acquire()
+            conn = await (db._pool.acquire() if db._router is None else db._router.acquire_primary())
             state = TxState(conn, db.dialect)
             try:
                 for sql in state.begin(self.isolation, self.mode):
@@ -173,7 +174,7 @@ class AsyncTransaction:
         done: list[bool] = []
         if True:  # ASYNC
             try:
-                await uncancellable(self._finish(state, sqls, commit, done))
+                position = await uncancellable(self._finish(state, sqls, commit, done))
             except asyncio.CancelledError:
                 # Cancelled while committing: the commit ran to its end all the same, and what
                 # waits for it still runs before the cancellation goes on.
@@ -191,9 +192,11 @@ class AsyncTransaction:
                 self._release_token()
         else:  # SYNC
             try:
-                self._finish(state, sqls, commit, done)
+                position = self._finish(state, sqls, commit, done)
             finally:
                 self._release_token()
+        if position is not None and self.db._router is not None:
+            self.db._router.require(position)  # read-your-writes: in the caller's context
         if aborted is not None:
             raise aborted from aborted.error
         if callbacks:
@@ -205,15 +208,20 @@ class AsyncTransaction:
             self.db._tx.reset(self._token)
             self._token = None
 
-    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
-        """Close this level on the server; the outermost level also returns the connection."""
+    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> Any:
+        """Close this level on the server; the outermost level also returns the connection.
+        With replicas, a commit's replication position (for read-your-writes), else None."""
         db = self.db
         failed = False
+        position: Any = None
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
                 for sql in sqls:
                     await db._control(state.conn, sql)
             done.append(True)
+            if commit and self._owner and db._router is not None:
+                position, usable = await db._router.commit_position(state.conn)
+                state.broken = state.broken or not usable
         except BaseException as e:
             failed = True
             if self._owner and commit:
@@ -226,6 +234,7 @@ class AsyncTransaction:
         finally:
             if self._owner:
                 await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        return position
 
     if True:  # ASYNC
 
@@ -308,6 +317,9 @@ class AsyncDatabase:
         pool_pre_ping: bool | None = None,
         pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
+        replicas: Sequence[str | URL] | None = None,
+        replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: AsyncDriver = get_async_driver(self.url)
@@ -330,6 +342,16 @@ class AsyncDatabase:
         # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
+        #: the replica router (``replicas=``), None without replicas
+        self._router: AsyncRouter | None = None
+        if replicas:
+            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
+                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
+                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
+                       "connect_args": connect_args}
+            self._router = AsyncRouter(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
@@ -394,6 +416,8 @@ class AsyncDatabase:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         await self._pool.dispose()
+        if self._router is not None:
+            await self._router.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         if True:  # ASYNC
@@ -464,7 +488,9 @@ class AsyncDatabase:
         server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
-    async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+    async def _run(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None = None, using: Using | None = None
+    ) -> Any:
         if not self._ready:
             await self.connect()
         if self._max_packet is not None and params:
@@ -477,11 +503,23 @@ class AsyncDatabase:
             except DatabaseError as e:
                 state.fail(e, broken=self._broken(state.conn, e))
                 raise
+        if self._router is not None:
+            return await self._router.run(sql, params, mode, spec, using)
+        return await self._run_pooled(sql, params, mode, spec, False)
+
+    async def _run_pooled(self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool) -> Any:
+        """Run one statement on a pooled connection of this database (outside any transaction);
+        ``record``: a write, whose replication position the router keeps (read-your-writes)."""
         pool = self._pool
-        conn = await pool.acquire()
+        conn = await (pool.acquire() if self._router is None else self._router.acquire_primary())
         discard = False
         try:
-            return await self._run_on(conn, sql, params, mode, spec)
+            out = await self._run_on(conn, sql, params, mode, spec)
+            if record and self._router is not None:
+                position, usable = await self._router.commit_position(conn)
+                discard = not usable
+                self._router.require(position)
+            return out
         except DatabaseError as e:
             discard = self._broken(conn, e)
             raise
@@ -603,19 +641,30 @@ class AsyncDatabase:
 
     # --- statement API: what the repository runs compiled statements with -------------
     async def run(
-        self, sql: str, params: Sequence[Any], mode: ResultMode = ResultMode.ALL, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
         ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
-        connection, else on a pooled one. Example::
+        connection, else on a pooled one. With replicas, ``using`` (``"primary"``/``"replica"``)
+        overrides where a statement outside a transaction runs. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = await db.run(c.sql, c.params, ResultMode.ALL)
         """
-        return await self._run(sql, params, mode, table)
+        if using is not None:
+            using = check_using(using)
+            if using == "replica" and not is_plain_read(sql):
+                using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
+        return await self._run(sql, params, mode, table, using)
 
     async def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
@@ -631,10 +680,22 @@ class AsyncDatabase:
         await self._copy_in(sql, rows, table)
 
     def stream(
-        self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        batch_size: int,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> AsyncGenerator[list[Any], None]:
         """Batches of at most ``batch_size`` rows of one compiled SELECT, with bounded memory; the
-        stream holds one connection until it is exhausted or closed (see ``_stream``)."""
+        stream holds one connection until it is exhausted or closed (see ``_stream``). With
+        replicas, outside a transaction it reads from a replica (``using`` overrides)."""
+        if self._router is not None and self._state() is None:
+            route = check_using(using)
+            if route == "replica" and not is_plain_read(sql):
+                route = None
+            return self._router.stream(sql, params, batch_size, table, route)
         return self._stream(sql, params, batch_size, table)
 
     def unit_of_work(self) -> AsyncTransaction:
@@ -660,25 +721,27 @@ class AsyncDatabase:
         """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
         return self._ready
 
-    async def execute(self, sql: str, params: Params | None = None) -> Result:
+    async def execute(self, sql: str, params: Params | None = None, *, using: Using | None = None) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
         ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
-        statement runs per call.
+        statement runs per call. With replicas it runs on the primary unless marked a read with
+        ``using="replica"``.
 
         Example::
 
             await db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             await db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
         """
+        route: Using = check_using(using) or "primary"
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
             # Without parameters psycopg would use the simple protocol, which runs every
             # statement in the string; a prepared statement is always exactly one.
-            result: Result = await self._run(sql, _NoParams(), _NONE)
+            result: Result = await self._run(sql, _NoParams(), _NONE, None, route)
         else:
-            result = await self._run(sql, values, _NONE)
+            result = await self._run(sql, values, _NONE, None, route)
         return result
 
     # --- transactions ----------------------------------------------------------------
@@ -725,6 +788,19 @@ class AsyncDatabase:
                     raise
                 attempt += 1
                 await asyncio.sleep(retry_delay(attempt))
+
+    def use_primary(self) -> contextlib.AbstractContextManager[None]:
+        """``with db.use_primary():`` — every statement in the block (in this thread or task) runs
+        on the primary. Without replicas it changes nothing."""
+        if self._router is None:
+            return contextlib.nullcontext()
+        return self._router.use_primary()
+
+    @property
+    def routing(self) -> RoutingStats | None:
+        """Where routed reads ran so far (``replica_share``), per replica reads and failures;
+        None without replicas."""
+        return self._router.stats() if self._router is not None else None
 
     def in_transaction(self) -> bool:
         """Whether the current task has a transaction open."""

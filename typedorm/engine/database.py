@@ -32,6 +32,7 @@ from ..errors import (
     TransactionError,
 )
 from .pool import create_pool
+from .routing import Router, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
 from .core import (
     QueryCounter,
     ResultMode,
@@ -124,7 +125,7 @@ class Transaction:
             db.connect()
         state = db._own_state()
         if state is None:
-            conn = db._pool.acquire()
+            conn = (db._pool.acquire() if db._router is None else db._router.acquire_primary())
             state = TxState(conn, db.dialect)
             try:
                 for sql in state.begin(self.isolation, self.mode):
@@ -161,9 +162,11 @@ class Transaction:
         commit = et is None and aborted is None
         done: list[bool] = []
         try:
-            self._finish(state, sqls, commit, done)
+            position = self._finish(state, sqls, commit, done)
         finally:
             self._release_token()
+        if position is not None and self.db._router is not None:
+            self.db._router.require(position)  # read-your-writes: in the caller's context
         if aborted is not None:
             raise aborted from aborted.error
         if callbacks:
@@ -175,15 +178,20 @@ class Transaction:
             self.db._tx.reset(self._token)
             self._token = None
 
-    def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
-        """Close this level on the server; the outermost level also returns the connection."""
+    def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> Any:
+        """Close this level on the server; the outermost level also returns the connection.
+        With replicas, a commit's replication position (for read-your-writes), else None."""
         db = self.db
         failed = False
+        position: Any = None
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
                 for sql in sqls:
                     db._control(state.conn, sql)
             done.append(True)
+            if commit and self._owner and db._router is not None:
+                position, usable = db._router.commit_position(state.conn)
+                state.broken = state.broken or not usable
         except BaseException as e:
             failed = True
             if self._owner and commit:
@@ -196,6 +204,7 @@ class Transaction:
         finally:
             if self._owner:
                 db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        return position
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         isolation, mode, retry, db = self.isolation, self.mode, self.retry, self.db
@@ -253,6 +262,9 @@ class Database:
         pool_pre_ping: bool | None = None,
         pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
+        replicas: Sequence[str | URL] | None = None,
+        replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: Driver = get_driver(self.url)
@@ -275,6 +287,16 @@ class Database:
         # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
+        #: the replica router (``replicas=``), None without replicas
+        self._router: Router | None = None
+        if replicas:
+            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
+                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
+                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
+                       "connect_args": connect_args}
+            self._router = Router(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
@@ -333,6 +355,8 @@ class Database:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         self._pool.dispose()
+        if self._router is not None:
+            self._router.close()
 
     def __enter__(self) -> Database:
         return self  # connect() ran at construction
@@ -387,7 +411,9 @@ class Database:
         server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
-    def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+    def _run(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None = None, using: Using | None = None
+    ) -> Any:
         if not self._ready:
             self.connect()
         if self._max_packet is not None and params:
@@ -400,11 +426,23 @@ class Database:
             except DatabaseError as e:
                 state.fail(e, broken=self._broken(state.conn, e))
                 raise
+        if self._router is not None:
+            return self._router.run(sql, params, mode, spec, using)
+        return self._run_pooled(sql, params, mode, spec, False)
+
+    def _run_pooled(self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool) -> Any:
+        """Run one statement on a pooled connection of this database (outside any transaction);
+        ``record``: a write, whose replication position the router keeps (read-your-writes)."""
         pool = self._pool
-        conn = pool.acquire()
+        conn = (pool.acquire() if self._router is None else self._router.acquire_primary())
         discard = False
         try:
-            return self._run_on(conn, sql, params, mode, spec)
+            out = self._run_on(conn, sql, params, mode, spec)
+            if record and self._router is not None:
+                position, usable = self._router.commit_position(conn)
+                discard = not usable
+                self._router.require(position)
+            return out
         except DatabaseError as e:
             discard = self._broken(conn, e)
             raise
@@ -526,19 +564,30 @@ class Database:
 
     # --- statement API: what the repository runs compiled statements with -------------
     def run(
-        self, sql: str, params: Sequence[Any], mode: ResultMode = ResultMode.ALL, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
         ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
-        connection, else on a pooled one. Example::
+        connection, else on a pooled one. With replicas, ``using`` (``"primary"``/``"replica"``)
+        overrides where a statement outside a transaction runs. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = db.run(c.sql, c.params, ResultMode.ALL)
         """
-        return self._run(sql, params, mode, table)
+        if using is not None:
+            using = check_using(using)
+            if using == "replica" and not is_plain_read(sql):
+                using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
+        return self._run(sql, params, mode, table, using)
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
@@ -554,10 +603,22 @@ class Database:
         self._copy_in(sql, rows, table)
 
     def stream(
-        self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        batch_size: int,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> Generator[list[Any], None]:
         """Batches of at most ``batch_size`` rows of one compiled SELECT, with bounded memory; the
-        stream holds one connection until it is exhausted or closed (see ``_stream``)."""
+        stream holds one connection until it is exhausted or closed (see ``_stream``). With
+        replicas, outside a transaction it reads from a replica (``using`` overrides)."""
+        if self._router is not None and self._state() is None:
+            route = check_using(using)
+            if route == "replica" and not is_plain_read(sql):
+                route = None
+            return self._router.stream(sql, params, batch_size, table, route)
         return self._stream(sql, params, batch_size, table)
 
     def unit_of_work(self) -> Transaction:
@@ -583,25 +644,27 @@ class Database:
         """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
         return self._ready
 
-    def execute(self, sql: str, params: Params | None = None) -> Result:
+    def execute(self, sql: str, params: Params | None = None, *, using: Using | None = None) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
         ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
-        statement runs per call.
+        statement runs per call. With replicas it runs on the primary unless marked a read with
+        ``using="replica"``.
 
         Example::
 
             db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
         """
+        route: Using = check_using(using) or "primary"
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
             # Without parameters psycopg would use the simple protocol, which runs every
             # statement in the string; a prepared statement is always exactly one.
-            result: Result = self._run(sql, _NoParams(), _NONE)
+            result: Result = self._run(sql, _NoParams(), _NONE, None, route)
         else:
-            result = self._run(sql, values, _NONE)
+            result = self._run(sql, values, _NONE, None, route)
         return result
 
     # --- transactions ----------------------------------------------------------------
@@ -648,6 +711,19 @@ class Database:
                     raise
                 attempt += 1
                 time.sleep(retry_delay(attempt))
+
+    def use_primary(self) -> contextlib.AbstractContextManager[None]:
+        """``with db.use_primary():`` — every statement in the block (in this thread or task) runs
+        on the primary. Without replicas it changes nothing."""
+        if self._router is None:
+            return contextlib.nullcontext()
+        return self._router.use_primary()
+
+    @property
+    def routing(self) -> RoutingStats | None:
+        """Where routed reads ran so far (``replica_share``), per replica reads and failures;
+        None without replicas."""
+        return self._router.stats() if self._router is not None else None
 
     def in_transaction(self) -> bool:
         """Whether the current task has a transaction open."""

@@ -104,6 +104,9 @@ class URL:
     #: the URL scheme of a dialect variant (``mariadb``, a registered ``cockroachdb``), or None
     #: for the family's own dialect
     variant: str | None = None
+    #: every ``host:port`` of a multi-host URL (``postgresql://h1:5432,h2:5433/db``, libpq's
+    #: syntax), in order; ``host``/``port`` are the first. Empty for a single-host URL.
+    hosts: tuple[tuple[str, int | None], ...] = ()
 
     def __post_init__(self) -> None:
         cls = _family_dialect(self.dialect)
@@ -118,6 +121,9 @@ class URL:
             )
         if self.port is not None and not 0 < self.port < 65536:
             raise ConfigurationError(f"port {self.port} is out of range 1..65535")
+        for _, p in self.hosts:
+            if p is not None and not 0 < p < 65536:
+                raise ConfigurationError(f"port {p} is out of range 1..65535")
         if not isinstance(self.query, QueryParams):
             object.__setattr__(self, "query", QueryParams(self.query))
 
@@ -179,6 +185,12 @@ class URL:
         cls, scheme: str, dialect: Dialect, driver: str | None, rest: str, query: QueryParams
     ) -> URL:
         netloc, _, path = rest.partition("/")
+        userinfo, at, hostspec = netloc.rpartition("@")
+        if "," in hostspec:
+            # libpq's multi-host form: host1:port1,host2:port2 (tried in order)
+            hosts = tuple(cls._parse_host(scheme, entry) for entry in hostspec.split(","))
+            single = cls._parse_server(scheme, dialect, driver, f"{userinfo}{at}{hostspec.split(',')[0]}/{path}", query)
+            return dataclasses.replace(single, hosts=hosts)
         # urlsplit handles user:pw@host:port and [ipv6]; it splits userinfo at the LAST '@'.
         parts = urlsplit(f"//{netloc}")
         try:
@@ -195,6 +207,21 @@ class URL:
         password = unquote(parts.password) if parts.password is not None else None
         database = unquote(path) if path else None
         return cls(dialect, driver, username, password, host or None, port, database, query)
+
+    @staticmethod
+    def _parse_host(scheme: str, entry: str) -> tuple[str, int | None]:
+        """One ``host[:port]`` (or ``[ipv6][:port]``) of a multi-host URL."""
+        if not entry:
+            raise ConfigurationError(f"empty host in the host list of a {scheme} URL")
+        parts = urlsplit(f"//{entry}")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigurationError(f"invalid port {entry.rpartition(':')[2]!r} in {scheme} URL") from None
+        host = parts.hostname
+        if not host:
+            raise ConfigurationError(f"no host in {entry!r} of a {scheme} URL's host list")
+        return (host if "[" in entry else unquote(host)), port
 
     # -- derived values -----------------------------------------------------------------------------
 
@@ -232,11 +259,9 @@ class URL:
                 if self.password is not None:
                     userinfo += ":" + (_MASK if hide_password else quote(self.password, safe=""))
                 userinfo += "@"
-            host = self.host or ""
-            host = f"[{host}]" if ":" in host else quote(host, safe="")
-            port = f":{self.port}" if self.port is not None else ""
             db = "/" + quote(self.database, safe="") if self.database is not None else ""
-            body = f"{userinfo}{host}{port}{db}"
+            hosts = self.hosts or ((self.host or "", self.port),)
+            body = userinfo + ",".join(_render_host(h, p) for h, p in hosts) + db
         query = "?" + urlencode(list(self.query.items())) if self.query else ""
         return f"{scheme}://{body}{query}"
 
@@ -245,6 +270,11 @@ class URL:
 
     def __repr__(self) -> str:
         return f"URL({self.render()!r})"
+
+
+def _render_host(host: str, port: int | None) -> str:
+    text = f"[{host}]" if ":" in host else quote(host, safe="")
+    return text + (f":{port}" if port is not None else "")
 
 
 def _parse_query(text: str) -> QueryParams:

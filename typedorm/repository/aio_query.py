@@ -109,7 +109,7 @@ class AsyncQuery(Generic[M]):
 
     async def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
-        return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
+        return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using)
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
@@ -289,12 +289,12 @@ class AsyncQuery(Generic[M]):
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec)
+            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using)
             for start in range(0, len(rows), batch_size):
                 for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec)
+        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using)
         try:
             async for batch in stream:
                 # relations are loaded per batch: one query per relation and batch

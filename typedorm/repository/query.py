@@ -110,7 +110,7 @@ class Query(Generic[M]):
 
     def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
-        return self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
+        return self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using)
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> Query[M]:
@@ -290,12 +290,12 @@ class Query(Generic[M]):
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec)
+            rows = self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using)
             for start in range(0, len(rows), batch_size):
                 for obj in self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec)
+        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using)
         try:
             for batch in stream:
                 # relations are loaded per batch: one query per relation and batch

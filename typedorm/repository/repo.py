@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from ..engine.routing import Using, check_using
 from ..engine.core import ResultMode
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
@@ -55,7 +57,7 @@ class Repository(Generic[M]):
         users.get(john.id)                                              # User | None
     """
 
-    def __init__(self, model: type[M], db: Database) -> None:
+    def __init__(self, model: type[M], db: Database, *, using: Using | None = None) -> None:
         from ..schema.model import Model
 
         if not (isinstance(model, type) and issubclass(model, Model)) or getattr(model, "__typedorm_abstract__", True):
@@ -73,6 +75,16 @@ class Repository(Generic[M]):
         self._rows_cache: dict[int, tuple[Select[Any, Any], str, list[Any], Any]] = {}
         self._returning = supports_returning(db)
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
+        #: where this repository's reads run with replicas (None: the database decides)
+        self._using: Using | None = check_using(using)
+
+    def using(self, where: Using | None) -> Self:
+        """This repository with its reads sent to ``where`` (``"primary"`` or ``"replica"``; None:
+        as the database routes them): ``users.using("primary").get(1)``. Writes always run on
+        the primary, and everything inside a transaction on the transaction's connection."""
+        clone = copy.copy(self)
+        clone._using = check_using(where)
+        return clone
 
     def __repr__(self) -> str:
         return f"Repository({self.model.__name__}, {self.db!r})"
@@ -414,7 +426,7 @@ class Repository(Generic[M]):
         params = mapper.pk_params(pk)
         if mapper._int_pk and mapper.pk_unmatchable(params):
             return None
-        row = self._db.run(mapper.get_sql, params, _ONE, table=self._spec)
+        row = self._db.run(mapper.get_sql, params, _ONE, table=self._spec, using=self._using)
         return mapper.hydrate(row) if row is not None else None
 
     def get_or_raise(self, pk: Any) -> M:
@@ -428,7 +440,7 @@ class Repository(Generic[M]):
         """The current stored version of ``obj`` (raises NotFound if it was deleted)."""
         self._check_instance(obj, "refresh")
         mapper = self._mapper
-        row = self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec)
+        row = self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec, using=self._using)
         if row is None:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} no longer exists")
         return mapper.hydrate(row)
@@ -530,7 +542,7 @@ class Repository(Generic[M]):
             cache = (compiled.sql, compiled.params, self._row_adapter(stmt))
             stmt._cache[id(self._dialect)] = cache
         sql, params, conv = cache
-        rows = self._db.run(sql, params, _ALL, table=self._spec)
+        rows = self._db.run(sql, params, _ALL, table=self._spec, using=self._using)
         return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:

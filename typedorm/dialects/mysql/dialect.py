@@ -11,6 +11,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
+from ..replication import MariaDBGtidPositions, ReplicationPositions
 from .migrate import MySQLMigrator
 from .reflect import MySQLIntrospector
 from .types import MySQLTypes
@@ -26,6 +27,9 @@ def _mariadb_has_returning(version: str) -> bool:
     except ValueError:
         return False
     return (major, minor) >= (10, 5)
+
+
+_MARIADB_GTID = MariaDBGtidPositions()
 
 
 class MySQLDialect(MySQLTypes, Dialect):
@@ -81,6 +85,8 @@ class MySQLDialect(MySQLTypes, Dialect):
         d: Any = self  # instance flags shadow the class defaults for this server
         d.supports_returning = ok
         d.supports_delete_returning = ok
+        # MariaDB's GTIDs (domain-server-seq) tell a replica's progress; MySQL's differ (not handled)
+        d.replication = _MARIADB_GTID if "mariadb" in version.lower() else None
         super().apply_server_version(version)
 
     def migration_lock(self, database: str | None) -> MigrationLock | None:
@@ -209,6 +215,7 @@ class MariaDBDialect(MySQLDialect):
     """
 
     name: ClassVar[str] = "mariadb"
+    replication: ClassVar[ReplicationPositions | None] = MariaDBGtidPositions()
 
     def apply_server_version(self, version: str) -> None:
         ok = _mariadb_has_returning(version)

@@ -10,6 +10,7 @@ from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
 from ..base import Dialect, MigrationLock
+from ..replication import PostgresWalPositions, ReplicationPositions
 from ..twophase import check_gid
 from .migrate import PostgreSQLMigrator
 from .reflect import PostgreSQLIntrospector
@@ -20,6 +21,7 @@ __all__ = ["PostgreSQLDialect"]
 
 class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     name: ClassVar[str] = "postgresql"
+    replication: ClassVar[ReplicationPositions | None] = PostgresWalPositions()
     family: ClassVar[str] = "postgresql"
     url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"psycopg": "psycopg", "psycopg3": "psycopg"})
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
