@@ -62,6 +62,7 @@ class PgStandby(PrivatePostgres):
 
     def __init__(self, primary: PrivatePostgres) -> None:
         self.bindir = primary.bindir
+        self.extra: tuple[str, ...] = ()
         self.port = _free_port()
         self.dir = _owned_tempdir("typedorm_pgs_", "postgres")
         self.data = self.dir / "data"
