@@ -26,6 +26,7 @@ def _mariadb_has_returning(version: str) -> bool:
 class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
+    default_isolation: ClassVar[IsolationLevel] = "repeatable read"
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"

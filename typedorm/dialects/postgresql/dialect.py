@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
-from ..base import Dialect, MigrationLock
+from ..base import Dialect, IsolationLevel, MigrationLock
 from .reflect import PostgreSQLIntrospector
 
 __all__ = ["PostgreSQLDialect"]
@@ -16,6 +16,7 @@ __all__ = ["PostgreSQLDialect"]
 class PostgreSQLDialect(Dialect):
     name: ClassVar[str] = "postgresql"
     family: ClassVar[str] = "postgresql"
+    default_isolation: ClassVar[IsolationLevel] = "read committed"
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"
