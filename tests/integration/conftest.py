@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg  # noqa: F401 - fixtures
+from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg, private_redis  # noqa: F401 - fixtures
 from _servers import require_server
 
 from typedorm import Database

@@ -122,6 +122,12 @@ class Cache:
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._bump(ns, tables)
 
+    def _close(self) -> None:
+        """Release connections (a database using this cache is closing); used again, it reconnects."""
+
+    async def _aclose(self) -> None:
+        self._close()
+
     def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
         """The backend's key for a statement and its parameters, in ``ns`` at schema version ``schema``."""
         raise NotImplementedError

@@ -347,6 +347,9 @@ class CacheHook(_HookBase):
         except Exception:  # the cache never fails a write: the backend logs and bypasses
             logger.exception("cache invalidation failed")
 
+    def close(self) -> None:
+        self.cache._close()
+
 
 class AsyncCacheHook(_HookBase):
     """The asyncio database's hook (single flight across tasks)."""
@@ -405,3 +408,6 @@ class AsyncCacheHook(_HookBase):
             await self.cache._abump(self.namespace, tables)
         except Exception:
             logger.exception("cache invalidation failed")
+
+    async def close(self) -> None:
+        await self.cache._aclose()

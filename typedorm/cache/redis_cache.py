@@ -162,11 +162,23 @@ class RedisCache(Cache):
             self._aclients[loop] = client
         return client
 
-    def close(self) -> None:
-        """Close the synchronous client's connections (asyncio clients close with their loop)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # closing never fails a caller
+                logger.debug("closing the Redis client failed", exc_info=True)
+
+    async def _aclose(self) -> None:
+        import asyncio
+
+        client = self._aclients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception:
+                logger.debug("closing the Redis client failed", exc_info=True)
 
     # --- keys -----------------------------------------------------------------------------
     def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:

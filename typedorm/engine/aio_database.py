@@ -406,6 +406,8 @@ class AsyncDatabase:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         await self._pool.dispose()
+        if self._cache_hook is not None:
+            await self._cache_hook.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         if True:  # ASYNC

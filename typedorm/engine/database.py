@@ -345,6 +345,8 @@ class Database:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         self._pool.dispose()
+        if self._cache_hook is not None:
+            self._cache_hook.close()
 
     def __enter__(self) -> Database:
         return self  # connect() ran at construction
