@@ -75,7 +75,7 @@ class _Breaker:
             was = self.down
             self.down = False
         if was:
-            logger.warning("Redis cache reachable again; every cached entry was invalidated")
+            logger.info("Redis cache reachable again; every cached entry was invalidated")
 
 
 class RedisCache(Cache):
@@ -123,6 +123,7 @@ class RedisCache(Cache):
         self._aclients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._namespaces: set[str] = set()
         self._stored = 0
+        self._resetting = False
 
     def __repr__(self) -> str:
         return f"RedisCache({self.url!r}, prefix={self.prefix!r})"
@@ -180,6 +181,44 @@ class RedisCache(Cache):
             except Exception:
                 logger.debug("closing the Redis client failed", exc_info=True)
 
+    def _retry_reset(self) -> None:
+        """A write's invalidation did not reach Redis: until the epochs are replaced, other processes
+        could serve entries older than it. A daemon thread retries every ``retry_after`` seconds
+        (not waiting for this process's next cache operation)."""
+        with self._lock:
+            if self._resetting:
+                return
+            self._resetting = True
+        threading.Thread(target=self._reset_loop, name="typedorm-cache-reset", daemon=True).start()
+
+    def _reset_loop(self) -> None:
+        b = self._breaker
+        try:
+            while b.reset_epoch:
+                time.sleep(b.retry_after)
+                if not b.reset_epoch:
+                    break
+                redis = _redis_module()
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
+
+                client = redis.Redis.from_url(self.url, socket_timeout=self.timeout,
+                                              socket_connect_timeout=self.timeout, retry=Retry(NoBackoff(), 0))
+                try:
+                    pipe = client.pipeline(transaction=False)
+                    for ns in list(self._namespaces):
+                        pipe.set(self._epoch_key(ns), secrets.token_hex(8))
+                    pipe.execute()
+                except self._error_types():
+                    continue
+                finally:
+                    client.close()
+                b.reset_epoch = False
+                b.recovered()
+        finally:
+            with self._lock:
+                self._resetting = False
+
     # --- keys -----------------------------------------------------------------------------
     def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
         h = hashlib.sha256(f"{schema}\x00{sql}\x00{params_key(params)}".encode()).hexdigest()
@@ -232,10 +271,11 @@ class RedisCache(Cache):
         return max(1, int(ttl * 1000)) if ttl is not None else None
 
     # --- sync ------------------------------------------------------------------------------
-    def _guard_sync(self, what: str) -> Any:
-        """The client if Redis may be used now (replacing the epochs first after an outage)."""
+    def _guard_sync(self, what: str, force: bool = False) -> Any:
+        """The client if Redis may be used now (replacing the epochs first after an outage).
+        ``force``: try even while the breaker is open (an invalidation is worth a timeout)."""
         b = self._breaker
-        if not b.allow():
+        if not force and not b.allow():
             return None
         client = self._sync()
         if b.reset_epoch:
@@ -291,9 +331,9 @@ class RedisCache(Cache):
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
-        client = self._guard_sync("invalidate")
+        client = self._guard_sync("invalidate", force=True)
         if client is None:
-            self._breaker.reset_epoch = True  # this write could not be recorded
+            self._retry_reset()  # a write went unrecorded: replace the epochs as soon as Redis answers
             return
         try:
             if tables is None:
@@ -305,11 +345,14 @@ class RedisCache(Cache):
                 pipe.execute()
         except self._error_types() as e:
             self._failed(e, "invalidate")
+            self._retry_reset()
+            return
+        self._breaker.recovered()
 
     # --- asyncio ---------------------------------------------------------------------------
-    async def _guard_async(self, what: str) -> Any:
+    async def _guard_async(self, what: str, force: bool = False) -> Any:
         b = self._breaker
-        if not b.allow():
+        if not force and not b.allow():
             return None
         client = self._async()
         if b.reset_epoch:
@@ -362,9 +405,9 @@ class RedisCache(Cache):
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
-        client = await self._guard_async("invalidate")
+        client = await self._guard_async("invalidate", force=True)
         if client is None:
-            self._breaker.reset_epoch = True
+            self._retry_reset()
             return
         try:
             if tables is None:
@@ -376,3 +419,6 @@ class RedisCache(Cache):
                 await pipe.execute()
         except self._error_types() as e:
             self._failed(e, "invalidate")
+            self._retry_reset()
+            return
+        self._breaker.recovered()
