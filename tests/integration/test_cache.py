@@ -224,12 +224,12 @@ def test_snapshot_transactions_neither_read_nor_fill(cdb: Database) -> None:
 
 
 def test_raw_sql_invalidates_everything_unless_it_names_tables(cdb: Database) -> None:
-    users, posts, ann = seed(cdb)
+    users, posts, _ = seed(cdb)
     q_users = users.query().cached()
     q_posts = posts.query().cached()
     q_users.all()
     q_posts.all()
-    table = cdb.dialect.quote(CPost.__table__.name) if hasattr(cdb.dialect, "quote") else "c_posts"
+    table = "c_posts"
     cdb.execute(f"UPDATE {table} SET title = ?", ("raw",), touches=[CPost])
     with cdb.count_queries() as q:
         q_users.all()  # untouched: a hit

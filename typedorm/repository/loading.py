@@ -29,9 +29,9 @@ from ..sql.stmt import Select
 from .mapping import Mapper, get_mapper
 
 if TYPE_CHECKING:
+    from ..cache.hook import Reads
     from ..dialects.base import Dialect
     from ..engine.aio import AsyncDatabase
-    from ..cache.hook import Reads
     from ..engine.database import Database
     from ..schema.relations import RelationSpec
     from ..schema.spec import ColumnSpec, TableSpec
