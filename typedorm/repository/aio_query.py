@@ -17,7 +17,7 @@ from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import CountRows, Select, _as_ordering
 from ._aio_support import close_stream, iterate_all
-from ._cache import CacheOptions, cache_options, reads_of
+from ._cache import CacheOptions, cache_options, reads_for
 from .page import Page
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class AsyncQuery(Generic[M]):
         c = self.repo._dialect.compile(stmt)
         if self._cache is None:
             return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
-        return await self.repo._db.run_cached(c.sql, c.params, mode, reads=reads_of(stmt, self._load),
+        return await self.repo._db.run_cached(c.sql, c.params, mode, reads=reads_for(c.sql, stmt),
                                               ttl=self._cache[0], in_snapshot=self._cache[1], table=self.repo._spec)
 
     # --- building ----------------------------------------------------------------
@@ -234,7 +234,7 @@ class AsyncQuery(Generic[M]):
         if self._load and objs:
             from .loading import aload_paths
 
-            cached = None if self._cache is None else (reads_of(self._select, self._load), *self._cache)
+            cached = None if self._cache is None else (self._load, *self._cache)
             await aload_paths(self.repo._db, objs, self._load, cached=cached)
         return objs
 

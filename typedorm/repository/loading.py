@@ -26,10 +26,10 @@ from ..errors import MultipleResultsFound, NotFound
 from ..schema.columns import AUTO
 from ..sql.expr import ColumnExpr, Compare, InList, Ordering, Slot
 from ..sql.stmt import Select
+from ._cache import reads_for
 from .mapping import Mapper, get_mapper
 
 if TYPE_CHECKING:
-    from ..cache.hook import Reads
     from ..dialects.base import Dialect
     from ..engine.aio import AsyncDatabase
     from ..engine.database import Database
@@ -42,8 +42,9 @@ __all__ = ["aload_paths", "load_paths", "plan_loads"]
 #: A statement the loader needs run: SQL text, parameters, and the table (for error names).
 Step = tuple[str, list[Any], "TableSpec"]
 Plan = Generator[Step, list[Any], None]
-#: the query cache's arguments for every statement of a cached query's loads
-CachedLoad = tuple["Reads", float | None, bool]
+#: the query cache's arguments for every statement of a cached query's loads: the load paths (what
+#: those statements read, at most), ttl and in_snapshot
+CachedLoad = tuple[tuple["LoadPath[Any]", ...], float | None, bool]
 
 
 def load_paths(
@@ -60,8 +61,8 @@ def load_paths(
             if cached is None:
                 rows = db.run(step[0], step[1], ResultMode.ALL, table=step[2])
             else:
-                rows = db.run_cached(step[0], step[1], ResultMode.ALL, reads=cached[0], ttl=cached[1],
-                                     in_snapshot=cached[2], table=step[2])
+                rows = db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
+                                     ttl=cached[1], in_snapshot=cached[2], table=step[2])
             step = plan.send(rows)
     except StopIteration:
         pass
@@ -78,8 +79,8 @@ async def aload_paths(
             if cached is None:
                 rows = await db.run(step[0], step[1], ResultMode.ALL, table=step[2])
             else:
-                rows = await db.run_cached(step[0], step[1], ResultMode.ALL, reads=cached[0], ttl=cached[1],
-                                           in_snapshot=cached[2], table=step[2])
+                rows = await db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
+                                           ttl=cached[1], in_snapshot=cached[2], table=step[2])
             step = plan.send(rows)
     except StopIteration:
         pass

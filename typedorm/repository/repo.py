@@ -17,7 +17,7 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, 
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._sync_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
-from ._cache import CacheOptions, Reads, get_options, reads_of
+from ._cache import CacheOptions, Reads, get_options, reads_for, reads_of
 from .query import Query, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
@@ -557,7 +557,7 @@ class Repository(Generic[M]):
         if cache is None:
             rows = self._db.run(sql, params, _ALL, table=self._spec)
         else:
-            rows = self._db.run_cached(sql, params, _ALL, reads=reads_of(stmt), ttl=cache[0],
+            rows = self._db.run_cached(sql, params, _ALL, reads=reads_for(sql, stmt), ttl=cache[0],
                                              in_snapshot=cache[1], table=self._spec)
         return conv(rows)
 
