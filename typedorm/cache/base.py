@@ -94,7 +94,7 @@ class Cache:
     def _count(self, what: str) -> None:
         # ``+=`` on an attribute is not atomic across threads: counters take the lock.
         with self._lock:
-            setattr(self, what, getattr(self, what) + 1)
+            self.__dict__[what] += 1
 
     # --- the backend trio ----------------------------------------------------------------
     def _bind(self, namespace: str) -> None:
