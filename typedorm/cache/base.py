@@ -105,7 +105,10 @@ class Cache:
         current snapshot (None: the backend is unavailable, bypass)."""
         raise NotImplementedError
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None) -> None:
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        """Keep ``rows`` under ``key`` as read at ``snapshot`` (``mutable``: whether they hold values
+        a caller could change in place, if known)."""
         raise NotImplementedError
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
@@ -116,8 +119,8 @@ class Cache:
         return self._lookup(ns, key, tables)
 
     async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
-                      ttl: float | None) -> None:
-        self._store(ns, key, snapshot, rows, ttl)
+                      ttl: float | None, mutable: bool | None = None) -> None:
+        self._store(ns, key, snapshot, rows, ttl, mutable)
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._bump(ns, tables)
@@ -145,7 +148,8 @@ class NoCache(Cache):
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
         return MISS, None
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None) -> None:
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
         return None
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:

@@ -115,14 +115,16 @@ def params_key(params: Any) -> str:
         return repr([(type(p).__qualname__, p) for p in params])
 
 
-_MUTABLE = (list, dict, bytearray, set)
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, Decimal, _dt.datetime, _dt.date, _dt.time,
+                        _dt.timedelta, uuid.UUID})
 
 
 def has_mutable(rows: list[tuple[Any, ...]]) -> bool:
     """Whether any value in ``rows`` could be changed in place by a caller (a JSON column's dict...)."""
+    imm = _IMMUTABLE
     for r in rows:
         for v in r:
-            if isinstance(v, _MUTABLE):
+            if type(v) not in imm:
                 return True
     return False
 
@@ -133,9 +135,14 @@ def fresh_rows(rows: list[tuple[Any, ...]], mutable: bool) -> list[tuple[Any, ..
 
 
 def size_of(rows: list[tuple[Any, ...]]) -> int:
-    """An estimate of the memory ``rows`` hold, in bytes (the object sizes, without sharing)."""
+    """An estimate of the memory ``rows`` hold, in bytes (the object sizes, without sharing); over
+    eight rows, from eight rows spread over them."""
     import sys
 
+    n = len(rows)
+    if n > 8:
+        step = n / 8
+        return sys.getsizeof(rows) + int(size_of([rows[int(i * step)] for i in range(8)]) * n / 8)
     total = sys.getsizeof(rows)
     for r in rows:
         total += sys.getsizeof(r)

@@ -318,8 +318,9 @@ class CacheHook(_HookBase):
             return run()
         if state is not None:
             rows = list(run())
-            cache._store(ns, key, snap, rows, ttl)
-            return fresh_rows(rows, has_mutable(rows))
+            mutable = has_mutable(rows)
+            cache._store(ns, key, snap, rows, ttl, mutable)
+            return fresh_rows(rows, mutable)
         fk = (key, snap)
         with self._flock:
             flight = self._flights.get(fk)
@@ -338,7 +339,7 @@ class CacheHook(_HookBase):
             with self._flock:
                 del self._flights[fk]
             flight.done.set()
-        cache._store(ns, key, snap, rows, ttl)
+        cache._store(ns, key, snap, rows, ttl, flight.mutable)
         return fresh_rows(rows, flight.mutable)
 
     def bump(self, tables: frozenset[str] | None) -> None:
@@ -384,8 +385,9 @@ class AsyncCacheHook(_HookBase):
             return await run()
         if state is not None:
             rows = list(await run())
-            await cache._astore(ns, key, snap, rows, ttl)
-            return fresh_rows(rows, has_mutable(rows))
+            mutable = has_mutable(rows)
+            await cache._astore(ns, key, snap, rows, ttl, mutable)
+            return fresh_rows(rows, mutable)
         fk = (key, snap)
         flight = self._flights.get(fk)
         if flight is not None:
@@ -400,7 +402,7 @@ class AsyncCacheHook(_HookBase):
         finally:
             del self._flights[fk]
             flight.done.set()
-        await cache._astore(ns, key, snap, rows, ttl)
+        await cache._astore(ns, key, snap, rows, ttl, flight.mutable)
         return fresh_rows(rows, flight.mutable)
 
     async def bump(self, tables: frozenset[str] | None) -> None:

@@ -96,8 +96,10 @@ class MemoryCache(Cache):
             rows, mutable = e.rows, e.mutable
         return fresh_rows(rows, mutable), snap
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None) -> None:
-        mutable = has_mutable(rows)
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        if mutable is None:
+            mutable = has_mutable(rows)
         kept = fresh_rows(rows, mutable)
         size = size_of(kept) + 200  # + the entry, its key and the index slot, roughly
         if size > self.max_bytes:

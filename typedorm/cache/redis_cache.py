@@ -314,7 +314,8 @@ class RedisCache(Cache):
         self._breaker.recovered()
         return found, snap
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None) -> None:
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
         body = self._encode(snapshot, rows)
         if body is None:
             return
@@ -388,7 +389,7 @@ class RedisCache(Cache):
         return found, snap
 
     async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
-                      ttl: float | None) -> None:
+                      ttl: float | None, mutable: bool | None = None) -> None:
         body = self._encode(snapshot, rows)
         if body is None:
             return
