@@ -205,7 +205,7 @@ def memory_per_10k(env: Env, rows: list[dict[str, Any]]) -> dict[str, float]:
     db = Database(url, cache=cache)
     db.create_all(User)
     users = Repository(User, db)
-    extra = make_rows(NARROW, 10_000, "mem", seed=5)
+    extra = make_rows(NARROW, 10_000 if W5_N >= 1000 else 200, "mem", seed=5)
     users.insert_many([User(**r) for r in extra])
     ids = [u[0] for u in users.query().rows(User.id)][:10_000]
     for i in ids[:100]:  # warm imports and statement caches outside the measurement
@@ -229,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=10_000, help="rows in the table (>= 2,000)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    p.add_argument("--quick", action="store_true", help="a few operations per workload (a smoke run)")
     args = p.parse_args(argv)
+    global W4_N, W5_N, W1_N, W6_N
+    if args.quick:
+        W4_N, W5_N, W1_N, W6_N = 20, 40, 20, 20
     n = max(args.n, W5_N)
     rows = make_rows(NARROW, n, "bulk", seed=20)
     singles = make_rows(NARROW, W1_N, "single", seed=10)
