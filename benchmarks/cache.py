@@ -23,10 +23,9 @@ import json
 import platform
 import statistics
 import tempfile
-import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
