@@ -15,6 +15,7 @@ import json
 import math
 import uuid
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 __all__ = ["Unencodable", "decode_payload", "encode_payload", "fresh_rows", "has_mutable", "params_key", "size_of"]
@@ -121,12 +122,7 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, Decimal, _dt.d
 
 def has_mutable(rows: list[tuple[Any, ...]]) -> bool:
     """Whether any value in ``rows`` could be changed in place by a caller (a JSON column's dict...)."""
-    imm = _IMMUTABLE
-    for r in rows:
-        for v in r:
-            if type(v) not in imm:
-                return True
-    return False
+    return not _IMMUTABLE.issuperset(map(type, chain.from_iterable(rows)))
 
 
 def fresh_rows(rows: list[tuple[Any, ...]], mutable: bool) -> list[tuple[Any, ...]]:
