@@ -57,8 +57,8 @@ class Reads:
     __slots__ = ("names", "schema")
 
     def __init__(self, names: tuple[str, ...], schema: str) -> None:
-        self.names = names
-        self.schema = schema
+        self.names: tuple[str, ...] = names
+        self.schema: str = schema
 
     def __repr__(self) -> str:
         return f"<Reads {', '.join(self.names)}>"
@@ -206,10 +206,10 @@ class _HookBase:
     __slots__ = ("_flights", "_flock", "_kinds", "cache", "namespace", "snapshot_by_default")
 
     def __init__(self, cache: Cache, namespace: str, dialect: Dialect) -> None:
-        self.cache = cache
-        self.namespace = namespace
+        self.cache: Cache = cache
+        self.namespace: str = namespace
         #: a transaction without an isolation level reads a snapshot (MySQL, SQLite)
-        self.snapshot_by_default = dialect.default_isolation in ("repeatable read", "serializable")
+        self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
         self._kinds: dict[str, bool] = {}
         self._flights: dict[Any, _Flight] = {}
         self._flock = threading.Lock()

@@ -47,8 +47,8 @@ class MemoryCache(Cache):
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise InvalidArgument(f"{name} must be a positive int, not {v!r}", argument=name)
         super().__init__(default_ttl=default_ttl)
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
+        self.max_entries: int = max_entries
+        self.max_bytes: int = max_bytes
         self._data: OrderedDict[Any, _Entry] = OrderedDict()
         self._gens: dict[tuple[str, str], int] = {}
         self._epochs: dict[str, int] = {}

@@ -114,10 +114,10 @@ class RedisCache(Cache):
         if not isinstance(prefix, str) or not prefix:
             raise InvalidArgument(f"prefix must be a non-empty string, not {prefix!r}", argument="prefix")
         _redis_module()
-        self.url = url
-        self.prefix = prefix
-        self.timeout = float(timeout)
-        self.max_value_bytes = max_value_bytes
+        self.url: str = url
+        self.prefix: str = prefix
+        self.timeout: float = float(timeout)
+        self.max_value_bytes: int = max_value_bytes
         self._breaker = _Breaker(float(retry_after))
         self._client: Any = None
         self._aclients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
