@@ -67,7 +67,8 @@ MODELS = (CUser, CPost, CTag, CNote)
 def make_cache(kind: str) -> Cache:
     if kind == "memory":
         return MemoryCache()
-    return RedisCache(require_redis(), prefix=f"t{uuid.uuid4().hex[:8]}")
+    # a generous timeout: on a loaded CI machine 50 ms can pass, and a bypass would change the counts
+    return RedisCache(require_redis(), prefix=f"t{uuid.uuid4().hex[:8]}", timeout=2.0)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -319,8 +320,8 @@ def test_keys_are_namespaced_per_database_and_schema() -> None:
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
-        a = Database(f"sqlite:///{Path(tmp) / 'a.db'}", cache=RedisCache(url, prefix=prefix))
-        b = Database(f"sqlite:///{Path(tmp) / 'b.db'}", cache=RedisCache(url, prefix=prefix))
+        a = Database(f"sqlite:///{Path(tmp) / 'a.db'}", cache=RedisCache(url, prefix=prefix, timeout=2.0))
+        b = Database(f"sqlite:///{Path(tmp) / 'b.db'}", cache=RedisCache(url, prefix=prefix, timeout=2.0))
         for d, name in ((a, "in-a"), (b, "in-b")):
             d.create_all(CUser)
             Repository(CUser, d).insert(CUser(name=name))
@@ -398,7 +399,7 @@ def test_redis_down_slow_restarted_never_fails_a_query(
 
 def test_redis_restart_between_reads_is_not_stale(private_redis: PrivateRedis, tmp_path: Any) -> None:
     """A restart loses every key, generations included: the lost epoch marks every old snapshot."""
-    cache = RedisCache(private_redis.url)
+    cache = RedisCache(private_redis.url, timeout=2.0)
     db = Database(f"sqlite:///{tmp_path / 'r.db'}", cache=cache)
     db.create_all(CUser)
     users = Repository(CUser, db)

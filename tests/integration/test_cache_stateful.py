@@ -64,7 +64,7 @@ class Env:
         self.redis = redis
         self.up = True
         prefix = f"h{uuid.uuid4().hex[:8]}"
-        self.main = Database(url, cache=RedisCache(redis.url, prefix=prefix, retry_after=0.2))
+        self.main = Database(url, cache=RedisCache(redis.url, prefix=prefix, retry_after=0.2, timeout=1.0))
         self.plain = Database(url)  # the truth: no cache
         self.plain.drop_all(*MODELS)
         self.plain.create_all(*MODELS)

@@ -337,11 +337,14 @@ class RedisCache(Cache):
             self._retry_reset()  # a write went unrecorded: replace the epochs as soon as Redis answers
             return
         try:
+            keys = self._gen_keys(ns, tables) if tables is not None else []
             if tables is None:
                 client.set(self._epoch_key(ns), secrets.token_hex(8))
+            elif len(keys) == 1:
+                client.incr(keys[0])
             else:
                 pipe = client.pipeline(transaction=False)
-                for k in self._gen_keys(ns, tables):
+                for k in keys:
                     pipe.incr(k)
                 pipe.execute()
         except self._error_types() as e:
@@ -411,11 +414,14 @@ class RedisCache(Cache):
             self._retry_reset()
             return
         try:
+            keys = self._gen_keys(ns, tables) if tables is not None else []
             if tables is None:
                 await client.set(self._epoch_key(ns), secrets.token_hex(8))
+            elif len(keys) == 1:
+                await client.incr(keys[0])
             else:
                 pipe = client.pipeline(transaction=False)
-                for k in self._gen_keys(ns, tables):
+                for k in keys:
                     pipe.incr(k)
                 await pipe.execute()
         except self._error_types() as e:
