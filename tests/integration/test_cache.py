@@ -208,6 +208,21 @@ def test_read_your_writes_inside_a_transaction(cdb: Database) -> None:
     assert got is not None and got.name == "inside"
 
 
+def test_nothing_read_after_a_write_in_a_transaction_is_stored(cdb: Database) -> None:
+    users, posts, ann = seed(cdb)
+    iso = None if cdb.dialect.default_isolation == "read committed" else "read committed"
+    try:
+        tx = cdb.transaction(isolation=iso)  # type: ignore[arg-type]
+    except Exception:
+        tx = cdb.transaction()
+    with tx:
+        users.update(CUser.id == ann.id, CUser.age.set(5))
+        assert posts.filter(CPost.title == "hello").cached().count() == 1  # c_posts: not written here
+    with cdb.count_queries() as q:
+        assert posts.filter(CPost.title == "hello").cached().count() == 1
+    assert q.count == 1  # it was not stored inside the transaction
+
+
 def test_snapshot_transactions_neither_read_nor_fill(cdb: Database) -> None:
     users, _, ann = seed(cdb)
     users.get(ann.id, cached=True)
@@ -395,6 +410,30 @@ def test_redis_down_slow_restarted_never_fails_a_query(
             assert got is not None and got.age == 42
     assert cache.stats().hits >= 1  # caching resumed by itself
     db.close()
+
+
+def test_async_database_survives_redis_outages(private_redis: PrivateRedis, tmp_path: Any) -> None:
+    async def main() -> None:
+        cache = RedisCache(private_redis.url, timeout=0.05, retry_after=0.1)
+        async with AsyncDatabase(f"sqlite:///{tmp_path / 'a.db'}", cache=cache) as db:
+            await db.create_all(CUser)
+            users = AsyncRepository(CUser, db)
+            ann = await users.insert(CUser(name="Ann"))
+            assert await users.get(ann.id, cached=True) is not None
+            private_redis.kill()
+            for i in range(3):
+                await users.update(CUser.id == ann.id, CUser.age.set(i))
+                got = await users.get(ann.id, cached=True)
+                assert got is not None and got.age == i
+            private_redis.start()
+            await asyncio.sleep(0.2)
+            await users.update(CUser.id == ann.id, CUser.age.set(7))
+            for _ in range(3):
+                got = await users.get(ann.id, cached=True)
+                assert got is not None and got.age == 7
+            assert cache.stats().hits >= 1 and cache.stats().bypasses >= 3
+
+    asyncio.run(main())
 
 
 def test_redis_restart_between_reads_is_not_stale(private_redis: PrivateRedis, tmp_path: Any) -> None:
