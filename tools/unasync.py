@@ -57,6 +57,7 @@ RENAMES: dict[str, str] = {
     "AsyncFilterBy": "FilterBy",
     "AsyncExclude": "Exclude",
     "AsyncDatabase": "Database",
+    "AsyncCacheHook": "CacheHook",
     "AsyncTransaction": "Transaction",
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",

@@ -1,6 +1,6 @@
 """typedorm: a typed, Pydantic-backed ORM for SQLite, PostgreSQL and MariaDB/MySQL."""
 
-from . import errors, fields
+from . import cache, errors, fields
 from .engine import URL, AsyncDatabase, Database, QueryCounter, Result, Transaction
 from .engine.two_phase_api import recover_two_phase, two_phase
 from .errors import (
@@ -77,6 +77,7 @@ __all__ = [
     "TableSpec",
     "column",
     "fields",
+    "cache",
     "register_type",
     # relationships
     "NOT_LOADED",

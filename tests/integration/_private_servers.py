@@ -25,6 +25,7 @@ from typedorm.engine.url import URL
 __all__ = [
     "PrivateMariaDB",
     "PrivatePostgres",
+    "PrivateRedis",
     "private_mariadb",
     "private_mariadb_small_packet",
     "private_pg",
@@ -327,6 +328,55 @@ def private_mariadb() -> Iterator[PrivateMariaDB]:
 def private_mariadb_small_packet() -> Iterator[PrivateMariaDB]:
     """A MariaDB server of this session's own with ``max_allowed_packet`` = 1 MiB."""
     server = PrivateMariaDB("--max-allowed-packet=1M")
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+class PrivateRedis:
+    """A redis-server of its own on a free loopback port (no persistence, a temporary dir), for
+    tests that kill and restart Redis. ``kill()`` (SIGKILL), ``start()``, ``stop()``."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            _skip_or_fail("redis-server not found on PATH")
+        self.port = _free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="typedorm_redis_"))
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        assert self.binary is not None
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir), "--logfile", str(self.dir / "log"), "--enable-debug-command", "local"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        _wait_port(self.port, 10, self.proc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+        _wait_closed(self.port, 10)
+
+    stop = kill
+
+    def destroy(self) -> None:
+        try:
+            self.kill()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test's own, free to kill and restart."""
+    server = PrivateRedis()
     try:
         yield server
     finally:

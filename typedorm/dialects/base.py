@@ -53,6 +53,9 @@ class Dialect(TypeMap, TwoPhaseSQL):
     url_defaults: ClassVar[dict[str, str]] = {}
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
+    #: the isolation a transaction gets when none is asked for (a snapshot from its first read on
+    #: "repeatable read"/"serializable": the query cache neither reads nor fills inside those)
+    default_isolation: ClassVar[IsolationLevel] = "serializable"
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
     supports_upsert_returning: ClassVar[bool] = True
     #: fresh autoincrement keys can be taken ahead of an insert (a ``ReserveKeys`` statement):

@@ -15,10 +15,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Generator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ..cache.base import Cache, NoCache
+from ..cache.hook import CacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import close_cursor_quietly, get_driver
@@ -192,8 +194,12 @@ class Transaction:
             if commit and self._owner and db._router is not None:
                 position, usable = db._router.commit_position(state.conn)
                 state.broken = state.broken or not usable
+            if self._owner and commit and state.written:
+                db._cache_committed(state)  # after the commit, never before
         except BaseException as e:
             failed = True
+            if self._owner and commit and state.written and not done:
+                db._cache_committed(state)  # the commit may have happened: invalidate anyway
             if self._owner and commit:
                 # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
                 with contextlib.suppress(Exception):
@@ -265,10 +271,16 @@ class Database:
         replicas: Sequence[str | URL] | None = None,
         replica_strategy: ReplicaStrategy = "least_loaded",
         failover_timeout: float = 5.0,
+        cache: Cache | None = None,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: Driver = get_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
+        if cache is not None and not isinstance(cache, Cache):
+            raise InvalidArgument(f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache")
+        #: the query cache (``db.cache.stats()``); without one, cached reads go to the database
+        self.cache: Cache = cache if cache is not None else NoCache()
+        self._cache_hook = None if cache is None else CacheHook(cache, namespace_for(self.url), self.dialect)
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_pool(
@@ -357,6 +369,8 @@ class Database:
         self._pool.dispose()
         if self._router is not None:
             self._router.close()
+        if self._cache_hook is not None:
+            self._cache_hook.close()
 
     def __enter__(self) -> Database:
         return self  # connect() ran at construction
@@ -486,6 +500,8 @@ class Database:
             with self.transaction():
                 return self._run_bulk(copy, sql, rows, spec)
         state.check()
+        if self._cache_hook is not None:
+            self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -587,7 +603,71 @@ class Database:
             using = check_using(using)
             if using == "replica" and not is_plain_read(sql):
                 using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
-        return self._run(sql, params, mode, table, using)
+        hook = self._cache_hook
+        if hook is None or not hook.writes(sql):
+            return self._run(sql, params, mode, table, using)
+        try:
+            return self._run(sql, params, mode, table, using)
+        finally:
+            self._cache_wrote(hook.tables(None if table is None else (table,)))
+
+    def run_cached(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        reads: Reads,
+        ttl: float | None = None,
+        in_snapshot: bool = False,
+        table: TableSpec | None = None,
+        using: Using | None = None,
+    ) -> Any:
+        """:meth:`run` of a SELECT through the query cache (``ResultMode.ALL`` or ``ONE``).
+
+        ``reads`` names the tables the statement reads (``typedorm.cache.hook.reads_of(stmt)``);
+        the result is served from the cache while none of them changed, else run and stored for
+        ``ttl`` seconds (the cache's default if None). Inside a transaction that wrote one of those
+        tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
+        """
+        if mode != _ALL and mode != _ONE:
+            raise InvalidArgument("run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode")
+        hook = self._cache_hook
+        if hook is None:
+            self.cache._count("_bypasses")
+            return self._run(sql, params, mode, table, using)
+        if using is not None:
+            using = check_using(using)
+        if not self._ready:
+            self.connect()
+        rows = hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
+                               lambda: self._run(sql, params, _ALL, table, using))
+        if mode == _ALL:
+            return rows
+        return rows[0] if rows else None
+
+    def invalidate_cache(self, *tables: str | type[Model]) -> None:
+        """Invalidate the cached results that read ``tables`` (table names or models; every table if
+        none), for writes typedorm cannot see (another program, a trigger). Inside a transaction it
+        takes effect when the transaction commits."""
+        hook = self._cache_hook
+        if hook is not None:
+            self._cache_wrote(hook.tables(tables) if tables else None)
+
+    def _cache_wrote(self, tables: frozenset[str] | None) -> None:
+        """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be
+        invalidated after its commit, or invalidated now when it ran on its own."""
+        hook = self._cache_hook
+        assert hook is not None
+        state = self._own_state()
+        if state is not None:
+            hook.note(state, tables)
+        else:
+            hook.bump(tables)
+
+    def _cache_committed(self, state: TxState) -> None:
+        if self._cache_hook is not None:
+            self._cache_hook.bump(self._cache_hook.committed(state))
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
@@ -644,7 +724,14 @@ class Database:
         """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
         return self._ready
 
-    def execute(self, sql: str, params: Params | None = None, *, using: Using | None = None) -> Result:
+    def execute(
+        self,
+        sql: str,
+        params: Params | None = None,
+        *,
+        using: Using | None = None,
+        touches: Iterable[str | type[Model]] | None = None,
+    ) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
@@ -652,11 +739,24 @@ class Database:
         statement runs per call. With replicas it runs on the primary unless marked a read with
         ``using="replica"``.
 
+        With a query cache, raw SQL invalidates every cached result unless ``touches`` names the
+        tables it may change (names or models; ``touches=()`` for a read).
+
         Example::
 
             db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
+            db.execute("UPDATE users SET age = age + 1", touches=[User])
         """
+        tables = CacheHook.tables(touches)
+        try:
+            return self._execute(sql, params, using)
+        finally:
+            if self._cache_hook is not None:
+                self._cache_wrote(tables)
+
+    def _execute(self, sql: str, params: Params | None, using: Using | None) -> Result:
+        """The statement of :meth:`execute`."""
         route: Using = check_using(using) or "primary"
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
@@ -771,6 +871,13 @@ class Database:
         self.drop_all(*models)
 
     def _ddl(self, stmts: list[str]) -> None:
+        try:
+            self._run_ddl(stmts)
+        finally:
+            if self._cache_hook is not None:
+                self._cache_wrote(None)
+
+    def _run_ddl(self, stmts: list[str]) -> None:
         if self.dialect.transactional_ddl:
             with self.transaction():
                 for s in stmts:

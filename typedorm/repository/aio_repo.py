@@ -18,6 +18,7 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, 
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
+from ._cache import CacheOptions, Reads, get_options, reads_for, reads_of
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
@@ -76,6 +77,7 @@ class AsyncRepository(Generic[M]):
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
         #: where this repository's reads run with replicas (None: the database decides)
         self._using: Using | None = check_using(using)
+        self._reads: Reads | None = None  # the tables get(cached=...) reads
 
     def using(self, where: Using | None) -> Self:
         """This repository with its reads sent to ``where`` (``"primary"`` or ``"replica"``; None:
@@ -419,18 +421,33 @@ class AsyncRepository(Generic[M]):
         return a
 
     # --- reads -----------------------------------------------------------------------
-    async def get(self, pk: Any) -> M | None:
-        """The row with primary key ``pk`` (a tuple for composite keys), or None."""
+    async def get(self, pk: Any, *, cached: bool | float = False) -> M | None:
+        """The row with primary key ``pk`` (a tuple for composite keys), or None.
+
+        ``cached=True`` serves it from the database's query cache while the table is unchanged
+        (``cached=30``: and for at most 30 seconds); a new instance every call.
+        """
         mapper = self._mapper
         params = mapper.pk_params(pk)
-        if mapper._int_pk and mapper.pk_unmatchable(params):
-            return None
-        row = await self._db.run(mapper.get_sql, params, _ONE, table=self._spec, using=self._using)
+        if cached is False:
+            if mapper._int_pk and mapper.pk_unmatchable(params):
+                return None
+            row = await self._db.run(mapper.get_sql, params, _ONE, table=self._spec, using=self._using)
+        else:
+            opts = get_options(cached)
+            assert opts is not None
+            if mapper._int_pk and mapper.pk_unmatchable(params):
+                return None
+            reads = self._reads
+            if reads is None:
+                reads = self._reads = reads_of(self.model)
+            row = await self._db.run_cached(mapper.get_sql, params, _ONE, reads=reads, ttl=opts[0],
+                                            table=self._spec, using=self._using)
         return mapper.hydrate(row) if row is not None else None
 
-    async def get_or_raise(self, pk: Any) -> M:
-        """The row with primary key ``pk``; raises NotFound if there is none."""
-        found = await self.get(pk)
+    async def get_or_raise(self, pk: Any, *, cached: bool | float = False) -> M:
+        """The row with primary key ``pk``; raises NotFound if there is none (``cached`` as in :meth:`get`)."""
+        found = await self.get(pk, cached=cached)
         if found is None:
             raise NotFound(f"no {self.model.__name__} with primary key {pk!r}")
         return found
@@ -447,6 +464,11 @@ class AsyncRepository(Generic[M]):
     def query(self) -> AsyncQuery[M]:
         """A query over every row."""
         return AsyncQuery(self)
+
+    def cached(self, ttl: float | None = None, *, in_snapshot: bool = False) -> AsyncQuery[M]:
+        """A query over every row, through the query cache: ``users.cached(ttl=30).filter(...).all()``
+        (see :meth:`AsyncQuery.cached`)."""
+        return AsyncQuery(self).cached(ttl, in_snapshot=in_snapshot)
 
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
@@ -535,13 +557,20 @@ class AsyncRepository(Generic[M]):
             raise TypeError(f"rows() takes a select(...) statement, not {stmt!r}")
         if stmt.model is not None and stmt.model is not self.model:
             raise TypeError(f"select over {stmt.model.__name__} given to AsyncRepository[{self.model.__name__}]")
-        cache = stmt._cache.get(id(self._dialect))
+        return await self._rows(stmt, None)
+
+    async def _rows(self, stmt: Select[M, R], cache: CacheOptions | None) -> list[R]:
+        shape = stmt._cache.get(id(self._dialect))
+        if shape is None:
+            c = self._dialect.compile(stmt if stmt.model is not None else _with_model(stmt, self.model))
+            shape = (c.sql, c.params, self._row_adapter(stmt))
+            stmt._cache[id(self._dialect)] = shape
+        sql, params, conv = shape
         if cache is None:
-            compiled = self._dialect.compile(stmt if stmt.model is not None else _with_model(stmt, self.model))
-            cache = (compiled.sql, compiled.params, self._row_adapter(stmt))
-            stmt._cache[id(self._dialect)] = cache
-        sql, params, conv = cache
-        rows = await self._db.run(sql, params, _ALL, table=self._spec, using=self._using)
+            rows = await self._db.run(sql, params, _ALL, table=self._spec, using=self._using)
+        else:
+            rows = await self._db.run_cached(sql, params, _ALL, reads=reads_for(sql, stmt), ttl=cache[0],
+                                             in_snapshot=cache[1], table=self._spec, using=self._using)
         return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:

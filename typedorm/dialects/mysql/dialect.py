@@ -38,6 +38,7 @@ class MySQLDialect(MySQLTypes, Dialect):
     url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType(
         {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"}
     )
+    default_isolation: ClassVar[IsolationLevel] = "repeatable read"
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"

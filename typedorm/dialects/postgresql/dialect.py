@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
-from ..base import Dialect, MigrationLock
+from ..base import Dialect, IsolationLevel, MigrationLock
 from ..replication import PostgresWalPositions, ReplicationPositions
 from ..twophase import check_gid
 from .migrate import PostgreSQLMigrator
@@ -24,6 +24,7 @@ class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     replication: ClassVar[ReplicationPositions | None] = PostgresWalPositions()
     family: ClassVar[str] = "postgresql"
     url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"psycopg": "psycopg", "psycopg3": "psycopg"})
+    default_isolation: ClassVar[IsolationLevel] = "read committed"
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"
