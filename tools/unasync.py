@@ -47,6 +47,8 @@ FILES: dict[str, str] = {
     "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
     "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
     "typedorm/engine/aio_pool.py": "typedorm/engine/pool.py",
+    "typedorm/engine/aio_twophase.py": "typedorm/engine/twophase.py",
+    "typedorm/engine/aio_routing.py": "typedorm/engine/routing.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -56,6 +58,7 @@ RENAMES: dict[str, str] = {
     "AsyncFilterBy": "FilterBy",
     "AsyncExclude": "Exclude",
     "AsyncDatabase": "Database",
+    "AsyncCacheHook": "CacheHook",
     "AsyncTransaction": "Transaction",
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",
@@ -85,6 +88,12 @@ RENAMES: dict[str, str] = {
     "__aexit__": "__exit__",
     "asyncio.sleep": "time.sleep",
     "_AsyncThunk": "_Thunk",
+    "AsyncTwoPhase": "TwoPhase",
+    "aio_twophase": "twophase",
+    "arecover": "recover",
+    "AsyncRouter": "Router",
+    "AsyncReplica": "Replica",
+    "aio_routing": "routing",
 }
 
 HEADER = "# Generated from {source} by tools/unasync.py: do not edit.\n"

@@ -32,6 +32,7 @@ __all__ = [
     "SerializationFailure",
     "TransactionAborted",
     "TransactionError",
+    "TwoPhaseError",
     "TypedORMError",
     "UniqueViolation",
     "UnknownField",
@@ -204,6 +205,23 @@ class TransactionAborted(TransactionError):
     def __init__(self, message: str, *, error: BaseException) -> None:
         super().__init__(message)
         self.error = error
+
+
+class TwoPhaseError(TransactionError):
+    """A two-phase transaction (``two_phase()``) did not commit on every database.
+
+    ``decision`` says what happened: ``"rollback"`` (rolled back everywhere: a statement or a
+    prepare failed, or recovery decided first), ``"commit"`` (decided, but a branch could not be
+    committed yet: ``typedorm recover`` finishes it) or ``None`` (writing the decision failed, so
+    it is unknown until recovery reads the log). ``gid`` is the global transaction id.
+
+    Example: ``except TwoPhaseError as e: e.decision``
+    """
+
+    def __init__(self, message: str, *, gid: str, decision: str | None) -> None:
+        super().__init__(message)
+        self.gid = gid
+        self.decision = decision
 
 
 class DatabaseError(TypedORMError):

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg  # noqa: F401 - fixtures
+from _galera import galera_cluster  # noqa: F401 - fixture
+from _private_servers import (  # noqa: F401 - fixtures
+    private_mariadb,
+    private_mariadb_small_packet,
+    private_pg,
+    private_pg_2pc,
+    private_redis,
+)
+from _replica_servers import mariadb_pair, pg_cluster  # noqa: F401 - fixtures
 from _servers import require_server
 
 from typedorm import Database

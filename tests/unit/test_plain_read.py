@@ -1,10 +1,10 @@
-"""What the engine re-runs after a lost connection: plain reads only (``core.is_plain_read``)."""
+"""What the engine re-runs after a lost connection (and a replica may serve): plain reads only."""
 
 from __future__ import annotations
 
 import pytest
 
-from typedorm.engine.core import is_plain_read
+from typedorm.engine.aio_routing import is_plain_read
 
 
 @pytest.mark.parametrize(

@@ -184,9 +184,6 @@ class Driver(ABC):
     stream_needs_transaction: ClassVar[bool] = False
     #: ``COPY ... FROM STDIN`` is available (the engine's fastest bulk insert)
     supports_copy: ClassVar[bool] = False
-    #: one connection per thread, kept for the thread's life (``ThreadLocalPool``), instead of a
-    #: queue pool: for a local database whose connections are cheap (SQLite files)
-    connection_per_thread: ClassVar[bool] = False
 
     def stream_cursor(self, conn: Any, name: str) -> Any:
         """A cursor that fetches rows in batches with bounded memory (``name``: for named cursors)."""

@@ -92,10 +92,15 @@ def _parse_key_columns(detail: str | None) -> tuple[str, ...]:
 def connect_params(url: URL, options: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
     """libpq keywords for ``url`` and ``options``, and psycopg's ``prepare_threshold`` (sync and async)."""
     params: dict[str, Any] = {}
-    if url.host is not None:
-        params["host"] = url.host
-    if url.port is not None:
-        params["port"] = url.port
+    if len(url.hosts) > 1:
+        # libpq tries each host in turn (target_session_attrs picks the primary or a standby)
+        params["host"] = ",".join(h for h, _ in url.hosts)
+        params["port"] = ",".join("" if p is None else str(p) for _, p in url.hosts)
+    else:
+        if url.host is not None:
+            params["host"] = url.host
+        if url.port is not None:
+            params["port"] = url.port
     if url.username is not None:
         params["user"] = url.username
     if url.password is not None:

@@ -64,7 +64,6 @@ class SQLiteDriver(Driver):
     name: ClassVar[str] = "sqlite3"
     dialect: ClassVar[str] = "sqlite"
     paramstyle: ClassVar[str] = "qmark"
-    connection_per_thread: ClassVar[bool] = True
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

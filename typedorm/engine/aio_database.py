@@ -14,10 +14,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ..cache.base import Cache, NoCache
+from ..cache.hook import AsyncCacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers.aio import close_cursor_quietly, get_async_driver
@@ -33,6 +35,7 @@ from ..errors import (
     TypedORMError,
 )
 from .aio_pool import create_async_pool
+from .aio_routing import AsyncRouter, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
 from .core import (
     QueryCounter,
     ResultMode,
@@ -41,7 +44,6 @@ from .core import (
     check_statement_size,
     check_transaction_options,
     enable_echo,
-    is_plain_read,
     is_retryable,
     log_statement,
     map_error,
@@ -140,7 +142,7 @@ class AsyncTransaction:
         if state is None:
             retry = True  # a BEGIN that lost its connection has run nothing: once more on a new one
             while True:
-                conn = await db._pool.acquire()
+                conn = await (db._pool.acquire() if db._router is None else db._router.acquire_primary())
                 state = TxState(conn, db.dialect)
                 try:
                     for sql in state.begin(self.isolation, self.mode):
@@ -183,7 +185,7 @@ class AsyncTransaction:
         done: list[bool] = []
         if True:  # ASYNC
             try:
-                await uncancellable(self._finish(state, sqls, commit, done))
+                position = await uncancellable(self._finish(state, sqls, commit, done))
             except asyncio.CancelledError:
                 # Cancelled while committing: the commit ran to its end all the same, and what
                 # waits for it still runs before the cancellation goes on.
@@ -201,9 +203,11 @@ class AsyncTransaction:
                 self._release_token()
         else:  # SYNC
             try:
-                self._finish(state, sqls, commit, done)
+                position = self._finish(state, sqls, commit, done)
             finally:
                 self._release_token()
+        if position is not None and self.db._router is not None:
+            self.db._router.require(position)  # read-your-writes: in the caller's context
         if aborted is not None:
             raise aborted from aborted.error
         if callbacks:
@@ -215,10 +219,12 @@ class AsyncTransaction:
             self.db._tx.reset(self._token)
             self._token = None
 
-    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
-        """Close this level on the server; the outermost level also returns the connection."""
+    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> Any:
+        """Close this level on the server; the outermost level also returns the connection.
+        With replicas, a commit's replication position (for read-your-writes), else None."""
         db = self.db
         failed = False
+        position: Any = None
         lost: ConnectionLost | None = None  # the COMMIT's connection broke: its outcome is to be found
         seen: list[str | None] = []  # the dialect's commit probe (PostgreSQL: the transaction id)
         try:
@@ -228,12 +234,19 @@ class AsyncTransaction:
                 for sql in sqls:
                     await db._control(state.conn, sql, probe, seen)
             done.append(True)
+            if commit and self._owner and db._router is not None:
+                position, usable = await db._router.commit_position(state.conn)
+                state.broken = state.broken or not usable
+            if self._owner and commit and state.written:
+                await db._cache_committed(state)  # after the commit, never before
         except BaseException as e:
-            if self._owner and commit and isinstance(e, ConnectionLost):
+            if self._owner and commit and not done and isinstance(e, ConnectionLost):
                 lost = e  # resolved below, once the dead connection is back in the pool
                 state.broken = True
             else:
                 failed = True
+                if self._owner and commit and state.written and not done:
+                    await db._cache_committed(state)  # the commit may have happened: invalidate anyway
                 if self._owner and commit:
                     # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
                     with contextlib.suppress(Exception):
@@ -245,8 +258,11 @@ class AsyncTransaction:
             if self._owner:
                 await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
         if lost is not None:
+            if state.written:
+                await db._cache_committed(state)  # the commit may have happened: invalidate anyway
             await db._commit_outcome(lost, seen)  # returns only if the transaction is stored
             done.append(True)
+        return position
 
     if True:  # ASYNC
 
@@ -329,10 +345,19 @@ class AsyncDatabase:
         pool_pre_ping: bool | None = None,
         pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
+        replicas: Sequence[str | URL] | None = None,
+        replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
+        cache: Cache | None = None,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: AsyncDriver = get_async_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
+        if cache is not None and not isinstance(cache, Cache):
+            raise InvalidArgument(f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache")
+        #: the query cache (``db.cache.stats()``); without one, cached reads go to the database
+        self.cache: Cache = cache if cache is not None else NoCache()
+        self._cache_hook = None if cache is None else AsyncCacheHook(cache, namespace_for(self.url), self.dialect)
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_async_pool(
@@ -351,6 +376,16 @@ class AsyncDatabase:
         # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
+        #: the replica router (``replicas=``), None without replicas
+        self._router: AsyncRouter | None = None
+        if replicas:
+            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
+                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
+                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
+                       "connect_args": connect_args}
+            self._router = AsyncRouter(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
@@ -422,6 +457,10 @@ class AsyncDatabase:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         await self._pool.dispose()
+        if self._router is not None:
+            await self._router.close()
+        if self._cache_hook is not None:
+            await self._cache_hook.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         if True:  # ASYNC
@@ -548,11 +587,17 @@ class AsyncDatabase:
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
     async def _run(
-        self, sql: str, params: Any, mode: int, spec: TableSpec | None = None, retry_read: bool = False
+        self,
+        sql: str,
+        params: Any,
+        mode: int,
+        spec: TableSpec | None = None,
+        using: Using | None = None,
+        retry_read: bool = False,
     ) -> Any:
         """Run one statement in the task's transaction, else on a pooled connection. ``retry_read``
-        (the statement API): a plain read (:func:`~.core.is_plain_read`) outside a transaction that
-        loses its connection before any result reached the caller runs once more, on a fresh one."""
+        (the statement API): a plain read (:func:`~.aio_routing.is_plain_read`) outside a transaction
+        that loses its connection before any result reached the caller runs once more, on a new one."""
         if not self._ready:
             await self.connect()
         if self._max_packet is not None and params:
@@ -565,12 +610,27 @@ class AsyncDatabase:
             except DatabaseError as e:
                 state.fail(e, broken=self._broken(state.conn, e))
                 raise
+        if self._router is not None:
+            return await self._router.run(sql, params, mode, spec, using)
+        return await self._run_pooled(sql, params, mode, spec, False, retry_read)
+
+    async def _run_pooled(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool, retry_read: bool = False
+    ) -> Any:
+        """Run one statement on a pooled connection of this database (outside any transaction);
+        ``record``: a write, whose replication position the router keeps (read-your-writes);
+        ``retry_read``: see :meth:`_run`."""
         pool = self._pool
         while True:
-            conn = await pool.acquire()
+            conn = await (pool.acquire() if self._router is None else self._router.acquire_primary())
             discard = False
             try:
-                return await self._run_on(conn, sql, params, mode, spec)
+                out = await self._run_on(conn, sql, params, mode, spec)
+                if record and self._router is not None:
+                    position, usable = await self._router.commit_position(conn)
+                    discard = not usable
+                    self._router.require(position)
+                return out
             except DatabaseError as e:
                 discard = self._broken(conn, e)
                 if not (retry_read and isinstance(e, ConnectionLost) and is_plain_read(sql)):
@@ -617,6 +677,8 @@ class AsyncDatabase:
             async with self.transaction():
                 return await self._run_bulk(copy, sql, rows, spec)
         state.check()
+        if self._cache_hook is not None:
+            self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -705,7 +767,13 @@ class AsyncDatabase:
 
     # --- statement API: what the repository runs compiled statements with -------------
     async def run(
-        self, sql: str, params: Sequence[Any], mode: ResultMode = ResultMode.ALL, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
@@ -713,12 +781,81 @@ class AsyncDatabase:
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
         connection, else on a pooled one; there, a plain read (a SELECT without FOR UPDATE/SHARE or
-        INTO) that loses its connection runs once more on a new one. Example::
+        INTO) that loses its connection runs once more on a new one. With replicas, ``using``
+        (``"primary"``/``"replica"``) overrides where a statement outside a transaction runs. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = await db.run(c.sql, c.params, ResultMode.ALL)
         """
-        return await self._run(sql, params, mode, table, True)
+        if using is not None:
+            using = check_using(using)
+            if using == "replica" and not is_plain_read(sql):
+                using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
+        hook = self._cache_hook
+        if hook is None or not hook.writes(sql):
+            return await self._run(sql, params, mode, table, using, True)
+        try:
+            return await self._run(sql, params, mode, table, using, True)
+        finally:
+            await self._cache_wrote(hook.tables(None if table is None else (table,)))
+
+    async def run_cached(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        reads: Reads,
+        ttl: float | None = None,
+        in_snapshot: bool = False,
+        table: TableSpec | None = None,
+        using: Using | None = None,
+    ) -> Any:
+        """:meth:`run` of a SELECT through the query cache (``ResultMode.ALL`` or ``ONE``).
+
+        ``reads`` names the tables the statement reads (``typedorm.cache.hook.reads_of(stmt)``);
+        the result is served from the cache while none of them changed, else run and stored for
+        ``ttl`` seconds (the cache's default if None). Inside a transaction that wrote one of those
+        tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
+        """
+        if mode != _ALL and mode != _ONE:
+            raise InvalidArgument("run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode")
+        hook = self._cache_hook
+        if hook is None:
+            self.cache._count("_bypasses")
+            return await self._run(sql, params, mode, table, using)
+        if using is not None:
+            using = check_using(using)
+        if not self._ready:
+            await self.connect()
+        rows = await hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
+                               lambda: self._run(sql, params, _ALL, table, using, True))
+        if mode == _ALL:
+            return rows
+        return rows[0] if rows else None
+
+    async def invalidate_cache(self, *tables: str | type[Model]) -> None:
+        """Invalidate the cached results that read ``tables`` (table names or models; every table if
+        none), for writes typedorm cannot see (another program, a trigger). Inside a transaction it
+        takes effect when the transaction commits."""
+        hook = self._cache_hook
+        if hook is not None:
+            await self._cache_wrote(hook.tables(tables) if tables else None)
+
+    async def _cache_wrote(self, tables: frozenset[str] | None) -> None:
+        """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be
+        invalidated after its commit, or invalidated now when it ran on its own."""
+        hook = self._cache_hook
+        assert hook is not None
+        state = self._own_state()
+        if state is not None:
+            hook.note(state, tables)
+        else:
+            await hook.bump(tables)
+
+    async def _cache_committed(self, state: TxState) -> None:
+        if self._cache_hook is not None:
+            await self._cache_hook.bump(self._cache_hook.committed(state))
 
     async def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
@@ -734,10 +871,22 @@ class AsyncDatabase:
         await self._copy_in(sql, rows, table)
 
     def stream(
-        self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        batch_size: int,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> AsyncGenerator[list[Any], None]:
         """Batches of at most ``batch_size`` rows of one compiled SELECT, with bounded memory; the
-        stream holds one connection until it is exhausted or closed (see ``_stream``)."""
+        stream holds one connection until it is exhausted or closed (see ``_stream``). With
+        replicas, outside a transaction it reads from a replica (``using`` overrides)."""
+        if self._router is not None and self._state() is None:
+            route = check_using(using)
+            if route == "replica" and not is_plain_read(sql):
+                route = None
+            return self._router.stream(sql, params, batch_size, table, route)
         return self._stream(sql, params, batch_size, table)
 
     def unit_of_work(self) -> AsyncTransaction:
@@ -763,25 +912,47 @@ class AsyncDatabase:
         """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
         return self._ready
 
-    async def execute(self, sql: str, params: Params | None = None) -> Result:
+    async def execute(
+        self,
+        sql: str,
+        params: Params | None = None,
+        *,
+        using: Using | None = None,
+        touches: Iterable[str | type[Model]] | None = None,
+    ) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
         ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
-        statement runs per call.
+        statement runs per call. With replicas it runs on the primary unless marked a read with
+        ``using="replica"``.
+
+        With a query cache, raw SQL invalidates every cached result unless ``touches`` names the
+        tables it may change (names or models; ``touches=()`` for a read).
 
         Example::
 
             await db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             await db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
+            await db.execute("UPDATE users SET age = age + 1", touches=[User])
         """
+        tables = AsyncCacheHook.tables(touches)
+        try:
+            return await self._execute(sql, params, using)
+        finally:
+            if self._cache_hook is not None:
+                await self._cache_wrote(tables)
+
+    async def _execute(self, sql: str, params: Params | None, using: Using | None) -> Result:
+        """The statement of :meth:`execute`."""
+        route: Using = check_using(using) or "primary"
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
             # Without parameters psycopg would use the simple protocol, which runs every
             # statement in the string; a prepared statement is always exactly one.
-            result: Result = await self._run(sql, _NoParams(), _NONE)
+            result: Result = await self._run(sql, _NoParams(), _NONE, None, route)
         else:
-            result = await self._run(sql, values, _NONE)
+            result = await self._run(sql, values, _NONE, None, route)
         return result
 
     # --- transactions ----------------------------------------------------------------
@@ -828,6 +999,19 @@ class AsyncDatabase:
                     raise
                 attempt += 1
                 await asyncio.sleep(retry_delay(attempt))
+
+    def use_primary(self) -> contextlib.AbstractContextManager[None]:
+        """``with db.use_primary():`` — every statement in the block (in this thread or task) runs
+        on the primary. Without replicas it changes nothing."""
+        if self._router is None:
+            return contextlib.nullcontext()
+        return self._router.use_primary()
+
+    @property
+    def routing(self) -> RoutingStats | None:
+        """Where routed reads ran so far (``replica_share``), per replica reads and failures;
+        None without replicas."""
+        return self._router.stats() if self._router is not None else None
 
     def in_transaction(self) -> bool:
         """Whether the current task has a transaction open."""
@@ -884,6 +1068,13 @@ class AsyncDatabase:
         await self.drop_all(*models)
 
     async def _ddl(self, stmts: list[str]) -> None:
+        try:
+            await self._run_ddl(stmts)
+        finally:
+            if self._cache_hook is not None:
+                await self._cache_wrote(None)
+
+    async def _run_ddl(self, stmts: list[str]) -> None:
         if self.dialect.transactional_ddl:
             async with self.transaction():
                 for s in stmts:

@@ -746,7 +746,7 @@ def create_async_pool(
     if True:  # ASYNC
         pass
     else:  # SYNC
-        if driver.connection_per_thread:
+        if url.is_file:
             # A SQLite file: one connection per thread (a thread-local lookup per checkout).
             return ThreadLocalPool(creator, pool_pre_ping=bool(pool_pre_ping), **hooks)
     return AsyncQueuePool(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ __all__ = [
     "check_statement_size",
     "check_transaction_options",
     "connect_error",
-    "is_plain_read",
     "is_retryable",
     "enable_echo",
     "log_statement",
@@ -93,7 +91,7 @@ class TxState:
     repository call fails a transaction the same way whether it runs one statement or several.
     """
 
-    __slots__ = ("broken", "conn", "counter", "dialect", "levels")
+    __slots__ = ("broken", "conn", "counter", "dialect", "isolation", "levels", "written")
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn: Any = conn
@@ -102,6 +100,10 @@ class TxState:
         self.counter: int = 0
         #: the connection itself is unusable (lost, or closed by the server): discard it at the end
         self.broken: bool = False
+        #: the isolation asked for at begin (None: the dialect's default)
+        self.isolation: IsolationLevel | None = None
+        #: tables written so far, for the query cache (invalidated after the commit)
+        self.written: set[str] | None = None
 
     @property
     def failure(self) -> BaseException | None:
@@ -134,6 +136,7 @@ class TxState:
         if self.levels:
             raise TransactionError("begin() on a transaction that is already open")
         self.levels.append(_Level(None))
+        self.isolation = isolation
         return self.dialect.begin_sql(isolation, mode)
 
     def savepoint(self, *, internal: bool = False) -> list[str]:
@@ -431,25 +434,6 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, TransactionAborted):
         return isinstance(exc.error, RetryableError)
     return isinstance(exc, RetryableError)
-
-
-_SELECT = re.compile(r"\A[\s(]*SELECT\b", re.IGNORECASE)
-# Locking reads, and SELECT ... INTO (a table, variables, a file), are not plain reads.
-_NOT_PLAIN = re.compile(
-    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b|\bINTO\b",
-    re.IGNORECASE,
-)
-
-
-def is_plain_read(sql: str) -> bool:
-    """Whether ``sql`` (compiled by a dialect) is a plain read: a SELECT that neither locks rows
-    nor stores its result. Conservative: ``WITH`` (which may hold a write on PostgreSQL), or a
-    quoted name that reads like one of those keywords, counts as not plain.
-
-    >>> is_plain_read('SELECT "id" FROM "user" WHERE "age" >= %s'), is_plain_read("SELECT 1 FOR UPDATE")
-    (True, False)
-    """
-    return _SELECT.match(sql) is not None and _NOT_PLAIN.search(sql) is None
 
 
 def timed() -> float:

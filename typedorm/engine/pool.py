@@ -678,7 +678,7 @@ def create_pool(
         return StaticPool(
             creator, needs_reset=driver.needs_reset, pool_timeout=pool_timeout, pool_pre_ping=bool(pool_pre_ping), **hooks
         )
-    if driver.connection_per_thread:
+    if url.is_file:
         # A SQLite file: one connection per thread (a thread-local lookup per checkout).
         return ThreadLocalPool(creator, pool_pre_ping=bool(pool_pre_ping), **hooks)
     return QueuePool(
