@@ -237,6 +237,37 @@ def test_async_postgres_commit_stored_before_the_drop_returns_normally(pg: tuple
     assert 3 not in _rows(url, "slow_item")
 
 
+def test_postgres_status_is_asked_of_the_same_server_instance_only(pg: tuple[PrivatePostgres, URL]) -> None:
+    _, url = pg
+    d = PostgreSQLDialect()
+    conn = _admin(url)
+    try:
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        cur.execute("INSERT INTO item (id) VALUES (40)")
+        assert d.commit_probe_sql is not None
+        cur.execute(d.commit_probe_sql)
+        row = cur.fetchone()
+        assert row is not None
+        probe = row[0]
+        cur.execute("COMMIT")
+        xid = d.commit_xid(probe)
+        assert xid.isdigit()
+        query = d.commit_status_query(probe)
+        assert query is not None
+        cur.execute(*query)
+        assert cur.fetchone() == ("committed",)
+        # Another instance (a restart, a promoted standby) may have given the id to another
+        # transaction: the answer is NULL there, hence CommitOutcomeUnknown.
+        other = d.commit_status_query(f"{xid}@2000-01-01 00:00:00+00")
+        assert other is not None
+        cur.execute(*other)
+        assert cur.fetchone() == (None,)
+        cur.close()
+    finally:
+        get_driver(url).close(conn)
+
+
 def test_postgres_commit_outcome_statuses() -> None:
     d = PostgreSQLDialect()
     assert d.commit_outcome("committed") is True

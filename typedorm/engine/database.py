@@ -340,9 +340,7 @@ class Database:
         # A lost COMMIT can be looked up afterwards where the dialect has a lookup and the driver
         # reads the probe in the COMMIT's own round trip (PostgreSQL with psycopg).
         self._commit_probe: str | None = (
-            self.dialect.commit_probe_sql
-            if self.driver.supports_commit_probe and self.dialect.commit_status_sql is not None
-            else None
+            self.dialect.commit_probe_sql if self.driver.supports_commit_probe else None
         )
         self._stream_seq = itertools.count(1)
         # Only MySQL needs a round trip before the first statement (the server version).
@@ -448,8 +446,7 @@ class Database:
         ``CommitOutcomeUnknown``. Asks the server on a new connection where the dialect can."""
         self._pool.invalidate()  # the server may have restarted or killed them all
         kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
-        status_sql = self.dialect.commit_status_sql
-        if self._commit_probe is None or status_sql is None:
+        if self._commit_probe is None:
             raise CommitOutcomeUnknown(
                 f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
             ) from lost
@@ -459,21 +456,25 @@ class Database:
                 f"the transaction may or may not be stored ({lost})",
                 **kw,
             ) from lost
-        xid = seen[0]
-        if xid is None:
+        probe = seen[0]
+        if probe is None:
             logger.info("the connection was lost during COMMIT of a transaction that wrote nothing")
             return
-        try:
-            with self._pool.connection() as conn:
-                row = self._run_on(conn, status_sql, (xid,), _ONE, None)
-        except TypedORMError as e:
-            raise CommitOutcomeUnknown(
-                f"the connection was lost during COMMIT of transaction {xid}, and asking the server "
-                f"for its outcome failed ({e}): it may or may not be stored",
-                xid=xid,
-                **kw,
-            ) from lost
-        status = row[0] if row else None
+        xid = self.dialect.commit_xid(probe)
+        query = self.dialect.commit_status_query(probe)
+        status: object = None
+        if query is not None:
+            try:
+                with self._pool.connection() as conn:
+                    row = self._run_on(conn, query[0], query[1], _ONE, None)
+            except TypedORMError as e:
+                raise CommitOutcomeUnknown(
+                    f"the connection was lost during COMMIT of transaction {xid}, and asking the server "
+                    f"for its outcome failed ({e}): it may or may not be stored",
+                    xid=xid,
+                    **kw,
+                ) from lost
+            status = row[0] if row else None
         outcome = self.dialect.commit_outcome(status)
         if outcome is True:
             logger.info("the connection was lost during COMMIT of transaction %s, which is stored", xid)
@@ -483,8 +484,8 @@ class Database:
                 f"the connection was lost during COMMIT and transaction {xid} was rolled back ({lost})", **kw
             ) from lost
         raise CommitOutcomeUnknown(
-            f"the connection was lost during COMMIT of transaction {xid}, whose status is {status!r}: "
-            "it may or may not be stored",
+            f"the connection was lost during COMMIT of transaction {xid}, whose status is {status!r} "
+            "(None: not known, e.g. the server restarted since): it may or may not be stored",
             xid=xid,
             **kw,
         ) from lost
