@@ -9,6 +9,7 @@ __all__ = [
     "AmbiguousRename",
     "BranchError",
     "CheckViolation",
+    "CommitOutcomeUnknown",
     "ConfigurationError",
     "ConnectionLost",
     "DataError",
@@ -252,6 +253,21 @@ class ConnectionLost(DatabaseError):
 
     Example: ``except ConnectionLost: ...  # retry on a fresh connection``
     """
+
+
+class CommitOutcomeUnknown(ConnectionLost):
+    """The connection broke during ``COMMIT``: the transaction may or may not be stored.
+
+    On PostgreSQL typedorm asks the server on a new connection first (``txid_status``) and
+    raises this only when it cannot tell; ``xid`` is the transaction's id there (None
+    elsewhere, or if it never reached the client), to look up later.
+
+    Example: ``except CommitOutcomeUnknown as e: reconcile(e.xid)  # check before re-running``
+    """
+
+    def __init__(self, message: str, *, xid: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.xid = xid
 
 
 class PoolTimeout(TypedORMError, TimeoutError):

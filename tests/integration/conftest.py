@@ -86,6 +86,14 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture
+def server_url(backend_url: URL) -> URL:
+    """``backend_url`` for the server backends only: SQLite has no server connection to lose."""
+    if backend_url.dialect == "sqlite":
+        pytest.skip("SQLite has no server connection to kill")
+    return backend_url
+
+
+@pytest.fixture
 def db(backend_url: URL) -> Iterator[Database]:
     database = Database(backend_url)
     if database.dialect.name != "sqlite":

@@ -172,6 +172,25 @@ class Dialect(TypeMap, TwoPhaseSQL):
 
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"
+    #: sent in the same round trip as ``COMMIT``, just before it, where the driver can read its
+    #: answer apart (``Driver.supports_commit_probe``): one text value naming the transaction (and
+    #: the server instance), NULL if the transaction wrote nothing. A COMMIT cut off by a lost
+    #: connection is then looked up with :meth:`commit_status_query`; None where the backend has
+    #: no such lookup (the outcome is unknown)
+    commit_probe_sql: ClassVar[str | None] = None
+
+    def commit_status_query(self, probe: str) -> tuple[str, tuple[object, ...]] | None:
+        """The query, and its parameters, whose one value says what became of the transaction
+        ``probe`` (the probe's value) named, asked on a new connection; None if it cannot be asked."""
+        return None
+
+    def commit_xid(self, probe: str) -> str:
+        """The transaction id in ``probe``, for ``CommitOutcomeUnknown.xid``."""
+        return probe
+
+    def commit_outcome(self, status: object) -> bool | None:
+        """What the status query answered: True committed, False rolled back, None unknown."""
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

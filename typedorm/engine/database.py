@@ -25,6 +25,7 @@ from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers import close_cursor_quietly, get_driver
 from ..errors import (
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -32,6 +33,7 @@ from ..errors import (
     RetryableError,
     TransactionAborted,
     TransactionError,
+    TypedORMError,
 )
 from .pool import create_pool
 from .routing import Router, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
@@ -127,14 +129,21 @@ class Transaction:
             db.connect()
         state = db._own_state()
         if state is None:
-            conn = (db._pool.acquire() if db._router is None else db._router.acquire_primary())
-            state = TxState(conn, db.dialect)
-            try:
-                for sql in state.begin(self.isolation, self.mode):
-                    db._control(conn, sql)
-            except BaseException:
-                db._pool.release(conn, discard=True)
-                raise
+            retry = True  # a BEGIN that lost its connection has run nothing: once more on a new one
+            while True:
+                conn = (db._pool.acquire() if db._router is None else db._router.acquire_primary())
+                state = TxState(conn, db.dialect)
+                try:
+                    for sql in state.begin(self.isolation, self.mode):
+                        db._control(conn, sql)
+                    break
+                except BaseException as e:
+                    lost = isinstance(e, ConnectionLost) and db._broken(conn, e)  # invalidates the pool
+                    db._pool.release(conn, discard=True)
+                    if not (lost and retry):
+                        raise
+                    retry = False
+                    logger.info("BEGIN lost its connection (%s); beginning once more on a new one", e)
             self._token = db._tx.set((state, _current_task()))
             self._owner = True
         else:
@@ -186,10 +195,14 @@ class Transaction:
         db = self.db
         failed = False
         position: Any = None
+        lost: ConnectionLost | None = None  # the COMMIT's connection broke: its outcome is to be found
+        seen: list[str | None] = []  # the dialect's commit probe (PostgreSQL: the transaction id)
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
+                # The outermost COMMIT goes with the dialect's probe (the transaction id), if any.
+                probe = db._commit_probe if self._owner and commit else None
                 for sql in sqls:
-                    db._control(state.conn, sql)
+                    db._control(state.conn, sql, probe, seen)
             done.append(True)
             if commit and self._owner and db._router is not None:
                 position, usable = db._router.commit_position(state.conn)
@@ -197,19 +210,28 @@ class Transaction:
             if self._owner and commit and state.written:
                 db._cache_committed(state)  # after the commit, never before
         except BaseException as e:
-            failed = True
-            if self._owner and commit and state.written and not done:
-                db._cache_committed(state)  # the commit may have happened: invalidate anyway
-            if self._owner and commit:
-                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
-                with contextlib.suppress(Exception):
-                    db._control(state.conn, db.dialect.rollback_sql)
-            elif not self._owner and isinstance(e, DatabaseError):
-                state.fail(e, broken=db._broken(state.conn, e))
-            raise
+            if self._owner and commit and not done and isinstance(e, ConnectionLost):
+                lost = e  # resolved below, once the dead connection is back in the pool
+                state.broken = True
+            else:
+                failed = True
+                if self._owner and commit and state.written and not done:
+                    db._cache_committed(state)  # the commit may have happened: invalidate anyway
+                if self._owner and commit:
+                    # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                    with contextlib.suppress(Exception):
+                        db._control(state.conn, db.dialect.rollback_sql)
+                elif not self._owner and isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
+                raise
         finally:
             if self._owner:
                 db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        if lost is not None:
+            if state.written:
+                db._cache_committed(state)  # the commit may have happened: invalidate anyway
+            db._commit_outcome(lost, seen)  # returns only if the transaction is stored
+            done.append(True)
         return position
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
@@ -315,6 +337,11 @@ class Database:
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        # A lost COMMIT can be looked up afterwards where the dialect has a lookup and the driver
+        # reads the probe in the COMMIT's own round trip (PostgreSQL with psycopg).
+        self._commit_probe: str | None = (
+            self.dialect.commit_probe_sql if self.driver.supports_commit_probe else None
+        )
         self._stream_seq = itertools.count(1)
         # Only MySQL needs a round trip before the first statement (the server version).
         self._ready = not self.dialect.probes_server_version
@@ -394,16 +421,74 @@ class Database:
         return owned[0]
 
     # --- execution -------------------------------------------------------------------
-    def _control(self, conn: Any, sql: str) -> None:
+    def _control(
+        self, conn: Any, sql: str, probe: str | None = None, seen: list[str | None] | None = None
+    ) -> None:
+        """Run a transaction-control statement; with ``probe`` (a COMMIT), in the same round trip
+        as the probe, whose value lands in ``seen`` before the COMMIT's answer is awaited."""
         if sql_logger.isEnabledFor(logging.DEBUG):
-            sql_logger.debug("%s", sql)
+            sql_logger.debug("%s", sql if probe is None else f"{probe}; {sql}")
         try:
-            self.driver.control(conn, sql)
+            if probe is None:
+                self.driver.control(conn, sql)
+            else:
+                assert seen is not None
+                self.driver.commit_probed(conn, probe, sql, seen)
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
                 raise
             raise err from e
+
+    def _commit_outcome(self, lost: ConnectionLost, seen: list[str | None]) -> None:
+        """The connection broke during COMMIT: return if the transaction is stored (or wrote
+        nothing); raise ``ConnectionLost`` if it is known to be rolled back, else
+        ``CommitOutcomeUnknown``. Asks the server on a new connection where the dialect can."""
+        self._pool.invalidate()  # the server may have restarted or killed them all
+        kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
+        if self._commit_probe is None:
+            raise CommitOutcomeUnknown(
+                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
+            ) from lost
+        if not seen:
+            raise CommitOutcomeUnknown(
+                "the connection was lost during COMMIT before the transaction id arrived: "
+                f"the transaction may or may not be stored ({lost})",
+                **kw,
+            ) from lost
+        probe = seen[0]
+        if probe is None:
+            logger.info("the connection was lost during COMMIT of a transaction that wrote nothing")
+            return
+        xid = self.dialect.commit_xid(probe)
+        query = self.dialect.commit_status_query(probe)
+        status: object = None
+        if query is not None:
+            try:
+                with self._pool.connection() as conn:
+                    row = self._run_on(conn, query[0], query[1], _ONE, None)
+            except TypedORMError as e:
+                raise CommitOutcomeUnknown(
+                    f"the connection was lost during COMMIT of transaction {xid}, and asking the server "
+                    f"for its outcome failed ({e}): it may or may not be stored",
+                    xid=xid,
+                    **kw,
+                ) from lost
+            status = row[0] if row else None
+        outcome = self.dialect.commit_outcome(status)
+        if outcome is True:
+            logger.info("the connection was lost during COMMIT of transaction %s, which is stored", xid)
+            return
+        if outcome is False:
+            raise ConnectionLost(
+                f"the connection was lost during COMMIT and transaction {xid} was rolled back ({lost})", **kw
+            ) from lost
+        raise CommitOutcomeUnknown(
+            f"the connection was lost during COMMIT of transaction {xid}, whose status is {status!r} "
+            "(None: not known, e.g. the server restarted since): it may or may not be stored",
+            xid=xid,
+            **kw,
+        ) from lost
 
     def _broken(self, conn: Any, err: DatabaseError) -> bool:
         """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
@@ -426,8 +511,17 @@ class Database:
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
     def _run(
-        self, sql: str, params: Any, mode: int, spec: TableSpec | None = None, using: Using | None = None
+        self,
+        sql: str,
+        params: Any,
+        mode: int,
+        spec: TableSpec | None = None,
+        using: Using | None = None,
+        retry_read: bool = False,
     ) -> Any:
+        """Run one statement in the task's transaction, else on a pooled connection. ``retry_read``
+        (the statement API): a plain read (:func:`~.routing.is_plain_read`) outside a transaction
+        that loses its connection before any result reached the caller runs once more, on a new one."""
         if not self._ready:
             self.connect()
         if self._max_packet is not None and params:
@@ -442,29 +536,36 @@ class Database:
                 raise
         if self._router is not None:
             return self._router.run(sql, params, mode, spec, using)
-        return self._run_pooled(sql, params, mode, spec, False)
+        return self._run_pooled(sql, params, mode, spec, False, retry_read)
 
-    def _run_pooled(self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool) -> Any:
+    def _run_pooled(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool, retry_read: bool = False
+    ) -> Any:
         """Run one statement on a pooled connection of this database (outside any transaction);
-        ``record``: a write, whose replication position the router keeps (read-your-writes)."""
+        ``record``: a write, whose replication position the router keeps (read-your-writes);
+        ``retry_read``: see :meth:`_run`."""
         pool = self._pool
-        conn = (pool.acquire() if self._router is None else self._router.acquire_primary())
-        discard = False
-        try:
-            out = self._run_on(conn, sql, params, mode, spec)
-            if record and self._router is not None:
-                position, usable = self._router.commit_position(conn)
-                discard = not usable
-                self._router.require(position)
-            return out
-        except DatabaseError as e:
-            discard = self._broken(conn, e)
-            raise
-        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
-            discard = not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            pool.release(conn, discard=discard)
+        while True:
+            conn = (pool.acquire() if self._router is None else self._router.acquire_primary())
+            discard = False
+            try:
+                out = self._run_on(conn, sql, params, mode, spec)
+                if record and self._router is not None:
+                    position, usable = self._router.commit_position(conn)
+                    discard = not usable
+                    self._router.require(position)
+                return out
+            except DatabaseError as e:
+                discard = self._broken(conn, e)
+                if not (retry_read and isinstance(e, ConnectionLost) and is_plain_read(sql)):
+                    raise
+                retry_read = False  # the lost connection invalidated the pool: the next one is new
+                logger.info("a read lost its connection (%s); running it once more on a new one", e)
+            except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                pool.release(conn, discard=discard)
 
     def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
         if self._counters:
@@ -531,7 +632,9 @@ class Database:
         transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
         the connection can run nothing else until the iteration ends. Outside a transaction the
         stream has a connection of its own, and statements the consumer runs between batches use
-        other connections. Close the iterator to return the connection early.
+        other connections. Close the iterator to return the connection early. Outside a
+        transaction, a stream that loses its connection before its first batch starts once more
+        on a new one (as a plain read does in ``run``).
         """
         if not self._ready:
             self.connect()
@@ -539,44 +642,52 @@ class Database:
         own = state is None
         if state is not None:
             state.check()
-        conn = self._pool.acquire() if state is None else state.conn
-        tx = own and self.driver.stream_needs_transaction
-        discard = False
-        try:
-            if tx:
-                for s in self.dialect.begin_sql():
-                    self._control(conn, s)
-            for c in self._counters:
-                c.record(sql)
+        retry = own
+        while True:
+            conn = self._pool.acquire() if state is None else state.conn
+            tx = own and self.driver.stream_needs_transaction
+            discard = False
+            yielded = False
             try:
-                cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                if tx:
+                    for s in self.dialect.begin_sql():
+                        self._control(conn, s)
+                for c in self._counters:
+                    c.record(sql)
                 try:
-                    cur.execute(sql, params)
-                    while True:
-                        rows = cur.fetchmany(batch_size)
-                        if not rows:
-                            break
-                        yield list(rows)
-                except BaseException:
-                    close_cursor_quietly(cur)
+                    cur = self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                    try:
+                        cur.execute(sql, params)
+                        while True:
+                            rows = cur.fetchmany(batch_size)
+                            if not rows:
+                                break
+                            yielded = True
+                            yield list(rows)
+                    except BaseException:
+                        close_cursor_quietly(cur)
+                        raise
+                    cur.close()
+                except self._errors as e:
+                    err = map_error(self.driver, e, spec, sql)
+                    if err is None:
+                        raise
+                    if state is not None:
+                        state.fail(err, broken=self._broken(conn, err))
+                    raise err from e
+                if tx:
+                    self._control(conn, self.dialect.commit_sql)
+                return
+            except BaseException as e:
+                # release() rolls back what is left open; drop the connection if it is broken
+                discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+                if not (retry and not yielded and isinstance(e, ConnectionLost) and is_plain_read(sql)):
                     raise
-                cur.close()
-            except self._errors as e:
-                err = map_error(self.driver, e, spec, sql)
-                if err is None:
-                    raise
-                if state is not None:
-                    state.fail(err, broken=self._broken(conn, err))
-                raise err from e
-            if tx:
-                self._control(conn, self.dialect.commit_sql)
-        except BaseException as e:
-            # release() rolls back what is left open; drop the connection if it is broken
-            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            if own:
-                self._pool.release(conn, discard=discard)
+                retry = False
+                logger.info("a stream lost its connection before its first batch (%s); starting it once more", e)
+            finally:
+                if own:
+                    self._pool.release(conn, discard=discard)
 
     # --- statement API: what the repository runs compiled statements with -------------
     def run(
@@ -593,8 +704,9 @@ class Database:
         ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
-        connection, else on a pooled one. With replicas, ``using`` (``"primary"``/``"replica"``)
-        overrides where a statement outside a transaction runs. Example::
+        connection, else on a pooled one; there, a plain read (a SELECT without FOR UPDATE/SHARE or
+        INTO) that loses its connection runs once more on a new one. With replicas, ``using``
+        (``"primary"``/``"replica"``) overrides where a statement outside a transaction runs. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = db.run(c.sql, c.params, ResultMode.ALL)
@@ -605,9 +717,9 @@ class Database:
                 using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
         hook = self._cache_hook
         if hook is None or not hook.writes(sql):
-            return self._run(sql, params, mode, table, using)
+            return self._run(sql, params, mode, table, using, True)
         try:
-            return self._run(sql, params, mode, table, using)
+            return self._run(sql, params, mode, table, using, True)
         finally:
             self._cache_wrote(hook.tables(None if table is None else (table,)))
 
@@ -641,7 +753,7 @@ class Database:
         if not self._ready:
             self.connect()
         rows = hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
-                               lambda: self._run(sql, params, _ALL, table, using))
+                               lambda: self._run(sql, params, _ALL, table, using, True))
         if mode == _ALL:
             return rows
         return rows[0] if rows else None

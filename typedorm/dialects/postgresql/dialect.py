@@ -34,6 +34,27 @@ class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     max_identifier_length: ClassVar[int] = 63
     reserves_keys: ClassVar[bool] = True
     unlimited: ClassVar[str | None] = None  # OFFSET stands alone
+    # The transaction's id, if it has one (a transaction that wrote nothing has none: asking never
+    # assigns one, so read-only transactions stay as cheap as before), with the server instance's
+    # start time: a restarted server (or a promoted standby) may give an unflushed id to another
+    # transaction, so only the instance that ran it is asked.
+    commit_probe_sql: ClassVar[str | None] = (
+        "SELECT txid_current_if_assigned()::text || '@' || pg_postmaster_start_time()::text"
+    )
+
+    def commit_status_query(self, probe: str) -> tuple[str, tuple[object, ...]] | None:
+        xid, _, started = probe.partition("@")
+        return (
+            "SELECT CASE WHEN pg_postmaster_start_time()::text = %s THEN txid_status(%s::bigint) END",
+            (started, xid),
+        )
+
+    def commit_xid(self, probe: str) -> str:
+        return probe.partition("@")[0]
+
+    def commit_outcome(self, status: object) -> bool | None:
+        # 'in progress' (the server has not finished it yet) and NULL (too old to know) stay unknown
+        return {"committed": True, "aborted": False}.get(status) if isinstance(status, str) else None
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if c.autoincrement:
