@@ -62,10 +62,10 @@ class Entry(Generic[C]):
     __slots__ = ("conn", "created", "gen", "used")
 
     def __init__(self, conn: C, created: float, gen: int) -> None:
-        self.conn = conn
-        self.created = created
-        self.gen = gen
-        self.used = created  # when last checked in: a ping is skipped within pool_pre_ping_window
+        self.conn: C = conn
+        self.created: float = created
+        self.gen: int = gen
+        self.used: float = created  # when last checked in: a ping is skipped within pool_pre_ping_window
 
 
 class _Future(Protocol[T]):
@@ -95,8 +95,8 @@ class Waiters(collections.deque[F]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.waits = 0
-        self.timeouts = 0
+        self.waits: int = 0
+        self.timeouts: int = 0
 
     def add(self, fut: F) -> F:
         self.append(fut)
