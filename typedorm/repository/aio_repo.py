@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from ..engine.core import ResultMode
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
+from ..schema.model import CLEAN, assigned_fields, mark_clean
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
@@ -699,11 +700,24 @@ class AsyncRepository(Generic[M]):
     async def _update_obj(self, obj: M, fields: Sequence[str] | None = None) -> M:
         """UPDATE one row by primary key from a validated instance; returns the stored row.
 
-        Every written value comes from ``obj``, so the stored row is ``obj`` itself: no
-        RETURNING and no re-validation are needed (a database trigger that rewrites the
-        row is the one thing this does not see; call refresh() after such writes).
+        Without ``fields``, dirty tracking picks the columns: an instance read from the
+        database (or returned by an autocommitted write) writes only the fields assigned since,
+        plus the mutable-typed columns (a list or dict can change in place, unseen); nothing
+        to write sends no statement. Any other instance (built by the caller, a copy) writes
+        every column. Every written value comes from ``obj``, so the stored row is ``obj``
+        itself: no RETURNING and no re-validation are needed (a database trigger that rewrites
+        the row is the one thing this does not see; call refresh() after such writes).
         """
         mapper = self._mapper
+        tracked = fields is None
+        assigned = assigned_fields(obj)
+        if tracked and assigned is not None:
+            fields = mapper.dirty_fields(assigned)
+            if fields == ():
+                # Nothing assigned since the row was read or written: no statement.
+                stored = copy_with(obj)
+                mark_clean(stored, CLEAN)
+                return stored
         cols, sql = mapper.update_plan(fields)
         d = obj.__dict__
         if not sql or any(d[f] is AUTO for _, f in cols):
@@ -711,10 +725,22 @@ class AsyncRepository(Generic[M]):
         bind = mapper.bind_value
         params = [bind(i, d[f]) for i, f in cols]
         params += mapper.pk_values(obj)
-        n = await self._db.run(sql, params, _COUNT, table=self._spec)
+        db = self._db
+        n = await db.run(sql, params, _COUNT, table=self._spec)
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
-        return copy_with(obj)
+        stored = copy_with(obj)
+        if not tracked:
+            pass  # some columns only (patch): the copy stays untracked
+        elif db.in_transaction():
+            # The transaction may still roll back: both keep what they had to write, so
+            # writing either again (a retry) sends the same columns again.
+            mark_clean(stored, assigned)
+        else:
+            # Autocommitted: the row now holds every value of obj.
+            mark_clean(obj, CLEAN)
+            mark_clean(stored, CLEAN)
+        return stored
 
     def _validated_assignments(self, assignments: Sequence[Assignment[M]]) -> list[Assignment[M]]:
         out = []

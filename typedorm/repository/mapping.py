@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import functools
+import uuid
 import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from itertools import repeat
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
@@ -13,6 +19,7 @@ from pydantic_core import SchemaValidator
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
+from ..schema.model import CLEAN, mark_clean
 from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
 from ..sql.expr import SLOT, Assignment, ColumnExpr, Compare, Predicate, Slot
 from ..sql.functions import max as max_
@@ -29,6 +36,17 @@ if TYPE_CHECKING:
 __all__ = ["Mapper", "get_mapper", "row_validator", "wrap_validation_error"]
 
 M = TypeVar("M", bound="Model")
+
+#: Column value types whose instances cannot change in place: an assignment is the only way a
+#: field of one of these types changes. Any other type (lists, dicts, models, custom types)
+#: can be mutated without ``__setattr__`` seeing it, so such columns are always written.
+_IMMUTABLE_TYPES = (int, float, str, bytes, bool, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, enum.Enum)
+#: dirty-field plans kept per mapper (one per distinct set of assigned fields)
+_MAX_DIRTY_PLANS = 256
+
+
+def _immutable(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, _IMMUTABLE_TYPES)
 
 
 def wrap_validation_error(e: PydanticValidationError, model: str, what: str = "") -> ValidationError:
@@ -122,6 +140,28 @@ class Mapper(Generic[M]):
         self.auto_keys: dict[str, str] = {
             self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto
         }
+        self._pk_fields: frozenset[str] = frozenset(c.field for c in self.pk_cols)
+        #: non-key columns of a type that can change in place: written by every update(obj)
+        self.always_written: frozenset[str] = frozenset(
+            c.field for c in spec.columns if not _immutable(c.python_type) and c.field not in self._pk_fields
+        )
+        self._dirty_plans: dict[frozenset[str], tuple[str, ...] | None] = {}
+
+    def dirty_fields(self, assigned: frozenset[str]) -> tuple[str, ...] | None:
+        """The columns ``update(obj)`` writes for an instance whose ``assigned`` fields changed
+        since it matched its row: those, plus the mutable-typed columns, in table order.
+        ``()``: nothing to write. None: every column (a key field was assigned, so the instance
+        now names another row whose content is unknown)."""
+        plan = self._dirty_plans.get(assigned, ())
+        if plan == ():
+            if assigned & self._pk_fields:
+                plan = None
+            else:
+                want = assigned | self.always_written
+                plan = tuple(f for f in self.fields if f in want)
+            if len(self._dirty_plans) < _MAX_DIRTY_PLANS:
+                self._dirty_plans[assigned] = plan
+        return plan
 
     def writes_identity(self, idx: Sequence[int]) -> bool:
         """Whether an insert of the columns ``idx`` gives explicit keys the generator must skip."""
@@ -139,17 +179,22 @@ class Mapper(Generic[M]):
             obj: M = self.validate_row(d)
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+        mark_clean(obj, CLEAN)
         return obj
 
     def hydrate_all(self, rows: Sequence[Sequence[Any]]) -> list[M]:
+        """Every row validated into an instance, each marked as matching its row (dirty tracking)."""
         keys = self.keys
         validate = self.validate_row
+        out: list[M]
         try:
             if not self.result_procs:
                 # The common case: one comprehension, the row dicts built in C.
-                return [validate(dict(zip(keys, row))) for row in rows]  # noqa: B905
+                out = [validate(dict(zip(keys, row))) for row in rows]  # noqa: B905
+                deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)  # a loop in C
+                return out
             procs = self.result_procs
-            out: list[M] = []
+            out = []
             append = out.append
             for row in rows:
                 d = dict(zip(keys, row))  # noqa: B905
@@ -160,6 +205,7 @@ class Mapper(Generic[M]):
                 append(validate(d))
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+        deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
         return out
 
     # --- models -> parameters --------------------------------------------------------

@@ -7,7 +7,7 @@ import hashlib
 import math
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, get_args, get_origin
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..sql.expr import Predicate
     from ..sql.lookups import Q
 
-__all__ = ["Model", "ModelMeta", "build_table_spec", "server_default_spec"]
+__all__ = ["CLEAN", "Model", "ModelMeta", "assigned_fields", "build_table_spec", "mark_clean", "server_default_spec"]
 
 
 def server_default_spec(value: object, label: str) -> str | DefaultLiteral | None:
@@ -440,6 +440,16 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     model_config: ClassVar[ConfigDict] = ConfigDict(validate_assignment=True, extra="forbid")
     __table__: ClassVar[TableSpec]
+    # Dirty tracking (see :func:`assigned_fields`): the fields assigned since the instance last
+    # matched its row. A slot, so it is outside ``__dict__``: not a field, not compared by ``==``,
+    # not dumped, and not carried by ``model_copy``/``copy``/pickling (a copy is untracked).
+    __slots__ = ("__typedorm_dirty__",)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
+        dirty = getattr(self, "__typedorm_dirty__", None)
+        if dirty is not None and name not in dirty:
+            _set_dirty(self, dirty | {name})
 
     if TYPE_CHECKING:
 
@@ -462,3 +472,23 @@ class Model(BaseModel, metaclass=ModelMeta):
         def __typedorm_filter_by__(self, *args: Any, **lookups: Any) -> Self: ...
 
         def __typedorm_exclude__(self, *preds: Predicate[Self] | Q, **lookups: Any) -> Self: ...
+
+
+_DIRTY_SLOT: Any = Model.__dict__["__typedorm_dirty__"]
+_set_dirty: Any = _DIRTY_SLOT.__set__
+#: An instance that matches its row and has had nothing assigned since.
+CLEAN: frozenset[str] = frozenset()
+
+
+def assigned_fields(obj: Model) -> frozenset[str] | None:
+    """The fields assigned on ``obj`` since it was read from (or written to) its row, or None
+    when typedorm does not know what the row holds (an instance built by the caller, a copy):
+    then every column must be written."""
+    dirty: frozenset[str] | None = getattr(obj, "__typedorm_dirty__", None)
+    return dirty
+
+
+#: ``mark_clean(obj, CLEAN)`` records that ``obj`` matches its row; ``mark_clean(obj, fields)``
+#: which fields differ from it; ``mark_clean(obj, None)`` that its row is unknown (every column
+#: differs). The slot's own setter: a C call, cheap enough to run on every hydrated row.
+mark_clean: Callable[[Model, frozenset[str] | None], None] = _set_dirty
