@@ -19,7 +19,7 @@ from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
-from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
+from .mapping import Mapper, copy_with, fill_in, get_mapper, row_validator, wrap_validation_error
 from .page import Page
 
 if TYPE_CHECKING:
@@ -233,10 +233,19 @@ class AsyncRepository(Generic[M]):
             return mapper.hydrate(row)
 
     async def insert_many(self, objs: Iterable[M]) -> list[M]:
-        """Insert many rows in one transaction; returns them stored, keys filled, in input order."""
+        """Insert many rows in one transaction; returns them stored, keys filled, in input order.
+
+        The instances given are not changed: the stored rows returned are copies with the keys
+        filled in (an instance given again after a rolled-back transaction must not carry a key
+        the database never kept)."""
         items = list(objs)
         for o in items:
             self._check_instance(o, "insert_many")
+        return await self._insert_many(items, own=False)
+
+    async def _insert_many(self, items: list[M], *, own: bool) -> list[M]:
+        """``own``: typedorm built ``items`` (from JSON) and nobody else holds them, so the keys
+        are filled into them instead of into copies (unless a before_insert hook saw them)."""
         if not items:
             return []
         if vars(self.model).get("__typedorm_relations__"):
@@ -246,14 +255,16 @@ class AsyncRepository(Generic[M]):
         async with self._db.unit_of_work():
             if self._has_hooks("before_insert"):
                 items = [await self._run_before("before_insert", o) for o in items]
-            out = await self._insert_rows(items)
+                own = False
+            out = await self._insert_rows(items, own)
             if self._has_hooks("after_insert"):
                 for o in out:
                     await self._run_after("after_insert", o)
         return out
 
-    async def _insert_rows(self, items: list[M]) -> list[M]:
+    async def _insert_rows(self, items: list[M], own: bool = False) -> list[M]:
         mapper = self._mapper
+        keyed = fill_in if own else copy_with
         db = self._db
         spec = self._spec
         prepared = [mapper.row_values(o) for o in items]
@@ -282,7 +293,7 @@ class AsyncRepository(Generic[M]):
                 for start, stop in spans if db.max_statement_bytes is not None else [(0, len(members))]:
                     await db.run_many(sql, [prepared[i][1] for i in members[start:stop]], table=spec)
                 for i in members:
-                    out[i] = copy_with(items[i])
+                    out[i] = keyed(items[i])
                 continue
             pk = mapper.pk_cols[0]
             if mapper.auto_is_pk_only and self._dialect.consecutive_rowids:
@@ -297,7 +308,7 @@ class AsyncRepository(Generic[M]):
                         last = await db.run(mapper.insert_sql(idx, len(part)), params, _LASTID, table=spec)
                         first = last - len(part) + 1
                         for n, i in enumerate(part):
-                            out[i] = copy_with(items[i], {pk.field: first + n})
+                            out[i] = keyed(items[i], {pk.field: first + n})
                     continue
             if self._dialect.reserves_keys and mapper.auto_is_pk_only and db.supports_copy and len(members) >= _COPY_MIN_ROWS:
                 # Reserve the keys from the key generator in one query (the dialect knows how), then
@@ -310,7 +321,7 @@ class AsyncRepository(Generic[M]):
                 copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
                 await db.copy_rows(copy.sql, copy_rows, table=spec)
                 for key_row, i in zip(key_rows, members, strict=True):
-                    out[i] = copy_with(items[i], {pk.field: key_row[0]})
+                    out[i] = keyed(items[i], {pk.field: key_row[0]})
                 continue
             if not (self._returning and mapper.auto_is_pk_only):
                 for i in members:
@@ -328,7 +339,7 @@ class AsyncRepository(Generic[M]):
                 if len(keys) != len(part):
                     raise RuntimeError("insert returned a different number of keys than rows sent")
                 for i, key in zip(part, keys, strict=True):
-                    out[i] = copy_with(items[i], {pk.field: key})
+                    out[i] = keyed(items[i], {pk.field: key})
         if n_explicit and n_explicit == len(ordered):
             await self._sync_identity()
         return [o for o in out if o is not None]
@@ -382,14 +393,14 @@ class AsyncRepository(Generic[M]):
         if not allow_auto:
             for n, o in enumerate(items):
                 self._reject_auto(o.__pydantic_fields_set__, (n,))
-        return await self.insert_many(items)
+        return await self._insert_many(items, own=True)
 
     def _reject_auto(self, given: Iterable[str], loc: tuple[int, ...]) -> None:
         """Refuse a payload that sets database-assigned fields: a client must not choose keys."""
         auto = self._mapper.auto_keys
-        if not auto:
+        fields = self._mapper.auto_field_set
+        if not auto or fields.isdisjoint(given):
             return
-        fields = set(auto.values())
         bad = [f for f in given if f in fields]
         if bad:
             errs = [{"loc": (*loc, f), "msg": "is assigned by the database and cannot be set in a payload",

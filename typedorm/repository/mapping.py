@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..schema.model import Model
     from ..schema.spec import ColumnSpec, TableSpec
 
-__all__ = ["Mapper", "get_mapper", "row_validator", "wrap_validation_error"]
+__all__ = ["Mapper", "copy_with", "fill_in", "get_mapper", "row_validator", "wrap_validation_error"]
 
 M = TypeVar("M", bound="Model")
 
@@ -41,6 +41,8 @@ M = TypeVar("M", bound="Model")
 #: field of one of these types changes. Any other type (lists, dicts, models, custom types)
 #: can be mutated without ``__setattr__`` seeing it, so such columns are always written.
 _IMMUTABLE_TYPES = (int, float, str, bytes, bool, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, enum.Enum)
+#: rows converted column-wise at a time by hydrate_all
+_HYDRATE_CHUNK = 1000
 #: dirty-field plans kept per mapper (one per distinct set of assigned fields)
 _MAX_DIRTY_PLANS = 256
 
@@ -93,6 +95,10 @@ class Mapper(Generic[M]):
             proc = c.column_type.result_processor(dialect.family) if c.column_type is not None else None
             if proc is not None:
                 self.result_procs.append((key, proc))
+        #: the same, by position in the select list
+        self._result_idx_procs: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (self.keys.index(key), proc) for key, proc in self.result_procs
+        )
         self.bind_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(
             dialect.bind_processor(c) for c in spec.columns
         )
@@ -140,6 +146,7 @@ class Mapper(Generic[M]):
         self.auto_keys: dict[str, str] = {
             self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto
         }
+        self.auto_field_set: frozenset[str] = frozenset(self.auto_keys.values())
         self._pk_fields: frozenset[str] = frozenset(c.field for c in self.pk_cols)
         #: non-key columns of a type that can change in place: written by every update(obj)
         self.always_written: frozenset[str] = frozenset(
@@ -193,16 +200,15 @@ class Mapper(Generic[M]):
                 out = [validate(dict(zip(keys, row))) for row in rows]  # noqa: B905
                 deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)  # a loop in C
                 return out
-            procs = self.result_procs
+            # Column-wise: each converted column in one comprehension, a chunk of rows at a
+            # time (the transposed copy stays small), then one comprehension of validations.
+            procs = self._result_idx_procs
             out = []
-            append = out.append
-            for row in rows:
-                d = dict(zip(keys, row))  # noqa: B905
-                for key, proc in procs:
-                    v = d[key]
-                    if v is not None:
-                        d[key] = proc(v)
-                append(validate(d))
+            for start in range(0, len(rows), _HYDRATE_CHUNK):
+                cols: list[Any] = list(zip(*rows[start : start + _HYDRATE_CHUNK]))  # noqa: B905
+                for i, proc in procs:
+                    cols[i] = [None if v is None else proc(v) for v in cols[i]]
+                out += [validate(dict(zip(keys, row))) for row in zip(*cols)]  # noqa: B905
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
         deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
@@ -448,6 +454,15 @@ def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:
     private = obj.__pydantic_private__
     _set(new, "__pydantic_private__", None if private is None else dict(private))
     return new
+
+
+def fill_in(obj: M, updates: dict[str, Any] | None = None) -> M:
+    """``obj`` itself with some fields set to database values: for instances typedorm built and
+    nobody else holds (rows validated from JSON), where :func:`copy_with` would copy for nothing."""
+    if updates:
+        obj.__dict__.update(updates)
+        obj.__pydantic_fields_set__.update(updates)
+    return obj
 
 
 def get_mapper(model: type[M], dialect: Dialect, cache: dict[type[Any], Any]) -> Mapper[M]:
