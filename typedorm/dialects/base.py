@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
@@ -11,6 +12,9 @@ from ..sql.closed import ISOLATION_LEVELS
 from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
 from .reflect import Introspector
+
+if TYPE_CHECKING:
+    from ..schema.spec import ColumnSpec
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -91,6 +95,11 @@ class Dialect(Compiler):
                     argument="table",
                 )
         return super().visit_create_table(s)
+
+    def copy_binary_types(self, columns: Sequence[ColumnSpec]) -> tuple[str, ...] | None:
+        """The server type of each column when rows of ``columns``, as the bind processors leave
+        them, can be sent with COPY's binary format (faster than text); None when any cannot."""
+        return None
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         """Statements that open a transaction."""

@@ -249,8 +249,10 @@ class Driver(ABC):
         cur.close()
         return n
 
-    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""
+    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
+                  types: Sequence[str] | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``);
+        ``types`` names each column's server type for the binary format."""
         raise NotImplementedError(f"{type(self).__name__} has no COPY")
 
     def control(self, conn: Any, sql: str) -> None:

@@ -515,15 +515,17 @@ class AsyncDatabase:
         """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
         return await self._run_bulk(False, sql, seq, spec)
 
-    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None,
+                       types: Sequence[str] | None = None) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
-        await self._run_bulk(True, copy_sql, rows, spec)
+        await self._run_bulk(True, copy_sql, rows, spec, types)
 
-    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None) -> int:
+    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None,
+                        types: Sequence[str] | None = None) -> int:
         state = self._state()
         if state is None:
             async with self.transaction():
-                return await self._run_bulk(copy, sql, rows, spec)
+                return await self._run_bulk(copy, sql, rows, spec, types)
         state.check()
         for c in self._counters:
             c.record(sql)
@@ -531,7 +533,7 @@ class AsyncDatabase:
         start = time.perf_counter() if log else 0.0
         try:
             if copy:
-                await self.driver.copy_rows(state.conn, sql, rows)
+                await self.driver.copy_rows(state.conn, sql, rows, types)
                 n = len(rows)
             else:
                 n = await self.driver.executemany(state.conn, sql, rows)
@@ -622,13 +624,15 @@ class AsyncDatabase:
         current transaction or one of its own; returns the number of rows changed."""
         return await self._run_many(sql, rows, table)
 
-    async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> None:
+    async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None,
+                        types: Sequence[str] | None = None) -> None:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
-        current transaction or one of its own."""
+        current transaction or one of its own. ``types``: the server type of each column, for a
+        ``COPY`` in the binary format (``CopyFrom(..., binary=types)``)."""
         if not self.supports_copy:
             raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
                                   argument="copy_rows")
-        await self._copy_in(sql, rows, table)
+        await self._copy_in(sql, rows, table, types)
 
     def stream(
         self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None

@@ -317,9 +317,11 @@ class AsyncRepository(Generic[M]):
                 # VALUES ... RETURNING 165 ms).
                 reserve = self._dialect.compile(ReserveKeys(spec, pk, len(members)))
                 key_rows = await db.run(reserve.sql, reserve.params, _ALL, table=spec)
-                copy = self._dialect.compile(CopyFrom(spec, (pk, *(mapper.columns[i] for i in idx))))
+                copy_cols = (pk, *(mapper.columns[i] for i in idx))
+                binary = self._dialect.copy_binary_types(copy_cols)
+                copy = self._dialect.compile(CopyFrom(spec, copy_cols, binary))
                 copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
-                await db.copy_rows(copy.sql, copy_rows, table=spec)
+                await db.copy_rows(copy.sql, copy_rows, table=spec, types=binary)
                 for key_row, i in zip(key_rows, members, strict=True):
                     out[i] = keyed(items[i], {pk.field: key_row[0]})
                 continue

@@ -318,9 +318,11 @@ class Repository(Generic[M]):
                 # VALUES ... RETURNING 165 ms).
                 reserve = self._dialect.compile(ReserveKeys(spec, pk, len(members)))
                 key_rows = db.run(reserve.sql, reserve.params, _ALL, table=spec)
-                copy = self._dialect.compile(CopyFrom(spec, (pk, *(mapper.columns[i] for i in idx))))
+                copy_cols = (pk, *(mapper.columns[i] for i in idx))
+                binary = self._dialect.copy_binary_types(copy_cols)
+                copy = self._dialect.compile(CopyFrom(spec, copy_cols, binary))
                 copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
-                db.copy_rows(copy.sql, copy_rows, table=spec)
+                db.copy_rows(copy.sql, copy_rows, table=spec, types=binary)
                 for key_row, i in zip(key_rows, members, strict=True):
                     out[i] = keyed(items[i], {pk.field: key_row[0]})
                 continue
