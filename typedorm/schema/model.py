@@ -445,11 +445,14 @@ class Model(BaseModel, metaclass=ModelMeta):
     # not dumped, and not carried by ``model_copy``/``copy``/pickling (a copy is untracked).
     __slots__ = ("__typedorm_dirty__",)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
-        dirty = getattr(self, "__typedorm_dirty__", None)
-        if dirty is not None and name not in dirty:
-            _set_dirty(self, dirty | {name})
+    if not TYPE_CHECKING:
+        # Hidden from type checkers (as Pydantic hides its own): a declared __setattr__ would let
+        # them accept assignments to attributes the model does not have.
+        def __setattr__(self, name: str, value: Any) -> None:
+            BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
+            dirty = getattr(self, "__typedorm_dirty__", None)
+            if dirty is not None and name not in dirty:
+                _set_dirty(self, dirty | {name})
 
     if TYPE_CHECKING:
 
