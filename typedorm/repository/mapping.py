@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
@@ -41,8 +42,9 @@ M = TypeVar("M", bound="Model")
 #: field of one of these types changes. Any other type (lists, dicts, models, custom types)
 #: can be mutated without ``__setattr__`` seeing it, so such columns are always written.
 _IMMUTABLE_TYPES = (int, float, str, bytes, bool, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, enum.Enum)
-#: rows converted column-wise at a time by hydrate_all
-_HYDRATE_CHUNK = 1000
+#: rows converted column-wise at a time by hydrate_all (small enough that the row dicts alive at
+#: once trigger no extra gen-0 collections: 1,000 did, 256 does not)
+_HYDRATE_CHUNK = 256
 #: dirty-field plans kept per mapper (one per distinct set of assigned fields)
 _MAX_DIRTY_PLANS = 256
 
@@ -200,15 +202,20 @@ class Mapper(Generic[M]):
                 out = [validate(dict(zip(keys, row))) for row in rows]  # noqa: B905
                 deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)  # a loop in C
                 return out
-            # Column-wise: each converted column in one comprehension, a chunk of rows at a
-            # time (the transposed copy stays small), then one comprehension of validations.
+            # Column-wise, a chunk of rows at a time: the row dicts built in C, each converted
+            # column in one comprehension and stored back by a C loop, then one comprehension of
+            # validations. No temporary per row that the garbage collector tracks (row dicts
+            # of plain values are untracked), so no extra gen-0 collections.
             procs = self._result_idx_procs
+            setitem = dict.__setitem__
             out = []
             for start in range(0, len(rows), _HYDRATE_CHUNK):
-                cols: list[Any] = list(zip(*rows[start : start + _HYDRATE_CHUNK]))  # noqa: B905
+                chunk = rows[start : start + _HYDRATE_CHUNK]
+                dicts = [dict(zip(keys, row)) for row in chunk]  # noqa: B905
                 for i, proc in procs:
-                    cols[i] = [None if v is None else proc(v) for v in cols[i]]
-                out += [validate(dict(zip(keys, row))) for row in zip(*cols)]  # noqa: B905
+                    converted = [None if v is None else proc(v) for v in map(itemgetter(i), chunk)]
+                    deque(map(setitem, dicts, repeat(keys[i]), converted), maxlen=0)
+                out += [validate(d) for d in dicts]
         except PydanticValidationError as e:
             raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
         deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
