@@ -8,6 +8,7 @@ import asyncio
 from typing import Annotated, Any
 
 import pytest
+from pydantic import model_validator
 
 from typedorm import (
     AUTO,
@@ -223,3 +224,30 @@ def test_async_repository_tracks_the_same_way(backend_url: URL, db: Database) ->
             await adb.close()
 
     asyncio.run(main())
+
+
+class Derived(Model, table="dirty_derived"):
+    """``total`` is derived by a model validator, which also runs on assignment of ``qty``."""
+
+    id: PK[int] = column(default=AUTO)
+    qty: Col[int] = 0
+    total: Col[int] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def derive(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "qty" in data:
+            data = {**data, "total": data["qty"] * 10}
+        return data
+
+
+def test_fields_a_model_validator_changes_on_assignment_are_written(db: Database) -> None:
+    db.create_all(Derived)
+    repo = Repository(Derived, db)
+    d = repo.get(repo.insert(Derived(qty=1)).id)
+    assert d is not None and d.total == 10
+    d.qty = 2  # the validator also sets total = 20: not assigned, but changed
+    assert assigned_fields(d) == {"qty", "total"}
+    repo.update(d)
+    again = repo.get(d.id)
+    assert again is not None and (again.qty, again.total) == (2, 20)

@@ -449,10 +449,22 @@ class Model(BaseModel, metaclass=ModelMeta):
         # Hidden from type checkers (as Pydantic hides its own): a declared __setattr__ would let
         # them accept assignments to attributes the model does not have.
         def __setattr__(self, name: str, value: Any) -> None:
-            BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
             dirty = getattr(self, "__typedorm_dirty__", None)
-            if dirty is not None and name not in dirty:
-                _set_dirty(self, dirty | {name})
+            if dirty is None:  # untracked: nothing to record
+                BaseModel.__setattr__(self, name, value)
+                return
+            before = self.__dict__
+            BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
+            after = self.__dict__
+            if after is before:
+                # Stored in place (assignment validation turned off): what else changed cannot be
+                # seen, so the row is treated as unknown and update(obj) writes every column.
+                _set_dirty(self, None)
+                return
+            # Validation builds a new __dict__; a model validator may have changed other fields too.
+            changed = [k for k, v in after.items() if before.get(k, _MISSING) is not v]
+            if name not in dirty or not dirty.issuperset(changed):
+                _set_dirty(self, dirty.union(changed, (name,)))
 
     if TYPE_CHECKING:
 
@@ -477,6 +489,7 @@ class Model(BaseModel, metaclass=ModelMeta):
         def __typedorm_exclude__(self, *preds: Predicate[Self] | Q, **lookups: Any) -> Self: ...
 
 
+_MISSING: Any = object()
 _DIRTY_SLOT: Any = Model.__dict__["__typedorm_dirty__"]
 _set_dirty: Any = _DIRTY_SLOT.__set__
 #: An instance that matches its row and has had nothing assigned since.
