@@ -46,6 +46,9 @@ FILES: dict[str, str] = {
     "typedorm/repository/aio_query.py": "typedorm/repository/query.py",
     "typedorm/repository/aio_related.py": "typedorm/repository/related.py",
     "typedorm/engine/aio_database.py": "typedorm/engine/database.py",
+    "typedorm/engine/aio_pool.py": "typedorm/engine/pool.py",
+    "typedorm/engine/aio_twophase.py": "typedorm/engine/twophase.py",
+    "typedorm/engine/aio_routing.py": "typedorm/engine/routing.py",
 }
 
 #: async name -> sync name. A dotted key matches that sequence of names joined by dots.
@@ -55,6 +58,7 @@ RENAMES: dict[str, str] = {
     "AsyncFilterBy": "FilterBy",
     "AsyncExclude": "Exclude",
     "AsyncDatabase": "Database",
+    "AsyncCacheHook": "CacheHook",
     "AsyncTransaction": "Transaction",
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",
@@ -75,10 +79,21 @@ RENAMES: dict[str, str] = {
     "create_async_pool": "create_pool",
     "AsyncQueuePool": "QueuePool",
     "AsyncStaticPool": "StaticPool",
+    "AsyncPool": "Pool",
+    "_AsyncCheckout": "_Checkout",
+    "_AsyncCreator": "_Creator",
+    "_AsyncCloser": "_Closer",
+    "_AsyncPinger": "_Pinger",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
     "asyncio.sleep": "time.sleep",
     "_AsyncThunk": "_Thunk",
+    "AsyncTwoPhase": "TwoPhase",
+    "aio_twophase": "twophase",
+    "arecover": "recover",
+    "AsyncRouter": "Router",
+    "AsyncReplica": "Replica",
+    "aio_routing": "routing",
 }
 
 HEADER = "# Generated from {source} by tools/unasync.py: do not edit.\n"

@@ -1,11 +1,13 @@
 """typedorm: a typed, Pydantic-backed ORM for SQLite, PostgreSQL and MariaDB/MySQL."""
 
-from . import errors, fields
+from . import cache, errors, fields
 from .engine import URL, AsyncDatabase, Database, QueryCounter, Result, Transaction
+from .engine.two_phase_api import recover_two_phase, two_phase
 from .errors import (
     AmbiguousRename,
     BranchError,
     CheckViolation,
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -28,6 +30,7 @@ from .errors import (
     SerializationFailure,
     TransactionAborted,
     TransactionError,
+    TwoPhaseError,
     TypedORMError,
     UniqueViolation,
     UnknownField,
@@ -75,6 +78,7 @@ __all__ = [
     "TableSpec",
     "column",
     "fields",
+    "cache",
     "register_type",
     # relationships
     "NOT_LOADED",
@@ -110,6 +114,8 @@ __all__ = [
     "Transaction",
     "add_hook",
     "hook",
+    "recover_two_phase",
+    "two_phase",
     # errors (README "Errors" lists each with when it is raised)
     "errors",
     "TypedORMError",
@@ -126,9 +132,11 @@ __all__ = [
     "MultipleResultsFound",
     "TransactionError",
     "TransactionAborted",
+    "TwoPhaseError",
     "PoolTimeout",
     "DatabaseError",
     "DataError",
+    "CommitOutcomeUnknown",
     "ConnectionLost",
     "RetryableError",
     "SerializationFailure",

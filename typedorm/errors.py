@@ -9,6 +9,7 @@ __all__ = [
     "AmbiguousRename",
     "BranchError",
     "CheckViolation",
+    "CommitOutcomeUnknown",
     "ConfigurationError",
     "ConnectionLost",
     "DataError",
@@ -31,6 +32,7 @@ __all__ = [
     "SerializationFailure",
     "TransactionAborted",
     "TransactionError",
+    "TwoPhaseError",
     "TypedORMError",
     "UniqueViolation",
     "UnknownField",
@@ -205,6 +207,23 @@ class TransactionAborted(TransactionError):
         self.error = error
 
 
+class TwoPhaseError(TransactionError):
+    """A two-phase transaction (``two_phase()``) did not commit on every database.
+
+    ``decision`` says what happened: ``"rollback"`` (rolled back everywhere: a statement or a
+    prepare failed, or recovery decided first), ``"commit"`` (decided, but a branch could not be
+    committed yet: ``typedorm recover`` finishes it) or ``None`` (writing the decision failed, so
+    it is unknown until recovery reads the log). ``gid`` is the global transaction id.
+
+    Example: ``except TwoPhaseError as e: e.decision``
+    """
+
+    def __init__(self, message: str, *, gid: str, decision: str | None) -> None:
+        super().__init__(message)
+        self.gid = gid
+        self.decision = decision
+
+
 class DatabaseError(TypedORMError):
     """An error reported by the database or its driver that has no finer class.
 
@@ -234,6 +253,21 @@ class ConnectionLost(DatabaseError):
 
     Example: ``except ConnectionLost: ...  # retry on a fresh connection``
     """
+
+
+class CommitOutcomeUnknown(ConnectionLost):
+    """The connection broke during ``COMMIT``: the transaction may or may not be stored.
+
+    On PostgreSQL typedorm asks the server on a new connection first (``txid_status``) and
+    raises this only when it cannot tell; ``xid`` is the transaction's id there (None
+    elsewhere, or if it never reached the client), to look up later.
+
+    Example: ``except CommitOutcomeUnknown as e: reconcile(e.xid)  # check before re-running``
+    """
+
+    def __init__(self, message: str, *, xid: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.xid = xid
 
 
 class PoolTimeout(TypedORMError, TimeoutError):

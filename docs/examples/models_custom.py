@@ -6,6 +6,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from typedorm import AUTO, PK, Col, ColumnSpec, ColumnType, Database, Model, Repository, column, register_type
+from typedorm.dialects import Dialect
 from typedorm.schema.types import Processor
 
 
@@ -35,10 +36,11 @@ class Point:
 class PointType(ColumnType):
     logical = "point"
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "VARCHAR(64)" if dialect == "mysql" else "TEXT"
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        # ask the dialect in use: its type for text that may be indexed (VARCHAR(255) on MySQL)
+        return dialect.indexable_text_type
 
-    def bind_processor(self, dialect: str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         return lambda p: f"{p.x},{p.y}"  # Python -> database
 
     # result_processor() is not needed: Point's validator parses the stored text.

@@ -7,7 +7,7 @@ and the API reference documents every public name.
 - A deliberately broken snippet (wrong output, an exception, a type error) is reported.
 - ``mkdocs build --strict`` succeeds; the built pages have their headings and code blocks and no
   broken internal link; a broken link or an unknown reference fails the build.
-- Every public name (``typedorm.__all__``, ``typedorm.errors``, ``typedorm.fields``) has a
+- Every public name (``typedorm.__all__``, ``typedorm.errors``, ``typedorm.fields``, ``typedorm.cache``) has a
   docstring with an example, its public methods have docstrings, and the reference pages list it.
 """
 
@@ -37,7 +37,7 @@ from _servers import require_server
 pytestmark = pytest.mark.slow
 
 ROOT = sn.ROOT
-PUBLIC_MODULES = ("typedorm", "typedorm.errors", "typedorm.fields")
+PUBLIC_MODULES = ("typedorm", "typedorm.errors", "typedorm.fields", "typedorm.cache")
 
 
 def _unavailable(what: str) -> None:

@@ -25,9 +25,11 @@ from typedorm.engine.url import URL
 __all__ = [
     "PrivateMariaDB",
     "PrivatePostgres",
+    "PrivateRedis",
     "private_mariadb",
     "private_mariadb_small_packet",
     "private_pg",
+    "private_pg_2pc",
 ]
 
 _MARIADBD = "/usr/sbin/mariadbd"
@@ -88,9 +90,11 @@ def _owned_tempdir(prefix: str, user: str) -> Path:
 
 class PrivatePostgres:
     """A PostgreSQL cluster of its own: ``initdb`` into a temporary directory, trust auth, a free
-    loopback port. ``stop()``/``start()``/``restart()`` and ``kill_connections()`` for tests."""
+    loopback port. ``stop()``/``start()``/``restart()`` and ``kill_connections()`` for tests;
+    ``extra`` server settings (e.g. ``-c max_prepared_transactions=10``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
+        self.extra = extra
         bindir = _pg_bindir()
         if bindir is None:
             _skip_or_fail("PostgreSQL server binaries not found (pg_config --bindir has no initdb/pg_ctl)")
@@ -112,6 +116,8 @@ class PrivatePostgres:
     def start(self) -> None:
         opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+        if self.extra:
+            opts = f"{opts} {' '.join(self.extra)}"
         proc = subprocess.run(
             _as_user("postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
                                   "-l", str(self.dir / "log"), "-w", "-t", "60", "start"]),
@@ -298,6 +304,17 @@ def private_pg() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture(scope="session")
+def private_pg_2pc() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this session's own with ``max_prepared_transactions`` = 20 (the
+    shared server keeps the default 0, which refuses PREPARE TRANSACTION)."""
+    server = PrivatePostgres("-c max_prepared_transactions=20")
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
 def private_mariadb() -> Iterator[PrivateMariaDB]:
     """A MariaDB server of this session's own, free to stop, restart and kill."""
     server = PrivateMariaDB()
@@ -311,6 +328,55 @@ def private_mariadb() -> Iterator[PrivateMariaDB]:
 def private_mariadb_small_packet() -> Iterator[PrivateMariaDB]:
     """A MariaDB server of this session's own with ``max_allowed_packet`` = 1 MiB."""
     server = PrivateMariaDB("--max-allowed-packet=1M")
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+class PrivateRedis:
+    """A redis-server of its own on a free loopback port (no persistence, a temporary dir), for
+    tests that kill and restart Redis. ``kill()`` (SIGKILL), ``start()``, ``stop()``."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            _skip_or_fail("redis-server not found on PATH")
+        self.port = _free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="typedorm_redis_"))
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        assert self.binary is not None
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir), "--logfile", str(self.dir / "log"), "--enable-debug-command", "local"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        _wait_port(self.port, 10, self.proc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+        _wait_closed(self.port, 10)
+
+    stop = kill
+
+    def destroy(self) -> None:
+        try:
+            self.kill()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test's own, free to kill and restart."""
+    server = PrivateRedis()
     try:
         yield server
     finally:

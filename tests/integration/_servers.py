@@ -14,7 +14,7 @@ from typedorm.drivers.base import Driver
 from typedorm.engine.url import URL
 from typedorm.errors import ConfigurationError
 
-__all__ = ["mysql_url", "pg_url", "require_driver", "require_server", "unique_name"]
+__all__ = ["mysql_url", "pg_url", "redis_url", "require_driver", "require_redis", "require_server", "unique_name"]
 
 ServerKind = Literal["postgresql", "mysql"]
 
@@ -85,3 +85,34 @@ def require_driver(url: URL, driver: str) -> tuple[Driver, URL]:
 def unique_name(prefix: str = "td") -> str:
     """A table or application name no other test run uses."""
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def redis_url() -> str:
+    """The shared Redis (env ``TYPEDORM_TEST_REDIS_URL``), for RedisCache tests."""
+    return os.environ.get("TYPEDORM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@functools.cache
+def _probe_redis(url: str) -> str | None:
+    try:
+        import redis
+    except ImportError as exc:
+        return f"redis-py is not installed ({exc}); pip install -e '.[dev]'"
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return None if client.ping() else "PING failed"
+        finally:
+            client.close()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def require_redis() -> str:
+    """The URL of a reachable Redis; skips the test (fails it when ``CI=true``) otherwise."""
+    url = redis_url()
+    problem = _probe_redis(url)
+    if problem is not None:
+        _skip_or_fail(f"Redis test server not reachable at {url} ({problem}); set TYPEDORM_TEST_REDIS_URL "
+                      "to point at one")
+    return url

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from _private_servers import private_mariadb, private_mariadb_small_packet, private_pg  # noqa: F401 - fixtures
+from _galera import galera_cluster  # noqa: F401 - fixture
+from _private_servers import (  # noqa: F401 - fixtures
+    private_mariadb,
+    private_mariadb_small_packet,
+    private_pg,
+    private_pg_2pc,
+    private_redis,
+)
+from _replica_servers import mariadb_pair, pg_cluster  # noqa: F401 - fixtures
 from _servers import require_server
 
 from typedorm import Database
@@ -75,6 +83,14 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         url = _server_test_url("mysql")
         return URL(url.dialect, "pymysql", url.username, url.password, url.host, url.port, url.database, url.query)
     return _server_test_url(kind)
+
+
+@pytest.fixture
+def server_url(backend_url: URL) -> URL:
+    """``backend_url`` for the server backends only: SQLite has no server connection to lose."""
+    if backend_url.dialect == "sqlite":
+        pytest.skip("SQLite has no server connection to kill")
+    return backend_url
 
 
 @pytest.fixture

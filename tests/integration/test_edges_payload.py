@@ -225,13 +225,13 @@ def test_keyed_text_limit_is_in_the_json_schema_and_matches_the_mysql_column() -
     assert "maxLength" not in props["body"]
     assert "pattern" not in props["body"]  # the NUL rule is not part of the documented shape
     spec = Note.__table__.by_field
-    assert spec["tag"].sql_types["mysql"] == "VARCHAR(255)"
-    assert spec["code"].sql_types["mysql"] == "VARCHAR(255)"
+    assert spec["tag"].sql_type("mysql") == "VARCHAR(255)"
+    assert spec["code"].sql_type("mysql") == "VARCHAR(255)"
 
 
 @pytest.mark.parametrize("size", [70_000, 2_000_000], ids=["over-64k", "2mb"])
 def test_unkeyed_text_holds_the_same_sizes_on_every_backend(notes: Repository[Note], size: int) -> None:
-    assert Note.__table__.by_field["body"].sql_types["mysql"] == "LONGTEXT"  # not TEXT (64 KB)
+    assert Note.__table__.by_field["body"].sql_type("mysql") == "LONGTEXT"  # not TEXT (64 KB)
     text = ("0123456789abcdef" * (size // 16 + 1))[:size]
     stored = notes.insert_json(json.dumps({"body": text}))
     assert notes.get_or_raise(stored.id).body == text

@@ -39,6 +39,7 @@ from typedorm import (
     relation,
     select,
 )
+from typedorm.cache.hook import reads_of
 from typedorm.engine.url import URL
 from typedorm.errors import ConnectionLost, DatabaseError
 from typedorm.sql.expr import SLOT
@@ -107,12 +108,15 @@ ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
         "execute": lambda c: (("SELECT 1",), {}),
         "from_env": lambda c: (("TYPEDORM_BOUNDARY_URL",), {}),
         "in_transaction": lambda c: ((), {}),
+        "invalidate_cache": lambda c: ((BndItem,), {}),
         "on_commit": lambda c: ((_noop,), {}),
         "run": lambda c: ((_select_sql(c), []), {}),
+        "run_cached": lambda c: ((_select_sql(c), []), {"reads": reads_of(select(BndItem.id))}),
         "run_many": lambda c: ((_insert_sql(c), [("a",), ("b",)]), {}),
         "split_rows": lambda c: (([("a",), ("b",)], 1, ["name"]), {}),
         "stream": lambda c: ((_select_sql(c), [], 10), {}),
         "unit_of_work": lambda c: ((), {}),
+        "use_primary": lambda c: ((), {}),
         "run_in_transaction": lambda c: ((lambda: c.db.execute("SELECT 1"),), {}),
         "transaction": lambda c: ((), {}),
     },
@@ -126,6 +130,7 @@ ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
         "before_delete": lambda c: ((_noop,), {}),
         "before_insert": lambda c: ((lambda o: o,), {}),
         "before_update": lambda c: ((lambda o: o,), {}),
+        "cached": lambda c: ((), {}),
         "count": lambda c: ((), {}),
         "delete": lambda c: ((BndItem.id == 999,), {}),
         "exclude": lambda c: ((BndItem.id == 1,), {}),
@@ -157,12 +162,14 @@ ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
         "set_related": lambda c: ((c.item, BndItem.tags, [c.tag]), {}),
         "update": lambda c: ((BndItem.id == 1, BndItem.name.set("upd")), {}),
         "upsert": lambda c: ((BndItem(id=1, name="one"),), {}),
+        "using": lambda c: (("primary",), {}),
         "validate_json": lambda c: ((b'{"name": "v"}',), {}),
         "values": lambda c: (("id", "name"), {}),
     },
     "query": {
         "all": lambda c: ((), {}),
         "avg": lambda c: ((BndItem.id,), {}),
+        "cached": lambda c: ((), {}),
         "count": lambda c: ((), {}),
         "delete": lambda c: ((), {}),
         "distinct": lambda c: ((), {}),

@@ -17,7 +17,7 @@ import pytest
 
 from typedorm import AUTO, PK, Col, Column, Database, ForeignKey, Model, column
 from typedorm.migrations import Schema, introspect
-from typedorm.migrations.inspect import generate_models
+from typedorm.migrations.codegen import generate_models
 from typedorm.schema import CheckSpec, PasswordHash
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from typedorm import AUTO, PK, Col, Column, Database, ForeignKey, Model, Repository, ValidationError, column
 from typedorm.migrations import introspect
-from typedorm.migrations.inspect import generate_models
-from typedorm.migrations.introspect import sqlite_text_types
+from typedorm.migrations.codegen import generate_models
+from typedorm.migrations.reflect import sqlite_text_types
 from typedorm.schema.relations import relation_spec, relations_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -147,7 +147,7 @@ def test_without_pre_ping_a_killed_connection_is_discarded_on_error(
     url: URL, driver: Driver, admin: Any
 ) -> None:
     app = unique_name("td_noping")
-    pool = make_pool(url, driver, app, pool_size=1, max_overflow=0)
+    pool = make_pool(url, driver, app, pool_size=1, max_overflow=0, pool_pre_ping=False)
     try:
         with pool.connection() as conn:
             pid = conn.info.backend_pid

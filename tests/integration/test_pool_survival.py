@@ -4,6 +4,7 @@ invalidation of the connections opened before a lost one. Real servers, sync and
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,13 +18,6 @@ from typedorm.errors import ConnectionLost, TypedORMError
 
 WINDOW = 0.5  # the default pool_pre_ping_window
 SETTLE = WINDOW + 0.3  # wait past the window after a kill, so every idle connection is stale
-
-
-@pytest.fixture
-def server_url(backend_url: URL) -> URL:
-    if backend_url.dialect == "sqlite":
-        pytest.skip("SQLite has no server connection to kill")
-    return backend_url
 
 
 def kill_all(url: URL) -> int:
@@ -85,8 +79,9 @@ def test_default_settings_survive_a_kill_of_every_connection(server_url: URL) ->
 
 
 def test_a_lost_connection_invalidates_the_older_idle_ones(server_url: URL) -> None:
-    # A window so long that no ping runs: only invalidation can save the calls after the first.
-    db = Database(server_url, pool_size=4, max_overflow=0, pool_pre_ping_window=3600)
+    # No ping at all (a killed connection would be pinged even within the window, its socket
+    # being readable): only invalidation can save the calls after the first.
+    db = Database(server_url, pool_size=4, max_overflow=0, pool_pre_ping=False)
     try:
         db.execute("SELECT 1")
         _warm_sync(db, 4)
@@ -158,7 +153,7 @@ def test_async_lost_connection_invalidates_and_window_skips_pings(server_url: UR
     url = _async_url(server_url)
 
     async def main() -> None:
-        async with AsyncDatabase(url, pool_size=4, max_overflow=0, pool_pre_ping_window=3600) as db:
+        async with AsyncDatabase(url, pool_size=4, max_overflow=0, pool_pre_ping=False) as db:
             await db.execute("SELECT 1")
             await _warm_async(db, 4)
             await asyncio.to_thread(kill_all, url)
@@ -179,3 +174,27 @@ def test_async_lost_connection_invalidates_and_window_skips_pings(server_url: UR
             assert db.pool.stats().pings_total == before + 1
 
     asyncio.run(main())
+
+
+def test_a_dead_connection_logs_one_warning_line_and_its_traceback_only_at_debug(
+    server_url: URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(server_url, pool_size=2, max_overflow=0)
+    try:
+        conn = db.pool.acquire()
+        db.driver.control(conn, "BEGIN")  # left open: the pool rolls it back on release
+        kill_all(server_url)
+        with caplog.at_level(logging.DEBUG, logger="typedorm"):
+            db.pool.release(conn)  # the rollback fails on the dead connection: it is closed
+            with pytest.raises(ConnectionLost), db.transaction():
+                db.execute("SELECT 1")
+                kill_all(server_url)
+                db.execute("SELECT 1")
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, [r.getMessage() for r in warnings]
+        assert warnings[0].exc_info is None and "\n" not in warnings[0].getMessage()
+        assert "resetting a pooled connection failed" in warnings[0].getMessage()
+        assert any(r.levelno == logging.DEBUG and r.exc_info for r in caplog.records)  # the traceback
+        assert db.execute("SELECT 1").rows[0][0] == 1
+    finally:
+        db.close()

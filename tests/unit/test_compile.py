@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import pytest
 
 from typedorm.dialects import MySQLDialect, PostgreSQLDialect, SQLiteDialect, get_dialect
+from typedorm.errors import InvalidArgument
 from typedorm.schema import AUTO, PK, Col, Column, ForeignKey, Model, column
 from typedorm.sql import Q, func, select
 from typedorm.sql.compiler import Compiled
@@ -492,11 +493,6 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
         lambda: Update(T, (User.nick.set(None), User.name.set(func.upper(User.name)))),
         same('UPDATE "users" SET "nick" = ?, "name" = UPPER("users"."name")', [None]),
     ),
-    (
-        "update-returning",
-        lambda: Update(T, (User.age.set(1),), returning=(T.by_field["id"],)).where(User.age > 5),
-        same('UPDATE "users" SET "age" = ? WHERE "users"."age" > ? RETURNING "id"', [1, 5]),
-    ),
     ("delete", lambda: Delete[User](T).where(User.id.in_([1, 2])), same('DELETE FROM "users" WHERE "users"."id" IN (?, ?)', [1, 2])),
     ("delete-all-returning", lambda: Delete(T, returning=(T.by_field["id"],)), same('DELETE FROM "users" RETURNING "id"')),
     (
@@ -512,6 +508,19 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
 def test_compile_dml(dialect: str, label: str, build: Callable[[], object], expected: Expected) -> None:
     sql, params = expected[dialect]
     assert compile_in(dialect, build()) == Compiled(sql, params)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_update_returning_where_the_dialect_has_it(dialect: str) -> None:
+    stmt = Update(T, (User.age.set(1),), returning=(T.by_field["id"],)).where(User.age > 5)
+    d = get_dialect(dialect)
+    assert d.supports_update_returning is (dialect != "mysql")
+    if not d.supports_update_returning:  # MySQL and MariaDB: INSERT/DELETE ... RETURNING only
+        with pytest.raises(InvalidArgument, match=r"has no UPDATE \.\.\. RETURNING"):
+            d.compile(stmt)
+        return
+    sql, params = same('UPDATE "users" SET "age" = ? WHERE "users"."age" > ? RETURNING "id"', [1, 5])[dialect]
+    assert d.compile(stmt) == Compiled(sql, params)
 
 
 def test_update_params_are_bound_through_column_types() -> None:

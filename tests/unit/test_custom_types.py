@@ -228,7 +228,8 @@ def test_password_hash_column_type(hashed: PasswordHash) -> None:
     assert c.type_name == "password_hash"
     assert isinstance(c.column_type, PasswordHashType)
     assert isinstance(resolve_type(PasswordHash), PasswordHashType)
-    assert dict(c.sql_types) == {"sqlite": "TEXT", "postgresql": "TEXT", "mysql": "VARCHAR(255)"}
+    assert {d: c.sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "TEXT", "mysql": "VARCHAR(255)"}
+    assert c.sql_type("mariadb") == "VARCHAR(255)"
     assert len(hashed) < 255
     for d in DIALECTS:
         _, params = get_dialect(d).compile(Account.password == hashed)
@@ -263,7 +264,7 @@ def test_json_model_maps_to_json_column() -> None:
         c = t[field]
         assert c.type_name == "json"
         assert isinstance(c.column_type, JSONType)
-        assert dict(c.sql_types) == {"sqlite": "TEXT", "postgresql": "JSONB", "mysql": "JSON"}
+        assert {d: c.sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "JSONB", "mysql": "JSON"}
         assert c.nullable is nullable
     assert t["prefs"].python_type is Prefs
     assert t["box"].python_type is Box

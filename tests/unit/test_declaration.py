@@ -12,6 +12,8 @@ from typedorm.errors import ModelDefinitionError, UnsetValueError
 from typedorm.schema import AUTO, PK, Col, Column, ForeignKey, Model, ModelMeta, column
 from typedorm.sql import ColumnExpr
 
+DIALECTS = ("sqlite", "postgresql", "mysql")
+
 
 class User(Model, table="users"):
     id: PK[int] = column(default=AUTO)
@@ -333,8 +335,11 @@ def test_sql_type_override_per_dialect() -> None:
         b: Annotated[Col[str], Column(sql_type={"postgresql": "CITEXT"})]
 
     t = R.__table__.by_field
-    assert dict(t["a"].sql_types) == {"sqlite": "CITEXT", "postgresql": "CITEXT", "mysql": "CITEXT"}
-    assert dict(t["b"].sql_types) == {"sqlite": "TEXT", "postgresql": "CITEXT", "mysql": "LONGTEXT"}
+    assert {d: t["a"].sql_type(d) for d in DIALECTS} == {"sqlite": "CITEXT", "postgresql": "CITEXT", "mysql": "CITEXT"}
+    assert {d: t["b"].sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "CITEXT", "mysql": "LONGTEXT"}
+    # only the declared types are kept; "*" stands for every dialect (a variant's family included)
+    assert (dict(t["a"].sql_types), dict(t["b"].sql_types)) == ({"*": "CITEXT"}, {"postgresql": "CITEXT"})
+    assert t["a"].sql_type("mariadb") == "CITEXT"
 
 
 # --- defaults of the wrong type ----------------------------------------------------

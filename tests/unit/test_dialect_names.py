@@ -2,11 +2,8 @@
 
 The test scans every module outside those two packages for the string literals ``"sqlite"``,
 ``"postgresql"``, ``"mysql"``, ``"mariadb"`` and for ``dialect.name`` / ``ctx.name`` /
-``conn.name`` compared with ``==``, ``!=`` or ``in``. The goal is none. ``REMAINING`` lists
-the modules that still hold some (the type mapping of schema/types.py, live introspection,
-model generation, URL parsing), with their exact count: the test fails when a module gains
-one, when a new module has one, and when a module loses one without the list being lowered,
-so the list only ever shrinks.
+``conn.name`` compared with ``==``, ``!=`` or ``in``, and fails on any: type mapping, URL
+schemes, drivers and migration rules are the dialect's to answer.
 """
 
 from __future__ import annotations
@@ -21,18 +18,6 @@ PACKAGE = ROOT / "typedorm"
 NAMES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 COMPARED_NAME = re.compile(r"\b(?:dialect|ctx|conn)\.name\s*(?:==|!=|not\s+in\b|in\b)")
 EXEMPT = ("typedorm/dialects/", "typedorm/drivers/")
-
-REMAINING: dict[str, int] = {
-    "typedorm/cli/schema.py": 4,
-    "typedorm/engine/pool.py": 1,
-    "typedorm/engine/url.py": 10,
-    "typedorm/migrations/diff.py": 2,
-    "typedorm/migrations/state.py": 3,
-    "typedorm/schema/columns.py": 1,
-    "typedorm/schema/custom.py": 1,
-    "typedorm/schema/model.py": 3,
-    "typedorm/schema/types.py": 42,
-}
 
 
 def dialect_name_uses(source: str) -> int:
@@ -70,16 +55,16 @@ def test_the_scanner_sees_names_and_comparisons() -> None:
     assert dialect_name_uses('"""Works on sqlite and mysql."""\nx = ctx.dialect.rebuilds_tables\n') == 0
 
 
-def test_no_new_dialect_names_outside_dialects_and_drivers() -> None:
+def test_no_dialect_names_outside_dialects_and_drivers() -> None:
     found = _scan()
-    grown = {f: n for f, n in found.items() if n > REMAINING.get(f, 0)}
-    assert not grown, (
-        f"dialect names compared outside typedorm/dialects and typedorm/drivers: {grown}; "
+    assert not found, (
+        f"dialect names compared outside typedorm/dialects and typedorm/drivers: {found}; "
         "ask the Dialect (a capability flag or method) instead"
     )
 
 
-def test_the_remaining_list_is_exact() -> None:
-    found = _scan()
-    shrunk = {f: (n, found.get(f, 0)) for f, n in REMAINING.items() if found.get(f, 0) < n}
-    assert not shrunk, f"fewer dialect names than listed (listed, found): {shrunk}; lower REMAINING"
+def test_the_scan_covers_the_package() -> None:
+    # the scan would pass vacuously if it read nothing: it sees the modules and the exempt names
+    scanned = [p for p in PACKAGE.rglob("*.py") if not p.relative_to(ROOT).as_posix().startswith(EXEMPT)]
+    assert len(scanned) > 50
+    assert dialect_name_uses((PACKAGE / "dialects" / "registry.py").read_text(encoding="utf-8")) > 0

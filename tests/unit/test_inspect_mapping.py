@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from typedorm.migrations.inspect import _python_default, _strip_id
-from typedorm.migrations.introspect import canonical_type, guess_logical
+from typedorm.migrations.codegen import _python_default, _strip_id
+from typedorm.migrations.reflect import canonical_type, guess_logical
 
 
 @pytest.mark.parametrize(

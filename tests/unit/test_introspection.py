@@ -59,13 +59,17 @@ def test_column_contents() -> None:
         field="handle",
         name="handle_name",
         type_name="string",
-        sql_types={"sqlite": "TEXT", "postgresql": "VARCHAR(30)", "mysql": "VARCHAR(30)"},
+        sql_types={},  # none declared: each dialect computes it
         nullable=False,
         has_default=False,
         comment="public name",
         max_length=30,
         min_length=1,
+        keyed=True,  # part of the composite unique (team_id, handle)
     )
+    assert {d: c.sql_type(d) for d in ("sqlite", "postgresql", "mysql")} == {
+        "sqlite": "TEXT", "postgresql": "VARCHAR(30)", "mysql": "VARCHAR(30)"
+    }
     assert c.python_type is str
     assert c.column_type == StrType()
     assert c.sql_type("postgresql") == "VARCHAR(30)"
@@ -79,7 +83,7 @@ def test_column_details() -> None:
     assert by["id"].column_type == IntType()
     assert (by["score"].ge, by["score"].index, by["score"].has_default) == (0, True, True)
     assert (by["price"].max_digits, by["price"].decimal_places, by["price"].gt) == (8, 2, "0.01")
-    assert by["price"].sql_types["postgresql"] == "NUMERIC(8, 2)"
+    assert by["price"].sql_type("postgresql") == "NUMERIC(8, 2)"
     assert by["status"].type_name == "enum"
     assert by["status"].enum_values == ("active", "gone")
     assert isinstance(by["status"].column_type, EnumType)
@@ -158,7 +162,8 @@ def test_json_is_plain_data() -> None:
     assert data["primary_key"] == ["id"]
     price = next(c for c in data["columns"] if c["field"] == "price")
     assert price["gt"] == "0.01"
-    assert price["sql_types"] == {"sqlite": "TEXT", "postgresql": "NUMERIC(8, 2)", "mysql": "NUMERIC(8, 2)"}
+    assert price["sql_types"] == {}  # computed per dialect, not stored
+    assert [price[k] for k in ("max_digits", "decimal_places", "keyed")] == [8, 2, False]
     assert "python_type" not in price and "column_type" not in price
     assert data["foreign_keys"][0]["ref_columns"] == ["id"]
     assert SPEC.to_dict() == data
@@ -208,7 +213,8 @@ def test_sql_types_are_read_only() -> None:
         types |= {"sqlite": "TEXT"}  # type: ignore[operator]
     with pytest.raises(TypeError):
         del types["sqlite"]  # type: ignore[attr-defined]
-    assert SPEC.columns[0].sql_types["sqlite"] == "INTEGER"
+    assert SPEC.columns[0].sql_types == {}
+    assert SPEC.columns[0].sql_type("sqlite") == "INTEGER"
 
 
 def test_specs_are_hashable_and_usable_as_keys() -> None:

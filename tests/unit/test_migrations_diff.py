@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 
@@ -18,19 +20,21 @@ from typedorm.migrations import (
     Schema,
     UnsupportedChange,
     canonical_type,
+    check,
     col,
     diff,
     make_migration,
 )
 from typedorm.migrations.diff import compare_live, invert_renames
-from typedorm.migrations.introspect import parse_sqlite_create_table
 from typedorm.migrations.ops import (
     MISSING,
+    AddCheck,
     AddColumn,
     AddForeignKey,
     AddIndex,
     AlterColumn,
     CreateTableOp,
+    DropCheck,
     DropColumn,
     DropForeignKey,
     DropIndexOp,
@@ -41,6 +45,7 @@ from typedorm.migrations.ops import (
     RenameColumn,
     RenameTable,
 )
+from typedorm.migrations.reflect import parse_sqlite_create_table
 from typedorm.schema.spec import ColumnSpec, TableSpec
 
 
@@ -511,3 +516,98 @@ def test_nullability_default_and_check_changes() -> None:
         'ALTER TABLE "items" ALTER COLUMN "qty" DROP NOT NULL',
         'ALTER TABLE "items" ALTER COLUMN "qty" DROP DEFAULT',
     ]
+
+
+class _Kind(str, enum.Enum):  # noqa: UP042 - the mixin form is what users write
+    A = "a"
+    BB = "bb"
+
+
+def docs_models() -> list[type[Model]]:
+    # the models tests/unit/data/snapshot_v1.json was written for (by typedorm before SQL types
+    # were computed per dialect: version 1 stored one type per built-in dialect)
+    class Doc(Model, table="docs", unique=[("owner", "slug")]):
+        id: PK[int] = column(default=AUTO)
+        owner: Col[int]
+        slug: Col[str]
+        title: Annotated[Col[str], Column(max_length=80)]
+        body: Annotated[Col[str], Column(sql_type={"postgresql": "CITEXT"})]
+        meta: Col[dict[str, Any]]
+        kind: Col[_Kind]
+        price: Annotated[Col[float], Column(sql_type="NUMERIC(10, 2)")]
+
+    return [Doc]
+
+
+def test_a_version_1_snapshot_loads_and_is_written_in_the_new_format() -> None:
+    text = (Path(__file__).parent / "data" / "snapshot_v1.json").read_text()
+    assert json.loads(text)["version"] == 1
+    old = Schema.from_json(text)
+    models = schema(docs_models())
+    assert old == models
+    assert diff(old, models) == []
+    t = old.table("docs")
+    # computed types are dropped, declared ones kept; the composite-unique text stays indexable
+    assert {c.name: dict(c.sql_types) for c in t.columns if c.sql_types} == {
+        "body": {"postgresql": "CITEXT"},
+        "price": {"mysql": "NUMERIC(10, 2)", "postgresql": "NUMERIC(10, 2)", "sqlite": "NUMERIC(10, 2)"},
+    }
+    assert t.by_name["slug"].keyed and t.by_name["slug"].sql_type("mysql") == "VARCHAR(255)"
+    for d in ("sqlite", "postgresql", "mysql"):
+        assert get_dialect(d).create_table_statements(t) == get_dialect(d).create_table_statements(
+            models.table("docs")
+        )
+    new = json.loads(old.to_json())
+    assert new["version"] == 2
+    assert all(c["sql_types"] == {} for c in new["tables"][0]["columns"] if c["name"] not in ("body", "price"))
+    assert Schema.from_json(old.to_json()) == old
+
+
+def test_a_type_change_on_one_dialect_only_is_still_a_change() -> None:
+    # the diff compares the DDL of every registered dialect, computed when asked
+    def notes(max_length: int) -> list[type[Model]]:
+        class Note(Model, table="notes"):
+            id: PK[int] = column(default=AUTO)
+            body: Annotated[Col[str], Column(max_length=max_length)]
+
+        return [Note]
+
+    # SQLite keeps TEXT; PostgreSQL and MySQL change VARCHAR's length
+    (op,) = diff(schema(notes(20)), schema(notes(30)))
+    assert isinstance(op, AlterColumn)
+    assert sql(op, schema(notes(20)), "postgresql") == [
+        'ALTER TABLE "notes" ALTER COLUMN "body" TYPE VARCHAR(30) USING "body"::VARCHAR(30)'
+    ]
+
+
+def test_a_dialect_outside_typedorm_brings_its_own_migrator() -> None:
+    from typedorm.dialects import Dialect, PostgreSQLDialect
+    from typedorm.dialects.migrate import Migrator
+    from typedorm.dialects.postgresql.migrate import PostgreSQLMigrator
+
+    class StandardDialect(Dialect):
+        name = "standard"
+        family = "standard"
+
+    class RowStoreMigrator(PostgreSQLMigrator):
+        def drop_check(self, target: Any, t: TableSpec, new_t: TableSpec, name: str) -> None:
+            target.ddl(f"ALTER TABLE {self.q(t.name)} DROP CHECK {self.q(name)}")
+
+    class RowStoreDialect(PostgreSQLDialect):
+        name = "rowstore"
+
+        def migrator(self) -> Migrator:
+            return RowStoreMigrator(self)
+
+    before = Schema([_table("items", [col("id", "integer", primary_key=True), col("price", "string")])])
+    alter = AlterColumn("items", "price", col("price", "integer"))
+    # the standard migrator casts with CAST(... AS ...); a PostgreSQL variant inherits "::"
+    for d, cast in ((StandardDialect(), 'CAST("price" AS BIGINT)'), (RowStoreDialect(), '"price"::BIGINT')):
+        ctx = OpContext(d, before.copy())
+        alter.run(ctx)
+        assert ctx.statements == [f'ALTER TABLE "items" ALTER COLUMN "price" TYPE BIGINT USING {cast}']
+    with_check = before.copy()
+    AddCheck("items", check("ck_items_price", "price <> ''")).apply(with_check)
+    ctx = OpContext(RowStoreDialect(), with_check)
+    DropCheck("items", "ck_items_price").run(ctx)
+    assert ctx.statements == ['ALTER TABLE "items" DROP CHECK "ck_items_price"']

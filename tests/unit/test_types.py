@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from typedorm.dialects import get_dialect
+from typedorm.dialects import Dialect, get_dialect
 from typedorm.errors import ModelDefinitionError
 from typedorm.schema import PK, Col, Column, ColumnSpec, Model, column, register_type, resolve_type
 from typedorm.schema import types as types_mod
@@ -472,13 +472,13 @@ class Point:
 class PointType(ColumnType):
     logical = "point"
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "POINT" if dialect == "mysql" else "TEXT"
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        return "POINT" if dialect.family == "mysql" else "TEXT"
 
-    def bind_processor(self, dialect: str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         return lambda p: f"{p.x},{p.y}" if isinstance(p, Point) else p
 
-    def result_processor(self, dialect: str) -> Processor | None:
+    def result_processor(self, dialect: Dialect) -> Processor | None:
         return lambda s: Point(*map(float, s.split(","))) if isinstance(s, str) else s
 
 
@@ -493,7 +493,8 @@ def test_register_type_maps_a_custom_class(isolated_type_map: None) -> None:
 
     c = Place.__table__.by_field["where"]
     assert c.type_name == "point"
-    assert dict(c.sql_types) == {"sqlite": "TEXT", "postgresql": "TEXT", "mysql": "POINT"}
+    assert {d: c.sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "TEXT", "mysql": "POINT"}
+    assert c.sql_type("mariadb") == "POINT" and dict(c.sql_types) == {}
     _, params = get_dialect("sqlite").compile(Place.where == Point(1.5, -2))
     assert params == ["1.5,-2"]
     assert c.column_type is not None
@@ -532,10 +533,10 @@ class Celsius(float):
 class CelsiusType(FloatType):
     logical = "celsius"
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "NUMERIC(5, 2)" if dialect != "sqlite" else "REAL"
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        return "NUMERIC(5, 2)" if dialect.family != "sqlite" else dialect.float_sql(self, column)
 
-    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         return [f"{quoted} >= -273.15"]
 
 
@@ -548,6 +549,11 @@ def test_typedorm_column_type_hook_checked_before_builtins() -> None:
 
     c = Reading.__table__.by_field["temp"]
     assert (c.type_name, c.sql_type("sqlite"), c.sql_type("postgresql")) == ("celsius", "REAL", "NUMERIC(5, 2)")
+    # a subclass of a built-in type keeps its parent's processing (SQLite refuses NaN floats)
+    proc = c.column_type.bind_processor("sqlite") if c.column_type is not None else None
+    assert proc is not None
+    with pytest.raises(ValueError, match="NaN"):
+        proc(float("nan"))
     ddl = get_dialect("sqlite").create_table_statements(Reading.__table__)[0]
     assert 'CHECK ("temp" >= -273.15)' in ddl
 
@@ -573,3 +579,51 @@ def test_text_in_a_composite_key_gets_an_indexable_type_on_mysql() -> None:
     assert [by[f].sql_type("mysql") for f in "abcd"] == ["VARCHAR(255)", "BIGINT", "VARCHAR(255)", "LONGTEXT"]
     assert [by[f].sql_type("postgresql") for f in "ac"] == ["TEXT", "TEXT"]
     assert (by["a"].unique, by["a"].index, by["c"].index) == (False, False, False)
+
+
+class LegacyPointType(ColumnType):
+    """A custom type written when the methods received the dialect's family name."""
+
+    logical = "legacy_point"
+
+    def sql_type(self, dialect: Any, column: ColumnSpec) -> str:
+        return "POINT" if dialect == "mysql" else "TEXT"
+
+
+def test_a_type_comparing_the_dialect_with_a_name_still_works_with_a_warning() -> None:
+    class Spot(Model, arbitrary_types_allowed=True):
+        id: PK[int]
+        where: Annotated[Col[str], Column(type=LegacyPointType())]
+
+    c = Spot.__table__.by_field["where"]
+    for name, want in (("mysql", "POINT"), ("mariadb", "POINT"), ("postgresql", "TEXT")):
+        with pytest.warns(DeprecationWarning, match="comparing a Dialect with a name"):
+            assert c.sql_type(name) == want
+    with pytest.warns(DeprecationWarning):
+        assert "POINT" in get_dialect("mariadb").create_table_statements(Spot.__table__)[0]
+
+
+class Base2Dialect(Dialect):
+    """A dialect outside typedorm that knows only the standard rules, and spells floats its own way."""
+
+    name = "base2"
+    family = "base2"
+
+    def float_sql(self, ct: ColumnType, column: ColumnSpec) -> str:
+        return "FLOAT8"
+
+
+def test_a_dialect_supplies_sql_for_built_in_types() -> None:
+    d = Base2Dialect()
+    by = Everything.__table__.by_field
+    assert [by[f].sql_type(d) for f in ("i", "f", "b", "s", "uid", "tags")] == [
+        "BIGINT", "FLOAT8", "BOOLEAN", "TEXT", "CHAR(36)", "TEXT"
+    ]
+    # flags steer the standard rules: a native UUID/JSON dialect gets the types and no text conversion
+    native = type("Native", (Base2Dialect,), {"native_uuid": True, "native_json": True, "native_bool": False})()
+    assert [by[f].sql_type(native) for f in ("uid", "tags")] == ["UUID", "JSON"]
+    assert by["uid"].column_type is not None and by["uid"].column_type.bind_processor(native) is None
+    assert by["uid"].column_type.bind_processor(d) is not None
+    assert by["b"].column_type is not None
+    assert by["b"].column_type.ddl_checks(native, by["b"], "f") == ["f IN (0, 1)"]
+    assert by["b"].column_type.ddl_checks(d, by["b"], "f") == []

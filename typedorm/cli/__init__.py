@@ -49,6 +49,7 @@ def common_options() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     from . import inspect as inspect_cmd
     from . import migrate as migrate_cmd
+    from . import recover as recover_cmd
     from . import schema as schema_cmd
     from . import stubs as stubs_cmd
 
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect_cmd.add_parser(sub, common)
     schema_cmd.add_parser(sub, common)
     stubs_cmd.add_parser(sub, common)
+    recover_cmd.add_parser(sub, common)
     return parser
 
 

@@ -31,8 +31,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..engine.database import Database
-    from ..migrations.inspect import generate_models
-    from ..migrations.introspect import case_insensitive_columns, introspect, sqlite_text_types
+    from ..migrations.codegen import generate_models
+    from ..migrations.reflect import case_insensitive_columns, introspect, sqlite_text_types
 
     config = load_config(args)
     url = args.database or require_url(config)

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from ..errors import ConfigurationError
 from . import EXIT_OK
 from .config import load_config, load_models
 
@@ -23,9 +24,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-d",
         "--dialect",
-        choices=("sqlite", "postgresql", "mysql"),
         default=None,
-        help="dialect for the DDL (default: the --url's, else sqlite)",
+        metavar="SCHEME",
+        help="dialect for the DDL, by URL scheme (sqlite, postgresql, mysql, mariadb or a registered one; "
+        "default: the --url's, else SQLite)",
     )
     p.add_argument(
         "-f",
@@ -38,7 +40,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..dialects import get_dialect
+    from ..dialects import SQLiteDialect, get_dialect, registered_schemes
     from ..migrations.state import Schema
 
     config = load_config(args)
@@ -56,7 +58,12 @@ def _run(args: argparse.Namespace) -> int:
         from ..engine.url import URL
 
         name = URL.parse(config.url).dialect_scheme
-    dialect = get_dialect(name or "sqlite")
+    try:
+        dialect = get_dialect(name) if name is not None else SQLiteDialect()
+    except ValueError:
+        raise ConfigurationError(
+            f"unknown dialect {name!r} for --dialect; known: {', '.join(registered_schemes())}"
+        ) from None
     print(f"-- typedorm schema for {dialect.name}")
     for t in schema.tables.values():
         for stmt in dialect.create_table_statements(t, if_not_exists=False):

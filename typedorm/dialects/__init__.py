@@ -2,7 +2,7 @@
 importable without their drivers, plus the registry that maps URL schemes to them."""
 
 from .base import Dialect, IsolationLevel, MigrationLock
-from .mysql import MariaDBDialect, MySQLDialect
+from .mysql import GaleraDialect, MariaDBDialect, MySQLDialect
 from .postgresql import PostgreSQLDialect
 from .registry import ENTRY_POINT_GROUP, dialect_class, get_dialect, register_dialect, registered_schemes
 from .sqlite import SQLiteDialect
@@ -10,6 +10,7 @@ from .sqlite import SQLiteDialect
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Dialect",
+    "GaleraDialect",
     "IsolationLevel",
     "MariaDBDialect",
     "MigrationLock",

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
 from ..sql.closed import ISOLATION_LEVELS
-from ..sql.compiler import Compiler
 from ..sql.stmt import CreateTable
+from .migrate import Migrator
 from .reflect import Introspector
+from .replication import ReplicationPositions
+from .twophase import TwoPhaseSQL
+from .typemap import TypeMap
 
 if TYPE_CHECKING:
     from ..schema.spec import ColumnSpec
@@ -32,8 +37,9 @@ class MigrationLock:
     params: tuple[object, ...]
 
 
-class Dialect(Compiler):
-    """A backend's SQL: a compiler plus the capability flags the engine and repository consult.
+class Dialect(TypeMap, TwoPhaseSQL):
+    """A backend's SQL: a compiler, its column-type rules (:class:`~typedorm.dialects.typemap.TypeMap`)
+    and the capability flags the engine and repository consult.
 
     Code is gated on these flags and methods, never on the dialect's name. A variant (MariaDB
     of MySQL, a PostgreSQL-compatible server) subclasses a built-in dialect; a dialect outside
@@ -46,8 +52,13 @@ class Dialect(Compiler):
     #: the engine reads the server's version on the first connection and passes it to
     #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
     probes_server_version: ClassVar[bool] = False
+    #: URL options this dialect's URLs get unless they set them (Galera: ``wsrep_sync_wait``)
+    url_defaults: ClassVar[dict[str, str]] = {}
     supports_savepoints: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
+    #: the isolation a transaction gets when none is asked for (a snapshot from its first read on
+    #: "repeatable read"/"serializable": the query cache neither reads nor fills inside those)
+    default_isolation: ClassVar[IsolationLevel] = "serializable"
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
     supports_upsert_returning: ClassVar[bool] = True
     #: fresh autoincrement keys can be taken ahead of an insert (a ``ReserveKeys`` statement):
@@ -75,10 +86,20 @@ class Dialect(Compiler):
     foreign_keys_make_indexes: ClassVar[bool] = False
     #: type of typedorm's own short free-text columns (the migration history's message)
     short_text_type: ClassVar[str] = "TEXT"
+    #: how far a replica has applied the primary's commits (read-your-writes with replicas), or
+    #: None: after a write, reads in that context stay on the primary
+    replication: ClassVar[ReplicationPositions | None] = None
     #: a query with one ``?`` parameter (a table name) that returns a row if the table exists
     table_exists_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
     )
+    # --- URLs: the registry maps a scheme to a dialect; its family's dialect lists the drivers ---
+    #: driver spellings a ``family+driver://`` URL accepts -> the canonical driver name
+    #: (``typedorm.drivers`` registers drivers under the canonical names)
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    #: the URL names a database file (``sqlite:///path.db``), not a server; file databases
+    #: get one connection per thread
+    url_is_path: ClassVar[bool] = False
     #: most bound parameters one statement may carry
     max_params: ClassVar[int] = 32766
     max_identifier_length: ClassVar[int] = 63
@@ -148,6 +169,10 @@ class Dialect(Compiler):
         in a table instead (SQLite has no session locks)."""
         return None
 
+    def migrator(self) -> Migrator:
+        """What writes this dialect's DDL for migration operations (standard ALTER TABLE here)."""
+        return Migrator(self)
+
     def introspector(self) -> Introspector:
         """What reads a live schema of this dialect (tables, columns, indexes, keys, checks,
         collations); a dialect without a catalog reader gets one that refuses to read tables."""
@@ -155,6 +180,41 @@ class Dialect(Compiler):
 
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"
+    #: sent in the same round trip as ``COMMIT``, just before it, where the driver can read its
+    #: answer apart (``Driver.supports_commit_probe``): one text value naming the transaction (and
+    #: the server instance), NULL if the transaction wrote nothing. A COMMIT cut off by a lost
+    #: connection is then looked up with :meth:`commit_status_query`; None where the backend has
+    #: no such lookup (the outcome is unknown)
+    commit_probe_sql: ClassVar[str | None] = None
+
+    def commit_status_query(self, probe: str) -> tuple[str, tuple[object, ...]] | None:
+        """The query, and its parameters, whose one value says what became of the transaction
+        ``probe`` (the probe's value) named, asked on a new connection; None if it cannot be asked."""
+        return None
+
+    def commit_xid(self, probe: str) -> str:
+        """The transaction id in ``probe``, for ``CommitOutcomeUnknown.xid``."""
+        return probe
+
+    def commit_outcome(self, status: object) -> bool | None:
+        """What the status query answered: True committed, False rolled back, None unknown."""
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    def __eq__(self, other: object) -> bool:
+        # Column types written before dialects were objects compare the argument with a name
+        # (``dialect == "mysql"``): keep them working, as the family name was what they got.
+        if isinstance(other, str):
+            warnings.warn(
+                "comparing a Dialect with a name is deprecated: ask its flags (native_json, native_uuid, "
+                "native_bool, ...) or its family",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return other == self.family
+        return self is other
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)

@@ -197,6 +197,12 @@ class Introspector:
     #: the database enforces a declared ``VARCHAR(n)`` length; where it does not (SQLite), a
     #: generated model keeps the length and create_all adds a CHECK for it
     enforces_lengths: ClassVar[bool] = True
+    #: a column's autoincrement as the catalog reports it is what DDL declared (not on
+    #: SQLite, where every INTEGER PRIMARY KEY is the rowid)
+    reads_autoincrement: ClassVar[bool] = True
+    #: ON DELETE/UPDATE RESTRICT is the same as NO ACTION, the default (InnoDB checks both
+    #: at once: dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html)
+    restrict_is_no_action: ClassVar[bool] = False
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect

@@ -8,6 +8,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from ..errors import ConfigurationError
+from ..schema.types import set_dialect_resolver
 from .base import Dialect
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "get_dialect",
     "is_builtin_scheme",
     "register_dialect",
+    "known_dialects",
     "registered_schemes",
+    "shared_dialect",
 ]
 
 logger: logging.Logger = logging.getLogger("typedorm")
@@ -33,10 +36,15 @@ _BUILTIN: dict[str, str] = {
     "mysql": "typedorm.dialects.mysql:MySQLDialect",
     "mariadb": "typedorm.dialects.mysql:MariaDBDialect",
 }
+# Built-in variants keep their own scheme (and dialect) instead of normalising to the family's.
+_BUILTIN_VARIANTS: dict[str, str] = {
+    "galera": "typedorm.dialects.mysql:GaleraDialect",
+}
 _registered: dict[str, type[Dialect] | str] = {}
 _resolved: dict[str, type[Dialect]] = {}  # "module:Class" -> the class, loaded once
 _lock = threading.Lock()
 _entry_points_loaded = False
+_shared: dict[type[Dialect], Dialect] = {}  # one instance per class for type lookups by name
 
 
 def _check_scheme(scheme: object) -> str:
@@ -104,7 +112,7 @@ def dialect_class(scheme: str) -> type[Dialect] | None:
     found = _registered.get(key)
     if found is None:
         _load_entry_points()
-        found = _registered.get(key, _BUILTIN.get(key))
+        found = _registered.get(key, _BUILTIN.get(key, _BUILTIN_VARIANTS.get(key)))
     if found is None or isinstance(found, type):
         return found
     cls = _resolved.get(found)
@@ -123,7 +131,8 @@ def is_builtin_scheme(scheme: str) -> bool:
 def registered_schemes() -> list[str]:
     """Every URL scheme a dialect is known for, built-in ones first."""
     _load_entry_points()
-    return [*_BUILTIN, *(s for s in _registered if s not in _BUILTIN)]
+    builtin = [*_BUILTIN, *_BUILTIN_VARIANTS]
+    return [*builtin, *(s for s in _registered if s not in builtin)]
 
 
 def get_dialect(name: str) -> Dialect:
@@ -132,3 +141,39 @@ def get_dialect(name: str) -> Dialect:
     if cls is None:
         raise ValueError(f"unknown dialect {name!r}; known: {', '.join(registered_schemes())}")
     return cls()
+
+
+def shared_dialect(name: str) -> Dialect:
+    """A shared instance of the dialect registered for URL scheme ``name``, for reading its
+    type mapping and DDL rules (``ColumnSpec.sql_type("postgresql")``); KeyError if unknown.
+
+    Engines make their own instance (a server's version adjusts its flags): use
+    :func:`get_dialect` for a dialect to run statements with."""
+    cls = dialect_class(name) if isinstance(name, str) else None
+    if cls is None:
+        raise KeyError(f"no dialect is registered for {name!r}; known: {', '.join(registered_schemes())}")
+    found = _shared.get(cls)
+    if found is None:
+        found = _shared.setdefault(cls, cls())
+    return found
+
+
+def known_dialects() -> list[Dialect]:
+    """One shared instance of every registered dialect class (migrations compare column
+    DDL on each: a change that alters any dialect's DDL is a change). A registered dialect
+    that cannot be loaded is left out with a warning."""
+    out: list[Dialect] = []
+    seen: set[type[Dialect]] = set()
+    for scheme in registered_schemes():
+        try:
+            d = shared_dialect(scheme)
+        except ConfigurationError as e:
+            logger.warning("dialect %r is left out: %s", scheme, e)
+            continue
+        if type(d) not in seen:
+            seen.add(type(d))
+            out.append(d)
+    return out
+
+
+set_dialect_resolver(shared_dialect)

@@ -35,6 +35,10 @@ _QUERY_OPTIONS: dict[str, str] = {
     "ssl_cert": "str",
     "ssl_key": "str",
     "ssl_disabled": "bool",
+    # Galera: which statements wait for the node to apply the cluster's earlier commits before they
+    # run (a bitmask: 1 reads, 2 updates/deletes, 4 inserts, 8 SHOW),
+    # mariadb.com/kb/en/galera-cluster-system-variables/#wsrep_sync_wait
+    "wsrep_sync_wait": "int",
 }
 
 SERVER_STATUS_IN_TRANS = 1  # MySQL protocol status flag (dev.mysql.com/doc/dev/mysql-server/latest/)
@@ -154,6 +158,10 @@ def classify_mysql_error(errno: int | None, message: str, sqlstate: str | None =
 def common_connect_kwargs(url: URL) -> dict[str, Any]:
     """Keyword arguments both pymysql and MySQLdb accept, from the URL (query values typed)."""
     kwargs: dict[str, Any] = {}
+    if len(url.hosts) > 1:
+        raise ConfigurationError(
+            "a MySQL/MariaDB URL names one host; several hosts (h1,h2) are libpq's syntax, for PostgreSQL"
+        )
     if url.host is not None:
         kwargs["host"] = url.host
     if url.port is not None:
@@ -195,7 +203,13 @@ def session_kwargs(kwargs: dict[str, Any], options: Mapping[str, Any]) -> dict[s
     kwargs.update(options)
     check_autocommit_option(kwargs)
     kwargs["client_flag"] = int(kwargs.get("client_flag", 0)) | CLIENT_FOUND_ROWS
-    kwargs.setdefault("init_command", SESSION_INIT)
+    init = SESSION_INIT
+    sync_wait = kwargs.pop("wsrep_sync_wait", None)
+    if sync_wait is not None:
+        if type(sync_wait) is not int or not 0 <= sync_wait <= 15:
+            raise ConfigurationError(f"wsrep_sync_wait must be an integer from 0 to 15, not {sync_wait!r}")
+        init = f"{init}, wsrep_sync_wait = {sync_wait:d}"
+    kwargs.setdefault("init_command", init)
     return kwargs
 
 

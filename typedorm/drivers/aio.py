@@ -64,6 +64,12 @@ class AsyncDriver(ABC):
     async def ping(self, conn: Any) -> bool:
         """A real round trip; False if the connection is dead. Never raises an ``Exception``."""
 
+    def has_input(self, conn: Any) -> bool:
+        """No round trip: whether the server sent something on this idle connection (an error
+        before closing it, or the close); the pool then pings it even within
+        ``pool_pre_ping_window``. False where the driver cannot tell."""
+        return False
+
     @abstractmethod
     def is_alive_cheap(self, conn: Any) -> bool:
         """No I/O: False if the driver already knows the connection is closed or broken
@@ -150,6 +156,15 @@ class AsyncDriver(ABC):
         return n
 
     supports_copy: ClassVar[bool] = False
+
+    #: :meth:`commit_probed` sends a probe and ``COMMIT`` in one round trip, reading the probe's answer apart
+    supports_commit_probe: ClassVar[bool] = False
+
+    async def commit_probed(self, conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> None:
+        """Send ``probe_sql`` (one value) and ``commit_sql`` in one round trip; the probe's value is
+        appended to ``seen`` as soon as it arrives, so it is known even if the COMMIT's answer is
+        lost with the connection (``Dialect.commit_probe_sql``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
 
     async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
                         types: Sequence[str] | None = None) -> None:

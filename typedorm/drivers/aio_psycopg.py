@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from typedorm.drivers.aio import AsyncDriver
 from typedorm.drivers.base import ErrorInfo
-from typedorm.drivers.psycopg import PsycopgDriver, connect_params, register_adapters
+from typedorm.drivers.psycopg import PsycopgDriver, commit_probed_gen, connect_params, register_adapters
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -34,6 +34,10 @@ class AsyncPsycopgDriver(AsyncDriver):
     simple_protocol_runs_many: ClassVar[bool] = True
     stream_needs_transaction: ClassVar[bool] = True
     supports_copy: ClassVar[bool] = True
+    supports_commit_probe: ClassVar[bool] = True
+
+    async def commit_probed(self, conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> None:
+        await conn.wait(commit_probed_gen(conn, probe_sql, commit_sql, seen))
 
     def __init__(self) -> None:
         self._sync = PsycopgDriver()
@@ -77,6 +81,9 @@ class AsyncPsycopgDriver(AsyncDriver):
         except Exception:
             return False
         return True
+
+    def has_input(self, conn: Any) -> bool:
+        return self._sync.has_input(conn)  # the same libpq connection underneath
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return self._sync.is_alive_cheap(conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,22 @@ def fetch_result(cur: Any, mode: int) -> Any:
     cols = tuple(d[0] for d in desc) if desc is not None else ()
     return (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
 
+def socket_readable(fd: int) -> bool:
+    """Whether a socket has something to read, or is closed, without waiting (one system call).
+
+    An idle database connection should be silent: input on it means the server sent an error
+    before closing it (PostgreSQL's ``pg_terminate_backend``, a shutdown) or closed it (MariaDB's
+    ``KILL``). A bad descriptor counts as readable."""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 class Driver(ABC):
     """Adapts one DB-API driver to what the engine needs. Instances are stateless and thread-safe.
 
@@ -185,6 +202,12 @@ class Driver(ABC):
     def ping(self, conn: Any) -> bool:
         """A real round trip; False if the connection is dead. Never raises."""
 
+    def has_input(self, conn: Any) -> bool:
+        """No round trip: whether the server sent something on this idle connection (an error
+        before closing it, or the close); the pool then pings it even within
+        ``pool_pre_ping_window``. False where the driver cannot tell."""
+        return False
+
     @abstractmethod
     def is_alive_cheap(self, conn: Any) -> bool:
         """No I/O: False if the driver already knows the connection is closed or broken."""
@@ -196,6 +219,10 @@ class Driver(ABC):
     @abstractmethod
     def reset(self, conn: Any) -> None:
         """Roll back anything left open (no round trip when nothing is); raises if the connection is unusable."""
+
+    def needs_reset(self, conn: Any) -> bool:
+        """Whether :meth:`reset` has anything to undo (no I/O); when False the pool skips it."""
+        return True
 
     def close(self, conn: Any) -> None:
         """Close ``conn``; never raises."""
@@ -248,6 +275,15 @@ class Driver(ABC):
             raise
         cur.close()
         return n
+
+    #: :meth:`commit_probed` sends a probe and ``COMMIT`` in one round trip, reading the probe's answer apart
+    supports_commit_probe: ClassVar[bool] = False
+
+    def commit_probed(self, conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> None:
+        """Send ``probe_sql`` (one value) and ``commit_sql`` in one round trip; the probe's value is
+        appended to ``seen`` as soon as it arrives, so it is known even if the COMMIT's answer is
+        lost with the connection (``Dialect.commit_probe_sql``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
 
     def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
                   types: Sequence[str] | None = None) -> None:

@@ -12,7 +12,7 @@ from typedorm.drivers._mysql import (
     error_args,
     session_kwargs,
 )
-from typedorm.drivers.base import Driver, ErrorInfo
+from typedorm.drivers.base import Driver, ErrorInfo, socket_readable
 
 if TYPE_CHECKING:
     from typedorm.engine.url import URL
@@ -132,6 +132,13 @@ class MySQLClientDriver(Driver):
         except Exception:
             return False
         return True
+
+    def has_input(self, conn: Any) -> bool:
+        try:
+            fd = conn.fileno()
+        except Exception:  # closed
+            return True
+        return socket_readable(fd)
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return bool(conn.open)

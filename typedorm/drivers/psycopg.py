@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from typedorm.drivers.base import Driver, ErrorInfo, option_int
+from typedorm.drivers.base import Driver, ErrorInfo, option_int, socket_readable
 from typedorm.errors import ConfigurationError, ConnectionLost
 
 if TYPE_CHECKING:
@@ -92,10 +92,15 @@ def _parse_key_columns(detail: str | None) -> tuple[str, ...]:
 def connect_params(url: URL, options: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
     """libpq keywords for ``url`` and ``options``, and psycopg's ``prepare_threshold`` (sync and async)."""
     params: dict[str, Any] = {}
-    if url.host is not None:
-        params["host"] = url.host
-    if url.port is not None:
-        params["port"] = url.port
+    if len(url.hosts) > 1:
+        # libpq tries each host in turn (target_session_attrs picks the primary or a standby)
+        params["host"] = ",".join(h for h, _ in url.hosts)
+        params["port"] = ",".join("" if p is None else str(p) for _, p in url.hosts)
+    else:
+        if url.host is not None:
+            params["host"] = url.host
+        if url.port is not None:
+            params["port"] = url.port
     if url.username is not None:
         params["user"] = url.username
     if url.password is not None:
@@ -116,6 +121,35 @@ def connect_params(url: URL, options: dict[str, Any]) -> tuple[dict[str, Any], i
     return params, threshold
 
 
+def commit_probed_gen(conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> Any:
+    """psycopg's generator (``conn.wait(...)``, sync or async) that sends ``probe; COMMIT`` as one
+    simple query and reads the results one by one: the probe's value is in ``seen`` before the
+    COMMIT's answer is awaited. Raises the first statement error, or the loss of the connection."""
+    from psycopg import errors, generators, pq
+
+    pgconn = conn.pgconn
+    pgconn.send_query(f"{probe_sql}; {commit_sql}".encode())
+    yield from generators.send(pgconn)
+    error: BaseException | None = None
+    first = True
+    while True:
+        res = yield from generators.fetch(pgconn)
+        if res is None:
+            break
+        if res.status == pq.ExecStatus.FATAL_ERROR:
+            if error is None:
+                error = errors.error_from_result(res, encoding=conn.info.encoding)
+        elif first and res.status == pq.ExecStatus.TUPLES_OK:
+            value = res.get_value(0, 0) if res.ntuples else None
+            seen.append(None if value is None else bytes(value).decode())
+        first = False
+    if pgconn.status == pq.ConnStatus.BAD and not isinstance(error, errors.OperationalError):
+        # the server went away without an error of its own: say so as psycopg would
+        raise errors.OperationalError(pgconn.get_error_message().decode(errors="replace") or "connection lost")
+    if error is not None:
+        raise error
+
+
 class PsycopgDriver(Driver):
     """psycopg 3 in autocommit mode.
 
@@ -132,6 +166,10 @@ class PsycopgDriver(Driver):
     simple_protocol_runs_many: ClassVar[bool] = True
     stream_needs_transaction: ClassVar[bool] = True
     supports_copy: ClassVar[bool] = True
+    supports_commit_probe: ClassVar[bool] = True
+
+    def commit_probed(self, conn: Any, probe_sql: str, commit_sql: str, seen: list[str | None]) -> None:
+        conn.wait(commit_probed_gen(conn, probe_sql, commit_sql, seen))
 
     def stream_cursor(self, conn: Any, name: str) -> Any:
         # A server-side (named) cursor: FETCH FORWARD per batch.
@@ -187,6 +225,13 @@ class PsycopgDriver(Driver):
         except Exception:
             return False
         return True
+
+    def has_input(self, conn: Any) -> bool:
+        try:
+            fd = conn.pgconn.socket
+        except Exception:  # closed
+            return True
+        return socket_readable(fd)
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return not (conn.closed or conn.broken)

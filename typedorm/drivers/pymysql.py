@@ -12,7 +12,7 @@ from typedorm.drivers._mysql import (
     error_args,
     session_kwargs,
 )
-from typedorm.drivers.base import Driver, ErrorInfo
+from typedorm.drivers.base import Driver, ErrorInfo, socket_readable
 from typedorm.errors import ConnectionLost
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ class PyMySQLDriver(Driver):
         except Exception:
             return False
         return True
+
+    def has_input(self, conn: Any) -> bool:
+        try:
+            fd = conn._sock.fileno()
+        except Exception:  # closed
+            return True
+        return socket_readable(fd)
 
     def is_alive_cheap(self, conn: Any) -> bool:
         return bool(conn.open)

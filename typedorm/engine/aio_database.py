@@ -14,14 +14,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ..cache.base import Cache, NoCache
+from ..cache.hook import AsyncCacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
 from ..drivers.aio import close_cursor_quietly, get_async_driver
 from ..errors import (
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -29,8 +32,10 @@ from ..errors import (
     RetryableError,
     TransactionAborted,
     TransactionError,
+    TypedORMError,
 )
 from .aio_pool import create_async_pool
+from .aio_routing import AsyncRouter, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
 from .core import (
     QueryCounter,
     ResultMode,
@@ -135,14 +140,21 @@ class AsyncTransaction:
             await db.connect()
         state = db._own_state()
         if state is None:
-            conn = await db._pool.acquire()
-            state = TxState(conn, db.dialect)
-            try:
-                for sql in state.begin(self.isolation, self.mode):
-                    await db._control(conn, sql)
-            except BaseException:
-                await db._pool.release(conn, discard=True)
-                raise
+            retry = True  # a BEGIN that lost its connection has run nothing: once more on a new one
+            while True:
+                conn = await (db._pool.acquire() if db._router is None else db._router.acquire_primary())
+                state = TxState(conn, db.dialect)
+                try:
+                    for sql in state.begin(self.isolation, self.mode):
+                        await db._control(conn, sql)
+                    break
+                except BaseException as e:
+                    lost = isinstance(e, ConnectionLost) and db._broken(conn, e)  # invalidates the pool
+                    await db._pool.release(conn, discard=True)
+                    if not (lost and retry):
+                        raise
+                    retry = False
+                    logger.info("BEGIN lost its connection (%s); beginning once more on a new one", e)
             self._token = db._tx.set((state, _current_task()))
             self._owner = True
         else:
@@ -173,7 +185,7 @@ class AsyncTransaction:
         done: list[bool] = []
         if True:  # ASYNC
             try:
-                await uncancellable(self._finish(state, sqls, commit, done))
+                position = await uncancellable(self._finish(state, sqls, commit, done))
             except asyncio.CancelledError:
                 # Cancelled while committing: the commit ran to its end all the same, and what
                 # waits for it still runs before the cancellation goes on.
@@ -191,9 +203,11 @@ class AsyncTransaction:
                 self._release_token()
         else:  # SYNC
             try:
-                self._finish(state, sqls, commit, done)
+                position = self._finish(state, sqls, commit, done)
             finally:
                 self._release_token()
+        if position is not None and self.db._router is not None:
+            self.db._router.require(position)  # read-your-writes: in the caller's context
         if aborted is not None:
             raise aborted from aborted.error
         if callbacks:
@@ -205,27 +219,50 @@ class AsyncTransaction:
             self.db._tx.reset(self._token)
             self._token = None
 
-    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> None:
-        """Close this level on the server; the outermost level also returns the connection."""
+    async def _finish(self, state: TxState, sqls: list[str], commit: bool, done: list[bool]) -> Any:
+        """Close this level on the server; the outermost level also returns the connection.
+        With replicas, a commit's replication position (for read-your-writes), else None."""
         db = self.db
         failed = False
+        position: Any = None
+        lost: ConnectionLost | None = None  # the COMMIT's connection broke: its outcome is to be found
+        seen: list[str | None] = []  # the dialect's commit probe (PostgreSQL: the transaction id)
         try:
             if not state.broken:  # nothing can be sent on a connection the server closed
+                # The outermost COMMIT goes with the dialect's probe (the transaction id), if any.
+                probe = db._commit_probe if self._owner and commit else None
                 for sql in sqls:
-                    await db._control(state.conn, sql)
+                    await db._control(state.conn, sql, probe, seen)
             done.append(True)
+            if commit and self._owner and db._router is not None:
+                position, usable = await db._router.commit_position(state.conn)
+                state.broken = state.broken or not usable
+            if self._owner and commit and state.written:
+                await db._cache_committed(state)  # after the commit, never before
         except BaseException as e:
-            failed = True
-            if self._owner and commit:
-                # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
-                with contextlib.suppress(Exception):
-                    await db._control(state.conn, db.dialect.rollback_sql)
-            elif not self._owner and isinstance(e, DatabaseError):
-                state.fail(e, broken=db._broken(state.conn, e))
-            raise
+            if self._owner and commit and not done and isinstance(e, ConnectionLost):
+                lost = e  # resolved below, once the dead connection is back in the pool
+                state.broken = True
+            else:
+                failed = True
+                if self._owner and commit and state.written and not done:
+                    await db._cache_committed(state)  # the commit may have happened: invalidate anyway
+                if self._owner and commit:
+                    # COMMIT failed (e.g. a deferred constraint or serialization failure): roll back.
+                    with contextlib.suppress(Exception):
+                        await db._control(state.conn, db.dialect.rollback_sql)
+                elif not self._owner and isinstance(e, DatabaseError):
+                    state.fail(e, broken=db._broken(state.conn, e))
+                raise
         finally:
             if self._owner:
                 await db._pool.release(state.conn, discard=(failed and not commit) or state.broken)
+        if lost is not None:
+            if state.written:
+                await db._cache_committed(state)  # the commit may have happened: invalidate anyway
+            await db._commit_outcome(lost, seen)  # returns only if the transaction is stored
+            done.append(True)
+        return position
 
     if True:  # ASYNC
 
@@ -308,10 +345,19 @@ class AsyncDatabase:
         pool_pre_ping: bool | None = None,
         pool_pre_ping_window: float | None = None,
         connect_args: Mapping[str, Any] | None = None,
+        replicas: Sequence[str | URL] | None = None,
+        replica_strategy: ReplicaStrategy = "least_loaded",
+        failover_timeout: float = 5.0,
+        cache: Cache | None = None,
     ) -> None:
         self.url: URL = URL.parse(url)
         self.driver: AsyncDriver = get_async_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
+        if cache is not None and not isinstance(cache, Cache):
+            raise InvalidArgument(f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache")
+        #: the query cache (``db.cache.stats()``); without one, cached reads go to the database
+        self.cache: Cache = cache if cache is not None else NoCache()
+        self._cache_hook = None if cache is None else AsyncCacheHook(cache, namespace_for(self.url), self.dialect)
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_async_pool(
@@ -330,12 +376,27 @@ class AsyncDatabase:
         # UnicodeError: a driver encoding a value it cannot (a lone surrogate) raises it raw.
         self._errors: tuple[type[BaseException], ...] = (*self.driver.error_types, UnicodeError)
         self._closed = False
+        #: the replica router (``replicas=``), None without replicas
+        self._router: AsyncRouter | None = None
+        if replicas:
+            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
+                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
+                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
+                       "connect_args": connect_args}
+            self._router = AsyncRouter(
+                self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
+            )
         self._mappers: dict[type[Any], Any] = {}
         #: per-database cache of the repository's row mappers (model -> mapper)
         self.mappers: dict[type[Any], Any] = self._mappers
         #: COPY FROM STDIN is available (psycopg): the fastest bulk insert on PostgreSQL
         self.supports_copy: bool = self.driver.supports_copy
         self._simple_protocol_runs_many = self.driver.simple_protocol_runs_many
+        # A lost COMMIT can be looked up afterwards where the dialect has a lookup and the driver
+        # reads the probe in the COMMIT's own round trip (PostgreSQL with psycopg).
+        self._commit_probe: str | None = (
+            self.dialect.commit_probe_sql if self.driver.supports_commit_probe else None
+        )
         self._stream_seq = itertools.count(1)
         # Only MySQL needs a round trip before the first statement (the server version).
         self._ready = not self.dialect.probes_server_version
@@ -394,6 +455,10 @@ class AsyncDatabase:
         """Close every pooled connection. Connections in use close when they come back."""
         self._closed = True
         await self._pool.dispose()
+        if self._router is not None:
+            await self._router.close()
+        if self._cache_hook is not None:
+            await self._cache_hook.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         if True:  # ASYNC
@@ -433,16 +498,74 @@ class AsyncDatabase:
         return owned[0]
 
     # --- execution -------------------------------------------------------------------
-    async def _control(self, conn: Any, sql: str) -> None:
+    async def _control(
+        self, conn: Any, sql: str, probe: str | None = None, seen: list[str | None] | None = None
+    ) -> None:
+        """Run a transaction-control statement; with ``probe`` (a COMMIT), in the same round trip
+        as the probe, whose value lands in ``seen`` before the COMMIT's answer is awaited."""
         if sql_logger.isEnabledFor(logging.DEBUG):
-            sql_logger.debug("%s", sql)
+            sql_logger.debug("%s", sql if probe is None else f"{probe}; {sql}")
         try:
-            await self.driver.control(conn, sql)
+            if probe is None:
+                await self.driver.control(conn, sql)
+            else:
+                assert seen is not None
+                await self.driver.commit_probed(conn, probe, sql, seen)
         except self._errors as e:
             err = map_error(self.driver, e, None)
             if err is None:
                 raise
             raise err from e
+
+    async def _commit_outcome(self, lost: ConnectionLost, seen: list[str | None]) -> None:
+        """The connection broke during COMMIT: return if the transaction is stored (or wrote
+        nothing); raise ``ConnectionLost`` if it is known to be rolled back, else
+        ``CommitOutcomeUnknown``. Asks the server on a new connection where the dialect can."""
+        self._pool.invalidate()  # the server may have restarted or killed them all
+        kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
+        if self._commit_probe is None:
+            raise CommitOutcomeUnknown(
+                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
+            ) from lost
+        if not seen:
+            raise CommitOutcomeUnknown(
+                "the connection was lost during COMMIT before the transaction id arrived: "
+                f"the transaction may or may not be stored ({lost})",
+                **kw,
+            ) from lost
+        probe = seen[0]
+        if probe is None:
+            logger.info("the connection was lost during COMMIT of a transaction that wrote nothing")
+            return
+        xid = self.dialect.commit_xid(probe)
+        query = self.dialect.commit_status_query(probe)
+        status: object = None
+        if query is not None:
+            try:
+                async with self._pool.connection() as conn:
+                    row = await self._run_on(conn, query[0], query[1], _ONE, None)
+            except TypedORMError as e:
+                raise CommitOutcomeUnknown(
+                    f"the connection was lost during COMMIT of transaction {xid}, and asking the server "
+                    f"for its outcome failed ({e}): it may or may not be stored",
+                    xid=xid,
+                    **kw,
+                ) from lost
+            status = row[0] if row else None
+        outcome = self.dialect.commit_outcome(status)
+        if outcome is True:
+            logger.info("the connection was lost during COMMIT of transaction %s, which is stored", xid)
+            return
+        if outcome is False:
+            raise ConnectionLost(
+                f"the connection was lost during COMMIT and transaction {xid} was rolled back ({lost})", **kw
+            ) from lost
+        raise CommitOutcomeUnknown(
+            f"the connection was lost during COMMIT of transaction {xid}, whose status is {status!r} "
+            "(None: not known, e.g. the server restarted since): it may or may not be stored",
+            xid=xid,
+            **kw,
+        ) from lost
 
     def _broken(self, conn: Any, err: DatabaseError) -> bool:
         """Whether ``err`` left ``conn`` unusable: lost, or closed by the server after the error
@@ -464,7 +587,18 @@ class AsyncDatabase:
         server's max_allowed_packet; a row too large to send at all is a ``DataError``."""
         return split_by_size(rows, max_rows, self._max_packet, fields, model)
 
-    async def _run(self, sql: str, params: Any, mode: int, spec: TableSpec | None = None) -> Any:
+    async def _run(
+        self,
+        sql: str,
+        params: Any,
+        mode: int,
+        spec: TableSpec | None = None,
+        using: Using | None = None,
+        retry_read: bool = False,
+    ) -> Any:
+        """Run one statement in the task's transaction, else on a pooled connection. ``retry_read``
+        (the statement API): a plain read (:func:`~.aio_routing.is_plain_read`) outside a transaction
+        that loses its connection before any result reached the caller runs once more, on a new one."""
         if not self._ready:
             await self.connect()
         if self._max_packet is not None and params:
@@ -477,19 +611,38 @@ class AsyncDatabase:
             except DatabaseError as e:
                 state.fail(e, broken=self._broken(state.conn, e))
                 raise
+        if self._router is not None:
+            return await self._router.run(sql, params, mode, spec, using)
+        return await self._run_pooled(sql, params, mode, spec, False, retry_read)
+
+    async def _run_pooled(
+        self, sql: str, params: Any, mode: int, spec: TableSpec | None, record: bool, retry_read: bool = False
+    ) -> Any:
+        """Run one statement on a pooled connection of this database (outside any transaction);
+        ``record``: a write, whose replication position the router keeps (read-your-writes);
+        ``retry_read``: see :meth:`_run`."""
         pool = self._pool
-        conn = await pool.acquire()
-        discard = False
-        try:
-            return await self._run_on(conn, sql, params, mode, spec)
-        except DatabaseError as e:
-            discard = self._broken(conn, e)
-            raise
-        except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
-            discard = not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            await pool.release(conn, discard=discard)
+        while True:
+            conn = await (pool.acquire() if self._router is None else self._router.acquire_primary())
+            discard = False
+            try:
+                out = await self._run_on(conn, sql, params, mode, spec)
+                if record and self._router is not None:
+                    position, usable = await self._router.commit_position(conn)
+                    discard = not usable
+                    self._router.require(position)
+                return out
+            except DatabaseError as e:
+                discard = self._broken(conn, e)
+                if not (retry_read and isinstance(e, ConnectionLost) and is_plain_read(sql)):
+                    raise
+                retry_read = False  # the lost connection invalidated the pool: the next one is new
+                logger.info("a read lost its connection (%s); running it once more on a new one", e)
+            except BaseException:  # e.g. cancelled mid-statement: keep the connection only if intact
+                discard = not self.driver.is_alive_cheap(conn)
+                raise
+            finally:
+                await pool.release(conn, discard=discard)
 
     async def _run_on(self, conn: Any, sql: str, params: Any, mode: int, spec: TableSpec | None) -> Any:
         if self._counters:
@@ -527,6 +680,8 @@ class AsyncDatabase:
             async with self.transaction():
                 return await self._run_bulk(copy, sql, rows, spec, types)
         state.check()
+        if self._cache_hook is not None:
+            self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -556,7 +711,9 @@ class AsyncDatabase:
         transaction of its own when the task has none open. MySQL uses an unbuffered cursor:
         the connection can run nothing else until the iteration ends. Outside a transaction the
         stream has a connection of its own, and statements the consumer runs between batches use
-        other connections. Close the iterator to return the connection early.
+        other connections. Close the iterator to return the connection early. Outside a
+        transaction, a stream that loses its connection before its first batch starts once more
+        on a new one (as a plain read does in ``run``).
         """
         if not self._ready:
             await self.connect()
@@ -564,60 +721,144 @@ class AsyncDatabase:
         own = state is None
         if state is not None:
             state.check()
-        conn = await self._pool.acquire() if state is None else state.conn
-        tx = own and self.driver.stream_needs_transaction
-        discard = False
-        try:
-            if tx:
-                for s in self.dialect.begin_sql():
-                    await self._control(conn, s)
-            for c in self._counters:
-                c.record(sql)
+        retry = own
+        while True:
+            conn = await self._pool.acquire() if state is None else state.conn
+            tx = own and self.driver.stream_needs_transaction
+            discard = False
+            yielded = False
             try:
-                cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                if tx:
+                    for s in self.dialect.begin_sql():
+                        await self._control(conn, s)
+                for c in self._counters:
+                    c.record(sql)
                 try:
-                    await cur.execute(sql, params)
-                    while True:
-                        rows = await cur.fetchmany(batch_size)
-                        if not rows:
-                            break
-                        yield list(rows)
-                except BaseException:
-                    await close_cursor_quietly(cur)
+                    cur = await self.driver.stream_cursor(conn, f"typedorm_stream_{next(self._stream_seq)}")
+                    try:
+                        await cur.execute(sql, params)
+                        while True:
+                            rows = await cur.fetchmany(batch_size)
+                            if not rows:
+                                break
+                            yielded = True
+                            yield list(rows)
+                    except BaseException:
+                        await close_cursor_quietly(cur)
+                        raise
+                    await cur.close()
+                except self._errors as e:
+                    err = map_error(self.driver, e, spec, sql)
+                    if err is None:
+                        raise
+                    if state is not None:
+                        state.fail(err, broken=self._broken(conn, err))
+                    raise err from e
+                if tx:
+                    await self._control(conn, self.dialect.commit_sql)
+                return
+            except BaseException as e:
+                # release() rolls back what is left open; drop the connection if it is broken
+                discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+                if not (retry and not yielded and isinstance(e, ConnectionLost) and is_plain_read(sql)):
                     raise
-                await cur.close()
-            except self._errors as e:
-                err = map_error(self.driver, e, spec, sql)
-                if err is None:
-                    raise
-                if state is not None:
-                    state.fail(err, broken=self._broken(conn, err))
-                raise err from e
-            if tx:
-                await self._control(conn, self.dialect.commit_sql)
-        except BaseException as e:
-            # release() rolls back what is left open; drop the connection if it is broken
-            discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
-            raise
-        finally:
-            if own:
-                await self._pool.release(conn, discard=discard)
+                retry = False
+                logger.info("a stream lost its connection before its first batch (%s); starting it once more", e)
+            finally:
+                if own:
+                    await self._pool.release(conn, discard=discard)
 
     # --- statement API: what the repository runs compiled statements with -------------
     async def run(
-        self, sql: str, params: Sequence[Any], mode: ResultMode = ResultMode.ALL, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
         ``sql`` and ``params`` are a :class:`~typedorm.sql.compiler.Compiled` (or a cached compiled
         shape with its values); ``table`` names the table in mapped errors
         (``UniqueViolation(fields=...)``). Inside ``transaction()`` the statement runs on its
-        connection, else on a pooled one. Example::
+        connection, else on a pooled one; there, a plain read (a SELECT without FOR UPDATE/SHARE or
+        INTO) that loses its connection runs once more on a new one. With replicas, ``using``
+        (``"primary"``/``"replica"``) overrides where a statement outside a transaction runs. Example::
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = await db.run(c.sql, c.params, ResultMode.ALL)
         """
-        return await self._run(sql, params, mode, table)
+        if using is not None:
+            using = check_using(using)
+            if using == "replica" and not is_plain_read(sql):
+                using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
+        hook = self._cache_hook
+        if hook is None or not hook.writes(sql):
+            return await self._run(sql, params, mode, table, using, True)
+        try:
+            return await self._run(sql, params, mode, table, using, True)
+        finally:
+            await self._cache_wrote(hook.tables(None if table is None else (table,)))
+
+    async def run_cached(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        mode: ResultMode = ResultMode.ALL,
+        *,
+        reads: Reads,
+        ttl: float | None = None,
+        in_snapshot: bool = False,
+        table: TableSpec | None = None,
+        using: Using | None = None,
+    ) -> Any:
+        """:meth:`run` of a SELECT through the query cache (``ResultMode.ALL`` or ``ONE``).
+
+        ``reads`` names the tables the statement reads (``typedorm.cache.hook.reads_of(stmt)``);
+        the result is served from the cache while none of them changed, else run and stored for
+        ``ttl`` seconds (the cache's default if None). Inside a transaction that wrote one of those
+        tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
+        """
+        if mode != _ALL and mode != _ONE:
+            raise InvalidArgument("run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode")
+        hook = self._cache_hook
+        if hook is None:
+            self.cache._count("_bypasses")
+            return await self._run(sql, params, mode, table, using)
+        if using is not None:
+            using = check_using(using)
+        if not self._ready:
+            await self.connect()
+        rows = await hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
+                               lambda: self._run(sql, params, _ALL, table, using, True))
+        if mode == _ALL:
+            return rows
+        return rows[0] if rows else None
+
+    async def invalidate_cache(self, *tables: str | type[Model]) -> None:
+        """Invalidate the cached results that read ``tables`` (table names or models; every table if
+        none), for writes typedorm cannot see (another program, a trigger). Inside a transaction it
+        takes effect when the transaction commits."""
+        hook = self._cache_hook
+        if hook is not None:
+            await self._cache_wrote(hook.tables(tables) if tables else None)
+
+    async def _cache_wrote(self, tables: frozenset[str] | None) -> None:
+        """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be
+        invalidated after its commit, or invalidated now when it ran on its own."""
+        hook = self._cache_hook
+        assert hook is not None
+        state = self._own_state()
+        if state is not None:
+            hook.note(state, tables)
+        else:
+            await hook.bump(tables)
+
+    async def _cache_committed(self, state: TxState) -> None:
+        if self._cache_hook is not None:
+            await self._cache_hook.bump(self._cache_hook.committed(state))
 
     async def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
@@ -635,10 +876,22 @@ class AsyncDatabase:
         await self._copy_in(sql, rows, table, types)
 
     def stream(
-        self, sql: str, params: Sequence[Any], batch_size: int, *, table: TableSpec | None = None
+        self,
+        sql: str,
+        params: Sequence[Any],
+        batch_size: int,
+        *,
+        table: TableSpec | None = None,
+        using: Using | None = None,
     ) -> AsyncGenerator[list[Any], None]:
         """Batches of at most ``batch_size`` rows of one compiled SELECT, with bounded memory; the
-        stream holds one connection until it is exhausted or closed (see ``_stream``)."""
+        stream holds one connection until it is exhausted or closed (see ``_stream``). With
+        replicas, outside a transaction it reads from a replica (``using`` overrides)."""
+        if self._router is not None and self._state() is None:
+            route = check_using(using)
+            if route == "replica" and not is_plain_read(sql):
+                route = None
+            return self._router.stream(sql, params, batch_size, table, route)
         return self._stream(sql, params, batch_size, table)
 
     def unit_of_work(self) -> AsyncTransaction:
@@ -664,25 +917,47 @@ class AsyncDatabase:
         """Whether the dialect's version-dependent flags (RETURNING on MariaDB) are known yet."""
         return self._ready
 
-    async def execute(self, sql: str, params: Params | None = None) -> Result:
+    async def execute(
+        self,
+        sql: str,
+        params: Params | None = None,
+        *,
+        using: Using | None = None,
+        touches: Iterable[str | type[Model]] | None = None,
+    ) -> Result:
         """Run one raw SQL statement with bound parameters; returns a :class:`~typedorm.Result`.
 
         Placeholders are the same on every backend: ``?`` with a sequence of values, or
         ``:name`` with a mapping. Values are never formatted into the SQL text, and only one
-        statement runs per call.
+        statement runs per call. With replicas it runs on the primary unless marked a read with
+        ``using="replica"``.
+
+        With a query cache, raw SQL invalidates every cached result unless ``touches`` names the
+        tables it may change (names or models; ``touches=()`` for a read).
 
         Example::
 
             await db.execute("SELECT name FROM users WHERE age >= ? AND name LIKE ?", (18, "J%"))
             await db.execute("UPDATE users SET age = :age WHERE id = :id", {"age": 31, "id": 1})
+            await db.execute("UPDATE users SET age = age + 1", touches=[User])
         """
+        tables = AsyncCacheHook.tables(touches)
+        try:
+            return await self._execute(sql, params, using)
+        finally:
+            if self._cache_hook is not None:
+                await self._cache_wrote(tables)
+
+    async def _execute(self, sql: str, params: Params | None, using: Using | None) -> Result:
+        """The statement of :meth:`execute`."""
+        route: Using = check_using(using) or "primary"
         sql, values = prepare_execute(sql, params, self.dialect.paramstyle)
         if not values and self._simple_protocol_runs_many:
             # Without parameters psycopg would use the simple protocol, which runs every
             # statement in the string; a prepared statement is always exactly one.
-            result: Result = await self._run(sql, _NoParams(), _NONE)
+            result: Result = await self._run(sql, _NoParams(), _NONE, None, route)
         else:
-            result = await self._run(sql, values, _NONE)
+            result = await self._run(sql, values, _NONE, None, route)
         return result
 
     # --- transactions ----------------------------------------------------------------
@@ -729,6 +1004,19 @@ class AsyncDatabase:
                     raise
                 attempt += 1
                 await asyncio.sleep(retry_delay(attempt))
+
+    def use_primary(self) -> contextlib.AbstractContextManager[None]:
+        """``with db.use_primary():`` — every statement in the block (in this thread or task) runs
+        on the primary. Without replicas it changes nothing."""
+        if self._router is None:
+            return contextlib.nullcontext()
+        return self._router.use_primary()
+
+    @property
+    def routing(self) -> RoutingStats | None:
+        """Where routed reads ran so far (``replica_share``), per replica reads and failures;
+        None without replicas."""
+        return self._router.stats() if self._router is not None else None
 
     def in_transaction(self) -> bool:
         """Whether the current task has a transaction open."""
@@ -785,6 +1073,13 @@ class AsyncDatabase:
         await self.drop_all(*models)
 
     async def _ddl(self, stmts: list[str]) -> None:
+        try:
+            await self._run_ddl(stmts)
+        finally:
+            if self._cache_hook is not None:
+                await self._cache_wrote(None)
+
+    async def _run_ddl(self, stmts: list[str]) -> None:
         if self.dialect.transactional_ddl:
             async with self.transaction():
                 for s in stmts:

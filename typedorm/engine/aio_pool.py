@@ -1,80 +1,201 @@
-"""asyncio connection pools (``AsyncQueuePool``, ``AsyncStaticPool``) that never leak a slot, even under cancellation."""
+"""Connection pools (``AsyncQueuePool``, ``AsyncStaticPool``) that never leak a slot, even under cancellation.
+
+The one source of both flavours: ``pool.py`` (``QueuePool``, ``StaticPool``, ``create_pool``) is
+generated from this module by ``tools/unasync.py``. The few places where they really differ are
+``if True:  # ASYNC`` / ``else:  # SYNC`` blocks: how a waiter waits (an ``asyncio.Future`` with a
+timer, or a ``concurrent.futures.Future`` with a timeout), who holds the shared connection (a task
+or a thread), and the sync-only ``ThreadLocalPool`` for SQLite files (``threadlocal_pool.py``).
+A sync pool takes a ``threading.Lock`` around its state, never across I/O; an asyncio pool the
+same calls on a :class:`~.pool_base.NoLock` (one event loop, never held across an ``await``).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import functools
 import logging
+import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar
 
-from typedorm.errors import TypedORMError
+from typedorm.errors import PoolTimeout, TypedORMError
 
 from .core import connect_error
-from .pool import (
+from .pool_base import (
     DEFAULT_PRE_PING_WINDOW,
+    Entry,
+    Lock,
     PoolStats,
+    Waiters,
     check_queue_options,
     check_static_options,
+    log_failure,
     queue_timeout,
     static_timeout,
 )
+
+__all__ = ["AsyncPool", "AsyncQueuePool", "AsyncStaticPool", "PoolStats", "create_async_pool"]
+
+if True:  # ASYNC
+    import asyncio
+    from asyncio import Future
+    from collections.abc import Coroutine
+
+    from .pool_base import NoLock
+
+    __all__ += ["uncancellable"]
+else:  # SYNC
+    from concurrent.futures import Future
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from .threadlocal_pool import ThreadLocalPool
+
+    __all__ += ["ThreadLocalPool"]
 
 if TYPE_CHECKING:
     from typedorm.drivers.aio import AsyncDriver
     from typedorm.engine.url import URL
 
-__all__ = ["AsyncQueuePool", "AsyncStaticPool", "create_async_pool", "uncancellable"]
-
 logger: logging.Logger = logging.getLogger("typedorm.pool")
 
 C = TypeVar("C")
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _monotonic = time.monotonic
 
+# What a pool is given to open, close, reset and ping its connections
+if True:  # ASYNC
+    _AsyncCreator = Callable[[], Awaitable[T]]
+    _AsyncCloser = Callable[[T], Awaitable[None]]
+    _AsyncPinger = Callable[[T], Awaitable[bool]]
+else:  # SYNC
+    _Creator = Callable[[], T]
+    _Closer = Callable[[T], None]
+    _Pinger = Callable[[T], bool]
 
-async def uncancellable(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to its end even if the calling task is cancelled meanwhile, then re-raise the
-    cancellation. For clean-up that must not stop half-way: rollback, check-in, close.
+if True:  # ASYNC
+    #: who holds a StaticPool's connection: the running task
+    _holder = asyncio.current_task
 
-    Repeated cancellations are absorbed until ``coro`` is done; only a cancellation of ``coro``
-    itself (the event loop shutting down) stops it.
-    """
-    task = asyncio.ensure_future(coro)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if task.cancelled():
-                raise
-            cancelled = True
-        except BaseException:
-            pass  # the task's own failure: read from the task below
-    if cancelled:
-        if not task.cancelled() and task.exception() is not None:
-            logger.warning("clean-up failed while its task was being cancelled", exc_info=task.exception())
-        raise asyncio.CancelledError
-    return task.result()
+    def _new_lock() -> Lock:
+        return NoLock()
+
+    async def uncancellable(coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to its end even if the calling task is cancelled meanwhile, then re-raise the
+        cancellation. For clean-up that must not stop half-way: rollback, check-in, close.
+
+        Repeated cancellations are absorbed until ``coro`` is done; only a cancellation of ``coro``
+        itself (the event loop shutting down) stops it.
+        """
+        task = asyncio.ensure_future(coro)
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.cancelled():
+                    raise
+                cancelled = True
+            except BaseException:
+                pass  # the task's own failure: read from the task below
+        if cancelled:
+            if not task.cancelled() and task.exception() is not None:
+                log_failure("clean-up failed while its task was being cancelled", task.exception())
+            raise asyncio.CancelledError
+        return task.result()
+
+    async def _to_the_end(fn: Callable[P, Coroutine[Any, Any, T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(*args)`` run to its end even if the task is cancelled meanwhile (:func:`uncancellable`)."""
+        return await uncancellable(fn(*args, **kwargs))
+
+    def _new_future() -> Future[Any]:
+        return asyncio.get_running_loop().create_future()
+
+else:  # SYNC
+    #: who holds a StaticPool's connection: the running thread
+    _holder = threading.current_thread
+
+    def _new_lock() -> Lock:
+        return threading.Lock()
+
+    def _to_the_end(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(*args)``: a thread is not cancelled half-way (the asyncio flavour shields it)."""
+        return fn(*args, **kwargs)
+
+    def _new_future() -> Future[Any]:
+        return Future()
 
 
-class _Entry(Generic[C]):
-    __slots__ = ("conn", "created", "gen", "used")
+async def _wait(
+    lock: Lock,
+    waiters: Waiters[Future[Any]],
+    timeout: float | None,
+    error: Callable[[], PoolTimeout],
+    pass_on: Callable[[Any], None],
+) -> Any:
+    """Queue up (``lock`` held by the caller, released here) and wait until a release hands this
+    waiter something; ``error()`` after ``timeout`` seconds. A waiter cancelled (or interrupted)
+    just as it was served passes what it got on to ``pass_on`` (called with ``lock`` held)."""
+    try:
+        fut = waiters.add(_new_future())
+    finally:
+        lock.release()
+    try:
+        if True:  # ASYNC
+            loop = asyncio.get_running_loop()
+            timer = None if timeout is None else loop.call_later(timeout, _expire, lock, waiters, fut, error)
+            try:
+                return await fut
+            finally:
+                if timer is not None:
+                    timer.cancel()
+        else:  # SYNC
+            try:
+                return fut.result(timeout)
+            except FutureTimeout:
+                _expire(lock, waiters, fut, error)
+            return fut.result()  # served at the last moment, else the PoolTimeout
+    except BaseException:
+        with lock:
+            waiters.leave(fut, pass_on)
+        raise
 
-    def __init__(self, conn: C, created: float, gen: int) -> None:
-        self.conn = conn
-        self.created = created
-        self.gen = gen
-        self.used = created  # when last checked in: a ping is skipped within pool_pre_ping_window
+
+def _expire(lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
+    with lock:
+        waiters.expire(fut, error)
+
+
+class AsyncPool(Protocol[C]):
+    """What the engine needs from a pool; every pool of this module provides it."""
+
+    _is_disconnect: Callable[[BaseException], bool] | None
+
+    async def acquire(self) -> C: ...
+    async def release(self, conn: C, *, discard: bool = False) -> None: ...
+    def connection(self) -> _AsyncCheckout[C]: ...
+    def stats(self) -> PoolStats: ...
+    async def dispose(self) -> None: ...
+    def invalidate(self) -> None: ...
 
 
 class AsyncQueuePool(Generic[C]):
-    """A bounded pool for one event loop: ``pool_size`` connections kept, ``max_overflow`` more
-    under load, the options of :class:`~typedorm.engine.pool.QueuePool` (including
-    ``pool_pre_ping_window`` and ``invalidate()``).
+    """A bounded pool: ``pool_size`` connections kept, up to ``max_overflow`` more under load.
+
+    Idle connections are reused last-in first-out (the warmest one first). When every slot is in
+    use, ``acquire`` waits up to ``pool_timeout`` seconds (``None``: forever) and then raises
+    ``PoolTimeout``. ``pool_recycle`` (seconds) replaces connections older than that at checkout;
+    ``pool_pre_ping`` pings an idle connection before handing it out and replaces it if dead,
+    unless it was checked in less than ``pool_pre_ping_window`` seconds ago (HikariCP's
+    ``aliveBypassWindow``: a connection used that recently is very likely alive, and the ping
+    would double the round trips of a busy pool) — unless ``has_input`` (no round trip: one
+    non-blocking poll of the socket) says the server sent something on the idle connection,
+    as it does when it ends a connection. ``invalidate()`` (called on a lost connection
+    and on a failed ping) marks every connection opened before it as stale: an idle one is
+    replaced at checkout without a ping, as SQLAlchemy's pool invalidation does.
+    ``reset`` runs on release (unless ``needs_reset`` says there is nothing to undo); if it
+    raises, the connection is closed instead of kept.
 
     At most ``pool_size`` connections are kept idle: a connection coming back is closed only if
     that many are idle already (SQLAlchemy's rule), so a load between ``pool_size`` and the cap
@@ -82,31 +203,26 @@ class AsyncQueuePool(Generic[C]):
 
     Waiters are served first come, first served: a released connection (or a freed slot) is
     handed straight to the oldest waiter, so nobody starves and ``pool_timeout`` is kept to the
-    timer's precision. Cancellation never leaks a slot: a task cancelled while waiting leaves the
-    queue (passing on a connection handed to it at that very moment); a task cancelled while
-    opening, pinging or releasing gives its slot back; ``reset`` and ``close`` run to their end
-    even if the releasing task is cancelled (see :func:`uncancellable`).
+    timer's precision. Nothing leaks a slot: a caller cancelled (or interrupted) while waiting
+    leaves the queue, passing on a connection handed to it at that very moment; one cancelled
+    while opening, pinging or releasing gives its slot back; with asyncio, ``reset`` and
+    ``close`` run to their end even if the releasing task is cancelled (see :func:`uncancellable`).
 
-    >>> import asyncio
-    >>> async def opened() -> object: return object()
-    >>> async def closed(c: object) -> None: pass
-    >>> async def demo() -> tuple[int, int]:
-    ...     pool = AsyncQueuePool(opened, close=closed, pool_size=2, max_overflow=0)
-    ...     conn = await pool.acquire()
-    ...     out = pool.stats().checked_out
-    ...     await pool.release(conn)
-    ...     return out, pool.stats().idle
-    >>> asyncio.run(demo())
-    (1, 1)
+    Example (``opened``/``closed`` open and close a connection)::
+
+        pool = AsyncQueuePool(opened, close=closed, pool_size=2, max_overflow=0)
+        async with pool.connection() as conn:
+            assert pool.stats().checked_out == 1
+        assert pool.stats().idle == 1
     """
 
     def __init__(
         self,
-        creator: Callable[[], Awaitable[C]],
+        creator: _AsyncCreator[C],
         *,
-        close: Callable[[C], Awaitable[None]],
-        ping: Callable[[C], Awaitable[bool]] | None = None,
-        reset: Callable[[C], Awaitable[None]] | None = None,
+        close: _AsyncCloser[C],
+        ping: _AsyncPinger[C] | None = None,
+        reset: _AsyncCloser[C] | None = None,
         needs_reset: Callable[[C], bool] | None = None,
         pool_size: int = 5,
         max_overflow: int = 10,
@@ -115,6 +231,7 @@ class AsyncQueuePool(Generic[C]):
         pool_pre_ping: bool = False,
         is_disconnect: Callable[[BaseException], bool] | None = None,
         pool_pre_ping_window: float = 0.0,
+        has_input: Callable[[C], bool] | None = None,
     ) -> None:
         pool_recycle = check_queue_options(
             pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
@@ -132,19 +249,19 @@ class AsyncQueuePool(Generic[C]):
         self._recycle = pool_recycle
         self._pre_ping = pool_pre_ping
         self._window = pool_pre_ping_window
+        self._has_input = has_input
         self._checks = pool_recycle is not None or pool_pre_ping
         self._invalidated = float("-inf")  # connections opened before this moment are stale
 
-        self._idle: list[_Entry[C]] = []  # a stack: the warmest connection first
-        self._out: dict[int, _Entry[C]] = {}  # id(conn) -> entry, for connections handed out
+        self._lock: Lock = _new_lock()
+        self._idle: list[Entry[C]] = []  # a stack: the warmest connection first
+        self._out: dict[int, Entry[C]] = {}  # id(conn) -> entry, for connections handed out
         self._total = 0  # open connections plus slots reserved for connections being opened
         self._gen = 0  # bumped by dispose(); older entries are closed on release
         # Each waiter's future receives an idle entry, or None: "a slot is reserved for you".
-        self._waiters: collections.deque[asyncio.Future[_Entry[C] | None]] = collections.deque()
+        self._waiters: Waiters[Future[Entry[C] | None]] = Waiters()
         self._created_total = 0
         self._closed_total = 0
-        self._timeouts_total = 0
-        self._waits_total = 0
         self._pings_total = 0
         self._invalidations_total = 0
 
@@ -152,14 +269,17 @@ class AsyncQueuePool(Generic[C]):
 
     async def acquire(self) -> C:
         """Check a connection out; raise ``PoolTimeout`` if none frees up within ``pool_timeout``."""
-        entry: _Entry[C] | None
+        entry: Entry[C] | None
+        self._lock.acquire()
         if self._idle:
             entry = self._idle.pop()
+            self._lock.release()
         elif self._total < self._capacity:
             self._total += 1
+            self._lock.release()
             entry = None
-        else:
-            entry = await self._wait()
+        else:  # _wait releases the lock
+            entry = await _wait(self._lock, self._waiters, self._timeout, self._timed_out, self._hand_back)
         if entry is None:
             entry = await self._open()
         elif self._checks or entry.created < self._invalidated:
@@ -167,73 +287,42 @@ class AsyncQueuePool(Generic[C]):
         self._out[id(entry.conn)] = entry
         return entry.conn
 
-    async def _wait(self) -> _Entry[C] | None:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[_Entry[C] | None] = loop.create_future()
-        self._waiters.append(fut)
-        self._waits_total += 1
-        timer = None if self._timeout is None else loop.call_later(self._timeout, self._expire, fut)
-        try:
-            return await fut
-        except BaseException:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                # Handed a connection (or a slot) just as this task was cancelled: pass it on.
-                self._hand_back(fut.result())
-            else:
-                try:
-                    self._waiters.remove(fut)
-                except ValueError:
-                    pass
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
+    def _timed_out(self) -> PoolTimeout:
+        return queue_timeout(self._timeout, self._total, self._pool_size, self._max_overflow)
 
-    def _expire(self, fut: asyncio.Future[_Entry[C] | None]) -> None:
-        if fut.done():
-            return
-        try:
-            self._waiters.remove(fut)
-        except ValueError:
-            pass
-        self._timeouts_total += 1
-        fut.set_exception(queue_timeout(self._timeout, self._total, self._pool_size, self._max_overflow))
-
-    def _hand_back(self, item: _Entry[C] | None) -> None:
+    def _hand_back(self, item: Entry[C] | None) -> None:
+        """(Lock held.) What a waiter that gave up was handed: on to the next one."""
         if item is None:
             self._free_slot()
         else:
             self._put_idle(item)
 
-    def _put_idle(self, entry: _Entry[C]) -> None:
-        """A clean connection is free: to the oldest waiter, else onto the idle stack."""
-        while self._waiters:
-            w = self._waiters.popleft()
-            if not w.done():
-                w.set_result(entry)
-                return
-        self._idle.append(entry)
+    def _put_idle(self, entry: Entry[C]) -> None:
+        """(Lock held.) A clean connection is free: to the oldest waiter, else onto the idle stack."""
+        if not self._waiters.serve(entry):
+            self._idle.append(entry)
 
     def _free_slot(self) -> None:
-        """A slot is no longer used: the oldest waiter may open a connection in it."""
-        while self._waiters:
-            w = self._waiters.popleft()
-            if not w.done():
-                w.set_result(None)
-                return
-        self._total -= 1
+        """(Lock held.) A slot is no longer used: the oldest waiter may open a connection in it."""
+        if not self._waiters.serve(None):
+            self._total -= 1
 
-    async def _open(self) -> _Entry[C]:
+    def _give_back_slot(self) -> None:
+        with self._lock:
+            self._free_slot()
+
+    async def _open(self) -> Entry[C]:
         """Open a connection into a slot already reserved; on failure or cancellation give the slot back."""
         try:
             conn = await self._creator()
         except BaseException:
-            self._free_slot()
+            self._give_back_slot()
             raise
-        self._created_total += 1
-        return _Entry(conn, _monotonic(), self._gen)
+        with self._lock:
+            self._created_total += 1
+        return Entry(conn, _monotonic(), self._gen)
 
-    async def _check(self, entry: _Entry[C]) -> _Entry[C]:
+    async def _check(self, entry: Entry[C]) -> Entry[C]:
         """Recycle or pre-ping an idle entry; replace it in its slot if needed."""
         reason = None
         try:
@@ -242,8 +331,16 @@ class AsyncQueuePool(Generic[C]):
                 reason = "opened before a lost connection (invalidated)"
             elif self._recycle is not None and now - entry.created > self._recycle:
                 reason = "recycled (older than pool_recycle)"
-            elif self._pre_ping and self._ping is not None and now - entry.used >= self._window:
-                self._pings_total += 1
+            elif (
+                self._pre_ping
+                and self._ping is not None
+                and (
+                    now - entry.used >= self._window
+                    or (self._has_input is not None and self._has_input(entry.conn))
+                )
+            ):
+                with self._lock:
+                    self._pings_total += 1
                 if not await _ping_quietly(self._ping, entry.conn):
                     reason = "dead on pre-ping"
                     # One dead connection suggests a server restart or a mass kill: the others
@@ -252,13 +349,15 @@ class AsyncQueuePool(Generic[C]):
             if reason is None:
                 return entry
             logger.debug("pooled connection %s; replacing it", reason)
-            self._closed_total += 1
-            await uncancellable(self._close_quietly(entry.conn))
-        except BaseException:  # cancelled during the ping or the close: give the slot back
-            self._free_slot()
-            if reason is None:  # a ping cut short leaves the connection in an unknown state
+            with self._lock:
                 self._closed_total += 1
-                await uncancellable(self._close_quietly(entry.conn))
+            await _to_the_end(self._close_quietly, entry.conn)
+        except BaseException:  # cancelled during the ping or the close: give the slot back
+            self._give_back_slot()
+            if reason is None:  # a ping cut short leaves the connection in an unknown state
+                with self._lock:
+                    self._closed_total += 1
+                await _to_the_end(self._close_quietly, entry.conn)
             raise
         return await self._open()  # reuses the slot; never pings the new connection
 
@@ -266,7 +365,7 @@ class AsyncQueuePool(Generic[C]):
         try:
             await self._close(conn)
         except Exception:
-            logger.warning("error while closing a pooled connection (ignored)", exc_info=True)
+            log_failure("error while closing a pooled connection (ignored)")
 
     # -- checkin -------------------------------------------------------------------------------------
 
@@ -284,30 +383,46 @@ class AsyncQueuePool(Generic[C]):
             not discard
             and (self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn)))
             and entry.gen == self._gen
-            and not (len(self._idle) >= self._pool_size and not self._waiters)
         ):
-            self._put_idle(entry)
-            return
-        await uncancellable(self._checkin(entry, discard))
+            lock = self._lock
+            lock.acquire()  # (nothing below raises: no try/finally on this hot path)
+            if self._waiters and self._waiters.serve(entry):
+                lock.release()
+                return
+            if len(self._idle) < self._pool_size:  # else closed: enough are idle (see _keeps_idle)
+                self._idle.append(entry)
+                lock.release()
+                return
+            lock.release()
+        await _to_the_end(self._checkin, entry, discard)
 
-    async def _checkin(self, entry: _Entry[C], discard: bool) -> None:
+    def _keeps_idle(self) -> bool:
+        """(Lock held.) Like SQLAlchemy's QueuePool: keep up to pool_size idle; a connection is closed
+        only when the idle set is full already, so steady load above pool_size does not churn."""
+        return len(self._idle) < self._pool_size or bool(self._waiters)
+
+    async def _checkin(self, entry: Entry[C], discard: bool) -> None:
         conn = entry.conn
         if not discard and self._reset is not None:
             try:
                 await self._reset(conn)
             except Exception:
-                logger.warning("resetting a pooled connection failed; closing it", exc_info=True)
+                log_failure("resetting a pooled connection failed; closing it")
                 discard = True
             except BaseException:  # the loop is shutting down: do not keep a half-reset connection
+                with self._lock:
+                    self._closed_total += 1
+                    self._free_slot()
+                raise
+        with self._lock:
+            keep = not discard and entry.gen == self._gen and self._keeps_idle()
+            if keep:
+                self._put_idle(entry)
+            else:
                 self._closed_total += 1
                 self._free_slot()
-                raise
-        if discard or entry.gen != self._gen or (len(self._idle) >= self._pool_size and not self._waiters):
-            self._closed_total += 1
-            self._free_slot()
+        if not keep:
             await self._close_quietly(conn)
-        else:
-            self._put_idle(entry)
 
     def connection(self) -> _AsyncCheckout[C]:
         """``async with pool.connection() as conn:`` — released on exit."""
@@ -320,46 +435,49 @@ class AsyncQueuePool(Generic[C]):
 
         The pool stays usable: later checkouts open fresh connections.
         """
-        self._gen += 1
-        idle, self._idle = self._idle, []
-        self._total -= len(idle)
-        self._closed_total += len(idle)
-        await uncancellable(_close_all(self._close_quietly, [e.conn for e in idle]))
+        with self._lock:
+            self._gen += 1
+            idle, self._idle = self._idle, []
+            self._total -= len(idle)
+            self._closed_total += len(idle)
+        await _to_the_end(_close_all, self._close_quietly, [e.conn for e in idle])
 
     def invalidate(self) -> None:
         """Mark every connection opened until now as stale (after a lost connection: the server
         may have restarted or killed them all). Idle ones are replaced at their next checkout,
         checked-out ones too once they come back; no I/O here."""
-        self._invalidated = _monotonic()
-        self._invalidations_total += 1
+        with self._lock:
+            self._invalidated = _monotonic()
+            self._invalidations_total += 1
 
     def stats(self) -> PoolStats:
-        idle = len(self._idle)
-        return PoolStats(
-            size=self._pool_size,
-            max_overflow=self._max_overflow,
-            checked_out=self._total - idle,
-            idle=idle,
-            overflow_in_use=max(0, self._total - self._pool_size),
-            created_total=self._created_total,
-            closed_total=self._closed_total,
-            timeouts_total=self._timeouts_total,
-            waits_total=self._waits_total,
-            pings_total=self._pings_total,
-            invalidations_total=self._invalidations_total,
-        )
+        with self._lock:
+            idle = len(self._idle)
+            return PoolStats(
+                size=self._pool_size,
+                max_overflow=self._max_overflow,
+                checked_out=self._total - idle,
+                idle=idle,
+                overflow_in_use=max(0, self._total - self._pool_size),
+                created_total=self._created_total,
+                closed_total=self._closed_total,
+                timeouts_total=self._waiters.timeouts,
+                waits_total=self._waiters.waits,
+                pings_total=self._pings_total,
+                invalidations_total=self._invalidations_total,
+            )
 
     def __repr__(self) -> str:
         s = self.stats()
         return f"<AsyncQueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
 
 
-async def _close_all(close: Callable[[C], Awaitable[None]], conns: list[C]) -> None:
+async def _close_all(close: _AsyncCloser[C], conns: list[C]) -> None:
     for conn in conns:
         await close(conn)
 
 
-async def _ping_quietly(ping: Callable[[C], Awaitable[bool]], conn: C) -> bool:
+async def _ping_quietly(ping: _AsyncPinger[C], conn: C) -> bool:
     try:
         return bool(await ping(conn))
     except Exception:
@@ -369,16 +487,22 @@ async def _ping_quietly(ping: Callable[[C], Awaitable[bool]], conn: C) -> bool:
 class AsyncStaticPool(Generic[C]):
     """One connection, shared: a task holds it from ``acquire`` to ``release`` (re-entrantly), so
     tasks take turns, first come first served. For SQLite ``:memory:``, whose database lives in
-    that one connection. Cancellation is handled as in :class:`AsyncQueuePool`.
+    that one connection. Waiting and cancellation are handled as in :class:`AsyncQueuePool`.
+
+    Example::
+
+        pool = AsyncStaticPool(opened, close=closed)
+        async with pool.connection() as a, pool.connection() as b:
+            assert a is b  # re-entrant: the same connection
     """
 
     def __init__(
         self,
-        creator: Callable[[], Awaitable[C]],
+        creator: _AsyncCreator[C],
         *,
-        close: Callable[[C], Awaitable[None]],
-        ping: Callable[[C], Awaitable[bool]] | None = None,
-        reset: Callable[[C], Awaitable[None]] | None = None,
+        close: _AsyncCloser[C],
+        ping: _AsyncPinger[C] | None = None,
+        reset: _AsyncCloser[C] | None = None,
         needs_reset: Callable[[C], bool] | None = None,
         pool_timeout: float | None = 30.0,
         pool_pre_ping: bool = False,
@@ -393,88 +517,64 @@ class AsyncStaticPool(Generic[C]):
         self._is_disconnect = is_disconnect
         self._timeout = pool_timeout
         self._pre_ping = pool_pre_ping
+        self._lock: Lock = _new_lock()
         self._conn: C | None = None
         self._owner: object = None  # the holding task (or the waiter future it was handed to)
         self._depth = 0
         self._discard_pending = False
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._waiters: Waiters[Future[None]] = Waiters()
         self._created_total = 0
         self._closed_total = 0
-        self._timeouts_total = 0
-        self._waits_total = 0
 
     async def acquire(self) -> C:
         """The shared connection; waits up to ``pool_timeout`` while another task holds it."""
-        me = asyncio.current_task()
-        if self._owner is not me or self._depth == 0:
-            if self._owner is not None and self._owner is not me:
-                await self._wait()
+        me = _holder()
+        self._lock.acquire()
+        if self._depth and self._owner is me:  # re-entrant
+            self._depth += 1
+            self._lock.release()
+            assert self._conn is not None
+            return self._conn
+        if self._owner is None:
+            self._owner = me
+            self._lock.release()
+        else:  # _wait releases the lock
+            await _wait(self._lock, self._waiters, self._timeout, self._timed_out, self._pass_on)
             self._owner = me
         try:
-            if self._depth == 0:
-                conn = self._conn
-                if conn is not None and self._pre_ping and self._ping is not None:
-                    if not await _ping_quietly(self._ping, conn):
-                        logger.debug("shared connection dead on pre-ping; replacing it")
-                        await uncancellable(self._drop())
-                        conn = None
-                if conn is None:
-                    conn = await self._creator()
-                    self._created_total += 1
-                    self._conn = conn
+            conn = self._conn
+            if conn is not None and self._pre_ping and self._ping is not None:
+                if not await _ping_quietly(self._ping, conn):
+                    logger.debug("shared connection dead on pre-ping; replacing it")
+                    await _to_the_end(self._drop)
+                    conn = None
+            if conn is None:
+                conn = await self._creator()
+                self._created_total += 1
+                self._conn = conn
         except BaseException:
-            if self._depth == 0:
+            with self._lock:
                 self._pass_on()
             raise
-        self._depth += 1
-        assert self._conn is not None
-        return self._conn
+        self._depth = 1
+        return conn
 
-    async def _wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(fut)
-        self._waits_total += 1
-        timer = None if self._timeout is None else loop.call_later(self._timeout, self._expire, fut)
-        try:
-            await fut
-        except BaseException:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self._pass_on()  # it was our turn just as we were cancelled
-            else:
-                try:
-                    self._waiters.remove(fut)
-                except ValueError:
-                    pass
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
+    def _timed_out(self) -> PoolTimeout:
+        return static_timeout(self._timeout)
 
-    def _expire(self, fut: asyncio.Future[None]) -> None:
-        if fut.done():
-            return
-        try:
-            self._waiters.remove(fut)
-        except ValueError:
-            pass
-        self._timeouts_total += 1
-        fut.set_exception(static_timeout(self._timeout))
-
-    def _pass_on(self) -> None:
-        """The holder is done: the oldest waiter's turn, else nobody's."""
-        while self._waiters:
-            w = self._waiters.popleft()
-            if not w.done():
-                self._owner = w
-                w.set_result(None)
-                return
-        self._owner = None
+    def _pass_on(self, _: object = None) -> None:
+        """(Lock held.) The holder is done: the oldest waiter's turn, else nobody's."""
+        self._owner = _HANDED_OVER if self._waiters.serve(None) else None
 
     async def release(self, conn: C, *, discard: bool = False) -> None:
         """Give the connection back; the outermost release resets it and lets the next task in."""
-        if self._depth == 0 or conn is not self._conn:
-            raise ValueError("release() of a connection not acquired from this pool")
+        if True:  # ASYNC
+            # (a task's clean-up may run in a task of its own: see uncancellable)
+            held = self._depth > 0 and conn is self._conn
+        else:  # SYNC
+            held = self._depth > 0 and conn is self._conn and self._owner is _holder()
+        if not held:
+            raise ValueError("release() of a connection the caller has not acquired from this pool")
         if discard:
             self._discard_pending = True
         if self._depth > 1:
@@ -483,10 +583,11 @@ class AsyncStaticPool(Generic[C]):
         if not self._discard_pending and (
             self._reset is None or (self._needs_reset is not None and not self._needs_reset(conn))
         ):
-            self._depth = 0
-            self._pass_on()
+            with self._lock:
+                self._depth = 0
+                self._pass_on()
             return
-        await uncancellable(self._checkin(conn))
+        await _to_the_end(self._checkin, conn)
 
     async def _checkin(self, conn: C) -> None:
         try:
@@ -494,13 +595,14 @@ class AsyncStaticPool(Generic[C]):
                 try:
                     await self._reset(conn)
                 except Exception:
-                    logger.warning("resetting the shared connection failed; closing it", exc_info=True)
+                    log_failure("resetting the shared connection failed; closing it")
                     self._discard_pending = True
             if self._discard_pending:
                 await self._drop()
         finally:
-            self._depth = 0
-            self._pass_on()
+            with self._lock:
+                self._depth = 0
+                self._pass_on()
 
     async def _drop(self) -> None:
         conn, self._conn, self._discard_pending = self._conn, None, False
@@ -509,7 +611,7 @@ class AsyncStaticPool(Generic[C]):
             try:
                 await self._close(conn)
             except Exception:
-                logger.warning("error while closing the shared connection (ignored)", exc_info=True)
+                log_failure("error while closing the shared connection (ignored)")
 
     def connection(self) -> _AsyncCheckout[C]:
         """``async with pool.connection() as conn:`` — released on exit."""
@@ -517,31 +619,44 @@ class AsyncStaticPool(Generic[C]):
 
     async def dispose(self) -> None:
         """Close the connection now if nobody holds it, else when its holder releases it."""
-        if self._owner is None and self._depth == 0:
-            await uncancellable(self._drop())
-        else:
-            self._discard_pending = True
+        with self._lock:
+            free = self._owner is None
+            if free:
+                self._owner = _DISPOSING  # keeps others out while the connection closes
+            else:
+                self._discard_pending = True
+        if free:
+            try:
+                await _to_the_end(self._drop)
+            finally:
+                with self._lock:
+                    self._pass_on()
 
     def invalidate(self) -> None:
         """Nothing to do: the one connection that failed is discarded on its release."""
 
     def stats(self) -> PoolStats:
-        held = 1 if self._depth else 0
-        idle = 1 if self._conn is not None and not held else 0
-        return PoolStats(
-            size=1,
-            max_overflow=0,
-            checked_out=held,
-            idle=idle,
-            overflow_in_use=0,
-            created_total=self._created_total,
-            closed_total=self._closed_total,
-            timeouts_total=self._timeouts_total,
-            waits_total=self._waits_total,
-        )
+        with self._lock:
+            held = 1 if self._depth else 0
+            idle = 1 if self._conn is not None and not held else 0
+            return PoolStats(
+                size=1,
+                max_overflow=0,
+                checked_out=held,
+                idle=idle,
+                overflow_in_use=0,
+                created_total=self._created_total,
+                closed_total=self._closed_total,
+                timeouts_total=self._waiters.timeouts,
+                waits_total=self._waiters.waits,
+            )
 
     def __repr__(self) -> str:
         return f"<AsyncStaticPool checked_out={self.stats().checked_out}>"
+
+
+_HANDED_OVER = object()  # a StaticPool's owner between a release and the woken waiter taking over
+_DISPOSING = object()  # a StaticPool's owner while dispose() closes the idle connection
 
 
 class _AsyncCheckout(Generic[C]):
@@ -550,7 +665,7 @@ class _AsyncCheckout(Generic[C]):
 
     __slots__ = ("_conn", "_pool")
 
-    def __init__(self, pool: AsyncQueuePool[C] | AsyncStaticPool[C]) -> None:
+    def __init__(self, pool: AsyncPool[C]) -> None:
         self._pool = pool
 
     async def __aenter__(self) -> C:
@@ -593,7 +708,7 @@ def _mapped_connect(driver: AsyncDriver, connect: Callable[[], Awaitable[Any]]) 
 
 def create_async_pool(
     url: URL,
-    driver: AsyncDriver,
+    driver: AsyncDriver | None = None,
     *,
     connect_options: Mapping[str, Any] | None = None,
     pool_size: int = 5,
@@ -602,42 +717,47 @@ def create_async_pool(
     pool_recycle: float | None = None,
     pool_pre_ping: bool | None = None,
     pool_pre_ping_window: float | None = None,
-) -> AsyncQueuePool[Any] | AsyncStaticPool[Any]:
-    """The pool a URL calls for, wired to its async driver: an ``AsyncStaticPool`` for SQLite in
-    memory (each connection would otherwise be a separate, empty database), else an ``AsyncQueuePool``.
+) -> AsyncPool[Any]:
+    """The pool a URL calls for, wired to its driver (by default the URL's): an ``AsyncStaticPool``
+    for SQLite in memory (each connection would otherwise be a separate, empty database), a
+    ``ThreadLocalPool`` for SQLite files with the sync driver, else an ``AsyncQueuePool``.
 
-    ``pool_pre_ping=None`` (the default) means on for a queue pool (servers and SQLite files),
-    off for SQLite in memory, with a
-    ``pool_pre_ping_window`` of 0.5 s unless given; ``pool_pre_ping=True`` pings at every
-    checkout unless a window is given."""
+    ``pool_pre_ping=None`` (the default) means on for a queue pool (servers; SQLite files with
+    asyncio), off for SQLite in memory and the thread-local pool (a local file has no connection
+    to lose), with a ``pool_pre_ping_window`` of 0.5 s unless given; ``pool_pre_ping=True`` pings
+    at every checkout unless a window is given."""
     if pool_pre_ping_window is None:
         # An explicit pool_pre_ping=True keeps its meaning, a ping at every checkout; the default
         # skips it for a connection used in the last half second.
         pool_pre_ping_window = 0.0 if pool_pre_ping else DEFAULT_PRE_PING_WINDOW
 
+    if driver is None:
+        from typedorm.drivers.aio import get_async_driver
+
+        driver = get_async_driver(url)
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
+    hooks: dict[str, Any] = {
+        "close": driver.close, "ping": driver.ping, "reset": driver.reset, "is_disconnect": driver.is_disconnect
+    }
     if url.is_memory:
         return AsyncStaticPool(
-            creator,
-            close=driver.close,
-            ping=driver.ping,
-            reset=driver.reset,
-            needs_reset=driver.needs_reset,
-            pool_timeout=pool_timeout,
-            pool_pre_ping=bool(pool_pre_ping),
-            is_disconnect=driver.is_disconnect,
+            creator, needs_reset=driver.needs_reset, pool_timeout=pool_timeout, pool_pre_ping=bool(pool_pre_ping), **hooks
         )
+    if True:  # ASYNC
+        pass
+    else:  # SYNC
+        if url.is_file:
+            # A SQLite file: one connection per thread (a thread-local lookup per checkout).
+            return ThreadLocalPool(creator, pool_pre_ping=bool(pool_pre_ping), **hooks)
     return AsyncQueuePool(
         creator,
-        close=driver.close,
-        ping=driver.ping,
-        reset=driver.reset,
         needs_reset=driver.needs_reset,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
         pool_pre_ping=pool_pre_ping is not False,
-        is_disconnect=driver.is_disconnect,
         pool_pre_ping_window=pool_pre_ping_window,
+        has_input=driver.has_input,
+        **hooks,
     )

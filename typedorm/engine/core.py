@@ -91,7 +91,7 @@ class TxState:
     repository call fails a transaction the same way whether it runs one statement or several.
     """
 
-    __slots__ = ("broken", "conn", "counter", "dialect", "levels")
+    __slots__ = ("broken", "conn", "counter", "dialect", "isolation", "levels", "written")
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn: Any = conn
@@ -100,6 +100,10 @@ class TxState:
         self.counter: int = 0
         #: the connection itself is unusable (lost, or closed by the server): discard it at the end
         self.broken: bool = False
+        #: the isolation asked for at begin (None: the dialect's default)
+        self.isolation: IsolationLevel | None = None
+        #: tables written so far, for the query cache (invalidated after the commit)
+        self.written: set[str] | None = None
 
     @property
     def failure(self) -> BaseException | None:
@@ -132,6 +136,7 @@ class TxState:
         if self.levels:
             raise TransactionError("begin() on a transaction that is already open")
         self.levels.append(_Level(None))
+        self.isolation = isolation
         return self.dialect.begin_sql(isolation, mode)
 
     def savepoint(self, *, internal: bool = False) -> list[str]:

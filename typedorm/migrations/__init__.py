@@ -14,6 +14,7 @@ Migration files import what they need from here::
 from ..schema.columns import SQL
 from .autogen import MadeMigration, make_migration, plan_migration
 from .backup import BackupInfo, restore_backup
+from .codegen import generate_models
 from .diff import compare_live, diff
 from .errors import (
     AmbiguousRename,
@@ -23,9 +24,8 @@ from .errors import (
     MigrationFailed,
     UnsupportedChange,
 )
-from .inspect import generate_models
-from .introspect import canonical_type, introspect
 from .ops import MigrationContext, Op, Operation
+from .reflect import canonical_type, introspect
 from .runner import AppliedMigration, Runner, Status
 from .scripts import Migrations, MigrationScript
 from .state import Schema, check, col, fk, index

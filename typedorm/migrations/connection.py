@@ -97,6 +97,7 @@ class MigrationConnection:
     def commit(self) -> None:
         self._run(self.dialect.commit_sql, None)
         self.in_transaction = False
+        self.db.invalidate_cache()  # a migration may change any table: every cached result goes
 
     def rollback(self) -> None:
         self.in_transaction = False
@@ -106,6 +107,7 @@ class MigrationConnection:
         if self._closed:
             return
         self._closed = True
+        self.db.invalidate_cache()  # statements outside a transaction (MySQL's DDL) changed tables too
         discard = self.broken
         if self.in_transaction:
             try:

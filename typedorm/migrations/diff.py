@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from ..dialects.base import Dialect
 from ..schema.spec import ColumnSpec, TableSpec
+from ..schema.types import as_dialect
 from .errors import AmbiguousRename, UnsupportedChange
-from .introspect import canonical_type
 from .ops import (
     MISSING,
     AddCheck,
@@ -31,7 +32,7 @@ from .ops import (
     RenameColumn,
     RenameTable,
 )
-from .state import DIALECTS, Schema, column_signature, dependency_order, derived_checks
+from .state import Schema, columns_differ, dependency_order, derived_checks
 
 __all__ = ["compare_live", "diff", "invert_renames"]
 
@@ -225,7 +226,7 @@ def _structural(cur: Schema, new: Schema) -> list[Operation]:
                 raise UnsupportedChange(
                     f"{name}.{c.name}: autoincrement changes; typedorm does not migrate that automatically"
                 )
-            if any(column_signature(t, oc, d) != column_signature(nt, c, d) for d in DIALECTS):
+            if columns_differ(t, oc, nt, c):
                 if oc.nullable and not c.nullable:
                     backfill = new.defaults.get(f"{name}.{c.name}", MISSING)
                 alter.append(AlterColumn(name, c.name, c, None, backfill))
@@ -249,27 +250,30 @@ def _structural(cur: Schema, new: Schema) -> list[Operation]:
 # --- drift -------------------------------------------------------------------------------------
 
 
-def _norm_action(dialect: str, action: str | None) -> str | None:
+def _norm_action(dialect: Dialect, action: str | None) -> str | None:
     a = (action or "").lower() or None
-    if a == "no action" or (dialect == "mysql" and a == "restrict"):
+    if a == "no action" or (a == "restrict" and dialect.introspector().restrict_is_no_action):
         return None
     return a
 
 
-def _expected_checks(t: TableSpec, dialect: str) -> set[str]:
+def _expected_checks(t: TableSpec, dialect: Dialect) -> set[str]:
     names = {c.name for c in t.checks}
     for c in t.columns:
         names |= {n for n, _ in derived_checks(t, c, dialect)}
     return names
 
 
-def compare_live(expected: Schema, live: Schema, dialect: str) -> list[str]:
+def compare_live(expected: Schema, live: Schema, dialect: Dialect | str) -> list[str]:
     """Differences between the schema a database should have and the one it has, readably.
 
     Compares tables, columns (type, nullability, primary key, autoincrement, whether a default
     exists), indexes, unique constraints, foreign keys and check constraint names; the order
-    of columns and the spelling of expressions are not compared.
+    of columns and the spelling of expressions are not compared. ``dialect`` is the live
+    database's (or a registered URL scheme).
     """
+    dialect = as_dialect(dialect)
+    canonical = dialect.introspector().canonical_type
     out: list[str] = []
     for name in sorted(set(expected.tables) - set(live.tables)):
         out.append(f"table {name} is missing from the database")
@@ -282,8 +286,8 @@ def compare_live(expected: Schema, live: Schema, dialect: str) -> list[str]:
             if lc is None:
                 out.append(f"column {name}.{c.name} is missing")
                 continue
-            et = canonical_type(dialect, c.sql_types.get(dialect, ""))
-            lt = canonical_type(dialect, lc.sql_types.get(dialect, ""))
+            et = canonical(dialect.column_sql_type(c))
+            lt = canonical(dialect.column_sql_type(lc))
             if et != lt:
                 out.append(f"column {name}.{c.name} has type {lt}, expected {et}")
             if c.nullable != lc.nullable:
@@ -291,7 +295,7 @@ def compare_live(expected: Schema, live: Schema, dialect: str) -> list[str]:
                     f"column {name}.{c.name} is {'' if lc.nullable else 'NOT '}NULL, expected "
                     f"{'' if c.nullable else 'NOT '}NULL"
                 )
-            if c.autoincrement != lc.autoincrement and dialect != "sqlite":
+            if c.autoincrement != lc.autoincrement and dialect.introspector().reads_autoincrement:
                 out.append(
                     f"column {name}.{c.name}: autoincrement is {lc.autoincrement}, expected {c.autoincrement}"
                 )

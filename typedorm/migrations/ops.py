@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..dialects.base import Dialect
+from ..dialects.migrate import Migrator, rename_identifier
 from ..engine.database import Result
 from ..schema.model import _constraint_name
 from ..schema.spec import CheckSpec, ColumnSpec, DefaultLiteral, ForeignKeySpec, IndexSpec, TableSpec
-from ..sql.closed import FK_ACTIONS, check_keyword
-from ..sql.stmt import CreateIndex, CreateTable, DropIndex
 from .connection import MigrationConnection
 from .errors import MigrationError, UnsupportedChange
 from .state import (
-    DIALECTS,
     Schema,
-    col,
     column_signature,
-    derived_checks,
     normalize_column,
     normalize_table,
     replace_column,
@@ -60,36 +55,6 @@ __all__ = [
 logger: logging.Logger = logging.getLogger("typedorm.migrations")
 
 
-_CONSTANT = re.compile(r"-?\d+(\.\d+)?|'(?:[^']|'')*'|NULL|TRUE|FALSE", re.IGNORECASE)
-
-
-def rename_identifier(sql: str, old: str, new: str) -> str:
-    """``sql`` with the identifier ``old`` (bare or quoted) renamed to ``new``; string literals are kept."""
-    out: list[str] = []
-    pos = 0
-    for m in _TOKEN.finditer(sql):
-        tok = m.group(0)
-        out.append(sql[pos : m.start()])
-        pos = m.end()
-        if tok == old:
-            out.append(new)
-        elif (
-            len(tok) >= 2
-            and tok[0] in '"`'
-            and tok[-1] == tok[0]
-            and tok[1:-1].replace(tok[0] * 2, tok[0]) == old
-        ):
-            q = tok[0]
-            out.append(q + new.replace(q, q * 2) + q)
-        else:
-            out.append(tok)
-    out.append(sql[pos:])
-    return "".join(out)
-
-
-_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*""")
-
-
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
@@ -104,6 +69,8 @@ class OpContext:
 
     def __init__(self, dialect: Dialect, schema: Schema, conn: MigrationConnection | None = None) -> None:
         self.dialect = dialect
+        #: writes the dialect's DDL for each operation
+        self.migrator: Migrator = dialect.migrator()
         self.schema = schema
         self.conn = conn
         self.statements: list[str] = []
@@ -188,24 +155,13 @@ def render_column(c: ColumnSpec) -> str:
             args.append(f"{k}={_lit(v)}")
     if c.enum_values is not None:
         args.append(f"values={_lit(tuple(c.enum_values))}")
-    try:
-        plain = col(
-            c.name,
-            c.type_name,
-            primary_key=c.primary_key,
-            autoincrement=c.autoincrement,
-            max_length=c.max_length,
-            min_length=c.min_length,
-            max_digits=c.max_digits,
-            decimal_places=c.decimal_places,
-            values=c.enum_values,
-        )
-        computed: Mapping[str, str] = plain.sql_types
-    except KeyError:
-        computed = {}
-    differ = {d: c.sql_types[d] for d in DIALECTS if d in c.sql_types and computed.get(d) != c.sql_types[d]}
-    if differ:
-        args.append(f"sql_types={_lit(differ)}")
+    if c.sql_types:
+        # only SQL types declared for the column: the others follow from its type on each dialect
+        args.append(f"sql_types={_lit(dict(sorted(c.sql_types.items())))}")
+    # what makes a column keyed matters to its type on some backends (MySQL's indexable text)
+    for k in ("unique", "index", "keyed"):
+        if getattr(c, k) and not c.primary_key:
+            args.append(f"{k}=True")
     return f"col({', '.join(args)})"
 
 
@@ -251,112 +207,6 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
-
-
-def _fk_sql(ctx: OpContext, f: ForeignKeySpec) -> str:
-    q = ctx.q
-    line = (
-        f"CONSTRAINT {q(f.name or 'fk')} FOREIGN KEY ({', '.join(q(c) for c in f.columns)}) "
-        f"REFERENCES {q(f.ref_table)} ({', '.join(q(c) for c in f.ref_columns)})"
-    )
-    if f.on_delete:
-        line += f" ON DELETE {check_keyword(f.on_delete, FK_ACTIONS, 'on_delete').upper()}"
-    if f.on_update:
-        line += f" ON UPDATE {check_keyword(f.on_update, FK_ACTIONS, 'on_update').upper()}"
-    return line
-
-
-def _add_check_sql(ctx: OpContext, table: str, name: str, sql: str) -> str:
-    return f"ALTER TABLE {ctx.q(table)} ADD CONSTRAINT {ctx.q(name)} CHECK ({sql})"
-
-
-def _drop_constraint_sql(ctx: OpContext, table: str, name: str) -> str:
-    return f"ALTER TABLE {ctx.q(table)} DROP CONSTRAINT {ctx.q(name)}"
-
-
-def _sqlite_affinity(sql_type: str) -> str:
-    # sqlite.org/datatype3.html#determination_of_column_affinity
-    t = sql_type.upper()
-    if "INT" in t:
-        return "INTEGER"
-    if any(k in t for k in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in t or not t:
-        return "BLOB"
-    if any(k in t for k in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
-
-
-def sqlite_rebuild(
-    ctx: OpContext,
-    old: TableSpec,
-    new: TableSpec,
-    exprs: Mapping[str, str],
-    params: Sequence[Any] = (),
-) -> None:
-    """Rebuild table ``old.name`` as ``new`` (sqlite.org/lang_altertable.html#otheralter).
-
-    ``exprs`` maps each column of ``new`` that gets a value to an SQL expression over the old
-    table (``"name"`` for a plain copy); columns left out take their default. Indexes come
-    from ``new``; other indexes, triggers and views are saved and recreated.
-    """
-    q = ctx.q
-    name = old.name
-    ctx.rebuilt = True
-    saved = ctx.query(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL",
-        (name,),
-    ).rows
-    views = ctx.query("SELECT name, sql FROM sqlite_master WHERE type = 'view' AND sql IS NOT NULL").rows
-    for vname, _sql in views:
-        ctx.ddl(f"DROP VIEW {q(vname)}")
-    tmp = f"_typedorm_new_{name}"
-    create = ctx.dialect.visit_create_table(CreateTable(new, if_not_exists=False))
-    head = f"CREATE TABLE {q(name)}"
-    assert create.startswith(head)
-    ctx.ddl(f"CREATE TABLE {q(tmp)}" + create[len(head) :])
-    targets = [c.name for c in new.columns if c.name in exprs]
-    if targets:
-        ctx.execute(
-            f"INSERT INTO {q(tmp)} ({', '.join(q(c) for c in targets)}) "
-            f"SELECT {', '.join(exprs[c] for c in targets)} FROM {q(name)}",
-            list(params),
-        )
-    ctx.ddl(f"DROP TABLE {q(name)}")
-    ctx.ddl(f"ALTER TABLE {q(tmp)} RENAME TO {q(name)}")
-    known = {i.name for i in new.indexes}
-    for i in new.indexes:
-        if not i.unique:
-            ctx.ddl(ctx.dialect.visit_create_index(CreateIndex(new, i, if_not_exists=False)))
-    new_cols = {c.name for c in new.columns}
-    old_index_names = {i.name for i in old.indexes}
-    for kind, oname, osql in saved:
-        if kind == "index":
-            if oname in known or oname in old_index_names:
-                continue  # indexes the state knows about come from ``new``
-            # an index typedorm does not manage: keep it if its columns survived
-            cols_ok = all(c in new_cols for c in _index_columns(ctx, osql))
-            if not cols_ok:
-                logger.warning("index %s on %s dropped by the rebuild: it uses a removed column", oname, name)
-                continue
-        ctx.ddl(osql)
-    for _vname, vsql in views:
-        ctx.ddl(vsql)
-
-
-def _index_columns(ctx: OpContext, sql: str) -> list[str]:
-    from ..dialects.reflect import _ident_list, _paren_span
-
-    p = sql.find("(")
-    if p < 0:
-        return []
-    return list(_ident_list(sql[p + 1 : _paren_span(sql, p)]))
-
-
-def _copy_all(ctx: OpContext, t: TableSpec) -> dict[str, str]:
-    return {c.name: ctx.q(c.name) for c in t.columns}
 
 
 @dataclasses.dataclass
@@ -491,54 +341,7 @@ class AddColumn(Operation):
                 f"(op.execute / op.run_python) and make it NOT NULL in a later migration"
             )
         new_t = dataclasses.replace(t, columns=(*t.columns, c))
-        if ctx.dialect.rebuilds_tables:
-            self._sqlite(ctx, t, new_t, fill)
-            return
-        q = ctx.q
-        checks = derived_checks(new_t, c, ctx.name)
-        if fill and not c.nullable:
-            nullable_c = dataclasses.replace(c, nullable=True)
-            ctx.ddl(
-                f"ALTER TABLE {q(self.table)} ADD COLUMN {ctx.dialect.column_ddl(new_t, nullable_c, False)}"
-            )
-            ctx.execute(f"UPDATE {q(self.table)} SET {q(c.name)} = ?", [_bound(ctx, self.backfill, c)])
-            if not ctx.dialect.modify_column:
-                ctx.ddl(f"ALTER TABLE {q(self.table)} ALTER COLUMN {q(c.name)} SET NOT NULL")
-            else:
-                ctx.ddl(
-                    f"ALTER TABLE {q(self.table)} MODIFY COLUMN {ctx.dialect.column_ddl(new_t, c, False)}"
-                )
-        else:
-            ctx.ddl(f"ALTER TABLE {q(self.table)} ADD COLUMN {ctx.dialect.column_ddl(new_t, c, False)}")
-            if fill:
-                ctx.execute(f"UPDATE {q(self.table)} SET {q(c.name)} = ?", [_bound(ctx, self.backfill, c)])
-        for name, sql in checks:
-            ctx.ddl(_add_check_sql(ctx, self.table, name, sql))
-
-    def _sqlite(self, ctx: OpContext, t: TableSpec, new_t: TableSpec, fill: bool) -> None:
-        c = self.column
-        q = ctx.q
-        # ADD COLUMN takes only constant defaults: sqlite.org/lang_altertable.html#altertabaddcol
-        constant = (
-            not isinstance(c.server_default, str) or _CONSTANT.fullmatch(c.server_default.strip()) is not None
-        )
-        simple = (
-            (c.nullable or c.server_default is not None)
-            and constant
-            and not derived_checks(new_t, c, ctx.name)
-        )
-        if simple:
-            # ADD COLUMN suffices for a plain column: sqlite.org/lang_altertable.html#altertabaddcol
-            ctx.ddl(f"ALTER TABLE {q(self.table)} ADD COLUMN {ctx.dialect.column_ddl(new_t, c, False)}")
-            if fill:
-                ctx.execute(f"UPDATE {q(self.table)} SET {q(c.name)} = ?", [_bound(ctx, self.backfill, c)])
-            return
-        exprs = _copy_all(ctx, t)
-        params: list[Any] = []
-        if fill:
-            exprs[c.name] = "?"
-            params.append(_bound(ctx, self.backfill, c))
-        sqlite_rebuild(ctx, t, new_t, exprs, params)
+        ctx.migrator.add_column(ctx, t, new_t, c, [_bound(ctx, self.backfill, c)] if fill else [])
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -584,15 +387,7 @@ class DropColumn(Operation):
             raise MigrationError(
                 f"drop_column {self.table}.{self.name}: still used by {', '.join(refs)}; drop those first"
             )
-        new_t = replace_column(t, self.name, None)
-        if ctx.dialect.rebuilds_tables:
-            exprs = _copy_all(ctx, new_t)
-            sqlite_rebuild(ctx, t, new_t, exprs)
-            return
-        if ctx.dialect.checks_pin_columns:
-            for name, _sql in derived_checks(t, c, ctx.name):
-                ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
-        ctx.ddl(f"ALTER TABLE {ctx.q(self.table)} DROP COLUMN {ctx.q(self.name)}")
+        ctx.migrator.drop_column(ctx, t, replace_column(t, self.name, None), c)
 
     def apply(self, schema: Schema) -> None:
         schema.tables[self.table] = replace_column(schema.table(self.table), self.name, None)
@@ -626,36 +421,7 @@ class RenameColumn(Operation):
             raise MigrationError(f"rename_column: {self.table}.{self.new} already exists")
         after = Schema(ctx.schema.tables.values())
         self.apply(after)
-        new_t = after.tables[self.table]
-        new_c = new_t.by_name[self.new]
-        old_checks = derived_checks(t, c, ctx.name)
-        new_checks = derived_checks(new_t, new_c, ctx.name)
-        q = ctx.q
-        rename = f"ALTER TABLE {q(self.table)} RENAME COLUMN {q(self.old)} TO {q(self.new)}"
-        if ctx.dialect.rebuilds_tables:
-            # RENAME COLUMN rewrites indexes, triggers, views and other tables' foreign keys
-            ctx.ddl(rename)
-            if old_checks != new_checks:
-                # ... but constraint names keep the old column name: rebuild to rename them
-                sqlite_rebuild(ctx, new_t, new_t, _copy_all(ctx, new_t))
-            return
-        if ctx.dialect.checks_pin_columns:
-            # MariaDB refuses to rename a column a CHECK constraint uses: drop them, rename, add them back
-            mentions = [k for k in t.checks if rename_identifier(k.sql, self.old, self.new) != k.sql]
-            for name, _sql in old_checks:
-                ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
-            for k in mentions:
-                ctx.ddl(_drop_constraint_sql(ctx, self.table, k.name))
-            ctx.ddl(rename)
-            for name, sql in new_checks:
-                ctx.ddl(_add_check_sql(ctx, self.table, name, sql))
-            for k in mentions:
-                ctx.ddl(_add_check_sql(ctx, self.table, k.name, rename_identifier(k.sql, self.old, self.new)))
-            return
-        ctx.ddl(rename)
-        for (oname, _o), (nname, _n) in zip(old_checks, new_checks, strict=True):
-            if oname != nname:
-                ctx.ddl(f"ALTER TABLE {q(self.table)} RENAME CONSTRAINT {q(oname)} TO {q(nname)}")
+        ctx.migrator.rename_column(ctx, t, after.tables[self.table], self.old, self.new)
 
     def apply(self, schema: Schema) -> None:
         old, new = self.old, self.new
@@ -736,7 +502,8 @@ class AlterColumn(Operation):
         new_t = replace_column(t, self.name, new)
         d = ctx.name
         fill = self.backfill is not MISSING and self.backfill is not None
-        if column_signature(t, old, d) == column_signature(new_t, new, d) and self._using(d) is None:
+        dialect = ctx.dialect
+        if column_signature(t, old, dialect) == column_signature(new_t, new, dialect) and self._using(d) is None:
             return  # the change concerns other dialects only (e.g. VARCHAR(255) for a keyed MySQL column)
         q = ctx.q
         qc = q(self.name)
@@ -746,88 +513,8 @@ class AlterColumn(Operation):
                 f"cannot make {self.table}.{self.name} NOT NULL: some rows hold NULL there. Pass backfill=<value> "
                 "to op.alter_column, or fill them in a data migration first"
             )
-        type_changed = old.sql_types.get(d) != new.sql_types.get(d)
-        using = self._using(d)
-        if ctx.dialect.rebuilds_tables:
-            self._sqlite(ctx, t, old, new, new_t, type_changed, using, fill)
-            return
-        old_checks = derived_checks(t, old, d)
-        new_checks = derived_checks(new_t, new, d)
-        for name, sql in old_checks:
-            if (name, sql) not in new_checks:
-                ctx.ddl(_drop_constraint_sql(ctx, self.table, name))
-        if fill and becomes_not_null:
-            ctx.execute(
-                f"UPDATE {q(self.table)} SET {qc} = ? WHERE {qc} IS NULL", [_bound(ctx, self.backfill, new)]
-            )
-        if ctx.dialect.modify_column:
-            if using is not None:
-                raise UnsupportedChange(
-                    f"alter_column {self.table}.{self.name}: MySQL converts values itself in MODIFY COLUMN; for "
-                    "another conversion add a new column, fill it with op.execute, drop the old one and rename"
-                )
-            if type_changed or old.nullable != new.nullable or old.server_default != new.server_default:
-                ctx.ddl(
-                    f"ALTER TABLE {q(self.table)} MODIFY COLUMN {ctx.dialect.column_ddl(new_t, new, False)}"
-                )
-        else:
-            alter = f"ALTER TABLE {q(self.table)} ALTER COLUMN {qc}"
-            if type_changed:
-                if old.server_default is not None:
-                    ctx.ddl(f"{alter} DROP DEFAULT")
-                target = new.sql_type(d)
-                ctx.ddl(f"{alter} TYPE {target} USING {using or f'{qc}::{target}'}")
-            if old.nullable != new.nullable:
-                ctx.ddl(f"{alter} {'DROP' if new.nullable else 'SET'} NOT NULL")
-            if old.server_default != new.server_default or (type_changed and old.server_default is not None):
-                if new.server_default is None:
-                    if not type_changed:
-                        ctx.ddl(f"{alter} DROP DEFAULT")
-                else:
-                    ctx.ddl(f"{alter} SET DEFAULT {ctx.dialect.default_sql(new.server_default)}")
-        for name, sql in new_checks:
-            if (name, sql) not in old_checks:
-                ctx.ddl(_add_check_sql(ctx, self.table, name, sql))
-
-    def _sqlite(
-        self,
-        ctx: OpContext,
-        t: TableSpec,
-        old: ColumnSpec,
-        new: ColumnSpec,
-        new_t: TableSpec,
-        type_changed: bool,
-        using: str | None,
-        fill: bool,
-    ) -> None:
-        q = ctx.q
-        qc = q(self.name)
-        expr = qc
-        if using is not None:
-            expr = f"({using})"
-        elif type_changed:
-            target = ctx.dialect.column_sql_type(new)
-            affinity = _sqlite_affinity(target)
-            if _sqlite_affinity(ctx.dialect.column_sql_type(old)) != affinity:
-                if affinity in ("INTEGER", "REAL"):
-                    # CAST turns 'abc' into 0 without a word: refuse values that would change
-                    bad = ctx.query(
-                        f"SELECT {qc} FROM {q(self.table)} WHERE {qc} IS NOT NULL AND CAST({qc} AS {affinity}) <> {qc} "
-                        "LIMIT 1"
-                    ).rows
-                    if bad:
-                        raise MigrationError(
-                            f"cannot convert {self.table}.{self.name} to {target}: the value {_lit(bad[0][0])} has no "
-                            f"exact {target} form. Fix the data first, or pass using=... to op.alter_column"
-                        )
-                expr = f"CAST({qc} AS {affinity})"
-        params: list[Any] = []
-        if fill and old.nullable and not new.nullable:
-            expr = f"COALESCE({expr}, ?)"
-            params.append(_bound(ctx, self.backfill, new))
-        exprs = _copy_all(ctx, new_t)
-        exprs[self.name] = expr
-        sqlite_rebuild(ctx, t, new_t, exprs, params)
+        backfill = [_bound(ctx, self.backfill, new)] if fill and becomes_not_null else []
+        ctx.migrator.alter_column(ctx, t, new_t, old, new, self._using(d), backfill)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -865,15 +552,7 @@ class AddIndex(Operation):
         missing = [c for c in i.columns if c not in t.by_name]
         if missing:
             raise MigrationError(f"add_index {i.name}: {self.table} has no column {', '.join(missing)}")
-        q = ctx.q
-        cols = ", ".join(q(c) for c in i.columns)
-        if not i.unique:
-            ctx.ddl(ctx.dialect.visit_create_index(CreateIndex(t, i, if_not_exists=False)))
-        elif ctx.dialect.rebuilds_tables:
-            # A unique index enforces exactly what a UNIQUE constraint does, without a rebuild
-            ctx.ddl(f"CREATE UNIQUE INDEX {q(i.name)} ON {q(self.table)} ({cols})")
-        else:
-            ctx.ddl(f"ALTER TABLE {q(self.table)} ADD CONSTRAINT {q(i.name)} UNIQUE ({cols})")
+        ctx.migrator.add_index(ctx, t, dataclasses.replace(t, indexes=(*t.indexes, i)), i)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -901,36 +580,8 @@ class DropIndexOp(Operation):
         i = next((x for x in t.indexes if x.name == self.name), None)
         if i is None:
             raise MigrationError(f"drop_index: {self.table} has no index named {_lit(self.name)}")
-        q = ctx.q
-        if ctx.dialect.rebuilds_tables:
-            real = ctx.offline or bool(
-                ctx.query(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ? AND sql IS NOT NULL",
-                    (self.name,),
-                ).rows
-            )
-            if real:
-                ctx.ddl(f"DROP INDEX {q(self.name)}")
-            else:
-                # a UNIQUE constraint inside CREATE TABLE: only a rebuild removes it
-                new_t = dataclasses.replace(t, indexes=tuple(x for x in t.indexes if x.name != self.name))
-                sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
-            return
-        if not i.unique or ctx.dialect.unique_is_index:
-            ctx.ddl(ctx.dialect.visit_drop_index(DropIndex(t, i, if_exists=False)))
-            return
-        is_constraint = ctx.offline or bool(
-            ctx.query(
-                "SELECT 1 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                "JOIN pg_namespace n ON n.oid = t.relnamespace "
-                "WHERE n.nspname = current_schema() AND t.relname = ? AND c.conname = ?",
-                (self.table, self.name),
-            ).rows
-        )
-        if is_constraint:
-            ctx.ddl(_drop_constraint_sql(ctx, self.table, self.name))
-        else:
-            ctx.ddl(f"DROP INDEX {q(self.name)}")
+        new_t = dataclasses.replace(t, indexes=tuple(x for x in t.indexes if x.name != self.name))
+        ctx.migrator.drop_index(ctx, t, new_t, i)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -962,11 +613,7 @@ class AddForeignKey(Operation):
             raise MigrationError(
                 f"add_foreign_key: {self.table} already has a foreign key named {_lit(f.name)}"
             )
-        if ctx.dialect.rebuilds_tables:
-            new_t = dataclasses.replace(t, foreign_keys=(*t.foreign_keys, f))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
-            return
-        ctx.ddl(f"ALTER TABLE {ctx.q(self.table)} ADD {_fk_sql(ctx, f)}")
+        ctx.migrator.add_foreign_key(ctx, t, dataclasses.replace(t, foreign_keys=(*t.foreign_keys, f)), f)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -994,26 +641,8 @@ class DropForeignKey(Operation):
         t = ctx.schema.table(self.table)
         if not any(f.name == self.name for f in t.foreign_keys):
             raise MigrationError(f"drop_foreign_key: {self.table} has no foreign key named {_lit(self.name)}")
-        q = ctx.q
-        if ctx.dialect.rebuilds_tables:
-            new_t = dataclasses.replace(
-                t, foreign_keys=tuple(f for f in t.foreign_keys if f.name != self.name)
-            )
-            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
-        elif ctx.dialect.foreign_keys_make_indexes:
-            ctx.ddl(f"ALTER TABLE {q(self.table)} DROP FOREIGN KEY {q(self.name)}")
-            # InnoDB made an index for the key and keeps it: drop it unless the state has it
-            if not any(i.name == self.name for i in t.indexes) and (
-                ctx.offline
-                or ctx.query(
-                    "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
-                    "AND INDEX_NAME = ?",
-                    (self.table, self.name),
-                ).rows
-            ):
-                ctx.ddl(f"DROP INDEX {q(self.name)} ON {q(self.table)}")
-        else:
-            ctx.ddl(_drop_constraint_sql(ctx, self.table, self.name))
+        new_t = dataclasses.replace(t, foreign_keys=tuple(f for f in t.foreign_keys if f.name != self.name))
+        ctx.migrator.drop_foreign_key(ctx, t, new_t, self.name)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -1038,11 +667,7 @@ class AddCheck(Operation):
 
     def run(self, ctx: OpContext) -> None:
         t = ctx.schema.table(self.table)
-        if ctx.dialect.rebuilds_tables:
-            new_t = dataclasses.replace(t, checks=(*t.checks, self.check))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
-            return
-        ctx.ddl(_add_check_sql(ctx, self.table, self.check.name, self.check.sql))
+        ctx.migrator.add_check(ctx, t, dataclasses.replace(t, checks=(*t.checks, self.check)), self.check)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)
@@ -1067,11 +692,8 @@ class DropCheck(Operation):
         t = ctx.schema.table(self.table)
         if not any(c.name == self.name for c in t.checks):
             raise MigrationError(f"drop_check: {self.table} has no check named {_lit(self.name)}")
-        if ctx.dialect.rebuilds_tables:
-            new_t = dataclasses.replace(t, checks=tuple(c for c in t.checks if c.name != self.name))
-            sqlite_rebuild(ctx, t, new_t, _copy_all(ctx, new_t))
-            return
-        ctx.ddl(_drop_constraint_sql(ctx, self.table, self.name))
+        new_t = dataclasses.replace(t, checks=tuple(c for c in t.checks if c.name != self.name))
+        ctx.migrator.drop_check(ctx, t, new_t, self.name)
 
     def apply(self, schema: Schema) -> None:
         t = schema.table(self.table)

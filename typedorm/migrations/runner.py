@@ -4,8 +4,10 @@ Each migration runs in one transaction where the dialect has transactional DDL (
 PostgreSQL): a failure anywhere leaves schema and data as they were. MySQL commits around
 every DDL statement, so there each operation's completion is recorded in the history table
 and a failed migration says exactly what was applied; ``upgrade`` continues from there.
-Two processes never migrate at once: PostgreSQL advisory lock, MySQL ``GET_LOCK``, and on
-SQLite a lock row taken with ``BEGIN IMMEDIATE``.
+Two processes never migrate at once: PostgreSQL advisory lock, MySQL ``GET_LOCK``, and where the
+dialect has no server-wide lock (SQLite; Galera, whose ``GET_LOCK`` is per node) a lock row in
+``typedorm_migration_lock`` whose primary key lets one writer in (SQLite: ``BEGIN IMMEDIATE``;
+Galera: certification refuses the second node's insert).
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.database import Database
-from ..errors import DatabaseError
+from ..errors import DatabaseError, IntegrityError, RetryableError
 from .backup import BackupInfo, take_backup
 from .connection import MigrationConnection
 from .diff import compare_live
 from .errors import LockTimeout, MigrationError, MigrationFailed
-from .introspect import introspect
 from .ops import OpContext, Operation
+from .reflect import introspect
 from .scripts import Migrations, MigrationScript
 from .state import Schema
 
@@ -99,7 +101,9 @@ class Runner:
 
     ``progress`` receives one readable line per step (the CLI prints them); everything
     is also logged to ``typedorm.migrations``. ``lock_timeout`` is how long to wait for
-    another process's migration to finish (0: refuse at once). SQLite files are backed up
+    another process's migration to finish (0: refuse at once). Where the lock is a row (SQLite,
+    Galera), a row left by a dead process on this host is taken over, and with
+    ``lock_stale_after`` (seconds) any row older than that, whichever host wrote it. SQLite files are backed up
     before anything is applied unless ``backup=False``.
     """
 
@@ -110,12 +114,14 @@ class Runner:
         *,
         backup: bool = True,
         lock_timeout: float = 60.0,
+        lock_stale_after: float | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.db = db
         self.migrations: Migrations = migrations if isinstance(migrations, Migrations) else Migrations.load(migrations)
         self.backup = backup
         self.lock_timeout = lock_timeout
+        self.lock_stale_after = lock_stale_after
         self._progress = progress
         self.last_backup: BackupInfo | None = None
         # What this run added to a SQLite file before its backup: the backup leaves it out.
@@ -146,7 +152,7 @@ class Runner:
         self._ensure_history(conn)
 
     def _table_exists(self, conn: MigrationConnection, name: str) -> bool:
-        return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).rows)
+        return bool(conn.execute(conn.dialect.table_exists_sql, (name,)).rows)
 
     def _has_history(self, conn: MigrationConnection) -> bool:
         return bool(conn.execute(conn.dialect.table_exists_sql, (HISTORY_TABLE,)).rows)
@@ -212,7 +218,7 @@ class Runner:
                 conn.scalar(lock.release, lock.params)
             return
         self._added_tables = []
-        token = self._sqlite_lock(conn, deadline)
+        token = self._row_lock(conn, deadline)
         self._lock_token = token
         try:
             yield
@@ -232,7 +238,20 @@ class Runner:
         time.sleep(0.1)
         return True
 
-    def _sqlite_lock(self, conn: MigrationConnection, deadline: float) -> str:
+    def _stale(self, row: tuple[object, ...], host: str) -> bool:
+        """A lock row whose holder is gone: a dead process on this host, or (``lock_stale_after``)
+        a lock older than that on any host."""
+        if row[1] == host and not _pid_alive(int(str(row[0]))):
+            return True
+        if self.lock_stale_after is not None and len(row) > 2:
+            try:
+                taken = _dt.datetime.strptime(str(row[2]), "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=_dt.UTC)
+            except ValueError:
+                return False
+            return (_dt.datetime.now(_dt.UTC) - taken).total_seconds() > self.lock_stale_after
+        return False
+
+    def _row_lock(self, conn: MigrationConnection, deadline: float) -> str:
         q = conn.dialect.quote
         if not self._table_exists(conn, LOCK_TABLE):
             self._added_tables.append(LOCK_TABLE)
@@ -247,12 +266,14 @@ class Runner:
         while True:
             # Look first without taking the write lock: a migration in progress holds it for as
             # long as its transaction runs, and BEGIN IMMEDIATE would sit in the busy handler.
-            row = conn.execute(f"SELECT {q('pid')}, {q('host')} FROM {q(LOCK_TABLE)}").first()
-            if row is not None and not (row[1] == host and not _pid_alive(int(row[0]))):
+            row = conn.execute(
+                f"SELECT {q('pid')}, {q('host')}, {q('acquired_at')} FROM {q(LOCK_TABLE)}"
+            ).first()
+            if row is not None and not self._stale(tuple(row), host):
                 waited = self._wait(deadline, waited)
                 continue
             try:
-                conn.begin()  # BEGIN IMMEDIATE: one writer decides at a time
+                conn.begin()  # SQLite: BEGIN IMMEDIATE, one writer decides at a time
             except DatabaseError:
                 waited = self._wait(deadline, waited)
                 continue
@@ -260,8 +281,8 @@ class Runner:
                 row = conn.execute(
                     f"SELECT {q('pid')}, {q('host')}, {q('acquired_at')} FROM {q(LOCK_TABLE)}"
                 ).first()
-                if row is not None and row[1] == host and not _pid_alive(int(row[0])):
-                    logger.warning("taking over the migration lock of process %s, which is gone", row[0])
+                if row is not None and self._stale(tuple(row), host):
+                    logger.warning("taking over the stale migration lock of process %s on %s", row[0], row[1])
                     conn.execute(f"DELETE FROM {q(LOCK_TABLE)}")
                     row = None
                 if row is None:
@@ -273,6 +294,11 @@ class Runner:
                     conn.commit()
                     return token
                 conn.commit()
+            except (IntegrityError, RetryableError):
+                # Galera: another node inserted the row first (duplicate key once its write set is
+                # applied here, or a certification failure at COMMIT, raised as Deadlock)
+                with contextlib.suppress(Exception):
+                    conn.rollback()
             except BaseException:
                 with contextlib.suppress(Exception):
                     conn.rollback()
@@ -295,7 +321,7 @@ class Runner:
             st = Status(current, self.migrations.head, pending, applied, [], incomplete)
             if drift and incomplete is None:
                 expected = self.migrations.state_at(current)
-                st.drift = compare_live(expected, introspect(conn), conn.name)
+                st.drift = compare_live(expected, introspect(conn), conn.dialect)
             return st
         finally:
             conn.close()
@@ -499,10 +525,11 @@ class Runner:
         state: Schema,
         up: bool,
     ) -> None:
-        sqlite = conn.dialect.rebuilds_tables
-        if sqlite:
-            # Table rebuilds need foreign keys off, and the pragma only changes outside a transaction
-            conn.ddl("PRAGMA foreign_keys=OFF")
+        migrator = conn.dialect.migrator()
+        fk_off = migrator.foreign_keys_off_sql()
+        if fk_off is not None:
+            # table rebuilds need foreign keys off (SQLite: only outside a transaction)
+            conn.ddl(fk_off)
         try:
             conn.begin()
             try:
@@ -530,8 +557,8 @@ class Runner:
                         raise self._op_failed(script, i, len(ops), op, e, up, rolled) from e
                     op.apply(work)
                     self._say(f"  [{i + 1}/{len(ops)}] {op.describe()}")
-                if sqlite:
-                    bad = conn.execute("PRAGMA foreign_key_check").rows
+                if fk_off is not None:
+                    bad = migrator.foreign_key_violations(conn)
                     if bad:
                         sample = "; ".join(f"{r[0]} row {r[1]} -> {r[2]}" for r in bad[:5])
                         raise MigrationFailed(
@@ -553,9 +580,10 @@ class Runner:
                 raise
             state.tables = work.tables
         finally:
-            if sqlite:
+            fk_on = migrator.foreign_keys_on_sql()
+            if fk_off is not None and fk_on is not None:
                 try:
-                    conn.ddl("PRAGMA foreign_keys=ON")
+                    conn.ddl(fk_on)
                 except DatabaseError:
                     logger.warning("could not switch foreign keys back on; the connection is dropped")
                     conn.broken = True

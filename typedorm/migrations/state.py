@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ..dialects import get_dialect
+from ..dialects.base import Dialect
+from ..dialects.registry import known_dialects
+from ..errors import TypedORMError
 from ..schema.columns import ServerDefault
 from ..schema.model import server_default_spec
 from ..schema.spec import (
@@ -27,10 +29,9 @@ from ..schema.spec import (
     TableSpec,
     frozen_types,
 )
-from ..schema.types import ColumnType, EnumType, JSONType
+from ..schema.types import ColumnType, EnumType, JSONType, as_dialect
 
 __all__ = [
-    "DIALECTS",
     "Schema",
     "check",
     "col",
@@ -42,8 +43,8 @@ __all__ = [
     "replace_column",
 ]
 
-DIALECTS = ("sqlite", "postgresql", "mysql")
-SNAPSHOT_VERSION = 1
+#: 2: columns keep only their declared SQL types (version 1 stored one per built-in dialect)
+SNAPSHOT_VERSION = 2
 
 
 class _OpaqueType(ColumnType):
@@ -52,8 +53,10 @@ class _OpaqueType(ColumnType):
     def __init__(self, logical: str) -> None:
         self.logical_name = logical
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        raise KeyError(
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        from .errors import MigrationError
+
+        raise MigrationError(
             f"column {column.name!r} has custom type {self.logical_name!r}: give its SQL types with "
             "col(..., sql_types={...}) or import the module that defines the type"
         )
@@ -115,12 +118,14 @@ def col(
     sql_types: Mapping[str, str] | None = None,
     unique: bool = False,
     index: bool = False,
+    keyed: bool = False,
 ) -> ColumnSpec:
     """A column for migration operations: ``col("email", "string", max_length=200)``.
 
     ``type`` is the logical type; the SQL type of each dialect follows from it exactly as
-    for a model field, unless ``sql_types`` names it (for some or all dialects).
-    ``values`` are the members of an ``"enum"`` column.
+    for a model field, unless ``sql_types`` names it (by dialect name or family, ``"*"`` for
+    every dialect). ``values`` are the members of an ``"enum"`` column; ``keyed`` marks a
+    column of a composite key or index.
     """
     enum_values = tuple(values) if values is not None else None
     ct = column_type_for(type, enum_values)
@@ -141,18 +146,14 @@ def col(
         enum_values=enum_values,
         unique=unique,
         index=index,
+        keyed=keyed,
         column_type=ct,
     )
-    types: dict[str, str] = {}
     given = dict(sql_types or {})
-    for d in DIALECTS:
-        if d in given:
-            types[d] = given.pop(d)
-        else:
-            types[d] = ct.sql_type(d, base)
-    if given:
-        raise ValueError(f"col({name!r}): unknown dialect(s) in sql_types: {', '.join(given)}")
-    return dataclasses.replace(base, nullable=nullable, sql_types=frozen_types(types))
+    bad = [k for k, v in given.items() if not (isinstance(k, str) and k and isinstance(v, str) and v)]
+    if bad:
+        raise ValueError(f"col({name!r}): sql_types maps dialect names to SQL type text, not {bad!r}")
+    return dataclasses.replace(base, nullable=nullable, sql_types=frozen_types(given))
 
 
 def index(name: str, columns: Sequence[str] | str, *, unique: bool = False) -> IndexSpec:
@@ -210,21 +211,28 @@ def replace_column(t: TableSpec, name: str, new: ColumnSpec | None) -> TableSpec
     return dataclasses.replace(t, columns=tuple(cols))
 
 
-def derived_checks(t: TableSpec, c: ColumnSpec, dialect: str) -> list[tuple[str, str]]:
+def derived_checks(t: TableSpec, c: ColumnSpec, dialect: Dialect | str) -> list[tuple[str, str]]:
     """The CHECK constraints DDL gives column ``c`` by itself on ``dialect``: ``[(name, sql)]``."""
-    d = get_dialect(dialect)
+    d = as_dialect(dialect)
     return [(d.constraint_name(t, suffix), sql) for suffix, sql in d.column_checks(t, c)]
 
 
-def column_signature(t: TableSpec, c: ColumnSpec, dialect: str) -> tuple[Any, ...]:
+def column_signature(t: TableSpec, c: ColumnSpec, dialect: Dialect | str) -> tuple[Any, ...]:
     """What the DDL of column ``c`` depends on for ``dialect``; equal signatures need no migration."""
+    d = as_dialect(dialect)
     return (
-        c.sql_types.get(dialect),
+        d.column_sql_type(c),
         c.nullable,
         c.server_default,
         c.autoincrement,
-        tuple(derived_checks(t, c, dialect)),
+        tuple(derived_checks(t, c, d)),
     )
+
+
+def columns_differ(t: TableSpec, old: ColumnSpec, nt: TableSpec, new: ColumnSpec) -> bool:
+    """Whether column ``old`` of ``t`` and ``new`` of ``nt`` have different DDL on any known dialect
+    (migrations are portable: a change that matters to one backend is a change)."""
+    return any(column_signature(t, old, d) != column_signature(nt, new, d) for d in known_dialects())
 
 
 def _jsonable(v: Any) -> bool:
@@ -280,10 +288,11 @@ class Schema:
     def fingerprint(self) -> dict[str, Any]:
         """What the DDL of every table depends on, on every dialect (order-insensitive)."""
         out: dict[str, Any] = {}
+        dialects = known_dialects()
         for name, t in self.tables.items():
             out[name] = (
                 tuple(
-                    sorted((c.name, tuple(column_signature(t, c, d) for d in DIALECTS)) for c in t.columns)
+                    sorted((c.name, tuple(column_signature(t, c, d) for d in dialects)) for c in t.columns)
                 ),
                 t.primary_key,
                 tuple(sorted((i.name, i.columns, i.unique) for i in t.indexes)),
@@ -360,7 +369,7 @@ class Schema:
         from .errors import MigrationError
 
         version = data.get("version")
-        if version != SNAPSHOT_VERSION:
+        if version not in (1, SNAPSHOT_VERSION):
             raise MigrationError(
                 f"snapshot version {version!r} is not supported (expected {SNAPSHOT_VERSION})"
             )
@@ -374,12 +383,36 @@ class Schema:
                 c.setdefault("field", c["name"])
                 cols.append(c)
             t["columns"] = cols
-            tables.append(TableSpec.from_dict(t))
+            spec = TableSpec.from_dict(t)
+            tables.append(_from_v1(spec) if version == 1 else spec)
         return cls(tables, data.get("defaults", {}))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Schema:
         return cls.from_dict(json.loads(text))
+
+
+def _from_v1(t: TableSpec) -> TableSpec:
+    """A table of a version-1 snapshot, which stored each column's SQL type for SQLite,
+    PostgreSQL and MySQL: the types its column type computes are dropped, those that differ
+    (declared in the model) are kept; a column of a composite index is marked ``keyed``."""
+    in_index = {n for i in t.indexes for n in i.columns if len(i.columns) > 1}
+    cols = []
+    for c in t.columns:
+        c = normalize_column(c)
+        if c.name in in_index and not (c.index or c.unique or c.primary_key):
+            c = dataclasses.replace(c, keyed=True)
+        computed = dataclasses.replace(c, sql_types=frozen_types({}))
+        declared = {}
+        for name, sql in c.sql_types.items():
+            try:
+                same = computed.sql_type(name) == sql
+            except (KeyError, TypedORMError):
+                same = False  # a custom type whose class is not imported: keep its types
+            if not same:
+                declared[name] = sql
+        cols.append(dataclasses.replace(c, sql_types=frozen_types(declared)))
+    return dataclasses.replace(t, columns=tuple(cols))
 
 
 def _dependency_order(tables: Sequence[TableSpec]) -> list[TableSpec]:

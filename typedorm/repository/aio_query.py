@@ -17,6 +17,7 @@ from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import CountRows, Select, _as_ordering
 from ._aio_support import close_stream, iterate_all
+from ._cache import CacheOptions, cache_options, reads_for
 from .page import Page
 
 if TYPE_CHECKING:
@@ -75,18 +76,21 @@ class AsyncQuery(Generic[M]):
         await users.filter(User.age >= 18).order_by(User.age.desc(), "name").limit(10).all()
     """
 
-    __slots__ = ("_load", "_select", "repo")
+    __slots__ = ("_cache", "_load", "_select", "repo")
 
     def __init__(
         self,
         repo: AsyncRepository[M],
         select: Select[M, Any] | None = None,
         load: tuple[LoadPath[Any], ...] = (),
+        cache: CacheOptions | None = None,
     ) -> None:
         self.repo: AsyncRepository[M] = repo
         #: the statement this query runs: every column of the model; each method makes a new one
         self._select: Select[M, Any] = repo._mapper.select_all if select is None else select
         self._load = load
+        #: (ttl, in_snapshot) when the results go through the database's query cache
+        self._cache = cache
 
     @property
     def statement(self) -> Select[M, Any]:
@@ -94,7 +98,20 @@ class AsyncQuery(Generic[M]):
         return self._select
 
     def _with(self, select: Select[M, Any]) -> AsyncQuery[M]:
-        return AsyncQuery(self.repo, select, self._load)
+        return AsyncQuery(self.repo, select, self._load, self._cache)
+
+    def cached(self, ttl: float | None = None, *, in_snapshot: bool = False) -> AsyncQuery[M]:
+        """This query with its results served from the database's cache (``Database(cache=...)``)
+        while no table it reads has changed: ``await users.filter(User.age >= 18).cached(ttl=30).all()``.
+
+        ``ttl``: seconds an entry may live (the cache's ``default_ttl`` if None). Results keep their
+        types and every call returns new instances. Relations named by :meth:`load` are cached with
+        the rows. Inside a transaction, reads of tables it wrote, and every read in a repeatable
+        read or serializable transaction, go to the database (``in_snapshot=True``: use the cache in
+        those too, accepting results newer than the transaction's snapshot). :meth:`iterate` is
+        never cached.
+        """
+        return AsyncQuery(self.repo, self._select, self._load, cache_options(ttl, in_snapshot))
 
     def _where(self, preds: tuple[Predicate[M], ...]) -> AsyncQuery[M]:
         # the predicates are checked already (as_predicates, resolve_lookups): no second pass
@@ -109,7 +126,11 @@ class AsyncQuery(Generic[M]):
 
     async def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
-        return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
+        if self._cache is None:
+            return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using)
+        return await self.repo._db.run_cached(c.sql, c.params, mode, reads=reads_for(c.sql, stmt),
+                                              ttl=self._cache[0], in_snapshot=self._cache[1], table=self.repo._spec,
+                                              using=self.repo._using)
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
@@ -207,13 +228,15 @@ class AsyncQuery(Generic[M]):
         """
         from ..sql.relations import build_load_plan
 
-        return AsyncQuery(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load))
+        return AsyncQuery(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load),
+                          self._cache)
 
     async def _loaded(self, objs: list[M]) -> list[M]:
         if self._load and objs:
             from .loading import aload_paths
 
-            await aload_paths(self.repo._db, objs, self._load)
+            cached = None if self._cache is None else (self._load, *self._cache)
+            await aload_paths(self.repo._db, objs, self._load, cached=cached)
         return objs
 
     # --- fetching ----------------------------------------------------------------
@@ -289,12 +312,12 @@ class AsyncQuery(Generic[M]):
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec)
+            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using)
             for start in range(0, len(rows), batch_size):
                 for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec)
+        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using)
         try:
             async for batch in stream:
                 # relations are loaded per batch: one query per relation and batch
@@ -363,7 +386,7 @@ class AsyncQuery(Generic[M]):
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
             raise InvalidArgument("rows() needs at least one column or expression", argument="query")
-        return await self.repo.rows(self._select.replace(columns=tuple(exprs)))
+        return await self.repo._rows(self._select.replace(columns=tuple(exprs)), self._cache)
 
     async def into(self, target: type[P]) -> list[P]:
         """Rows validated into ``target``, selecting the model fields ``target`` declares."""

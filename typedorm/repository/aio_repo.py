@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from ..engine.aio_routing import Using, check_using
 from ..engine.core import ResultMode
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
@@ -17,12 +19,14 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, 
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
+from ._cache import CacheOptions, Reads, get_options, reads_for, reads_of
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, fill_in, get_mapper, row_validator, wrap_validation_error
 from .page import Page
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
     from ..engine.aio import AsyncDatabase
     from ..schema.model import Model
     from ..schema.relations import RelationSpec
@@ -54,7 +58,7 @@ class AsyncRepository(Generic[M]):
         await users.get(john.id)                                              # User | None
     """
 
-    def __init__(self, model: type[M], db: AsyncDatabase) -> None:
+    def __init__(self, model: type[M], db: AsyncDatabase, *, using: Using | None = None) -> None:
         from ..schema.model import Model
 
         if not (isinstance(model, type) and issubclass(model, Model)) or getattr(model, "__typedorm_abstract__", True):
@@ -72,6 +76,17 @@ class AsyncRepository(Generic[M]):
         self._rows_cache: dict[int, tuple[Select[Any, Any], str, list[Any], Any]] = {}
         self._returning = supports_returning(db)
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
+        #: where this repository's reads run with replicas (None: the database decides)
+        self._using: Using | None = check_using(using)
+        self._reads: Reads | None = None  # the tables get(cached=...) reads
+
+    def using(self, where: Using | None) -> Self:
+        """This repository with its reads sent to ``where`` (``"primary"`` or ``"replica"``; None:
+        as the database routes them): ``users.using("primary").get(1)``. Writes always run on
+        the primary, and everything inside a transaction on the transaction's connection."""
+        clone = copy.copy(self)
+        clone._using = check_using(where)
+        return clone
 
     def __repr__(self) -> str:
         return f"AsyncRepository({self.model.__name__}, {self.db!r})"
@@ -90,7 +105,7 @@ class AsyncRepository(Generic[M]):
     def _value_converter(self, col: ColumnExpr[Any, Any]) -> Callable[[Any], Any]:
         mapper = self._mapper
         ct = col.spec.column_type
-        proc = ct.result_processor(self._dialect.family) if ct is not None else None
+        proc = ct.result_processor(self._dialect) if ct is not None else None
         adapter = mapper.adapter(col.spec.field)
 
         def conv(v: Any) -> Any:
@@ -420,18 +435,33 @@ class AsyncRepository(Generic[M]):
         return a
 
     # --- reads -----------------------------------------------------------------------
-    async def get(self, pk: Any) -> M | None:
-        """The row with primary key ``pk`` (a tuple for composite keys), or None."""
+    async def get(self, pk: Any, *, cached: bool | float = False) -> M | None:
+        """The row with primary key ``pk`` (a tuple for composite keys), or None.
+
+        ``cached=True`` serves it from the database's query cache while the table is unchanged
+        (``cached=30``: and for at most 30 seconds); a new instance every call.
+        """
         mapper = self._mapper
         params = mapper.pk_params(pk)
-        if mapper._int_pk and mapper.pk_unmatchable(params):
-            return None
-        row = await self._db.run(mapper.get_sql, params, _ONE, table=self._spec)
+        if cached is False:
+            if mapper._int_pk and mapper.pk_unmatchable(params):
+                return None
+            row = await self._db.run(mapper.get_sql, params, _ONE, table=self._spec, using=self._using)
+        else:
+            opts = get_options(cached)
+            assert opts is not None
+            if mapper._int_pk and mapper.pk_unmatchable(params):
+                return None
+            reads = self._reads
+            if reads is None:
+                reads = self._reads = reads_of(self.model)
+            row = await self._db.run_cached(mapper.get_sql, params, _ONE, reads=reads, ttl=opts[0],
+                                            table=self._spec, using=self._using)
         return mapper.hydrate(row) if row is not None else None
 
-    async def get_or_raise(self, pk: Any) -> M:
-        """The row with primary key ``pk``; raises NotFound if there is none."""
-        found = await self.get(pk)
+    async def get_or_raise(self, pk: Any, *, cached: bool | float = False) -> M:
+        """The row with primary key ``pk``; raises NotFound if there is none (``cached`` as in :meth:`get`)."""
+        found = await self.get(pk, cached=cached)
         if found is None:
             raise NotFound(f"no {self.model.__name__} with primary key {pk!r}")
         return found
@@ -440,7 +470,7 @@ class AsyncRepository(Generic[M]):
         """The current stored version of ``obj`` (raises NotFound if it was deleted)."""
         self._check_instance(obj, "refresh")
         mapper = self._mapper
-        row = await self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec)
+        row = await self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec, using=self._using)
         if row is None:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} no longer exists")
         return mapper.hydrate(row)
@@ -448,6 +478,11 @@ class AsyncRepository(Generic[M]):
     def query(self) -> AsyncQuery[M]:
         """A query over every row."""
         return AsyncQuery(self)
+
+    def cached(self, ttl: float | None = None, *, in_snapshot: bool = False) -> AsyncQuery[M]:
+        """A query over every row, through the query cache: ``users.cached(ttl=30).filter(...).all()``
+        (see :meth:`AsyncQuery.cached`)."""
+        return AsyncQuery(self).cached(ttl, in_snapshot=in_snapshot)
 
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
         """A query of rows matching all ``preds``: ``users.filter(User.age >= 18)``."""
@@ -536,13 +571,20 @@ class AsyncRepository(Generic[M]):
             raise TypeError(f"rows() takes a select(...) statement, not {stmt!r}")
         if stmt.model is not None and stmt.model is not self.model:
             raise TypeError(f"select over {stmt.model.__name__} given to AsyncRepository[{self.model.__name__}]")
-        cache = stmt._cache.get(id(self._dialect))
+        return await self._rows(stmt, None)
+
+    async def _rows(self, stmt: Select[M, R], cache: CacheOptions | None) -> list[R]:
+        shape = stmt._cache.get(id(self._dialect))
+        if shape is None:
+            c = self._dialect.compile(stmt if stmt.model is not None else _with_model(stmt, self.model))
+            shape = (c.sql, c.params, self._row_adapter(stmt))
+            stmt._cache[id(self._dialect)] = shape
+        sql, params, conv = shape
         if cache is None:
-            compiled = self._dialect.compile(stmt if stmt.model is not None else _with_model(stmt, self.model))
-            cache = (compiled.sql, compiled.params, self._row_adapter(stmt))
-            stmt._cache[id(self._dialect)] = cache
-        sql, params, conv = cache
-        rows = await self._db.run(sql, params, _ALL, table=self._spec)
+            rows = await self._db.run(sql, params, _ALL, table=self._spec, using=self._using)
+        else:
+            rows = await self._db.run_cached(sql, params, _ALL, reads=reads_for(sql, stmt), ttl=cache[0],
+                                             in_snapshot=cache[1], table=self._spec, using=self._using)
         return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:
@@ -554,11 +596,11 @@ class AsyncRepository(Generic[M]):
             names.append(e.name if isinstance(e, Label) else (inner.spec.field if isinstance(inner, ColumnExpr) else ""))
             if isinstance(inner, ColumnExpr):
                 ct = inner.spec.column_type
-                procs.append(ct.result_processor(self._dialect.family) if ct is not None else None)
+                procs.append(ct.result_processor(self._dialect) if ct is not None else None)
                 info = inner.model.model_fields[inner.spec.field]
                 types.append(info.annotation)
             elif isinstance(inner, FuncCall):
-                procs.append(_func_proc(inner, self._dialect.family))
+                procs.append(_func_proc(inner, self._dialect))
                 rt = inner.result_type
                 if inner.name == "count":
                     types.append(int)
@@ -617,7 +659,7 @@ class AsyncRepository(Generic[M]):
                 procs.append(None)
                 continue
             keys.append(infos[c.field].alias or c.field)
-            procs.append(c.column_type.result_processor(self._dialect.family) if c.column_type is not None else None)
+            procs.append(c.column_type.result_processor(self._dialect) if c.column_type is not None else None)
         validate = self._mapper.validate_row
         out = []
         for r in result.rows:
@@ -944,7 +986,7 @@ def _with_model(stmt: Select[Any, Any], model: type[Any]) -> Select[Any, Any]:
     return stmt.replace(model=model)
 
 
-def _func_proc(f: FuncCall[Any, Any], dialect: str) -> Callable[[Any], Any] | None:
+def _func_proc(f: FuncCall[Any, Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     if f.name in ("min", "max", "coalesce") and f.args and isinstance(f.args[0], ColumnExpr):
         ct = f.args[0].spec.column_type
         return ct.result_processor(dialect) if ct is not None else None

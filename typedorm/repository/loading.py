@@ -26,6 +26,7 @@ from ..errors import MultipleResultsFound, NotFound
 from ..schema.columns import AUTO
 from ..sql.expr import ColumnExpr, Compare, InList, Ordering, Slot
 from ..sql.stmt import Select
+from ._cache import reads_for
 from .mapping import Mapper, get_mapper
 
 if TYPE_CHECKING:
@@ -41,26 +42,46 @@ __all__ = ["aload_paths", "load_paths", "plan_loads"]
 #: A statement the loader needs run: SQL text, parameters, and the table (for error names).
 Step = tuple[str, list[Any], "TableSpec"]
 Plan = Generator[Step, list[Any], None]
+#: the query cache's arguments for every statement of a cached query's loads: the load paths (what
+#: those statements read, at most), ttl and in_snapshot
+CachedLoad = tuple[tuple["LoadPath[Any]", ...], float | None, bool]
 
 
-def load_paths(db: Database, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
-    """Fill the relations named by ``paths`` (and the relations below them) on ``objs``, in place."""
+def load_paths(
+    db: Database, objs: Sequence[Any], paths: Sequence[LoadPath[Any]], *, cached: CachedLoad | None = None
+) -> None:
+    """Fill the relations named by ``paths`` (and the relations below them) on ``objs``, in place.
+
+    ``cached``: (the tables the whole query reads, ttl, in_snapshot) to run each statement
+    through the query cache."""
     plan = plan_loads(db.dialect, db.mappers, objs, paths)
     try:
         step = next(plan)
         while True:
-            step = plan.send(db.run(step[0], step[1], ResultMode.ALL, table=step[2]))
+            if cached is None:
+                rows = db.run(step[0], step[1], ResultMode.ALL, table=step[2])
+            else:
+                rows = db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
+                                     ttl=cached[1], in_snapshot=cached[2], table=step[2])
+            step = plan.send(rows)
     except StopIteration:
         pass
 
 
-async def aload_paths(db: AsyncDatabase, objs: Sequence[Any], paths: Sequence[LoadPath[Any]]) -> None:
+async def aload_paths(
+    db: AsyncDatabase, objs: Sequence[Any], paths: Sequence[LoadPath[Any]], *, cached: CachedLoad | None = None
+) -> None:
     """:func:`load_paths` for an ``AsyncDatabase``: the same statements, awaited."""
     plan = plan_loads(db.dialect, db.mappers, objs, paths)
     try:
         step = next(plan)
         while True:
-            step = plan.send(await db.run(step[0], step[1], ResultMode.ALL, table=step[2]))
+            if cached is None:
+                rows = await db.run(step[0], step[1], ResultMode.ALL, table=step[2])
+            else:
+                rows = await db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
+                                           ttl=cached[1], in_snapshot=cached[2], table=step[2])
+            step = plan.send(rows)
     except StopIteration:
         pass
 
@@ -210,7 +231,7 @@ def _key_converter(
 ) -> Callable[[Any], Any]:
     """Driver value of a link column -> the Python value the owner's key holds."""
     ct = col.column_type
-    proc = ct.result_processor(dialect.family) if ct is not None else None
+    proc = ct.result_processor(dialect) if ct is not None else None
     adapter = get_mapper(model, dialect, mappers).adapter(col.field)
     validate = adapter.validate_python
 

@@ -94,7 +94,7 @@ class Mapper(Generic[M]):
         self.validate_row: Callable[[Any], M] = row_validator(model)
         self.result_procs: list[tuple[str, Callable[[Any], Any]]] = []
         for c, key in zip(spec.columns, self.keys, strict=True):
-            proc = c.column_type.result_processor(dialect.family) if c.column_type is not None else None
+            proc = c.column_type.result_processor(dialect) if c.column_type is not None else None
             if proc is not None:
                 self.result_procs.append((key, proc))
         #: the same, by position in the select list

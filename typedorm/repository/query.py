@@ -18,6 +18,7 @@ from ..sql.functions import sum as _sum
 from ..sql.lookups import Q, resolve_lookups
 from ..sql.stmt import CountRows, Select, _as_ordering
 from ._sync_support import close_stream, iterate_all
+from ._cache import CacheOptions, cache_options, reads_for
 from .page import Page
 
 if TYPE_CHECKING:
@@ -76,18 +77,21 @@ class Query(Generic[M]):
         users.filter(User.age >= 18).order_by(User.age.desc(), "name").limit(10).all()
     """
 
-    __slots__ = ("_load", "_select", "repo")
+    __slots__ = ("_cache", "_load", "_select", "repo")
 
     def __init__(
         self,
         repo: Repository[M],
         select: Select[M, Any] | None = None,
         load: tuple[LoadPath[Any], ...] = (),
+        cache: CacheOptions | None = None,
     ) -> None:
         self.repo: Repository[M] = repo
         #: the statement this query runs: every column of the model; each method makes a new one
         self._select: Select[M, Any] = repo._mapper.select_all if select is None else select
         self._load = load
+        #: (ttl, in_snapshot) when the results go through the database's query cache
+        self._cache = cache
 
     @property
     def statement(self) -> Select[M, Any]:
@@ -95,7 +99,20 @@ class Query(Generic[M]):
         return self._select
 
     def _with(self, select: Select[M, Any]) -> Query[M]:
-        return Query(self.repo, select, self._load)
+        return Query(self.repo, select, self._load, self._cache)
+
+    def cached(self, ttl: float | None = None, *, in_snapshot: bool = False) -> Query[M]:
+        """This query with its results served from the database's cache (``Database(cache=...)``)
+        while no table it reads has changed: ``users.filter(User.age >= 18).cached(ttl=30).all()``.
+
+        ``ttl``: seconds an entry may live (the cache's ``default_ttl`` if None). Results keep their
+        types and every call returns new instances. Relations named by :meth:`load` are cached with
+        the rows. Inside a transaction, reads of tables it wrote, and every read in a repeatable
+        read or serializable transaction, go to the database (``in_snapshot=True``: use the cache in
+        those too, accepting results newer than the transaction's snapshot). :meth:`iterate` is
+        never cached.
+        """
+        return Query(self.repo, self._select, self._load, cache_options(ttl, in_snapshot))
 
     def _where(self, preds: tuple[Predicate[M], ...]) -> Query[M]:
         # the predicates are checked already (as_predicates, resolve_lookups): no second pass
@@ -110,7 +127,11 @@ class Query(Generic[M]):
 
     def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
-        return self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec)
+        if self._cache is None:
+            return self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using)
+        return self.repo._db.run_cached(c.sql, c.params, mode, reads=reads_for(c.sql, stmt),
+                                              ttl=self._cache[0], in_snapshot=self._cache[1], table=self.repo._spec,
+                                              using=self.repo._using)
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> Query[M]:
@@ -208,13 +229,15 @@ class Query(Generic[M]):
         """
         from ..sql.relations import build_load_plan
 
-        return Query(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load))
+        return Query(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load),
+                          self._cache)
 
     def _loaded(self, objs: list[M]) -> list[M]:
         if self._load and objs:
             from .loading import load_paths
 
-            load_paths(self.repo._db, objs, self._load)
+            cached = None if self._cache is None else (self._load, *self._cache)
+            load_paths(self.repo._db, objs, self._load, cached=cached)
         return objs
 
     # --- fetching ----------------------------------------------------------------
@@ -290,12 +313,12 @@ class Query(Generic[M]):
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec)
+            rows = self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using)
             for start in range(0, len(rows), batch_size):
                 for obj in self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec)
+        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using)
         try:
             for batch in stream:
                 # relations are loaded per batch: one query per relation and batch
@@ -364,7 +387,7 @@ class Query(Generic[M]):
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
         if not exprs:
             raise InvalidArgument("rows() needs at least one column or expression", argument="query")
-        return self.repo.rows(self._select.replace(columns=tuple(exprs)))
+        return self.repo._rows(self._select.replace(columns=tuple(exprs)), self._cache)
 
     def into(self, target: type[P]) -> list[P]:
         """Rows validated into ``target``, selecting the model fields ``target`` declares."""

@@ -331,6 +331,16 @@ _INT_WIDTHS: Final = (("TINYINT", 8), ("SMALLINT", 16), ("INT2", 16), ("MEDIUMIN
                       ("INT8", 64), ("INT4", 32), ("INTEGER", 32), ("INT", 32))
 
 
+def _declared_integer_bits(dialect: str, default: int) -> int:
+    # what INT/INTEGER means on a named dialect (64 bits on SQLite); unknown names keep ``default``
+    from .types import as_dialect
+
+    try:
+        return as_dialect(dialect).integer_bits
+    except KeyError:
+        return default
+
+
 def _declared_int_range(sql_type: str | Mapping[str, str]) -> tuple[int, int] | None:
     """The narrowest integer range among the declared SQL types (one limit on every backend)."""
     items = sql_type.items() if isinstance(sql_type, Mapping) else (("", sql_type),)
@@ -342,8 +352,8 @@ def _declared_int_range(sql_type: str | Mapping[str, str]) -> tuple[int, int] | 
             continue
         for type_name, bits in _INT_WIDTHS:
             if words[0] == type_name:
-                if dialect == "sqlite" and type_name in ("INT", "INTEGER"):
-                    bits = 64
+                if type_name in ("INT", "INTEGER") and dialect not in ("", "*"):
+                    bits = _declared_integer_bits(dialect, bits)
                 unsigned = "UNSIGNED" in words
                 t_lo, t_hi = (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
                 lo, hi = max(lo, t_lo), min(hi, t_hi)

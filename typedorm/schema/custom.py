@@ -14,9 +14,10 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from .types import ColumnType, JSONType, Processor
+from .types import ColumnType, JSONType, Processor, as_dialect
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
     from .spec import ColumnSpec
 
 __all__ = ["JsonModel", "PasswordHash", "PasswordHashType"]
@@ -170,14 +171,15 @@ def _to_plain_str(v: Any) -> Any:
 
 
 class PasswordHashType(ColumnType):
-    """The column type of :class:`PasswordHash`: ``TEXT`` (``VARCHAR(255)`` on MySQL)."""
+    """The column type of :class:`PasswordHash`: the dialect's indexable text (``TEXT``;
+    ``VARCHAR(255)`` on MySQL, where a hash column may be keyed)."""
 
     logical: ClassVar[str] = "password_hash"
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "VARCHAR(255)" if dialect == "mysql" else "TEXT"
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        return as_dialect(dialect).indexable_text_type
 
-    def bind_processor(self, dialect: str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         # Drivers get a plain str: some adapt by exact type only.
         return _to_plain_str
 

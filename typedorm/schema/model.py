@@ -72,8 +72,6 @@ def server_default_spec(value: object, label: str) -> str | DefaultLiteral | Non
         f"SQL, not {value!r}"
     )
 
-DIALECTS = ("sqlite", "postgresql", "mysql")
-
 _NONE_TYPES = (type(None),)
 
 
@@ -296,16 +294,10 @@ def build_table_spec(
         assert c.column_type is not None
         overrides = next((m.sql_type for m in cls.model_fields[c.field].metadata
                           if isinstance(m, Column) and m.sql_type is not None), None)
-        sql_types: dict[str, str] = {}
-        for d in DIALECTS:
-            if isinstance(overrides, str):
-                sql_types[d] = overrides
-            elif overrides is not None and d in overrides:
-                sql_types[d] = overrides[d]
-            else:
-                probe = _replace(c2, index=True) if c.field in in_key and not c2.index else c2
-                sql_types[d] = c.column_type.sql_type(d, probe)
-        final.append(_replace(c2, sql_types=frozen_types(sql_types)))
+        # SQL types are computed by the dialect in use; only declared ones are kept ("*": every dialect)
+        declared = {"*": overrides} if isinstance(overrides, str) else dict(overrides or {})
+        keyed = c.field in in_key and not (c2.index or c2.unique or c2.primary_key)
+        final.append(_replace(c2, sql_types=frozen_types(declared), keyed=keyed))
 
     for c in final:
         if c.unique and not c.primary_key:

@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .types import ColumnType
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
 
 __all__ = ["CheckSpec", "ColumnSpec", "DefaultLiteral", "ForeignKeySpec", "IndexSpec", "TableSpec"]
 
@@ -80,9 +83,13 @@ class CheckSpec:
 class ColumnSpec:
     """One column: its field, SQL name, type and constraints.
 
-    ``type_name`` is the logical type (``"integer"``, ``"string"``, ``"datetime"``, ...);
-    ``sql_types`` maps each dialect to its DDL type. ``python_type`` and ``column_type``
-    are for the running program and are not part of equality or the JSON export.
+    ``type_name`` is the logical type (``"integer"``, ``"string"``, ``"datetime"``, ...). The
+    SQL type is computed for the dialect that asks (:meth:`sql_type`) from ``column_type``;
+    ``sql_types`` holds only SQL types declared explicitly (``Column(sql_type=...)``, or what
+    a live database reports), by dialect name or family, ``"*"`` for every dialect.
+    ``keyed`` marks a column that is part of a composite key or index (some backends need an
+    indexable type there). ``python_type`` and ``column_type`` are for the running program and
+    are not part of equality or the JSON export.
     """
 
     field: str
@@ -111,16 +118,28 @@ class ColumnSpec:
     max_digits: int | None = None
     decimal_places: int | None = None
     enum_values: tuple[Any, ...] | None = None
+    keyed: bool = False
     # dataclasses.field in full: the name ``field`` is this class's first attribute.
     python_type: Any = dataclasses.field(default=None, compare=False, repr=False)
     column_type: ColumnType | None = dataclasses.field(default=None, compare=False, repr=False)
 
-    def sql_type(self, dialect: str) -> str:
-        """The column's SQL type on ``dialect``: ``User.__table__.by_field["age"].sql_type("postgresql")``."""
+    def sql_type(self, dialect: Dialect | str) -> str:
+        """The column's SQL type on ``dialect`` (a Dialect, or a registered URL scheme):
+        ``User.__table__.by_field["age"].sql_type("postgresql")``. KeyError for an unknown name."""
+        from .types import as_dialect
+
         try:
-            return self.sql_types[dialect]
+            d = as_dialect(dialect)
         except KeyError:
             raise KeyError(f"column {self.name!r} has no SQL type for dialect {dialect!r}") from None
+        return d.column_sql_type(self)
+
+    def declared_sql_type(self, name: str, family: str) -> str | None:
+        """The SQL type declared for dialect ``name`` (else its ``family``, else every dialect), or None."""
+        t = self.sql_types
+        if not t:
+            return None
+        return t.get(name) or t.get(family) or t.get("*")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of this column (``TableSpec.to_json()`` uses it)."""
@@ -141,7 +160,7 @@ class ColumnSpec:
     def from_dict(cls, d: Mapping[str, Any]) -> ColumnSpec:
         """The column described by ``d`` (the inverse of ``to_dict()``)."""
         data = dict(d)
-        data["sql_types"] = _FrozenDict(data["sql_types"])
+        data["sql_types"] = _FrozenDict(data.get("sql_types") or {})
         if isinstance(data.get("server_default"), Mapping):
             data["server_default"] = DefaultLiteral.from_dict(data["server_default"])
         if data.get("enum_values") is not None:

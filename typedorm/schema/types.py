@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import json
-import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, r
 from pydantic import BaseModel, EmailStr, NaiveDatetime, TypeAdapter
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
     from .spec import ColumnSpec
 
 __all__ = [
@@ -35,52 +34,82 @@ __all__ = [
     "TimeType",
     "TimedeltaType",
     "UUIDType",
+    "as_dialect",
     "register_type",
     "resolve_type",
 ]
 
 Processor = Callable[[Any], Any]
 
-_UTC = _dt.UTC
+
+# The dialect registry (a layer above this one) installs how a URL scheme becomes a Dialect.
+_resolve_dialect: Callable[[str], Dialect] | None = None
+
+
+def set_dialect_resolver(resolve: Callable[[str], Dialect]) -> None:
+    """Called by :mod:`typedorm.dialects.registry`: ``resolve(name)`` returns a shared dialect."""
+    global _resolve_dialect
+    _resolve_dialect = resolve
+
+
+def as_dialect(dialect: Dialect | str) -> Dialect:
+    """``dialect`` itself, or the registered dialect a URL scheme names (``"postgresql"``).
+
+    Raises KeyError for a name no dialect is registered under."""
+    if isinstance(dialect, str):
+        if _resolve_dialect is None:
+            raise KeyError(f"no dialect registry is loaded to look up {dialect!r}")
+        return _resolve_dialect(dialect)
+    return dialect
 
 
 class ColumnType:
-    """How one kind of Python value is stored: SQL type per dialect and value conversion.
+    """How one kind of Python value is stored: its SQL type and value conversions, per dialect.
 
-    Subclass it for a custom column type and either register it with
-    :func:`register_type` or give the Python class a ``__typedorm_column_type__``
-    classmethod returning an instance. ``bind_processor`` converts a Python value
-    into what the driver stores; ``result_processor`` converts what the driver
-    returns into something the model's Pydantic validation accepts. Returning
-    ``None`` from either means "no conversion", the fast path.
+    The methods receive the :class:`~typedorm.dialects.Dialect` in use (the built-in types'
+    methods also take a registered URL scheme such as ``"postgresql"``, looked up in the
+    registry, as they did when dialects were passed by name). A built-in
+    type names the dialect rule it follows (``type_key``): the dialect answers for it, so a
+    dialect outside typedorm supplies SQL for every built-in type. A custom column type
+    subclasses this and overrides ``sql_type`` (asking the dialect's flags such as
+    ``native_json``, ``native_uuid``, ``native_bool``, or its ``family``), and either is
+    registered with :func:`register_type` or is returned by a ``__typedorm_column_type__``
+    classmethod of the Python class. ``bind_processor`` converts a Python value into what
+    the driver stores; ``result_processor`` converts what the driver returns into something
+    the model's Pydantic validation accepts. Returning ``None`` from either means "no
+    conversion", the fast path.
 
     Example::
 
         class Point(ColumnType):
             logical = "point"
-            def sql_type(self, dialect, column): return "TEXT"
+            def sql_type(self, dialect, column): return "JSON" if dialect.native_json else "TEXT"
             def bind_processor(self, dialect): return lambda p: f"{p.x},{p.y}"
             def result_processor(self, dialect): return lambda s: dict(zip("xy", map(float, s.split(","))))
     """
 
     #: Name of the type in the JSON schema export (stable across versions).
     logical: ClassVar[str] = "custom"
+    #: The dialect rule a built-in type follows (``"float"``: ``Dialect.float_sql``,
+    #: ``float_bind``, ``float_result``, ``float_checks``); a subclass of a built-in type keeps
+    #: its parent's. None for a custom type, which overrides :meth:`sql_type` itself.
+    type_key: ClassVar[str | None] = None
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        """The SQL type on ``dialect`` (``"sqlite"``, ``"postgresql"``, ``"mysql"``) for ``column``."""
-        raise NotImplementedError
+    def sql_type(self, dialect: Dialect, column: ColumnSpec) -> str:
+        """The SQL type of ``column`` on ``dialect``."""
+        return as_dialect(dialect).type_sql(self, column)
 
-    def bind_processor(self, dialect: str) -> Processor | None:
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
         """A function converting a Python value into what the driver stores, or None for no conversion."""
-        return None
+        return as_dialect(dialect).type_bind(self)
 
-    def result_processor(self, dialect: str) -> Processor | None:
+    def result_processor(self, dialect: Dialect) -> Processor | None:
         """A function converting what the driver returns for validation, or None for no conversion."""
-        return None
+        return as_dialect(dialect).type_result(self)
 
-    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         """Extra CHECK expressions this type needs on ``dialect`` (``quoted`` is the quoted column)."""
-        return []
+        return as_dialect(dialect).type_checks(self, column, quoted)
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and vars(self) == vars(other)
@@ -100,207 +129,36 @@ class CustomColumnType(Protocol):
     def __typedorm_column_type__(cls) -> ColumnType: ...
 
 
-def _text_or_varchar(dialect: str, column: ColumnSpec) -> str:
-    n = column.max_length
-    if dialect == "sqlite":
-        return "TEXT"
-    if dialect == "postgresql":
-        return f"VARCHAR({n})" if n is not None else "TEXT"
-    # MySQL cannot index a TEXT column without a prefix length: keyed text gets VARCHAR(255)
-    # (strict sql_mode makes a longer value an error, never a silent truncation).
-    if n is not None:
-        return f"VARCHAR({n})" if n <= 16383 else "LONGTEXT"
-    if column.primary_key or column.unique or column.index:
-        return "VARCHAR(255)"
-    return "LONGTEXT"
-
-
 class IntType(ColumnType):
     logical = "integer"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "INTEGER" if dialect == "sqlite" else "BIGINT"
-
-
-def _float_not_nan(v: Any) -> Any:
-    if isinstance(v, float) and math.isnan(v):
-        raise ValueError("NaN cannot be stored in a float column on SQLite (it would become NULL)")
-    return v
-
-
-def _float_finite(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"{v} cannot be stored in a float column on MySQL/MariaDB (DOUBLE has no NaN or infinity)")
-    return v
+    type_key: ClassVar[str | None] = "integer"
 
 
 class FloatType(ColumnType):
     logical = "float"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}.get(dialect, "DOUBLE")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        # SQLite silently stores NaN as NULL: sqlite.org/floatingpoint.html
-        if dialect == "sqlite":
-            return _float_not_nan
-        if dialect == "mysql":
-            return _float_finite
-        return None
+    type_key: ClassVar[str | None] = "float"
 
 
 class BoolType(ColumnType):
     logical = "boolean"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "BOOLEAN"
-
-    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
-        return [f"{quoted} IN (0, 1)"] if dialect == "sqlite" else []
-
-
-def _reject_nul(v: Any) -> Any:
-    if isinstance(v, str) and "\x00" in v:
-        raise ValueError("PostgreSQL text cannot hold NUL (\\x00) characters; store such data as bytes")
-    return v
+    type_key: ClassVar[str | None] = "boolean"
 
 
 class StrType(ColumnType):
     logical = "string"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return _text_or_varchar(dialect, column)
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return _reject_nul if dialect == "postgresql" else None
-
-    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
-        # SQLite ignores VARCHAR(n): enforce the length in the table itself.
-        out: list[str] = []
-        if dialect == "sqlite":
-            if column.max_length is not None:
-                out.append(f"length({quoted}) <= {int(column.max_length)}")
-            if column.min_length is not None:
-                out.append(f"length({quoted}) >= {int(column.min_length)}")
-        elif column.min_length is not None:
-            out.append(f"{'char_length' if dialect != 'sqlite' else 'length'}({quoted}) >= {int(column.min_length)}")
-        return out
+    type_key: ClassVar[str | None] = "string"
 
 
 class BytesType(ColumnType):
     logical = "bytes"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "BLOB", "postgresql": "BYTEA"}.get(dialect, "LONGBLOB")
+    type_key: ClassVar[str | None] = "bytes"
 
 
 class DecimalType(ColumnType):
     """Exact decimals. SQLite has no exact decimal type: values are stored as text."""
 
     logical = "decimal"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        if dialect == "sqlite":
-            return "TEXT"
-        if column.max_digits is not None:
-            return f"NUMERIC({int(column.max_digits)}, {int(column.decimal_places or 0)})"
-        return "NUMERIC" if dialect == "postgresql" else "DECIMAL(65, 30)"
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        if dialect == "sqlite":
-            return _decimal_to_text
-        if dialect == "mysql":
-            # MySQL DECIMAL has no NaN or infinity; PostgreSQL NUMERIC stores them faithfully.
-            return _decimal_fits_mysql
-        return None
-
-
-def _decimal_finite(v: Any) -> Any:
-    if isinstance(v, Decimal) and not v.is_finite():
-        raise ValueError(f"{v} cannot be stored in a decimal column")
-    return v
-
-
-def _decimal_fits_mysql(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        _decimal_finite(v)
-        # DECIMAL(65, 30) rounds extra fraction digits away without an error, even in strict
-        # mode: refuse them (dev.mysql.com/doc/refman/8.0/en/precision-math-decimal-characteristics.html)
-        _, digits, exp = v.as_tuple()
-        assert isinstance(exp, int)
-        n = len(digits)
-        while n > 1 and digits[n - 1] == 0 and exp < 0:
-            n -= 1
-            exp += 1
-        if -exp > 30 or n + exp > 35:
-            raise ValueError(f"{v} does not fit the decimal column (at most 35 digits before the point and 30 after)")
-    return v
-
-
-def _decimal_to_text(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return str(_decimal_finite(v))
-    return v
-
-
-def _as_utc(v: _dt.datetime) -> _dt.datetime:
-    try:
-        return v.astimezone(_UTC)
-    except OverflowError:
-        raise ValueError(f"{v.isoformat()} is outside the years 1-9999 in UTC and cannot be read back") from None
-
-
-def _datetime_to_utc_text(v: Any) -> Any:
-    if isinstance(v, _dt.datetime):
-        off = v.utcoffset() if v.tzinfo is not None else None
-        if off is None:
-            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        # Fixed width (isoformat pads the year; strftime("%Y") does not), always UTC: text
-        # order is time order. A zero offset (timezone.utc, or Pydantic's own UTC tzinfo)
-        # already prints as +00:00.
-        if off:
-            v = _as_utc(v)
-        return v.isoformat(" ", "microseconds")
-    return v
-
-
-def _datetime_aware(v: Any) -> Any:
-    if isinstance(v, _dt.datetime):
-        off = v.utcoffset() if v.tzinfo is not None else None
-        if off is None:
-            # TIMESTAMPTZ would read a naive value in the session time zone: refuse to guess.
-            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        if off or v.year in (1, 9999):
-            # Sent as UTC: PostgreSQL's text input takes offsets only up to 15:59 (COPY uses
-            # text), and a year-1/9999 value must still be readable back.
-            return _as_utc(v)
-    return v
-
-
-def _datetime_to_utc_naive(v: Any) -> Any:
-    if isinstance(v, _dt.datetime):
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise ValueError("naive datetime: typedorm stores only time-zone-aware datetimes")
-        return _as_utc(v).replace(tzinfo=None)
-    return v
-
-
-def _naive_as_utc(v: Any) -> Any:
-    if isinstance(v, _dt.datetime) and v.tzinfo is None:
-        return v.replace(tzinfo=_UTC)
-    return v
-
-
-def _sqlite_text_as_utc(v: Any) -> Any:
-    # typedorm writes "...+00:00"; text without an offset comes from elsewhere (a legacy
-    # table, CURRENT_TIMESTAMP) and is read as UTC, the zone typedorm stores in.
-    if isinstance(v, str) and not v.endswith("+00:00"):
-        try:
-            parsed = _dt.datetime.fromisoformat(v)
-        except ValueError:
-            return v  # not a timestamp: validation reports it with the field's name
-        return _naive_as_utc(parsed)
-    return v
+    type_key: ClassVar[str | None] = "decimal"
 
 
 class DateTimeType(ColumnType):
@@ -311,36 +169,7 @@ class DateTimeType(ColumnType):
     """
 
     logical = "datetime"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "TEXT", "postgresql": "TIMESTAMPTZ"}.get(dialect, "DATETIME(6)")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        if dialect == "sqlite":
-            return _datetime_to_utc_text
-        if dialect == "mysql":
-            return _datetime_to_utc_naive
-        return _datetime_aware
-
-    def result_processor(self, dialect: str) -> Processor | None:
-        # A naive value can only come from a column without a zone (a legacy TIMESTAMP, text
-        # without an offset): it is read as UTC so the row can be written back as it was read.
-        return _sqlite_text_as_utc if dialect == "sqlite" else _naive_as_utc
-
-
-def _naive_only(v: Any) -> Any:
-    if isinstance(v, _dt.datetime) and v.tzinfo is not None:
-        # Dropping the zone would silently change the instant.
-        raise ValueError("aware datetime in a NaiveDateTime column: convert it to naive first")
-    return v
-
-
-def _naive_text(v: Any) -> Any:
-    if isinstance(v, _dt.datetime):
-        # "YYYY-MM-DD HH:MM:SS[.ffffff]", the spelling of SQLite's own datetime functions:
-        # a value read from a legacy column is written back as the same text.
-        return _naive_only(v).isoformat(" ")
-    return v
+    type_key: ClassVar[str | None] = "datetime"
 
 
 class NaiveDateTimeType(ColumnType):
@@ -352,12 +181,7 @@ class NaiveDateTimeType(ColumnType):
     """
 
     logical = "naive_datetime"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "TEXT", "postgresql": "TIMESTAMP"}.get(dialect, "DATETIME(6)")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return _naive_text if dialect == "sqlite" else _naive_only
+    type_key: ClassVar[str | None] = "naive_datetime"
 
 
 if TYPE_CHECKING:
@@ -380,99 +204,37 @@ else:
     NaiveDateTime = Annotated[NaiveDatetime, NaiveDateTimeType()]
 
 
-def _iso(v: Any) -> Any:
-    return v.isoformat() if isinstance(v, (_dt.date, _dt.time)) else v
-
-
 class DateType(ColumnType):
     logical = "date"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return "TEXT" if dialect == "sqlite" else "DATE"
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return _iso if dialect == "sqlite" else None
-
-
-def _time_naive(v: Any) -> Any:
-    if isinstance(v, _dt.time) and v.tzinfo is not None:
-        # TIME columns keep no zone: storing one would silently drop it.
-        raise ValueError("time values with a time zone are not supported")
-    return v
-
-
-def _time_text(v: Any) -> Any:
-    if isinstance(v, _dt.time):
-        return _time_naive(v).strftime("%H:%M:%S.%f")
-    return v
+    type_key: ClassVar[str | None] = "date"
 
 
 class TimeType(ColumnType):
     logical = "time"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "TEXT", "postgresql": "TIME"}.get(dialect, "TIME(6)")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return _time_text if dialect == "sqlite" else _time_naive
-
-    def result_processor(self, dialect: str) -> Processor | None:
-        if dialect == "mysql":
-            # MySQL drivers return TIME as timedelta since midnight.
-            def conv(v: Any) -> Any:
-                if isinstance(v, _dt.timedelta):
-                    return (_dt.datetime.min + v).time()
-                return v
-
-            return conv
-        return None
-
-
-def _td_to_us(v: Any) -> Any:
-    if isinstance(v, _dt.timedelta):
-        return (v.days * 86_400 + v.seconds) * 1_000_000 + v.microseconds
-    return v
-
-
-def _us_to_td(v: Any) -> Any:
-    if isinstance(v, int):
-        return _dt.timedelta(microseconds=v)
-    return v
+    type_key: ClassVar[str | None] = "time"
 
 
 class TimedeltaType(ColumnType):
     """Durations: ``INTERVAL`` on PostgreSQL, exact integer microseconds elsewhere."""
 
     logical = "timedelta"
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "INTEGER", "postgresql": "INTERVAL"}.get(dialect, "BIGINT")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return None if dialect == "postgresql" else _td_to_us
-
-    def result_processor(self, dialect: str) -> Processor | None:
-        return None if dialect == "postgresql" else _us_to_td
-
-
-def _uuid_text(v: Any) -> Any:
-    return str(v) if isinstance(v, uuid.UUID) else v
+    type_key: ClassVar[str | None] = "timedelta"
 
 
 class UUIDType(ColumnType):
     logical = "uuid"
+    type_key: ClassVar[str | None] = "uuid"
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "TEXT", "postgresql": "UUID"}.get(dialect, "CHAR(36)")
 
-    def bind_processor(self, dialect: str) -> Processor | None:
-        return None if dialect == "postgresql" else _uuid_text
+def _enum_value(v: Any) -> Any:
+    return v.value if isinstance(v, enum.Enum) else v
 
 
 class EnumType(ColumnType):
     """``str`` and ``int`` enums: stored by value, with a CHECK listing the members."""
 
     logical = "enum"
+    type_key: ClassVar[str | None] = "enum"
 
     def __init__(self, enum_cls: type[enum.Enum]) -> None:
         values = [m.value for m in enum_cls]
@@ -486,21 +248,10 @@ class EnumType(ColumnType):
         self.enum_name: str = enum_cls.__name__
         self.values: tuple[Any, ...] = tuple(values)
 
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        if self.kind == "int":
-            return "INTEGER" if dialect == "sqlite" else "BIGINT"
-        if dialect == "sqlite":
-            return "TEXT"
-        width = max(len(str(v)) for v in self.values) if self.values else 1
-        return f"VARCHAR({max(width, 1)})"
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return _enum_value
 
-    def bind_processor(self, dialect: str) -> Processor | None:
-        def conv(v: Any) -> Any:
-            return v.value if isinstance(v, enum.Enum) else v
-
-        return conv
-
-    def ddl_checks(self, dialect: str, column: ColumnSpec, quoted: str) -> list[str]:
+    def ddl_checks(self, dialect: Dialect, column: ColumnSpec, quoted: str) -> list[str]:
         def lit(v: object) -> str:
             if isinstance(v, int):
                 return str(int(v))
@@ -516,41 +267,21 @@ class JSONType(ColumnType):
     """``dict``, ``list`` and Pydantic models, stored as JSON (``JSONB`` on PostgreSQL)."""
 
     logical = "json"
+    type_key: ClassVar[str | None] = "json"
 
     def __init__(self, python_type: Any = Any) -> None:
         self._adapter: TypeAdapter[Any] = TypeAdapter(python_type)
+
+    @property
+    def adapter(self) -> TypeAdapter[Any]:
+        """The Pydantic adapter that dumps values of the column's Python type."""
+        return self._adapter
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
     def __hash__(self) -> int:
         return hash(type(self))
-
-    def sql_type(self, dialect: str, column: ColumnSpec) -> str:
-        return {"sqlite": "TEXT", "postgresql": "JSONB"}.get(dialect, "JSON")
-
-    def bind_processor(self, dialect: str) -> Processor | None:
-        adapter = self._adapter
-        if dialect == "postgresql":
-            return _pg_json_processor(adapter)
-
-        def conv(v: Any) -> Any:
-            if v is None:
-                return None
-            out = adapter.dump_json(v)
-            if b"null" in out:  # Pydantic writes NaN and infinity as null: refuse, do not lose them
-                _json_finite(adapter.dump_python(v))
-            return out.decode()
-
-        return conv
-
-    def result_processor(self, dialect: str) -> Processor | None:
-        def conv(v: Any) -> Any:
-            if isinstance(v, (str, bytes, bytearray)):
-                return json.loads(v)
-            return v
-
-        return conv
 
 
 class JsonDocument:
@@ -565,43 +296,6 @@ class JsonDocument:
 
     def __repr__(self) -> str:
         return f"JsonDocument({self.data!r})"
-
-
-def _pg_json_processor(adapter: TypeAdapter[Any]) -> Processor:
-    def conv(v: Any) -> Any:
-        if v is None:
-            return None
-        data = adapter.dump_python(v, mode="json")
-        # NaN and infinity stay floats or become None in JSON mode: refuse, do not lose them
-        _json_finite(data)
-        if _has_none(data):
-            _json_finite(adapter.dump_python(v))
-        return JsonDocument(data)
-
-    return conv
-
-
-def _has_none(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, dict):
-        return any(_has_none(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_has_none(x) for x in v)
-    return False
-
-
-def _json_finite(v: Any) -> None:
-    """Raise ValueError for a NaN or infinite float anywhere in ``v`` (JSON has no such numbers)."""
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"{v} cannot be stored in a JSON column (JSON has no NaN or infinity)")
-    elif isinstance(v, dict):
-        for x in v.values():
-            _json_finite(x)
-    elif isinstance(v, (list, tuple, set, frozenset)):
-        for x in v:
-            _json_finite(x)
 
 
 # The ordered table. Order matters: bool before int (bool is an int), Enum before str/int

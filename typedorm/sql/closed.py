@@ -25,7 +25,7 @@ ON DELETE / ON UPDATE      :data:`FK_ACTIONS`                  ForeignKey(), com
 isolation levels           :data:`ISOLATION_LEVELS`            Dialect.begin_sql
 SQLite BEGIN mode          :data:`SQLITE_MODES`                SQLiteDialect.begin_sql
 savepoint names            identifier, quoted                  Dialect.savepoint_sql/release/rollback_to
-CAST type (SQLite rebuild) affinity from a fixed set           migrations.ops._sqlite_affinity
+CAST type (SQLite rebuild) affinity from a fixed set           dialects.sqlite.migrate.affinity
 =========================  ==================================  ===============================
 
 Not present in the query API, so nothing to check: JOIN kinds, set operations (UNION,

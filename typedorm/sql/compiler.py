@@ -64,6 +64,7 @@ from .stmt import (
 )
 
 if TYPE_CHECKING:
+    from ..dialects.base import Dialect
     from ..schema.spec import ColumnSpec, DefaultLiteral, IndexSpec, TableSpec
 
 __all__ = ["Compiled", "Compiler"]
@@ -126,9 +127,13 @@ class Compiler:
         if hit is not None and hit[0] is column:
             return hit[1]
         ct = column.column_type
-        proc = ct.bind_processor(self.family) if ct is not None else None
+        proc = ct.bind_processor(self._dialect()) if ct is not None else None
         self._bind_cache[id(column)] = (column, proc)
         return proc
+
+    def _dialect(self) -> Dialect:
+        # column types are asked with the Dialect (every compiler in use is one)
+        return self  # type: ignore[return-value]
 
     def bind(self, value: Any, column: ColumnSpec | None) -> Any:
         if value is None:
@@ -443,6 +448,8 @@ class Compiler:
             sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
         sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
         if s.returning:
+            # MariaDB returns rows from INSERT and DELETE but not from UPDATE
+            self._check_returning(self.supports_returning and self.supports_update_returning, "UPDATE")
             sql += self.returning(s.returning)
         return sql
 
@@ -465,8 +472,16 @@ class Compiler:
         return " ".join(parts)
 
     def column_sql_type(self, column: ColumnSpec) -> str:
-        """``column``'s SQL type on this dialect (a variant may map types differently)."""
-        return column.sql_type(self.family)
+        """``column``'s SQL type on this dialect: the one declared for it (``Column(sql_type=...)``,
+        by this dialect's name, else its family, else ``"*"``), else its column type's."""
+        declared = column.declared_sql_type(self.name, self.family)
+        if declared is not None:
+            return declared
+        ct = column.column_type
+        if ct is None:
+            raise InvalidArgument(f"column {column.name!r} has neither a column type nor a declared SQL type",
+                                  argument="column")
+        return ct.sql_type(self._dialect(), column)
 
     def default_sql(self, default: str | DefaultLiteral) -> str:
         """A server default as DDL text: raw SQL as it is, a literal value quoted and escaped."""
@@ -502,7 +517,7 @@ class Compiler:
                     c.type_name == "decimal" and not self.decimal_range_checks):
                 out.append((f"{c.name}_{attr}", f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}"))
         if c.column_type is not None:
-            for i, chk in enumerate(c.column_type.ddl_checks(self.family, c, q)):
+            for i, chk in enumerate(c.column_type.ddl_checks(self._dialect(), c, q)):
                 out.append((f"{c.name}_t{i}", chk))
         return out
 

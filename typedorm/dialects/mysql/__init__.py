@@ -1,5 +1,5 @@
 """MySQL and its MariaDB variant: dialects importable without a MySQL driver."""
 
-from .dialect import MariaDBDialect, MySQLDialect
+from .dialect import GaleraDialect, MariaDBDialect, MySQLDialect
 
-__all__ = ["MariaDBDialect", "MySQLDialect"]
+__all__ = ["GaleraDialect", "MariaDBDialect", "MySQLDialect"]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
+from ...errors import ConfigurationError
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.expr import FuncCall
 from ...sql.stmt import CreateIndex, CreateTable, DropIndex, Insert
 from ..base import Dialect, IsolationLevel, MigrationLock
+from ..replication import MariaDBGtidPositions, ReplicationPositions
+from .migrate import MySQLMigrator
 from .reflect import MySQLIntrospector
+from .types import MySQLTypes
 
-__all__ = ["MariaDBDialect", "MySQLDialect"]
+__all__ = ["GaleraDialect", "MariaDBDialect", "MySQLDialect"]
 
 
 def _mariadb_has_returning(version: str) -> bool:
@@ -23,9 +29,16 @@ def _mariadb_has_returning(version: str) -> bool:
     return (major, minor) >= (10, 5)
 
 
-class MySQLDialect(Dialect):
+_MARIADB_GTID = MariaDBGtidPositions()
+
+
+class MySQLDialect(MySQLTypes, Dialect):
     name: ClassVar[str] = "mysql"
     family: ClassVar[str] = "mysql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"pymysql": "pymysql", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient"}
+    )
+    default_isolation: ClassVar[IsolationLevel] = "repeatable read"
     probes_server_version: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"
@@ -73,6 +86,8 @@ class MySQLDialect(Dialect):
         d: Any = self  # instance flags shadow the class defaults for this server
         d.supports_returning = ok
         d.supports_delete_returning = ok
+        # MariaDB's GTIDs (domain-server-seq) tell a replica's progress; MySQL's differ (not handled)
+        d.replication = _MARIADB_GTID if "mariadb" in version.lower() else None
         super().apply_server_version(version)
 
     def migration_lock(self, database: str | None) -> MigrationLock | None:
@@ -146,9 +161,51 @@ class MySQLDialect(Dialect):
     def visit_drop_index(self, s: DropIndex) -> str:
         return f"DROP INDEX {self.quote(s.index.name)} ON {self.quote(s.table.name)}"
 
+    def migrator(self) -> MySQLMigrator:
+        return MySQLMigrator(self)
+
     def introspector(self) -> MySQLIntrospector:
         """Reads a live MySQL/MariaDB schema for migrations and ``typedorm inspect``."""
         return MySQLIntrospector(self)
+
+    # --- two-phase commit: XA (mariadb.com/kb/en/xa-transactions/); a prepared XA transaction
+    # outlives its session on MariaDB 10.5+ and MySQL 5.7+, so a coordinator crash leaves it
+    # for recovery instead of rolling it back ----------------------------------------------------
+    supports_two_phase: ClassVar[bool] = True
+
+    def tpc_begin_sql(self, gid: str, isolation: Any = None) -> list[str]:
+        start = f"XA START {self.tpc_literal(gid)}"
+        if isolation is not None:
+            return [f"SET TRANSACTION ISOLATION LEVEL {self.check_isolation(isolation).upper()}", start]
+        return [start]
+
+    def tpc_prepare_sql(self, gid: str) -> list[str]:
+        lit = self.tpc_literal(gid)
+        return [f"XA END {lit}", f"XA PREPARE {lit}"]
+
+    def tpc_commit_sql(self, gid: str) -> str:
+        return f"XA COMMIT {self.tpc_literal(gid)}"
+
+    def tpc_rollback_prepared_sql(self, gid: str) -> str:
+        return f"XA ROLLBACK {self.tpc_literal(gid)}"
+
+    def tpc_rollback_active_sql(self, gid: str) -> list[str]:
+        lit = self.tpc_literal(gid)
+        return [f"XA END {lit}", f"XA ROLLBACK {lit}"]
+
+    def tpc_recover_sql(self) -> str:
+        # formatID, gtrid_length, bqual_length, data (gtrid + bqual); server-wide, not per schema
+        return "XA RECOVER"
+
+    def tpc_recovered_gid(self, row: tuple[Any, ...]) -> str | None:
+        if len(row) < 4 or row[3] is None:
+            return None
+        data = row[3]
+        text = data.decode("utf-8", "replace") if isinstance(data, (bytes, bytearray)) else str(data)
+        return text[: int(row[1])]
+
+    def tpc_unknown_id(self, sqlstate: str | None, errno: int | None) -> bool:
+        return errno == 1397  # XAER_NOTA: unknown XID
 
 
 class MariaDBDialect(MySQLDialect):
@@ -159,6 +216,7 @@ class MariaDBDialect(MySQLDialect):
     """
 
     name: ClassVar[str] = "mariadb"
+    replication: ClassVar[ReplicationPositions | None] = MariaDBGtidPositions()
 
     def apply_server_version(self, version: str) -> None:
         ok = _mariadb_has_returning(version)
@@ -166,3 +224,46 @@ class MariaDBDialect(MySQLDialect):
         d.supports_returning = ok
         d.supports_delete_returning = ok
         Dialect.apply_server_version(self, version)
+
+
+class GaleraDialect(MariaDBDialect):
+    """MariaDB Galera Cluster (multi-primary): ``galera://user@node/db``.
+
+    Differences from a single MariaDB server (mariadb.com/kb/en/mariadb-galera-cluster-known-limitations/):
+
+    - every statement is causal by default: the URL gets ``wsrep_sync_wait=15`` unless it sets
+      another value, so a read, update, delete, insert or SHOW on any node first waits until that
+      node has applied every write (and DDL) the cluster committed before it; ``?wsrep_sync_wait=1``
+      makes only reads wait, ``0`` nothing;
+    - a write set that fails certification against another node's concurrent commit is aborted
+      with MariaDB error 1213, raised as ``Deadlock``: ``transaction(retry=n)`` re-runs it;
+    - ``GET_LOCK`` is local to one node, so the migration lock is a row in a table with a primary
+      key, which certification lets only one node insert;
+    - every table needs a primary key (replication applies rows by key); creating one without is
+      refused;
+    - the server refuses XA transactions under Galera replication: ``two_phase()`` is refused.
+    """
+
+    name: ClassVar[str] = "galera"
+    url_defaults: ClassVar[dict[str, str]] = {"wsrep_sync_wait": "15"}
+    # MariaDB 10.11: "This version of MariaDB doesn't yet support 'XA transactions with Galera
+    # replication'" (error 1235)
+    supports_two_phase: ClassVar[bool] = False
+
+    def tpc_literal(self, gid: str) -> str:
+        raise self._no_two_phase()
+
+    def tpc_recover_sql(self) -> str:
+        raise self._no_two_phase()
+
+    def migration_lock(self, database: str | None) -> MigrationLock | None:
+        return None  # a lock row in typedorm_migration_lock: GET_LOCK is per node
+
+    def visit_create_table(self, s: CreateTable) -> str:
+        # create_all and the migrations' create_table both come through here
+        if not s.table.primary_key:
+            raise ConfigurationError(
+                f"table {s.table.name!r} has no primary key: Galera replicates rows by primary key, so every "
+                "table on a Galera cluster needs one"
+            )
+        return super().visit_create_table(s)

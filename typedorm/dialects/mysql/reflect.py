@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from ...schema.spec import CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec
 from ..reflect import Executor, Introspector, action, normalize_type, table
@@ -146,6 +146,8 @@ def _mysql_action(rule: str | None) -> str | None:
 
 class MySQLIntrospector(Introspector):
     """MySQL's and MariaDB's information_schema in DATABASE()."""
+
+    restrict_is_no_action: ClassVar[bool] = True
 
     def tables(self, conn: Executor) -> list[TableSpec]:
         return _mysql(self, conn)

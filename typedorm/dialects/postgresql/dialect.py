@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
 from ...schema.types import BoolType, DateTimeType, DateType, FloatType, IntType, StrType
 from ...sql.closed import check_count
 from ...sql.stmt import ReserveKeys
-from ..base import Dialect, MigrationLock
+from ..base import Dialect, IsolationLevel, MigrationLock
+from ..replication import PostgresWalPositions, ReplicationPositions
+from ..twophase import check_gid
+from .migrate import PostgreSQLMigrator
 from .reflect import PostgreSQLIntrospector
+from .types import PostgreSQLTypes
 
 __all__ = ["PostgreSQLDialect"]
 
@@ -33,9 +38,12 @@ _BINARY_COPY: dict[tuple[type[Any], str], str] = {
 }
 
 
-class PostgreSQLDialect(Dialect):
+class PostgreSQLDialect(PostgreSQLTypes, Dialect):
     name: ClassVar[str] = "postgresql"
+    replication: ClassVar[ReplicationPositions | None] = PostgresWalPositions()
     family: ClassVar[str] = "postgresql"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"psycopg": "psycopg", "psycopg3": "psycopg"})
+    default_isolation: ClassVar[IsolationLevel] = "read committed"
     #: pg_advisory_lock takes a bigint: "typedorm" in ASCII
     advisory_lock_key: ClassVar[int] = 0x7479706564_6F726D
     paramstyle: ClassVar[str] = "format"
@@ -45,6 +53,27 @@ class PostgreSQLDialect(Dialect):
     max_identifier_length: ClassVar[int] = 63
     reserves_keys: ClassVar[bool] = True
     unlimited: ClassVar[str | None] = None  # OFFSET stands alone
+    # The transaction's id, if it has one (a transaction that wrote nothing has none: asking never
+    # assigns one, so read-only transactions stay as cheap as before), with the server instance's
+    # start time: a restarted server (or a promoted standby) may give an unflushed id to another
+    # transaction, so only the instance that ran it is asked.
+    commit_probe_sql: ClassVar[str | None] = (
+        "SELECT txid_current_if_assigned()::text || '@' || pg_postmaster_start_time()::text"
+    )
+
+    def commit_status_query(self, probe: str) -> tuple[str, tuple[object, ...]] | None:
+        xid, _, started = probe.partition("@")
+        return (
+            "SELECT CASE WHEN pg_postmaster_start_time()::text = %s THEN txid_status(%s::bigint) END",
+            (started, xid),
+        )
+
+    def commit_xid(self, probe: str) -> str:
+        return probe.partition("@")[0]
+
+    def commit_outcome(self, status: object) -> bool | None:
+        # 'in progress' (the server has not finished it yet) and NULL (too old to know) stay unknown
+        return {"committed": True, "aborted": False}.get(status) if isinstance(status, str) else None
 
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         if c.autoincrement:
@@ -89,6 +118,39 @@ class PostgreSQLDialect(Dialect):
         ph = self._placeholder
         params += [self.quote(s.table.name), s.column.name, check_count(s.count, "count")]
         return f"SELECT nextval(pg_get_serial_sequence({ph}, {ph})) FROM generate_series(1, {ph})"
+
+    def migrator(self) -> PostgreSQLMigrator:
+        return PostgreSQLMigrator(self)
+
+    # --- two-phase commit: postgresql.org/docs/current/sql-prepare-transaction.html ---------------
+    supports_two_phase: ClassVar[bool] = True
+
+    def tpc_begin_sql(self, gid: str, isolation: Any = None) -> list[str]:
+        check_gid(gid)
+        return self.begin_sql(isolation)
+
+    def tpc_prepare_sql(self, gid: str) -> list[str]:
+        return [f"PREPARE TRANSACTION {self.tpc_literal(gid)}"]
+
+    def tpc_commit_sql(self, gid: str) -> str:
+        return f"COMMIT PREPARED {self.tpc_literal(gid)}"
+
+    def tpc_rollback_prepared_sql(self, gid: str) -> str:
+        return f"ROLLBACK PREPARED {self.tpc_literal(gid)}"
+
+    def tpc_rollback_active_sql(self, gid: str) -> list[str]:
+        return [self.rollback_sql]
+
+    def tpc_recover_sql(self) -> str:
+        # COMMIT/ROLLBACK PREPARED must run in the database that prepared the transaction
+        return "SELECT gid FROM pg_prepared_xacts WHERE database = current_database()"
+
+    def tpc_check_sql(self) -> str | None:
+        # 0 (the default) disables PREPARE TRANSACTION; changing it needs a server restart
+        return "SELECT current_setting('max_prepared_transactions')::int"
+
+    def tpc_unknown_id(self, sqlstate: str | None, errno: int | None) -> bool:
+        return sqlstate == "42704"  # undefined_object: "prepared transaction ... does not exist"
 
     def introspector(self) -> PostgreSQLIntrospector:
         """Reads a live PostgreSQL schema for migrations and ``typedorm inspect``."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ...schema.spec import ColumnSpec, TableSpec
 from ...sql.closed import SQLITE_MODES, check_keyword
 from ...sql.expr import TextMatch
 from ..base import Dialect, IsolationLevel
+from .migrate import SQLiteMigrator
 from .reflect import SQLiteIntrospector
+from .types import SQLiteTypes
 
 __all__ = ["SQLiteDialect"]
 
@@ -18,9 +22,11 @@ def _glob_escape(text: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
 
 
-class SQLiteDialect(Dialect):
+class SQLiteDialect(SQLiteTypes, Dialect):
     name: ClassVar[str] = "sqlite"
     family: ClassVar[str] = "sqlite"
+    url_drivers: ClassVar[Mapping[str, str]] = MappingProxyType({"sqlite3": "sqlite3", "pysqlite": "sqlite3"})
+    url_is_path: ClassVar[bool] = True
     decimal_range_checks: ClassVar[bool] = False
     # ALTER TABLE only renames and adds columns: sqlite.org/lang_altertable.html#otheralter
     rebuilds_tables: ClassVar[bool] = True
@@ -63,6 +69,9 @@ class SQLiteDialect(Dialect):
             # INTEGER PRIMARY KEY aliases the rowid: sqlite.org/lang_createtable.html#rowid
             return f"{self.quote(c.name)} INTEGER NOT NULL PRIMARY KEY"
         return super().column_ddl(t, c, inline_pk)
+
+    def migrator(self) -> SQLiteMigrator:
+        return SQLiteMigrator(self)
 
     def introspector(self) -> SQLiteIntrospector:
         """Reads a live SQLite schema for migrations and ``typedorm inspect``."""

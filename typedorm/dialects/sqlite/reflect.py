@@ -301,6 +301,7 @@ class SQLiteIntrospector(Introspector):
     dialect: SQLiteDialect
     # sqlite.org/datatype3.html: the length in VARCHAR(n) is ignored
     enforces_lengths: ClassVar[bool] = False
+    reads_autoincrement: ClassVar[bool] = False
 
     def tables(self, conn: Executor) -> list[TableSpec]:
         return _sqlite(self, conn)

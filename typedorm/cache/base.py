@@ -1,0 +1,156 @@
+"""The cache backend contract (``Cache``), its statistics, and the snapshot a read is checked against."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = ["ALL_TABLES", "MISS", "Cache", "CacheStats", "NoCache", "Snapshot"]
+
+#: "every table": what raw SQL without ``touches=`` and migrations invalidate
+ALL_TABLES: Final = None
+
+
+class _Miss:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISS"
+
+
+#: what a lookup returns when there is no valid entry
+MISS: Final = _Miss()
+
+#: what a read saw before it ran: the namespace's epoch and the generation of each table it reads
+Snapshot = tuple[Any, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Counters of one cache backend since it was made (``db.cache.stats()``).
+
+    ``hits``/``misses``: cached reads served from the cache / run on the database and stored;
+    ``bypasses``: cached reads that did not use the cache at all (inside a transaction that wrote
+    the table, a repeatable-read transaction, the backend unreachable); ``evictions``: entries
+    dropped to stay within the bounds; ``bytes``/``entries``: what the cache holds now (for Redis,
+    the bytes this process stored); ``errors``: failed backend operations (each one a bypass).
+    """
+
+    hits: int = 0
+    misses: int = 0
+    bypasses: int = 0
+    evictions: int = 0
+    bytes: int = 0
+    entries: int = 0
+    errors: int = 0
+
+    @property
+    def hit_ratio(self) -> float:
+        """``hits / (hits + misses)`` (0.0 before any cached read)."""
+        n = self.hits + self.misses
+        return self.hits / n if n else 0.0
+
+
+class Cache:
+    """Base of the query-result caches (:class:`~typedorm.cache.MemoryCache`,
+    :class:`~typedorm.cache.RedisCache`): pass one to ``Database(..., cache=...)``.
+
+    A backend keeps entries and per-table generations; the database decides what to read, store
+    and invalidate. Subclasses implement the ``_lookup``/``_store``/``_bump`` trio (and their
+    ``_a...`` asyncio twins where I/O is involved).
+    """
+
+    #: seconds an entry lives when the query names no ``ttl``
+    default_ttl: float | None
+
+    def __init__(self, *, default_ttl: float | None = 300.0) -> None:
+        from ..errors import InvalidArgument
+
+        if default_ttl is not None and (isinstance(default_ttl, bool) or not default_ttl > 0):
+            raise InvalidArgument(f"default_ttl must be a positive number of seconds or None, not {default_ttl!r}",
+                                  argument="default_ttl")
+        self.default_ttl = default_ttl
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+        self._bypasses = 0
+        self._evictions = 0
+        self._errors = 0
+
+    # --- statistics ----------------------------------------------------------------------
+    def stats(self) -> CacheStats:
+        """The counters so far: hits, misses, bypasses, evictions, bytes held, entries, errors."""
+        return CacheStats(self._hits, self._misses, self._bypasses, self._evictions, self._held_bytes(),
+                          self._entries(), self._errors)
+
+    def _held_bytes(self) -> int:
+        return 0
+
+    def _entries(self) -> int:
+        return 0
+
+    def _count(self, what: str) -> None:
+        # ``+=`` on an attribute is not atomic across threads: counters take the lock.
+        with self._lock:
+            self.__dict__[what] += 1
+
+    # --- the backend trio ----------------------------------------------------------------
+    def _bind(self, namespace: str) -> None:
+        """Called by each database that uses this cache, with its namespace."""
+
+    def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        """The entry for ``key`` if it was stored at the current generations, else ``MISS``; and the
+        current snapshot (None: the backend is unavailable, bypass)."""
+        raise NotImplementedError
+
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        """Keep ``rows`` under ``key`` as read at ``snapshot`` (``mutable``: whether they hold values
+        a caller could change in place, if known)."""
+        raise NotImplementedError
+
+    def _bump(self, ns: str, tables: Collection[str] | None) -> None:
+        """Advance the generations of ``tables`` (``None``: every table of the namespace)."""
+        raise NotImplementedError
+
+    async def _alookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        return self._lookup(ns, key, tables)
+
+    async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
+                      ttl: float | None, mutable: bool | None = None) -> None:
+        self._store(ns, key, snapshot, rows, ttl, mutable)
+
+    async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
+        self._bump(ns, tables)
+
+    def _close(self) -> None:
+        """Release connections (a database using this cache is closing); used again, it reconnects."""
+
+    async def _aclose(self) -> None:
+        self._close()
+
+    def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
+        """The backend's key for a statement and its parameters, in ``ns`` at schema version ``schema``."""
+        raise NotImplementedError
+
+
+class NoCache(Cache):
+    """What ``db.cache`` is without a cache: every cached read goes to the database (a bypass)."""
+
+    def __init__(self) -> None:
+        super().__init__(default_ttl=None)
+
+    def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
+        return None
+
+    def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        return MISS, None
+
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        return None
+
+    def _bump(self, ns: str, tables: Collection[str] | None) -> None:
+        return None

@@ -1,0 +1,415 @@
+"""Where the database meets its cache: which tables a statement reads or writes, what a
+transaction may read or store, single flight, and the invalidation after a commit.
+
+``CacheHook`` (sync) and ``AsyncCacheHook`` (asyncio) differ only in waiting (threads or tasks)
+and in awaiting the backend; the decisions are made once, in ``_HookBase``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+from ..schema.spec import TableSpec
+from .base import MISS, Cache
+from .codec import fresh_rows, has_mutable
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+
+__all__ = ["EVERY_TABLE", "AsyncCacheHook", "CacheHook", "Reads", "cascade_targets", "namespace_for", "reads_of"]
+
+logger: logging.Logger = logging.getLogger("typedorm.cache")
+
+#: in a transaction's written set: raw SQL (or DDL) changed tables we cannot name
+EVERY_TABLE: Final = "\x00every table"
+
+Rows = list[tuple[Any, ...]]
+
+_BYPASS, _READ, _FILL = 0, 1, 2
+
+
+def namespace_for(url: Any) -> str:
+    """The cache namespace of a database URL: its rendering without the password (a file
+    database by its absolute path; an in-memory one is private to its ``Database``)."""
+    import os
+    import secrets
+
+    text = url.render()
+    if url.host is None:
+        db = url.database
+        if not db or db == ":memory:" or db.startswith("file::memory:"):
+            text += "#" + secrets.token_hex(8)
+        else:
+            text = f"{text}#{os.path.abspath(db)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- what a statement reads ------------------------------------------------------------------
+class Reads:
+    """The tables a cached read depends on (sorted names) and their schema version (a digest of
+    their specs, so two model versions of a table never share entries)."""
+
+    __slots__ = ("names", "schema")
+
+    def __init__(self, names: tuple[str, ...], schema: str) -> None:
+        self.names: tuple[str, ...] = names
+        self.schema: str = schema
+
+    def __repr__(self) -> str:
+        return f"<Reads {', '.join(self.names)}>"
+
+
+_digests: dict[int, tuple[TableSpec, str]] = {}
+
+
+def _digest(spec: TableSpec) -> str:
+    hit = _digests.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    d = hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    _digests[id(spec)] = (spec, d)
+    return d
+
+
+_LEAVES = (str, int, float, bool, bytes, type(None))
+_fields_of: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    f = _fields_of.get(t)
+    if f is None:
+        names: list[str] = []
+        for k in t.__mro__:
+            for s in getattr(k, "__slots__", ()):
+                if s not in names and s not in ("__weakref__", "__dict__", "_cache"):
+                    names.append(s)
+        f = _fields_of[t] = tuple(names)
+    return f
+
+
+def reads_of(*objs: object) -> Reads:
+    """Every table ``objs`` (statements, load paths, relations) read: the models named anywhere in
+    them (columns, joins, subqueries, ``has``/``any``, relations and their link tables).
+
+    Over-approximation is safe (an entry is invalidated more often); missing a table is not, so
+    the walk visits every typedorm object reachable from the statement.
+    """
+    found: dict[str, str] = {}
+    seen: set[int] = set()
+    stack: list[Any] = list(objs)
+    from ..sql.relations import Relation
+
+    while stack:
+        obj = stack.pop()
+        t = type(obj)
+        if t in _LEAVES:
+            continue
+        if t is tuple or t is list or t is frozenset or t is set:
+            stack.extend(obj)
+            continue
+        if t is dict:
+            stack.extend(obj.values())
+            continue
+        if isinstance(obj, type):
+            spec = getattr(obj, "__table__", None)
+            if isinstance(spec, TableSpec):
+                found[spec.name] = _digest(spec)
+            continue
+        if isinstance(obj, TableSpec):
+            found[obj.name] = _digest(obj)
+            continue
+        if not t.__module__.startswith("typedorm.") or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Relation):
+            rs = obj.spec
+            stack.extend((rs.owner, rs.target, rs.link))
+            continue
+        for name in _fields(t):
+            stack.append(getattr(obj, name, None))
+        d = getattr(obj, "__dict__", None)
+        if d:
+            stack.extend(d.values())
+    names = tuple(sorted(found))
+    return Reads(names, "".join(found[n] for n in names))
+
+
+# --- what a write changes ----------------------------------------------------------------------
+_CASCADING = {"cascade", "set null", "set default"}
+_graph: dict[str, frozenset[str]] = {}
+_graph_models: list[int] = [-1]
+_graph_lock = threading.Lock()
+
+
+def _table_models() -> list[type[Any]]:
+    from ..schema.model import Model
+
+    out: list[type[Any]] = []
+    stack = list(Model.__subclasses__())
+    while stack:
+        c = stack.pop()
+        stack.extend(c.__subclasses__())
+        if isinstance(getattr(c, "__table__", None), TableSpec):
+            out.append(c)
+    return out
+
+
+def cascade_targets(table: str) -> frozenset[str]:
+    """``table`` and every table a change to it can change through foreign keys declared
+    ``ON DELETE``/``ON UPDATE`` ``CASCADE``/``SET NULL``/``SET DEFAULT`` (transitively), from the
+    table specs of the models defined so far."""
+    models = _table_models()
+    with _graph_lock:
+        if _graph_models[0] != len(models):
+            _graph.clear()
+            _graph_models[0] = len(models)
+        hit = _graph.get(table)
+        if hit is not None:
+            return hit
+    edges: dict[str, set[str]] = {}
+    for m in models:
+        spec: TableSpec = m.__table__
+        for fk in spec.foreign_keys:
+            acts = {(fk.on_delete or "").lower().replace("_", " "), (fk.on_update or "").lower().replace("_", " ")}
+            if acts & _CASCADING:
+                edges.setdefault(fk.ref_table, set()).add(spec.name)
+    out = {table}
+    todo = [table]
+    while todo:
+        for child in edges.get(todo.pop(), ()):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    result = frozenset(out)
+    with _graph_lock:
+        _graph[table] = result
+    return result
+
+
+# --- the hooks ---------------------------------------------------------------------------------
+class _Flight:
+    __slots__ = ("done", "mutable", "ok", "rows")
+
+    def __init__(self, done: Any) -> None:
+        self.done = done
+        self.ok = False
+        self.rows: Rows = []
+        self.mutable = False
+
+
+class _HookBase:
+    __slots__ = ("_flights", "_flock", "_kinds", "cache", "namespace", "snapshot_by_default")
+
+    def __init__(self, cache: Cache, namespace: str, dialect: Dialect) -> None:
+        self.cache: Cache = cache
+        self.namespace: str = namespace
+        #: a transaction without an isolation level reads a snapshot (MySQL, SQLite)
+        self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
+        self._kinds: dict[str, bool] = {}
+        self._flights: dict[Any, _Flight] = {}
+        self._flock = threading.Lock()
+        cache._bind(namespace)
+
+    def writes(self, sql: str) -> bool:
+        """Whether a compiled statement may change data (anything but a SELECT)."""
+        kind = self._kinds.get(sql)
+        if kind is None:
+            kind = not sql.lstrip()[:6].upper().startswith("SELECT")
+            if len(self._kinds) < 4096:
+                self._kinds[sql] = kind
+        return kind
+
+    @staticmethod
+    def tables(touched: Iterable[Any] | None) -> frozenset[str] | None:
+        """Names of the tables a write to ``touched`` changes (cascades included); None: every table."""
+        if touched is None:
+            return None
+        if isinstance(touched, (str, bytes)):
+            from ..errors import InvalidArgument
+
+            raise InvalidArgument(f"touches= takes a list of table names or models, not the string {touched!r}",
+                                  argument="touches")
+        out: set[str] = set()
+        for t in touched:
+            if isinstance(t, TableSpec):
+                name = t.name
+            elif isinstance(t, str):
+                name = t
+            else:
+                spec = getattr(t, "__table__", None)
+                if not isinstance(spec, TableSpec):
+                    from ..errors import InvalidArgument
+
+                    raise InvalidArgument(f"touches= takes table names or table models, not {t!r}",
+                                          argument="touches")
+                name = spec.name
+            out |= cascade_targets(name)
+        return frozenset(out)
+
+    @staticmethod
+    def note(state: Any, tables: frozenset[str] | None) -> None:
+        """Record in a transaction the tables it changed (invalidated when it commits)."""
+        w = state.written
+        if w is None:
+            w = state.written = set()
+        if tables is None:
+            w.add(EVERY_TABLE)
+        else:
+            w.update(tables)
+
+    @staticmethod
+    def committed(state: Any) -> frozenset[str] | None:
+        """What to invalidate after ``state`` committed (None: every table)."""
+        w = state.written
+        return None if EVERY_TABLE in w else frozenset(w)
+
+    def plan(self, state: Any, reads: Reads, in_snapshot: bool) -> int:
+        if state is None:
+            return _FILL
+        iso = state.isolation
+        snapshot = self.snapshot_by_default if iso is None else iso in ("repeatable read", "serializable")
+        if snapshot and not in_snapshot:
+            return _BYPASS
+        w = state.written
+        if w:
+            if EVERY_TABLE in w or not w.isdisjoint(reads.names):
+                return _BYPASS  # read your own writes
+            return _READ  # nothing read after a write is stored
+        return _FILL
+
+    def _debug(self, what: str, sql: str) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("cache %s: %s", what, sql[:200])
+
+
+class CacheHook(_HookBase):
+    """The sync database's hook (single flight across threads)."""
+
+    __slots__ = ()
+
+    def read(self, state: Any, sql: str, params: Any, reads: Reads, ttl: float | None, in_snapshot: bool,
+             run: Callable[[], Rows]) -> Rows:
+        cache = self.cache
+        plan = self.plan(state, reads, in_snapshot)
+        if plan == _BYPASS:
+            cache._count("_bypasses")
+            self._debug("bypass", sql)
+            return run()
+        ns = self.namespace
+        key = cache._key(ns, sql, params, reads.schema)
+        found, snap = cache._lookup(ns, key, reads.names)
+        if snap is None:
+            cache._count("_bypasses")
+            self._debug("bypass (unavailable)", sql)
+            return run()
+        if found is not MISS:
+            cache._count("_hits")
+            self._debug("hit", sql)
+            rows: Rows = found
+            return rows
+        cache._count("_misses")
+        self._debug("miss", sql)
+        if plan == _READ:
+            return run()
+        if state is not None:
+            rows = list(run())
+            mutable = has_mutable(rows)
+            cache._store(ns, key, snap, rows, ttl, mutable)
+            return fresh_rows(rows, mutable)
+        fk = (key, snap)
+        with self._flock:
+            flight = self._flights.get(fk)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[fk] = _Flight(threading.Event())
+        if not leader:
+            flight.done.wait()
+            if flight.ok:
+                return fresh_rows(flight.rows, flight.mutable)
+            return run()
+        try:
+            rows = list(run())
+            flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
+        finally:
+            with self._flock:
+                del self._flights[fk]
+            flight.done.set()
+        cache._store(ns, key, snap, rows, ttl, flight.mutable)
+        return fresh_rows(rows, flight.mutable)
+
+    def bump(self, tables: frozenset[str] | None) -> None:
+        try:
+            self.cache._bump(self.namespace, tables)
+        except Exception:  # the cache never fails a write: the backend logs and bypasses
+            logger.exception("cache invalidation failed")
+
+    def close(self) -> None:
+        self.cache._close()
+
+
+class AsyncCacheHook(_HookBase):
+    """The asyncio database's hook (single flight across tasks)."""
+
+    __slots__ = ()
+
+    async def read(self, state: Any, sql: str, params: Any, reads: Reads, ttl: float | None, in_snapshot: bool,
+                   run: Callable[[], Awaitable[Rows]]) -> Rows:
+        import asyncio
+
+        cache = self.cache
+        plan = self.plan(state, reads, in_snapshot)
+        if plan == _BYPASS:
+            cache._count("_bypasses")
+            self._debug("bypass", sql)
+            return await run()
+        ns = self.namespace
+        key = cache._key(ns, sql, params, reads.schema)
+        found, snap = await cache._alookup(ns, key, reads.names)
+        if snap is None:
+            cache._count("_bypasses")
+            self._debug("bypass (unavailable)", sql)
+            return await run()
+        if found is not MISS:
+            cache._count("_hits")
+            self._debug("hit", sql)
+            rows: Rows = found
+            return rows
+        cache._count("_misses")
+        self._debug("miss", sql)
+        if plan == _READ:
+            return await run()
+        if state is not None:
+            rows = list(await run())
+            mutable = has_mutable(rows)
+            await cache._astore(ns, key, snap, rows, ttl, mutable)
+            return fresh_rows(rows, mutable)
+        fk = (key, snap)
+        flight = self._flights.get(fk)
+        if flight is not None:
+            await flight.done.wait()
+            if flight.ok:
+                return fresh_rows(flight.rows, flight.mutable)
+            return await run()
+        flight = self._flights[fk] = _Flight(asyncio.Event())
+        try:
+            rows = list(await run())
+            flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
+        finally:
+            del self._flights[fk]
+            flight.done.set()
+        await cache._astore(ns, key, snap, rows, ttl, flight.mutable)
+        return fresh_rows(rows, flight.mutable)
+
+    async def bump(self, tables: frozenset[str] | None) -> None:
+        try:
+            await self.cache._abump(self.namespace, tables)
+        except Exception:
+            logger.exception("cache invalidation failed")
+
+    async def close(self) -> None:
+        await self.cache._aclose()

@@ -1,0 +1,134 @@
+"""``MemoryCache``: query results in this process, bounded by entries and bytes, LRU with TTLs."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Collection
+from typing import Any
+
+from ..errors import InvalidArgument
+from .base import MISS, Cache, Snapshot
+from .codec import fresh_rows, has_mutable, size_of
+
+__all__ = ["MemoryCache"]
+
+
+class _Entry:
+    __slots__ = ("expires", "mutable", "rows", "size", "snapshot")
+
+    def __init__(self, snapshot: Snapshot, expires: float, rows: list[tuple[Any, ...]], size: int,
+                 mutable: bool) -> None:
+        self.snapshot = snapshot
+        self.expires = expires
+        self.rows = rows
+        self.size = size
+        self.mutable = mutable
+
+
+class MemoryCache(Cache):
+    """Query results held in this process: the fastest cache, for one process (or one worker each).
+
+    Example::
+
+        db = Database("sqlite:///app.db", cache=MemoryCache(max_entries=10_000, max_bytes=64 * 2**20))
+        users.filter(User.age >= 18).cached(ttl=30).all()
+
+    Bounded by ``max_entries`` and ``max_bytes`` (an estimate of the memory the rows hold): the
+    least recently used entries go first. An entry lives ``ttl`` seconds at most (the query's,
+    else ``default_ttl``; None: until evicted or invalidated). Entries are the rows as read, and
+    every hit builds fresh model instances from them. Generations live here too, so writes by
+    another process are not seen: with several processes, use :class:`RedisCache`.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000, max_bytes: int = 64 * 2**20,
+                 default_ttl: float | None = 300.0) -> None:
+        for name, v in (("max_entries", max_entries), ("max_bytes", max_bytes)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise InvalidArgument(f"{name} must be a positive int, not {v!r}", argument=name)
+        super().__init__(default_ttl=default_ttl)
+        self.max_entries: int = max_entries
+        self.max_bytes: int = max_bytes
+        self._data: OrderedDict[Any, _Entry] = OrderedDict()
+        self._gens: dict[tuple[str, str], int] = {}
+        self._epochs: dict[str, int] = {}
+        self._bytes = 0
+
+    def _held_bytes(self) -> int:
+        return self._bytes
+
+    def _entries(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        """Drop every entry (generations advance, so reads in flight do not store either)."""
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+            for ns in list(self._epochs):
+                self._epochs[ns] += 1
+
+    def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
+        try:
+            key = (ns, schema, sql, tuple(params), tuple(map(type, params)))
+            hash(key)
+            return key
+        except TypeError:  # an unhashable parameter (a list for an array column)
+            from .codec import params_key
+
+            return (ns, schema, sql, params_key(params))
+
+    def _snapshot(self, ns: str, tables: Collection[str]) -> Snapshot:
+        gens = self._gens
+        return (self._epochs.get(ns, 0), tuple([gens.get((ns, t), 0) for t in tables]))
+
+    def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        with self._lock:
+            snap = self._snapshot(ns, tables)
+            e = self._data.get(key)
+            if e is None:
+                return MISS, snap
+            if e.snapshot != snap or (e.expires and e.expires < time.monotonic()):
+                del self._data[key]
+                self._bytes -= e.size
+                return MISS, snap
+            self._data.move_to_end(key)
+            rows, mutable = e.rows, e.mutable
+        return fresh_rows(rows, mutable), snap
+
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        if mutable is None:
+            mutable = has_mutable(rows)
+        kept = fresh_rows(rows, mutable)
+        size = size_of(kept) + 200  # + the entry, its key and the index slot, roughly
+        if size > self.max_bytes:
+            return
+        if ttl is None:
+            ttl = self.default_ttl
+        expires = time.monotonic() + ttl if ttl is not None else 0.0
+        evicted = 0
+        with self._lock:
+            if self._snapshot(ns, ()) [0] != snapshot[0]:
+                return  # the namespace was cleared meanwhile
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._data[key] = _Entry(snapshot, expires, kept, size, mutable)
+            self._bytes += size
+            data = self._data
+            while len(data) > self.max_entries or self._bytes > self.max_bytes:
+                _, e = data.popitem(last=False)
+                self._bytes -= e.size
+                evicted += 1
+            self._evictions += evicted
+
+    def _bump(self, ns: str, tables: Collection[str] | None) -> None:
+        with self._lock:
+            if tables is None:
+                self._epochs[ns] = self._epochs.get(ns, 0) + 1
+                return
+            gens = self._gens
+            for t in tables:
+                k = (ns, t)
+                gens[k] = gens.get(k, 0) + 1

@@ -1,0 +1,431 @@
+"""``RedisCache``: query results and table generations in Redis, shared by every process, never fatal.
+
+One round trip per cached read: an ``MGET`` of the namespace's epoch, the generations of the
+tables the query reads and the entry itself. An entry is JSON (``[epoch, generations, rows]``),
+never a pickle, and is served only if its epoch and generations are the current ones. A write
+``INCR``\\ s the generations of the tables it changed, after its commit; raw SQL without
+``touches=`` and migrations replace the epoch, which invalidates the whole namespace.
+
+Redis down, slow or restarted never fails a query: every operation has a short timeout, a
+failure opens a circuit breaker (reads and writes go to the database alone for ``retry_after``
+seconds, with one warning per outage on the ``typedorm.cache`` logger), and the first operation
+that works again replaces the epoch, because writes made meanwhile could not be recorded. A
+restarted Redis has lost its epoch key: the first read that sees it missing sets a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import Collection
+from typing import Any
+
+from ..errors import ConfigurationError, InvalidArgument
+from .base import MISS, Cache, Snapshot
+from .codec import Unencodable, decode_payload, encode_payload, params_key
+
+__all__ = ["RedisCache"]
+
+logger: logging.Logger = logging.getLogger("typedorm.cache")
+
+
+def _redis_module() -> Any:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ConfigurationError('RedisCache needs redis-py: pip install "typedorm[redis]"') from None
+    return redis
+
+
+class _Breaker:
+    """Closed (use Redis) or open until a time (bypass); one warning per outage."""
+
+    __slots__ = ("_lock", "down", "open_until", "reset_epoch", "retry_after")
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        self.open_until = 0.0
+        self.down = False
+        #: the next successful contact must replace the epochs first (writes may have been missed)
+        self.reset_epoch = False
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        return not self.down or time.monotonic() >= self.open_until
+
+    def failed(self, error: BaseException, what: str) -> None:
+        with self._lock:
+            self.open_until = time.monotonic() + self.retry_after
+            self.reset_epoch = True
+            if self.down:
+                return
+            self.down = True
+        logger.warning("Redis cache unreachable (%s: %s: %s); queries go to the database until it answers again",
+                       what, type(error).__name__, error)
+
+    def recovered(self) -> None:
+        if not self.down:
+            return
+        with self._lock:
+            was = self.down
+            self.down = False
+        if was:
+            logger.info("Redis cache reachable again; every cached entry was invalidated")
+
+
+class RedisCache(Cache):
+    """Query results shared through Redis by every process of an application (``typedorm[redis]``).
+
+    Example::
+
+        db = Database("postgresql://app@db/app", cache=RedisCache("redis://127.0.0.1:6379/0"))
+        users.filter(User.active == True).cached(ttl=60).all()
+
+    A commit in one process is seen by the cached reads that every other process starts after
+    it: each read checks the generations of its tables in the same round trip as the value.
+    ``timeout`` bounds each Redis operation (seconds); after a failure Redis is left alone for
+    ``retry_after`` seconds. ``prefix`` starts every key (the database and the schema version
+    of the tables a query reads are part of each key as well). Entries expire after the query's
+    ``ttl`` or ``default_ttl``. :class:`~typedorm.Database` uses redis-py's client and
+    :class:`~typedorm.AsyncDatabase` ``redis.asyncio``'s, both made from ``url``.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        prefix: str = "typedorm",
+        default_ttl: float | None = 300.0,
+        timeout: float = 0.05,
+        retry_after: float = 1.0,
+        max_value_bytes: int = 1 << 20,
+    ) -> None:
+        super().__init__(default_ttl=default_ttl)
+        if not isinstance(url, str) or not url.startswith(("redis://", "rediss://", "unix://")):
+            raise InvalidArgument(f"RedisCache takes a redis:// URL, not {url!r}", argument="url")
+        for name, v in (("timeout", timeout), ("retry_after", retry_after)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise InvalidArgument(f"{name} must be a positive number of seconds, not {v!r}", argument=name)
+        if not isinstance(prefix, str) or not prefix:
+            raise InvalidArgument(f"prefix must be a non-empty string, not {prefix!r}", argument="prefix")
+        _redis_module()
+        self.url: str = url
+        self.prefix: str = prefix
+        self.timeout: float = float(timeout)
+        self.max_value_bytes: int = max_value_bytes
+        self._breaker = _Breaker(float(retry_after))
+        self._client: Any = None
+        self._aclients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._namespaces: set[str] = set()
+        self._stored = 0
+        self._resetting = False
+
+    def __repr__(self) -> str:
+        return f"RedisCache({self.url!r}, prefix={self.prefix!r})"
+
+    def _held_bytes(self) -> int:
+        return self._stored
+
+    def _bind(self, namespace: str) -> None:
+        self._namespaces.add(namespace)
+
+    # --- clients ------------------------------------------------------------------------
+    def _sync(self) -> Any:
+        if self._client is None:
+            redis = _redis_module()
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            self._client = redis.Redis.from_url(
+                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
+                retry=Retry(NoBackoff(), 0), health_check_interval=0)
+        return self._client
+
+    def _async(self) -> Any:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        client = self._aclients.get(loop)
+        if client is None:
+            _redis_module()
+            import redis.asyncio as aredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            client = aredis.Redis.from_url(
+                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
+                retry=Retry(NoBackoff(), 0), health_check_interval=0)
+            self._aclients[loop] = client
+        return client
+
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # closing never fails a caller
+                logger.debug("closing the Redis client failed", exc_info=True)
+
+    async def _aclose(self) -> None:
+        import asyncio
+
+        client = self._aclients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception:
+                logger.debug("closing the Redis client failed", exc_info=True)
+
+    def _retry_reset(self) -> None:
+        """A write's invalidation did not reach Redis: until the epochs are replaced, other processes
+        could serve entries older than it. A daemon thread retries every ``retry_after`` seconds
+        (not waiting for this process's next cache operation)."""
+        with self._lock:
+            if self._resetting:
+                return
+            self._resetting = True
+        threading.Thread(target=self._reset_loop, name="typedorm-cache-reset", daemon=True).start()
+
+    def _reset_loop(self) -> None:
+        b = self._breaker
+        try:
+            while b.reset_epoch:
+                time.sleep(b.retry_after)
+                if not b.reset_epoch:
+                    break
+                redis = _redis_module()
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
+
+                client = redis.Redis.from_url(self.url, socket_timeout=self.timeout,
+                                              socket_connect_timeout=self.timeout, retry=Retry(NoBackoff(), 0))
+                try:
+                    pipe = client.pipeline(transaction=False)
+                    for ns in list(self._namespaces):
+                        pipe.set(self._epoch_key(ns), secrets.token_hex(8))
+                    pipe.execute()
+                except self._error_types():
+                    continue
+                finally:
+                    client.close()
+                b.reset_epoch = False
+                b.recovered()
+        finally:
+            with self._lock:
+                self._resetting = False
+
+    # --- keys -----------------------------------------------------------------------------
+    def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
+        h = hashlib.sha256(f"{schema}\x00{sql}\x00{params_key(params)}".encode()).hexdigest()
+        return f"{self.prefix}:{ns}:v:{h}"
+
+    def _epoch_key(self, ns: str) -> str:
+        return f"{self.prefix}:{ns}:epoch"
+
+    def _gen_keys(self, ns: str, tables: Collection[str]) -> list[str]:
+        p = f"{self.prefix}:{ns}:g:"
+        return [p + t for t in tables]
+
+    def _error_types(self) -> tuple[type[BaseException], ...]:
+        redis = _redis_module()
+        return (redis.RedisError, OSError)
+
+    # --- decoding (shared) ----------------------------------------------------------------
+    def _parse(self, values: list[Any]) -> tuple[Any, Snapshot | None, bool]:
+        """(entry or MISS, snapshot, epoch missing) from ``MGET epoch, gens..., value``."""
+        raw_epoch, raw = values[0], values[-1]
+        gens = tuple(int(v) if v is not None else 0 for v in values[1:-1])
+        if raw_epoch is None:
+            return MISS, None, True
+        epoch = raw_epoch.decode() if isinstance(raw_epoch, bytes) else str(raw_epoch)
+        snap: Snapshot = (epoch, gens)
+        if raw is None:
+            return MISS, snap, False
+        try:
+            data = json.loads(raw)
+            if (type(data) is not list or len(data) != 3 or data[0] != epoch
+                    or data[1] != list(gens)):
+                return MISS, snap, False
+            return decode_payload(data[2]), snap, False
+        except (ValueError, TypeError, KeyError):
+            self._count("_errors")
+            logger.debug("ignoring a malformed cache entry", exc_info=True)
+            return MISS, snap, False
+
+    def _encode(self, snapshot: Snapshot, rows: list[tuple[Any, ...]]) -> bytes | None:
+        try:
+            body = json.dumps([snapshot[0], list(snapshot[1]), encode_payload(rows)],
+                              separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        except (Unencodable, ValueError) as e:
+            logger.debug("result not cached: %s", e)
+            return None
+        return body if len(body) <= self.max_value_bytes else None
+
+    def _ttl_ms(self, ttl: float | None) -> int | None:
+        ttl = self.default_ttl if ttl is None else ttl
+        return max(1, int(ttl * 1000)) if ttl is not None else None
+
+    # --- sync ------------------------------------------------------------------------------
+    def _guard_sync(self, what: str, force: bool = False) -> Any:
+        """The client if Redis may be used now (replacing the epochs first after an outage).
+        ``force``: try even while the breaker is open (an invalidation is worth a timeout)."""
+        b = self._breaker
+        if not force and not b.allow():
+            return None
+        client = self._sync()
+        if b.reset_epoch:
+            try:
+                pipe = client.pipeline(transaction=False)
+                for ns in self._namespaces:
+                    pipe.set(self._epoch_key(ns), secrets.token_hex(8))
+                pipe.execute()
+            except self._error_types() as e:
+                self._failed(e, what)
+                return None
+            b.reset_epoch = False
+            b.recovered()
+        return client
+
+    def _failed(self, e: BaseException, what: str) -> None:
+        self._count("_errors")
+        self._breaker.failed(e, what)
+
+    def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        client = self._guard_sync("read")
+        if client is None:
+            return MISS, None
+        try:
+            values = client.mget([self._epoch_key(ns), *self._gen_keys(ns, tables), key])
+            found, snap, missing = self._parse(values)
+            if missing:  # a new (or flushed) Redis: start an epoch; what it had is gone anyway
+                pipe = client.pipeline(transaction=False)
+                pipe.set(self._epoch_key(ns), secrets.token_hex(8), nx=True)
+                pipe.get(self._epoch_key(ns))
+                epoch = pipe.execute()[1]
+                snap = (epoch.decode(), tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+        except self._error_types() as e:
+            self._failed(e, "read")
+            return MISS, None
+        self._breaker.recovered()
+        return found, snap
+
+    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
+               mutable: bool | None = None) -> None:
+        body = self._encode(snapshot, rows)
+        if body is None:
+            return
+        client = self._guard_sync("store")
+        if client is None:
+            return
+        try:
+            client.set(key, body, px=self._ttl_ms(ttl))
+        except self._error_types() as e:
+            self._failed(e, "store")
+            return
+        with self._lock:
+            self._stored += len(body)
+
+    def _bump(self, ns: str, tables: Collection[str] | None) -> None:
+        self._namespaces.add(ns)
+        client = self._guard_sync("invalidate", force=True)
+        if client is None:
+            self._retry_reset()  # a write went unrecorded: replace the epochs as soon as Redis answers
+            return
+        try:
+            keys = self._gen_keys(ns, tables) if tables is not None else []
+            if tables is None:
+                client.set(self._epoch_key(ns), secrets.token_hex(8))
+            elif len(keys) == 1:
+                client.incr(keys[0])
+            else:
+                pipe = client.pipeline(transaction=False)
+                for k in keys:
+                    pipe.incr(k)
+                pipe.execute()
+        except self._error_types() as e:
+            self._failed(e, "invalidate")
+            self._retry_reset()
+            return
+        self._breaker.recovered()
+
+    # --- asyncio ---------------------------------------------------------------------------
+    async def _guard_async(self, what: str, force: bool = False) -> Any:
+        b = self._breaker
+        if not force and not b.allow():
+            return None
+        client = self._async()
+        if b.reset_epoch:
+            try:
+                pipe = client.pipeline(transaction=False)
+                for ns in self._namespaces:
+                    pipe.set(self._epoch_key(ns), secrets.token_hex(8))
+                await pipe.execute()
+            except self._error_types() as e:
+                self._failed(e, what)
+                return None
+            b.reset_epoch = False
+            b.recovered()
+        return client
+
+    async def _alookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        client = await self._guard_async("read")
+        if client is None:
+            return MISS, None
+        try:
+            values = await client.mget([self._epoch_key(ns), *self._gen_keys(ns, tables), key])
+            found, snap, missing = self._parse(values)
+            if missing:
+                pipe = client.pipeline(transaction=False)
+                pipe.set(self._epoch_key(ns), secrets.token_hex(8), nx=True)
+                pipe.get(self._epoch_key(ns))
+                epoch = (await pipe.execute())[1]
+                snap = (epoch.decode(), tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+        except self._error_types() as e:
+            self._failed(e, "read")
+            return MISS, None
+        self._breaker.recovered()
+        return found, snap
+
+    async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
+                      ttl: float | None, mutable: bool | None = None) -> None:
+        body = self._encode(snapshot, rows)
+        if body is None:
+            return
+        client = await self._guard_async("store")
+        if client is None:
+            return
+        try:
+            await client.set(key, body, px=self._ttl_ms(ttl))
+        except self._error_types() as e:
+            self._failed(e, "store")
+            return
+        with self._lock:
+            self._stored += len(body)
+
+    async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
+        self._namespaces.add(ns)
+        client = await self._guard_async("invalidate", force=True)
+        if client is None:
+            self._retry_reset()
+            return
+        try:
+            keys = self._gen_keys(ns, tables) if tables is not None else []
+            if tables is None:
+                await client.set(self._epoch_key(ns), secrets.token_hex(8))
+            elif len(keys) == 1:
+                await client.incr(keys[0])
+            else:
+                pipe = client.pipeline(transaction=False)
+                for k in keys:
+                    pipe.incr(k)
+                await pipe.execute()
+        except self._error_types() as e:
+            self._failed(e, "invalidate")
+            self._retry_reset()
+            return
+        self._breaker.recovered()
