@@ -45,6 +45,7 @@ from .bench.common import (
 from .bench.registry import KEYS, LIBRARIES, load
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1/test"
+DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/test"
 _CONNECTION_LOST = (
     "terminating connection due to administrator command",
     "the connection is closed",
@@ -61,7 +62,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument("--backend", choices=("sqlite", "postgresql", "mysql"), default="sqlite")
+    p.add_argument(
+        "--mysql-url",
+        default=os.environ.get("TYPEDORM_BENCH_MYSQL_URL", DEFAULT_MYSQL_URL),
+        help="MariaDB/MySQL server to use (the benchmark creates and drops its own databases "
+        "typedorm_bench_<library>); only the raw driver (PyMySQL), raw + Pydantic and typedorm run there",
+    )
     p.add_argument(
         "--url",
         default=os.environ.get("TYPEDORM_BENCH_PG_URL", DEFAULT_PG_URL),
@@ -190,6 +197,28 @@ class Bench:
                 if self.args.workdir is None:
                     shutil.rmtree(tmp, ignore_errors=True)
             return
+        if self.backend == "mysql":
+            from urllib.parse import urlsplit
+
+            import pymysql
+
+            u = urlsplit(self.args.mysql_url)
+            self.my = {"host": u.hostname or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root",
+                       "password": u.password or ""}
+            self.admin = pymysql.connect(**self.my, autocommit=True)
+            with self.admin.cursor() as cur:
+                cur.execute("SELECT VERSION()")
+                self.server_version = str(cur.fetchone()[0])
+            try:
+                yield
+            finally:
+                for key in self.adapters:
+                    try:
+                        self.admin_sql(f"DROP DATABASE IF EXISTS `typedorm_bench_{key}`")
+                    except Exception as e:
+                        print(f"could not drop typedorm_bench_{key}: {e}", flush=True)
+                self.admin.close()
+            return
         import psycopg
         from psycopg.conninfo import conninfo_to_dict
 
@@ -209,6 +238,10 @@ class Bench:
     def admin_sql(self, sql: str) -> None:
         """A statement on the admin connection, reconnecting (and waiting up to a minute for the
         server) if the connection was lost, e.g. to a server restart by another job."""
+        if self.backend == "mysql":
+            with self.admin.cursor() as cur:
+                cur.execute(sql)
+            return
         import psycopg
 
         for attempt in range(60):
@@ -231,6 +264,10 @@ class Bench:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             return Target("sqlite", path=str(path))
         name = f"typedorm_bench_{key}"
+        if self.backend == "mysql":
+            self.admin_sql(f"DROP DATABASE IF EXISTS `{name}`")
+            self.admin_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            return Target("mysql", dbname=name, **self.my)
         self.admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin_sql(f'CREATE DATABASE "{name}"')
         pg = self.pg

@@ -143,3 +143,35 @@ def test_postgresql_smoke(tmp_path: Path) -> None:
         pytest.skip(msg)
     result = _run("postgresql", tmp_path, "--url", PG_URL)
     _check(result, "postgresql")
+
+
+MYSQL_URL = os.environ.get("TYPEDORM_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def test_mysql_smoke(tmp_path: Path) -> None:
+    """On MariaDB only the raw driver (PyMySQL), raw + Pydantic and typedorm run; every one of
+    them produces a number and a ratio for every workload, and the peers are reported as such."""
+    try:
+        from urllib.parse import urlsplit
+
+        import pymysql
+
+        u = urlsplit(MYSQL_URL)
+        pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
+                        password=u.password or "", connect_timeout=3).close()
+    except Exception as e:
+        msg = f"MariaDB/MySQL not reachable at {MYSQL_URL} ({type(e).__name__}: {e}); set TYPEDORM_TEST_MYSQL_URL"
+        if ON_CI:
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    result = _run("mysql", tmp_path, "--mysql-url", MYSQL_URL)
+    libs = result["libraries"]
+    assert set(libs) == set(PACKAGES), "every library is reported, none silently dropped"
+    for key in ("raw", "raw_pydantic", "typedorm"):
+        assert libs[key]["status"] == "ok", libs[key]
+        for shape, wls in (("narrow", NARROW), ("wide", WIDE)):
+            for wl in wls:
+                cell = result["results"][shape][wl].get(key)
+                assert cell is not None and cell["ratio"] is not None and not cell["errors"], (key, shape, wl, cell)
+    assert all(info["status"] in ("unsupported", "not installed") for k, info in libs.items()
+               if k not in ("raw", "raw_pydantic", "typedorm"))

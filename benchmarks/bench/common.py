@@ -214,7 +214,7 @@ class Timer:
 class Target:
     """Where one library's database lives for one repetition."""
 
-    backend: str  # "sqlite" | "postgresql"
+    backend: str  # "sqlite" | "postgresql" | "mysql"
     path: str = ""  # SQLite file
     host: str = "127.0.0.1"
     port: int = 5432
@@ -255,6 +255,7 @@ class Adapter:
     #: Distributions whose versions the report shows, and those used only on PostgreSQL.
     dists: tuple[str, ...] = ()
     pg_dists: tuple[str, ...] = ("psycopg", "psycopg-binary")
+    mysql_dists: tuple[str, ...] = ("pymysql",)
     backends: tuple[str, ...] = ("sqlite", "postgresql")
     #: Per-workload remarks shown in the report (which API is used, deviations, validation).
     notes: ClassVar[dict[str, str]] = {}

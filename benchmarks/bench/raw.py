@@ -16,6 +16,13 @@ _SQLITE_TYPES = {
     bool: "BOOLEAN",
     dt.datetime: "TIMESTAMP",
 }
+_MYSQL_TYPES = {
+    str: "VARCHAR({n})",
+    int: "BIGINT",
+    float: "DOUBLE",
+    bool: "BOOLEAN",
+    dt.datetime: "DATETIME(6)",
+}
 _PG_TYPES = {
     str: "VARCHAR({n})",
     int: "INTEGER",
@@ -26,14 +33,17 @@ _PG_TYPES = {
 
 
 def ddl(shape: Shape, backend: str) -> str:
-    types = _SQLITE_TYPES if backend == "sqlite" else _PG_TYPES
-    pk = "id INTEGER PRIMARY KEY" if backend == "sqlite" else "id SERIAL PRIMARY KEY"
+    types = {"sqlite": _SQLITE_TYPES, "mysql": _MYSQL_TYPES}.get(backend, _PG_TYPES)
+    pk = {"sqlite": "id INTEGER PRIMARY KEY", "mysql": "id BIGINT AUTO_INCREMENT PRIMARY KEY"}.get(
+        backend, "id SERIAL PRIMARY KEY"
+    )
     cols = [pk]
     for f in shape.fields:
         cols.append(
             f"{f.name} {types[f.type].format(n=f.max_length)} NOT NULL" + (" UNIQUE" if f.unique else "")
         )
-    return f"CREATE TABLE {shape.table} ({', '.join(cols)})"
+    tail = " CHARACTER SET utf8mb4" if backend == "mysql" else ""
+    return f"CREATE TABLE {shape.table} ({', '.join(cols)}){tail}"
 
 
 class Statements:
@@ -55,6 +65,7 @@ class Statements:
         self.update_where = f"UPDATE {t} SET score = {ph} WHERE age = {ph}"
         self.delete = f"DELETE FROM {t} WHERE id = {ph}"
         self.group = f"SELECT age, count(*), avg(score) FROM {t} GROUP BY age"
+        self.json_dt_names = tuple(f.name for f in shape.fields if f.type is dt.datetime)
         # SQLite has no datetime type: aware datetimes are bound as ISO 8601 text.
         self.dt_index = (
             tuple(i for i, f in enumerate(shape.fields) if f.type is dt.datetime)
@@ -73,6 +84,7 @@ class Raw(Adapter):
     key = "raw"
     title = "raw driver (tuples)"
     pg_dists = ("psycopg", "psycopg-binary")
+    backends = ("sqlite", "postgresql", "mysql")
     validates = "no (the driver binds whatever it is given)"
     notes: ClassVar[dict[str, str]] = {
         "w1": "autocommitted INSERT; the new id from lastrowid / RETURNING",
@@ -96,6 +108,12 @@ class Raw(Adapter):
             self.conn = sqlite3.connect(target.path, isolation_level=None)
             for k, v in SQLITE_PRAGMAS.items():
                 self.conn.execute(f"PRAGMA {k}={v}")
+        elif target.backend == "mysql":
+            import pymysql
+
+            self.conn = _MySQLConn(pymysql.connect(host=target.host, port=target.port, user=target.user,
+                                                   password=target.password, database=target.dbname,
+                                                   autocommit=True))
         else:
             import psycopg
 
@@ -114,7 +132,7 @@ class Raw(Adapter):
         return list(cur.fetchall()) if cur.description else []
 
     def _begin(self) -> Any:
-        return _SqliteTx(self.conn) if self.backend == "sqlite" else self.conn.transaction()
+        return _SqliteTx(self.conn) if self.backend in ("sqlite", "mysql") else self.conn.transaction()
 
     # --- workloads -----------------------------------------------------------------
     def w1(self, shape: Shape, rows: list[dict[str, Any]], t: Timer) -> list[int]:
@@ -123,7 +141,7 @@ class Raw(Adapter):
         names = shape.names
         ids = []
         with t:
-            if self.backend == "sqlite":
+            if self.backend != "postgresql":
                 for r in rows:
                     ids.append(conn.execute(st.insert, st.params(r, names)).lastrowid)
             else:
@@ -199,10 +217,14 @@ class Raw(Adapter):
         st = self.st[shape.name]
         names = shape.names
         loads = json.loads
+        # MariaDB's DATETIME takes no offset: the UTC text without it
+        zoned = st.json_dt_names if self.backend == "mysql" else ()
         with t:
             params = []
             for d in docs:
                 obj = loads(d)
+                for n in zoned:
+                    obj[n] = obj[n].removesuffix("+00:00")
                 params.append(tuple([obj[n] for n in names]))
             with self._begin():
                 self.conn.cursor().executemany(st.insert, params)
@@ -210,11 +232,11 @@ class Raw(Adapter):
 
 
 class _SqliteTx:
-    """BEGIN ... COMMIT (ROLLBACK on error) on an autocommit sqlite3 connection."""
+    """BEGIN ... COMMIT (ROLLBACK on error) on an autocommit sqlite3 (or PyMySQL) connection."""
 
     __slots__ = ("conn",)
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
 
     def __enter__(self) -> None:
@@ -222,3 +244,23 @@ class _SqliteTx:
 
     def __exit__(self, et: object, *exc: object) -> None:
         self.conn.execute("COMMIT" if et is None else "ROLLBACK")
+
+
+class _MySQLConn:
+    """A PyMySQL connection with the ``execute`` shortcut sqlite3 and psycopg have."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        cur = self.raw.cursor()
+        cur.execute(sql, params)
+        return cur
+
+    def cursor(self) -> Any:
+        return self.raw.cursor()
+
+    def close(self) -> None:
+        self.raw.close()

@@ -73,6 +73,16 @@ class RawPydantic(Raw):
     def _hydrate(self, shape: Shape, rows: list[Any]) -> list[User]:
         validate = MODELS[shape.name].model_validate
         cols = self.st[shape.name].columns
+        if self.backend == "mysql":
+            # DATETIME(6) keeps no zone: the UTC the rows were written in is put back
+            zoned = [i for i, c in enumerate(cols) if c in self.st[shape.name].json_dt_names]
+            out = []
+            for r in rows:
+                d = dict(zip(cols, r, strict=True))
+                for i in zoned:
+                    d[cols[i]] = r[i].replace(tzinfo=dt.UTC)
+                out.append(validate(d))
+            return out
         return [validate(dict(zip(cols, r, strict=True))) for r in rows]
 
     def w1(self, shape: Shape, rows: list[dict[str, Any]], t: Timer) -> list[int]:
@@ -83,7 +93,7 @@ class RawPydantic(Raw):
         with t:
             for r in rows:
                 m = model(**r)
-                if self.backend == "sqlite":
+                if self.backend != "postgresql":
                     m.id = conn.execute(st.insert, self._values(shape, m)).lastrowid
                 else:
                     m.id = conn.execute(st.insert_returning, self._values(shape, m)).fetchone()[0]
@@ -119,10 +129,14 @@ class RawPydantic(Raw):
         validate = MODELS[shape.name].model_validate
         cols = self.st[shape.name].columns
         conn = self.conn
+        mysql = self.backend == "mysql"
         out = []
         with t:
             for i in ids:
                 row = conn.execute(sql, (i,)).fetchone()
+                if mysql:
+                    out.append(self._hydrate(shape, [row])[0] if row is not None else None)
+                    continue
                 out.append(validate(dict(zip(cols, row, strict=True))) if row is not None else None)
         return out
 

@@ -166,7 +166,7 @@ def build(bench: Any, *, command: str, started: dt.datetime, duration: float) ->
     versions: dict[str, dict[str, str]] = {}
     for k in keys:
         a = bench.adapters.get(k)
-        dists = list(a.dists) + (list(a.pg_dists) if bench.backend == "postgresql" else []) if a else []
+        dists = list(a.dists) + list(a.pg_dists if bench.backend == "postgresql" else a.mysql_dists if bench.backend == "mysql" else ()) if a else []
         v = {d: _version(d) for d in dists}
         if k == "typedorm":
             v["typedorm commit"] = _git_commit()
@@ -287,8 +287,11 @@ def _result_tables(r: dict[str, Any], *, medians: bool = True, level: str = "##"
     return lines
 
 
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}
+
+
 def markdown(r: dict[str, Any]) -> str:
-    be = "SQLite" if r["backend"] == "sqlite" else "PostgreSQL"
+    be = BACKEND_NAMES.get(r["backend"], r["backend"])
     m = r["machine"]
     c = r["counts"]
     lines = [
@@ -413,7 +416,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 def summary(r: dict[str, Any]) -> str:
     """The ratio tables with the command and machine that made them (for benchmarks/README.md)."""
-    be = "SQLite" if r["backend"] == "sqlite" else "PostgreSQL"
+    be = BACKEND_NAMES.get(r["backend"], r["backend"])
     m = r["machine"]
     lines = [
         f"{be}, `{r['command']}` ({r['started']}; N = {r['n']:,}, median of {r['repeat']}; "

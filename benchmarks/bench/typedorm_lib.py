@@ -50,6 +50,8 @@ class TypedORM(Adapter):
     key = "typedorm"
     title = "typedorm"
     dists = ("typedorm", "pydantic")
+    mysql_dists = ("mysqlclient",)
+    backends = ("sqlite", "postgresql", "mysql")
     validates = "yes: types and max_length on construction, assignment and JSON (Pydantic v2)"
     notes: ClassVar[dict[str, str]] = {
         "w1": "repo.insert(Model(**row)) (autocommitted; returns the row with its id)",
@@ -72,6 +74,8 @@ class TypedORM(Adapter):
         if target.backend == "sqlite":
             # typedorm's SQLite defaults are journal_mode=WAL, synchronous=NORMAL, foreign_keys=ON.
             url = f"sqlite:///{target.path}"
+        elif target.backend == "mysql":
+            url = target.pg_url("mysql")  # mysqlclient, typedorm's default MySQL driver
         else:
             url = target.pg_url()
         self.db = Database(url)

@@ -60,6 +60,7 @@ select(User.id, User.name).into(dict)  # E: type-var
 func.sum(User.name)  # E: type-var
 func.lower(User.age)  # E: arg-type
 nickname = users.get_or_raise(1).nickname  # E: attr-defined
+u.nickname = "x"  # E: attr-defined
 
 
 # --- transaction() as a decorator keeps the signature -----------------------------------

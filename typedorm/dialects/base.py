@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..errors import InvalidArgument
 from ..schema.naming import is_identifier
@@ -17,6 +17,9 @@ from .reflect import Introspector
 from .replication import ReplicationPositions
 from .twophase import TwoPhaseSQL
 from .typemap import TypeMap
+
+if TYPE_CHECKING:
+    from ..schema.spec import ColumnSpec
 
 __all__ = ["Dialect", "IsolationLevel", "MigrationLock"]
 
@@ -113,6 +116,11 @@ class Dialect(TypeMap, TwoPhaseSQL):
                     argument="table",
                 )
         return super().visit_create_table(s)
+
+    def copy_binary_types(self, columns: Sequence[ColumnSpec]) -> tuple[str, ...] | None:
+        """The server type of each column when rows of ``columns``, as the bind processors leave
+        them, can be sent with COPY's binary format (faster than text); None when any cannot."""
+        return None
 
     def begin_sql(self, isolation: IsolationLevel | None = None, mode: str | None = None) -> list[str]:
         """Statements that open a transaction."""

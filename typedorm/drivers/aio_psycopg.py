@@ -42,10 +42,14 @@ class AsyncPsycopgDriver(AsyncDriver):
     def __init__(self) -> None:
         self._sync = PsycopgDriver()
 
-    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
+                        types: Sequence[str] | None = None) -> None:
         async with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            if types is not None:
+                copy.set_types(list(types))
+            write = copy.write_row
             for row in rows:
-                await copy.write_row(row)
+                await write(row)
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

@@ -285,8 +285,10 @@ class Driver(ABC):
         lost with the connection (``Dialect.commit_probe_sql``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
 
-    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``)."""
+    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
+                  types: Sequence[str] | None = None) -> None:
+        """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``);
+        ``types`` names each column's server type for the binary format."""
         raise NotImplementedError(f"{type(self).__name__} has no COPY")
 
     def control(self, conn: Any, sql: str) -> None:

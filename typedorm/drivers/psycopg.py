@@ -181,10 +181,14 @@ class PsycopgDriver(Driver):
         else:
             cur.execute(sql, params)
 
-    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
+                  types: Sequence[str] | None = None) -> None:
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            if types is not None:
+                copy.set_types(list(types))
+            write = copy.write_row
             for row in rows:
-                copy.write_row(row)
+                write(row)
 
     @property
     def error_types(self) -> tuple[type[BaseException], ...]:

@@ -668,15 +668,17 @@ class AsyncDatabase:
         """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
         return await self._run_bulk(False, sql, seq, spec)
 
-    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None) -> None:
+    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None,
+                       types: Sequence[str] | None = None) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
-        await self._run_bulk(True, copy_sql, rows, spec)
+        await self._run_bulk(True, copy_sql, rows, spec, types)
 
-    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None) -> int:
+    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None,
+                        types: Sequence[str] | None = None) -> int:
         state = self._state()
         if state is None:
             async with self.transaction():
-                return await self._run_bulk(copy, sql, rows, spec)
+                return await self._run_bulk(copy, sql, rows, spec, types)
         state.check()
         if self._cache_hook is not None:
             self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
@@ -686,7 +688,7 @@ class AsyncDatabase:
         start = time.perf_counter() if log else 0.0
         try:
             if copy:
-                await self.driver.copy_rows(state.conn, sql, rows)
+                await self.driver.copy_rows(state.conn, sql, rows, types)
                 n = len(rows)
             else:
                 n = await self.driver.executemany(state.conn, sql, rows)
@@ -863,13 +865,15 @@ class AsyncDatabase:
         current transaction or one of its own; returns the number of rows changed."""
         return await self._run_many(sql, rows, table)
 
-    async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> None:
+    async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None,
+                        types: Sequence[str] | None = None) -> None:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
-        current transaction or one of its own."""
+        current transaction or one of its own. ``types``: the server type of each column, for a
+        ``COPY`` in the binary format (``CopyFrom(..., binary=types)``)."""
         if not self.supports_copy:
             raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
                                   argument="copy_rows")
-        await self._copy_in(sql, rows, table)
+        await self._copy_in(sql, rows, table, types)
 
     def stream(
         self,

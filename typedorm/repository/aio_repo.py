@@ -14,6 +14,7 @@ from ..engine.aio_routing import Using, check_using
 from ..engine.core import ResultMode
 from ..errors import NotFound, UnknownField, ValidationError
 from ..schema.columns import AUTO
+from ..schema.model import CLEAN, assigned_fields, mark_clean
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
@@ -21,7 +22,7 @@ from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supp
 from ._cache import CacheOptions, Reads, get_options, reads_for, reads_of
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
-from .mapping import Mapper, copy_with, get_mapper, row_validator, wrap_validation_error
+from .mapping import Mapper, copy_with, fill_in, get_mapper, row_validator, wrap_validation_error
 from .page import Page
 
 if TYPE_CHECKING:
@@ -247,10 +248,19 @@ class AsyncRepository(Generic[M]):
             return mapper.hydrate(row)
 
     async def insert_many(self, objs: Iterable[M]) -> list[M]:
-        """Insert many rows in one transaction; returns them stored, keys filled, in input order."""
+        """Insert many rows in one transaction; returns them stored, keys filled, in input order.
+
+        The instances given are not changed: the stored rows returned are copies with the keys
+        filled in (an instance given again after a rolled-back transaction must not carry a key
+        the database never kept)."""
         items = list(objs)
         for o in items:
             self._check_instance(o, "insert_many")
+        return await self._insert_many(items, own=False)
+
+    async def _insert_many(self, items: list[M], *, own: bool) -> list[M]:
+        """``own``: typedorm built ``items`` (from JSON) and nobody else holds them, so the keys
+        are filled into them instead of into copies (unless a before_insert hook saw them)."""
         if not items:
             return []
         if vars(self.model).get("__typedorm_relations__"):
@@ -260,14 +270,16 @@ class AsyncRepository(Generic[M]):
         async with self._db.unit_of_work():
             if self._has_hooks("before_insert"):
                 items = [await self._run_before("before_insert", o) for o in items]
-            out = await self._insert_rows(items)
+                own = False
+            out = await self._insert_rows(items, own)
             if self._has_hooks("after_insert"):
                 for o in out:
                     await self._run_after("after_insert", o)
         return out
 
-    async def _insert_rows(self, items: list[M]) -> list[M]:
+    async def _insert_rows(self, items: list[M], own: bool = False) -> list[M]:
         mapper = self._mapper
+        keyed = fill_in if own else copy_with
         db = self._db
         spec = self._spec
         prepared = [mapper.row_values(o) for o in items]
@@ -296,7 +308,7 @@ class AsyncRepository(Generic[M]):
                 for start, stop in spans if db.max_statement_bytes is not None else [(0, len(members))]:
                     await db.run_many(sql, [prepared[i][1] for i in members[start:stop]], table=spec)
                 for i in members:
-                    out[i] = copy_with(items[i])
+                    out[i] = keyed(items[i])
                 continue
             pk = mapper.pk_cols[0]
             if mapper.auto_is_pk_only and self._dialect.consecutive_rowids:
@@ -311,7 +323,7 @@ class AsyncRepository(Generic[M]):
                         last = await db.run(mapper.insert_sql(idx, len(part)), params, _LASTID, table=spec)
                         first = last - len(part) + 1
                         for n, i in enumerate(part):
-                            out[i] = copy_with(items[i], {pk.field: first + n})
+                            out[i] = keyed(items[i], {pk.field: first + n})
                     continue
             if self._dialect.reserves_keys and mapper.auto_is_pk_only and db.supports_copy and len(members) >= _COPY_MIN_ROWS:
                 # Reserve the keys from the key generator in one query (the dialect knows how), then
@@ -320,11 +332,13 @@ class AsyncRepository(Generic[M]):
                 # VALUES ... RETURNING 165 ms).
                 reserve = self._dialect.compile(ReserveKeys(spec, pk, len(members)))
                 key_rows = await db.run(reserve.sql, reserve.params, _ALL, table=spec)
-                copy = self._dialect.compile(CopyFrom(spec, (pk, *(mapper.columns[i] for i in idx))))
+                copy_cols = (pk, *(mapper.columns[i] for i in idx))
+                binary = self._dialect.copy_binary_types(copy_cols)
+                copy = self._dialect.compile(CopyFrom(spec, copy_cols, binary))
                 copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
-                await db.copy_rows(copy.sql, copy_rows, table=spec)
+                await db.copy_rows(copy.sql, copy_rows, table=spec, types=binary)
                 for key_row, i in zip(key_rows, members, strict=True):
-                    out[i] = copy_with(items[i], {pk.field: key_row[0]})
+                    out[i] = keyed(items[i], {pk.field: key_row[0]})
                 continue
             if not (self._returning and mapper.auto_is_pk_only):
                 for i in members:
@@ -342,7 +356,7 @@ class AsyncRepository(Generic[M]):
                 if len(keys) != len(part):
                     raise RuntimeError("insert returned a different number of keys than rows sent")
                 for i, key in zip(part, keys, strict=True):
-                    out[i] = copy_with(items[i], {pk.field: key})
+                    out[i] = keyed(items[i], {pk.field: key})
         if n_explicit and n_explicit == len(ordered):
             await self._sync_identity()
         return [o for o in out if o is not None]
@@ -396,14 +410,14 @@ class AsyncRepository(Generic[M]):
         if not allow_auto:
             for n, o in enumerate(items):
                 self._reject_auto(o.__pydantic_fields_set__, (n,))
-        return await self.insert_many(items)
+        return await self._insert_many(items, own=True)
 
     def _reject_auto(self, given: Iterable[str], loc: tuple[int, ...]) -> None:
         """Refuse a payload that sets database-assigned fields: a client must not choose keys."""
         auto = self._mapper.auto_keys
-        if not auto:
+        fields = self._mapper.auto_field_set
+        if not auto or fields.isdisjoint(given):
             return
-        fields = set(auto.values())
         bad = [f for f in given if f in fields]
         if bad:
             errs = [{"loc": (*loc, f), "msg": "is assigned by the database and cannot be set in a payload",
@@ -741,11 +755,24 @@ class AsyncRepository(Generic[M]):
     async def _update_obj(self, obj: M, fields: Sequence[str] | None = None) -> M:
         """UPDATE one row by primary key from a validated instance; returns the stored row.
 
-        Every written value comes from ``obj``, so the stored row is ``obj`` itself: no
-        RETURNING and no re-validation are needed (a database trigger that rewrites the
-        row is the one thing this does not see; call refresh() after such writes).
+        Without ``fields``, dirty tracking picks the columns: an instance read from the
+        database (or returned by an autocommitted write) writes only the fields assigned since,
+        plus the mutable-typed columns (a list or dict can change in place, unseen); nothing
+        to write sends no statement. Any other instance (built by the caller, a copy) writes
+        every column. Every written value comes from ``obj``, so the stored row is ``obj``
+        itself: no RETURNING and no re-validation are needed (a database trigger that rewrites
+        the row is the one thing this does not see; call refresh() after such writes).
         """
         mapper = self._mapper
+        tracked = fields is None
+        assigned = assigned_fields(obj)
+        if tracked and assigned is not None:
+            fields = mapper.dirty_fields(assigned)
+            if fields == ():
+                # Nothing assigned since the row was read or written: no statement.
+                stored = copy_with(obj)
+                mark_clean(stored, CLEAN)
+                return stored
         cols, sql = mapper.update_plan(fields)
         d = obj.__dict__
         if not sql or any(d[f] is AUTO for _, f in cols):
@@ -753,10 +780,22 @@ class AsyncRepository(Generic[M]):
         bind = mapper.bind_value
         params = [bind(i, d[f]) for i, f in cols]
         params += mapper.pk_values(obj)
-        n = await self._db.run(sql, params, _COUNT, table=self._spec)
+        db = self._db
+        n = await db.run(sql, params, _COUNT, table=self._spec)
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
-        return copy_with(obj)
+        stored = copy_with(obj)
+        if not tracked:
+            pass  # some columns only (patch): the copy stays untracked
+        elif db.in_transaction():
+            # The transaction may still roll back: both keep what they had to write, so
+            # writing either again (a retry) sends the same columns again.
+            mark_clean(stored, assigned)
+        else:
+            # Autocommitted: the row now holds every value of obj.
+            mark_clean(obj, CLEAN)
+            mark_clean(stored, CLEAN)
+        return stored
 
     def _validated_assignments(self, assignments: Sequence[Assignment[M]]) -> list[Assignment[M]]:
         out = []

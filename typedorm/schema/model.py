@@ -7,7 +7,7 @@ import hashlib
 import math
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, get_args, get_origin
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..sql.expr import Predicate
     from ..sql.lookups import Q
 
-__all__ = ["Model", "ModelMeta", "build_table_spec", "server_default_spec"]
+__all__ = ["CLEAN", "Model", "ModelMeta", "assigned_fields", "build_table_spec", "mark_clean", "server_default_spec"]
 
 
 def server_default_spec(value: object, label: str) -> str | DefaultLiteral | None:
@@ -432,6 +432,31 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     model_config: ClassVar[ConfigDict] = ConfigDict(validate_assignment=True, extra="forbid")
     __table__: ClassVar[TableSpec]
+    # Dirty tracking (see :func:`assigned_fields`): the fields assigned since the instance last
+    # matched its row. A slot, so it is outside ``__dict__``: not a field, not compared by ``==``,
+    # not dumped, and not carried by ``model_copy``/``copy``/pickling (a copy is untracked).
+    __slots__ = ("__typedorm_dirty__",)
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers (as Pydantic hides its own): a declared __setattr__ would let
+        # them accept assignments to attributes the model does not have.
+        def __setattr__(self, name: str, value: Any) -> None:
+            dirty = getattr(self, "__typedorm_dirty__", None)
+            if dirty is None:  # untracked: nothing to record
+                BaseModel.__setattr__(self, name, value)
+                return
+            before = self.__dict__
+            BaseModel.__setattr__(self, name, value)  # validates (validate_assignment) and stores
+            after = self.__dict__
+            if after is before:
+                # Stored in place (assignment validation turned off): what else changed cannot be
+                # seen, so the row is treated as unknown and update(obj) writes every column.
+                _set_dirty(self, None)
+                return
+            # Validation builds a new __dict__; a model validator may have changed other fields too.
+            changed = [k for k, v in after.items() if before.get(k, _MISSING) is not v]
+            if name not in dirty or not dirty.issuperset(changed):
+                _set_dirty(self, dirty.union(changed, (name,)))
 
     if TYPE_CHECKING:
 
@@ -454,3 +479,24 @@ class Model(BaseModel, metaclass=ModelMeta):
         def __typedorm_filter_by__(self, *args: Any, **lookups: Any) -> Self: ...
 
         def __typedorm_exclude__(self, *preds: Predicate[Self] | Q, **lookups: Any) -> Self: ...
+
+
+_MISSING: Any = object()
+_DIRTY_SLOT: Any = Model.__dict__["__typedorm_dirty__"]
+_set_dirty: Any = _DIRTY_SLOT.__set__
+#: An instance that matches its row and has had nothing assigned since.
+CLEAN: frozenset[str] = frozenset()
+
+
+def assigned_fields(obj: Model) -> frozenset[str] | None:
+    """The fields assigned on ``obj`` since it was read from (or written to) its row, or None
+    when typedorm does not know what the row holds (an instance built by the caller, a copy):
+    then every column must be written."""
+    dirty: frozenset[str] | None = getattr(obj, "__typedorm_dirty__", None)
+    return dirty
+
+
+#: ``mark_clean(obj, CLEAN)`` records that ``obj`` matches its row; ``mark_clean(obj, fields)``
+#: which fields differ from it; ``mark_clean(obj, None)`` that its row is unknown (every column
+#: differs). The slot's own setter: a C call, cheap enough to run on every hydrated row.
+mark_clean: Callable[[Model, frozenset[str] | None], None] = _set_dirty

@@ -336,6 +336,10 @@ class Compiler:
 
     def visit_copy_from(self, s: CopyFrom) -> str:
         cols = ", ".join(self.quote(c.name) for c in s.columns)
+        if s.binary is not None:
+            if len(s.binary) != len(s.columns):
+                raise InvalidArgument("COPY in binary needs one type per column", argument="binary")
+            return f"COPY {self.quote(s.table.name)} ({cols}) FROM STDIN (FORMAT BINARY)"
         return f"COPY {self.quote(s.table.name)} ({cols}) FROM STDIN"
 
     def visit_reserve_keys(self, s: ReserveKeys, params: list[Any]) -> str:

@@ -272,13 +272,19 @@ class CountRows:
 
 
 class CopyFrom:
-    """``COPY table (columns) FROM STDIN``: rows streamed by the driver (dialects with ``supports_copy``)."""
+    """``COPY table (columns) FROM STDIN``: rows streamed by the driver (dialects with ``supports_copy``).
 
-    __slots__ = ("columns", "table")
+    ``binary``: the server type of each column, for the binary format (from the dialect's
+    :meth:`~typedorm.dialects.base.Dialect.copy_binary_types`); None for the text format.
+    """
 
-    def __init__(self, table: TableSpec, columns: tuple[ColumnSpec, ...]) -> None:
+    __slots__ = ("binary", "columns", "table")
+
+    def __init__(self, table: TableSpec, columns: tuple[ColumnSpec, ...],
+                 binary: tuple[str, ...] | None = None) -> None:
         self.table: TableSpec = table
         self.columns: tuple[ColumnSpec, ...] = columns
+        self.binary: tuple[str, ...] | None = binary
 
 
 class ReserveKeys:
