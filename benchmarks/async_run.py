@@ -39,8 +39,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 URLS = {"postgresql": "postgresql://postgres@127.0.0.1/test", "mysql": "mysql://root@127.0.0.1:3306/test"}
 WORKLOADS = ("a1", "a2", "a3", "a4", "a5", "a6", "a8", "c50")
 TITLES = {
-    "a1": "single inserts", "a2": "bulk insert", "a3": "fetch all", "a4": "filter queries",
-    "a5": "gets by key", "a6": "updates in a transaction", "a8": "deletes in a transaction",
+    "a1": "single inserts",
+    "a2": "bulk insert",
+    "a3": "fetch all",
+    "a4": "filter queries",
+    "a5": "gets by key",
+    "a6": "updates in a transaction",
+    "a8": "deletes in a transaction",
     "c50": "50 tasks: gets + inserts through the pool",
 }
 POOL = 10
@@ -49,7 +54,9 @@ POOL = 10
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.async_run", description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgresql", "mysql"), default="sqlite")
-    p.add_argument("--url", default=None, help="server URL (PostgreSQL or MySQL); the benchmark makes its own databases")
+    p.add_argument(
+        "--url", default=None, help="server URL (PostgreSQL or MySQL); the benchmark makes its own databases"
+    )
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--ops", type=int, default=500, help="operations in A1/A4/A6/A8 (A5: twice as many)")
     p.add_argument("--repeat", type=int, default=3)
@@ -83,8 +90,14 @@ class RawConn:
         else:
             import asyncmy
 
-            conn = await asyncmy.connect(host=target["host"], port=target["port"], user=target["user"],
-                                         password=target["password"], db=target["db"], autocommit=True)
+            conn = await asyncmy.connect(
+                host=target["host"],
+                port=target["port"],
+                user=target["user"],
+                password=target["password"],
+                db=target["db"],
+                autocommit=True,
+            )
         return cls(backend, conn)
 
     async def run(self, sql: str, params: Any = None, fetch: bool = True) -> tuple[list[Any], int | None]:
@@ -182,9 +195,9 @@ class Raw:
             c = await self.pool.get()
             try:
                 n = 0
-                for i in ids[k * 20:(k + 1) * 20]:
+                for i in ids[k * 20 : (k + 1) * 20]:
                     n += len((await c.run(self.st.get, (i,)))[0])
-                for r in rows[k * 2:(k + 1) * 2]:
+                for r in rows[k * 2 : (k + 1) * 2]:
                     await self._insert(c, r)
                 return n
             finally:
@@ -223,8 +236,12 @@ class TypedORM(Raw):
         return len(await self.repo.all())
 
     async def a4(self, ages: list[int]) -> int:
-        return sum([len(await self.repo.filter(User.age >= x, User.active == True).limit(50).all())  # noqa: E712
-                    for x in ages])
+        return sum(
+            [
+                len(await self.repo.filter(User.age >= x, User.active == True).limit(50).all())  # noqa: E712
+                for x in ages
+            ]
+        )
 
     async def a5(self, ids: list[int]) -> int:
         return sum([1 for i in ids if await self.repo.get(i) is not None])
@@ -248,9 +265,9 @@ class TypedORM(Raw):
     async def c50(self, ids: list[int], rows: list[dict[str, Any]]) -> int:
         async def task(k: int) -> int:
             n = 0
-            for i in ids[k * 20:(k + 1) * 20]:
+            for i in ids[k * 20 : (k + 1) * 20]:
                 n += await self.repo.get(i) is not None
-            for r in rows[k * 2:(k + 1) * 2]:
+            for r in rows[k * 2 : (k + 1) * 2]:
                 await self.repo.insert(User(**r))
             return n
 
@@ -270,8 +287,13 @@ async def _admin(backend: str, url: str, sql: str) -> None:
         import asyncmy
 
         u = urlsplit(url)
-        c = await asyncmy.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
-                                  password=u.password or "", autocommit=True)
+        c = await asyncmy.connect(
+            host=u.hostname,
+            port=u.port or 3306,
+            user=u.username or "root",
+            password=u.password or "",
+            autocommit=True,
+        )
         async with c.cursor() as cur:
             await cur.execute(sql)
         c.close()
@@ -291,12 +313,19 @@ async def fresh_target(args: argparse.Namespace, key: str, tmp: str) -> dict[str
     else:
         await _admin("mysql", args.url, f"DROP DATABASE IF EXISTS `{name}`")
         await _admin("mysql", args.url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    return {"url": u._replace(path=f"/{name}").geturl(), "host": u.hostname or "127.0.0.1", "port": u.port or 3306,
-            "user": u.username or "root", "password": u.password or "", "db": name}
+    return {
+        "url": u._replace(path=f"/{name}").geturl(),
+        "host": u.hostname or "127.0.0.1",
+        "port": u.port or 3306,
+        "user": u.username or "root",
+        "password": u.password or "",
+        "db": name,
+    }
 
 
-async def one_repetition(args: argparse.Namespace, tmp: str, order: list[type[Raw]],
-                         times: dict[str, dict[str, list[float]]]) -> None:
+async def one_repetition(
+    args: argparse.Namespace, tmp: str, order: list[type[Raw]], times: dict[str, dict[str, list[float]]]
+) -> None:
     n, ops = args.n, args.ops
     single = make_rows(NARROW, ops, "single", seed=10)
     bulk = make_rows(NARROW, n, "bulk", seed=20)
@@ -337,7 +366,7 @@ async def one_repetition(args: argparse.Namespace, tmp: str, order: list[type[Ra
             got = (await s.c.run(f"SELECT age, score FROM {NARROW.table} WHERE id = {int(ids[-1])}"))[0]
             assert int(got[0][0]) == changes[-1][1] and float(got[0][1]) == changes[-1][2], (s.key, got)
         for s in sides:
-            ids = (await s.ids())[ops: 2 * ops]
+            ids = (await s.ids())[ops : 2 * ops]
             prepared = await s.prepare_a6(ids)
             await timed(s.key, "a8", s.a8(prepared))
         for s in sides:
@@ -367,7 +396,8 @@ def markdown(r: dict[str, Any]) -> str:
         "|---|" + "---:|" * (len(WORKLOADS) + 1),
         "| raw driver (ms) | " + " | ".join(f"{res['raw'][w] * 1000:.1f}" for w in WORKLOADS) + " | |",
         "| typedorm (ms) | " + " | ".join(f"{res['typedorm'][w] * 1000:.1f}" for w in WORKLOADS) + " | |",
-        "| typedorm / raw | " + " | ".join(f"{r['ratios'][w]:.2f}" for w in WORKLOADS)
+        "| typedorm / raw | "
+        + " | ".join(f"{r['ratios'][w]:.2f}" for w in WORKLOADS)
         + f" | {r['geomean']:.2f} |",
         "",
     ]
@@ -390,16 +420,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend != "sqlite":
             for c in SIDES:
                 name = f"typedorm_bench_async_{c.key}"
-                drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if args.backend == "postgresql" \
+                drop = (
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                    if args.backend == "postgresql"
                     else f"DROP DATABASE IF EXISTS `{name}`"
+                )
                 asyncio.run(_admin(args.backend, args.url, drop))
     med = {k: {w: statistics.median(v) for w, v in per.items()} for k, per in times.items()}
     ratios = {w: med["typedorm"][w] / med["raw"][w] for w in WORKLOADS}
     result = {
-        "command": command, "backend": args.backend, "started": started, "n": args.n, "ops": args.ops,
-        "repeat": args.repeat, "machine": machine_info(),
-        "driver": {"sqlite": "aiosqlite", "postgresql": "psycopg AsyncConnection", "mysql": "asyncmy"}[args.backend],
-        "times": times, "results": med, "ratios": {w: round(x, 3) for w, x in ratios.items()},
+        "command": command,
+        "backend": args.backend,
+        "started": started,
+        "n": args.n,
+        "ops": args.ops,
+        "repeat": args.repeat,
+        "machine": machine_info(),
+        "driver": {"sqlite": "aiosqlite", "postgresql": "psycopg AsyncConnection", "mysql": "asyncmy"}[
+            args.backend
+        ],
+        "times": times,
+        "results": med,
+        "ratios": {w: round(x, 3) for w, x in ratios.items()},
         "geomean": round(geomean(list(ratios.values())), 3),
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -67,8 +67,14 @@ class Env:
         self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin.execute(f'CREATE DATABASE "{name}"')
         pg = conninfo_to_dict(self.args.url)
-        return Target("postgresql", host=str(pg.get("host") or "127.0.0.1"), port=int(pg.get("port") or 5432),
-                      user=str(pg.get("user") or "postgres"), password=str(pg.get("password") or ""), dbname=name)
+        return Target(
+            "postgresql",
+            host=str(pg.get("host") or "127.0.0.1"),
+            port=int(pg.get("port") or 5432),
+            user=str(pg.get("user") or "postgres"),
+            password=str(pg.get("password") or ""),
+            dbname=name,
+        )
 
     def close(self) -> None:
         if self.admin is not None:
@@ -103,6 +109,7 @@ def run_raw(env: Env, rows: list[dict[str, Any]], singles: list[dict[str, Any]])
                     if k % 10 == 9:
                         conn.execute(st.update_where.replace("age =", "id ="), (float(k), 1 + k % 50))
                     reads(k)
+
             return go
 
         out["w4_hits"] = timed(w4)
@@ -127,8 +134,9 @@ def make_cache(kind: str, args: argparse.Namespace) -> Any:
     return None
 
 
-def run_typedorm(env: Env, kind: str, rows: list[dict[str, Any]], singles: list[dict[str, Any]]
-                 ) -> tuple[dict[str, float], dict[str, float]]:
+def run_typedorm(
+    env: Env, kind: str, rows: list[dict[str, Any]], singles: list[dict[str, Any]]
+) -> tuple[dict[str, float], dict[str, float]]:
     from typedorm import Database, Repository
 
     target = env.target(kind)
@@ -159,6 +167,7 @@ def run_typedorm(env: Env, kind: str, rows: list[dict[str, Any]], singles: list[
                 if k % 10 == 9:
                     users.update(User.id == 1 + k % 50, User.score.set(float(k)))
                 read(k)
+
         return go
 
     def w4_read(k: int) -> None:
@@ -171,7 +180,10 @@ def run_typedorm(env: Env, kind: str, rows: list[dict[str, Any]], singles: list[
             w5()
         out["w4_hits"] = timed(w4)
         out["w5_hits"] = timed(w5)
-        for name, fn, n in (("w4_mixed", w4_read, W4_N), ("w5_mixed", lambda k: users.get(ids[k], cached=on), W5_N)):
+        for name, fn, n in (
+            ("w4_mixed", w4_read, W4_N),
+            ("w5_mixed", lambda k: users.get(ids[k], cached=on), W5_N),
+        ):
             before = db.cache.stats()
             out[name] = timed(mixed(fn, n))
             after = db.cache.stats()
@@ -187,6 +199,7 @@ def run_typedorm(env: Env, kind: str, rows: list[dict[str, Any]], singles: list[
                     o.age = 20 + i % 50
                     o.score = float(i)
                     users.update(o)
+
         out["w6"] = timed(w6)
         return out, ratios
     finally:
@@ -241,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     hit_ratios: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
     try:
         for rep in range(args.repeat):
-            order = VARIANTS[rep % len(VARIANTS):] + VARIANTS[: rep % len(VARIANTS)]
+            order = VARIANTS[rep % len(VARIANTS) :] + VARIANTS[: rep % len(VARIANTS)]
             for v in order:
                 if v == "raw":
                     res, hr = run_raw(env, rows, singles), {}
@@ -251,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
                     times[v].setdefault(k, []).append(t)
                 for k, r in hr.items():
                     hit_ratios[v].setdefault(k, []).append(r)
-                print(f"rep {rep + 1} {v:9} " + " ".join(f"{k}={t * 1000:.1f}ms" for k, t in res.items()), flush=True)
+                print(
+                    f"rep {rep + 1} {v:9} " + " ".join(f"{k}={t * 1000:.1f}ms" for k, t in res.items()),
+                    flush=True,
+                )
         mem = memory_per_10k(env, rows)
     finally:
         env.close()
@@ -259,10 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     ratio = {v: {k: med[v][k] / med["raw"][k] for k in med[v]} for v in VARIANTS}
     writes = {v: {k: med[v][k] / med["typedorm"][k] for k in ("w1", "w6")} for v in ("memory", "redis")}
     result = {
-        "backend": args.backend, "n": n, "repeat": args.repeat,
+        "backend": args.backend,
+        "n": n,
+        "repeat": args.repeat,
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": platform.platform(), "python": platform.python_version(),
-        "times": times, "median": med, "ratio_to_raw": ratio, "writes_ratio_to_uncached": writes,
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "times": times,
+        "median": med,
+        "ratio_to_raw": ratio,
+        "writes_ratio_to_uncached": writes,
         "hit_ratio": {v: {k: statistics.median(r) for k, r in w.items()} for v, w in hit_ratios.items() if w},
         "memory_per_10k_rows": mem,
     }
@@ -276,29 +298,58 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(r: dict[str, Any]) -> str:
-    names = {"w4_hits": "W4 filter, 100% hits", "w5_hits": "W5 get, 100% hits",
-             "w4_mixed": "W4 filter, 1 write / 10 reads", "w5_mixed": "W5 get, 1 write / 10 reads",
-             "w1": "W1 1,000 inserts", "w6": "W6 1,000 updates in 1 tx"}
-    lines = [f"Query cache, {r['backend']}, N = {r['n']:,}, median of {r['repeat']} ({r['when']}, {r['machine']}, "
-             f"CPython {r['python']}).", "", "Ratio to the raw driver (median time / raw median; lower is faster):", "",
-             "| workload | raw (ms) | typedorm | memory | redis |", "|---|---|---|---|---|"]
+    names = {
+        "w4_hits": "W4 filter, 100% hits",
+        "w5_hits": "W5 get, 100% hits",
+        "w4_mixed": "W4 filter, 1 write / 10 reads",
+        "w5_mixed": "W5 get, 1 write / 10 reads",
+        "w1": "W1 1,000 inserts",
+        "w6": "W6 1,000 updates in 1 tx",
+    }
+    lines = [
+        f"Query cache, {r['backend']}, N = {r['n']:,}, median of {r['repeat']} ({r['when']}, {r['machine']}, "
+        f"CPython {r['python']}).",
+        "",
+        "Ratio to the raw driver (median time / raw median; lower is faster):",
+        "",
+        "| workload | raw (ms) | typedorm | memory | redis |",
+        "|---|---|---|---|---|",
+    ]
     for k, title in names.items():
         med = r["median"]
-        row = [f"{med['raw'][k] * 1000:.1f}"] + [f"{r['ratio_to_raw'][v][k]:.2f}" for v in ("typedorm", "memory", "redis")]
+        row = [f"{med['raw'][k] * 1000:.1f}"] + [
+            f"{r['ratio_to_raw'][v][k]:.2f}" for v in ("typedorm", "memory", "redis")
+        ]
         lines.append(f"| {title} | " + " | ".join(row) + " |")
-    lines += ["", "Writes with the cache on, as a ratio to typedorm without it:", "",
-              "| workload | memory | redis |", "|---|---|---|"]
+    lines += [
+        "",
+        "Writes with the cache on, as a ratio to typedorm without it:",
+        "",
+        "| workload | memory | redis |",
+        "|---|---|---|",
+    ]
     for k in ("w1", "w6"):
-        lines.append(f"| {names[k]} | {r['writes_ratio_to_uncached']['memory'][k]:.2f} | "
-                     f"{r['writes_ratio_to_uncached']['redis'][k]:.2f} |")
-    lines += ["", "Hit ratio of the mixed runs (every write invalidates the whole table):", "",
-              "| workload | memory | redis |", "|---|---|---|"]
+        lines.append(
+            f"| {names[k]} | {r['writes_ratio_to_uncached']['memory'][k]:.2f} | "
+            f"{r['writes_ratio_to_uncached']['redis'][k]:.2f} |"
+        )
+    lines += [
+        "",
+        "Hit ratio of the mixed runs (every write invalidates the whole table):",
+        "",
+        "| workload | memory | redis |",
+        "|---|---|---|",
+    ]
     for k in ("w4_mixed", "w5_mixed"):
         lines.append(f"| {names[k]} | {r['hit_ratio']['memory'][k]:.2f} | {r['hit_ratio']['redis'][k]:.2f} |")
     m = r["memory_per_10k_rows"]
-    lines += ["", f"MemoryCache holding {int(m['rows']):,} cached one-row gets (7 columns): "
-              f"{m['tracemalloc_bytes'] / 2**20:.1f} MiB by tracemalloc, {m['estimate_bytes'] / 2**20:.1f} MiB "
-              "by its own estimate (`stats().bytes`).", ""]
+    lines += [
+        "",
+        f"MemoryCache holding {int(m['rows']):,} cached one-row gets (7 columns): "
+        f"{m['tracemalloc_bytes'] / 2**20:.1f} MiB by tracemalloc, {m['estimate_bytes'] / 2**20:.1f} MiB "
+        "by its own estimate (`stats().bytes`).",
+        "",
+    ]
     return "\n".join(lines)
 
 

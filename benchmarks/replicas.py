@@ -60,8 +60,9 @@ def piggyback(primary: URL, n: int = 2000, rounds: int = 5) -> dict[str, float]:
     ``COMMIT; SELECT pg_current_wal_insert_lsn()``): what sending it along would save."""
     import psycopg
 
-    conn = psycopg.connect(host=primary.host, port=primary.port, user=primary.username, dbname=primary.database,
-                           autocommit=True)
+    conn = psycopg.connect(
+        host=primary.host, port=primary.port, user=primary.username, dbname=primary.database, autocommit=True
+    )
     best: dict[str, float] = {}
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_rt (id int PRIMARY KEY, n int)")
@@ -105,7 +106,9 @@ def strategies(primary: URL, replicas: list[URL], busy: URL, seconds: float) -> 
                 stop = threading.Event()
                 counts = [0] * 8
 
-                def reader(k: int, db: Database = db, stop: threading.Event = stop, counts: list[int] = counts) -> None:
+                def reader(
+                    k: int, db: Database = db, stop: threading.Event = stop, counts: list[int] = counts
+                ) -> None:
                     while not stop.is_set():
                         db.execute("SELECT 1", using="replica")
                         counts[k] += 1

@@ -203,8 +203,12 @@ class Bench:
             import pymysql
 
             u = urlsplit(self.args.mysql_url)
-            self.my = {"host": u.hostname or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root",
-                       "password": u.password or ""}
+            self.my = {
+                "host": u.hostname or "127.0.0.1",
+                "port": u.port or 3306,
+                "user": u.username or "root",
+                "password": u.password or "",
+            }
             self.admin = pymysql.connect(**self.my, autocommit=True)
             with self.admin.cursor() as cur:
                 cur.execute("SELECT VERSION()")

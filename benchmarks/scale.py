@@ -178,8 +178,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for n in args.sizes:
         rows = make_rows(NARROW, n, "bulk", seed=20)
-        res: dict[str, dict[str, list[float]]] = {k: {"w2": [], "w3": [], "iterate": [], "iterate_peak": [],
-                                                      "w3_peak": []} for k in SIDES}
+        res: dict[str, dict[str, list[float]]] = {
+            k: {"w2": [], "w3": [], "iterate": [], "iterate_peak": [], "w3_peak": []} for k in SIDES
+        }
         for rep in range(args.repeat):
             order = list(SIDES) if rep % 2 == 0 else list(reversed(SIDES))
             for key in order:
@@ -202,13 +203,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         for key, r in res.items():
             entry[key] = {
-                wl: {"median_s": statistics.median(v), "us_per_row": statistics.median(v) / n * 1e6, "runs": v}
-                for wl, v in r.items() if wl in ("w2", "w3", "iterate")
+                wl: {
+                    "median_s": statistics.median(v),
+                    "us_per_row": statistics.median(v) / n * 1e6,
+                    "runs": v,
+                }
+                for wl, v in r.items()
+                if wl in ("w2", "w3", "iterate")
             }
             entry[key]["iterate_peak_mb"] = round(r["iterate_peak"][0] / 2**20, 2)
             entry[key]["w3_peak_mb"] = round(r["w3_peak"][0] / 2**20, 2)
         for wl in ("w2", "w3", "iterate"):
-            entry["typedorm"][wl]["ratio"] = round(entry["typedorm"][wl]["median_s"] / entry["raw"][wl]["median_s"], 2)
+            entry["typedorm"][wl]["ratio"] = round(
+                entry["typedorm"][wl]["median_s"] / entry["raw"][wl]["median_s"], 2
+            )
         out[str(n)] = entry
     return out
 
@@ -236,7 +244,10 @@ def markdown(r: dict[str, Any]) -> str:
         cells = [f"{int(n):,}"]
         for wl in ("w2", "w3", "iterate"):
             cells += [f"{raw[wl]['us_per_row']:.2f}", f"{td[wl]['us_per_row']:.2f} ({td[wl]['ratio']:.2f})"]
-        cells += [f"{raw['iterate_peak_mb']} / {td['iterate_peak_mb']}", f"{raw['w3_peak_mb']} / {td['w3_peak_mb']}"]
+        cells += [
+            f"{raw['iterate_peak_mb']} / {td['iterate_peak_mb']}",
+            f"{raw['w3_peak_mb']} / {td['w3_peak_mb']}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
@@ -250,8 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m benchmarks.scale " + " ".join(shlex.quote(a) for a in words)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results = run(args)
-    result = {"command": command, "backend": args.backend, "started": started, "repeat": args.repeat,
-              "batch_size": args.batch_size, "machine": machine_info(), "results": results}
+    result = {
+        "command": command,
+        "backend": args.backend,
+        "started": started,
+        "repeat": args.repeat,
+        "batch_size": args.batch_size,
+        "machine": machine_info(),
+        "results": results,
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     base = args.out / f"scale_{args.backend}"
     Path(f"{base}.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -36,7 +36,9 @@ def main(url: str = "sqlite:///:memory:") -> None:
         ann = customers.insert_json(b'{"name": "Ann", "email": "ann@example.com", "credit": 10}')
         print("stored:", ann)
 
-        batch = customers.insert_many_json('[{"name": "Bo", "email": "bo@example.com"}, {"name": "Cy", "email": "cy@example.com"}]')
+        batch = customers.insert_many_json(
+            '[{"name": "Bo", "email": "bo@example.com"}, {"name": "Cy", "email": "cy@example.com"}]'
+        )
         print("batch ids:", [c.id for c in batch])
 
         for bad in (

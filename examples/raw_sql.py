@@ -17,8 +17,13 @@ def main(url: str = "sqlite:///:memory:") -> None:
     with Database(url) as db:
         db.create_all(Book)
         books = Repository(Book, db)
-        books.insert_many([Book(title="Dune", year=1965), Book(title="Solaris", year=1961),
-                           Book(title="Hyperion", year=1989)])
+        books.insert_many(
+            [
+                Book(title="Dune", year=1965),
+                Book(title="Solaris", year=1961),
+                Book(title="Hyperion", year=1989),
+            ]
+        )
 
         result = db.execute("SELECT title, year FROM book WHERE year < ? ORDER BY year", (1970,))
         print("positional:", result.rows)
@@ -30,7 +35,11 @@ def main(url: str = "sqlite:///:memory:") -> None:
         print("as models:", old)
 
         hostile = "x'; DROP TABLE book; --"
-        print("a value is only data:", books.raw("SELECT * FROM book WHERE title = ?", (hostile,)), books.count())
+        print(
+            "a value is only data:",
+            books.raw("SELECT * FROM book WHERE title = ?", (hostile,)),
+            books.count(),
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":
         return
     for backend in ("sqlite", "postgresql", "mysql", "pymysql", "pgvariant"):
-        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or f"-{backend}-" in report.nodeid:
+        if (
+            f"[{backend}" in report.nodeid
+            or f"-{backend}]" in report.nodeid
+            or f"-{backend}-" in report.nodeid
+        ):
             _counts[f"{backend} {report.outcome}"] += 1
             break
 

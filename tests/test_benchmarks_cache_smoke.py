@@ -15,9 +15,26 @@ from _servers import require_redis  # noqa: E402 - tests/integration is put on t
 def test_cache_benchmark_reports_every_variant(tmp_path: Path) -> None:
     redis = require_redis()
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.cache", "--backend", "sqlite", "--quick", "--n", "40", "--repeat", "1",
-         "--redis", redis, "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.cache",
+            "--backend",
+            "sqlite",
+            "--quick",
+            "--n",
+            "40",
+            "--repeat",
+            "1",
+            "--redis",
+            redis,
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "cache-sqlite.json").read_text())

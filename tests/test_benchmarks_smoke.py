@@ -157,8 +157,13 @@ def test_mysql_smoke(tmp_path: Path) -> None:
         import pymysql
 
         u = urlsplit(MYSQL_URL)
-        pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
-                        password=u.password or "", connect_timeout=3).close()
+        pymysql.connect(
+            host=u.hostname,
+            port=u.port or 3306,
+            user=u.username or "root",
+            password=u.password or "",
+            connect_timeout=3,
+        ).close()
     except Exception as e:
         msg = f"MariaDB/MySQL not reachable at {MYSQL_URL} ({type(e).__name__}: {e}); set TYPEDORM_TEST_MYSQL_URL"
         if ON_CI:
@@ -172,6 +177,14 @@ def test_mysql_smoke(tmp_path: Path) -> None:
         for shape, wls in (("narrow", NARROW), ("wide", WIDE)):
             for wl in wls:
                 cell = result["results"][shape][wl].get(key)
-                assert cell is not None and cell["ratio"] is not None and not cell["errors"], (key, shape, wl, cell)
-    assert all(info["status"] in ("unsupported", "not installed") for k, info in libs.items()
-               if k not in ("raw", "raw_pydantic", "typedorm"))
+                assert cell is not None and cell["ratio"] is not None and not cell["errors"], (
+                    key,
+                    shape,
+                    wl,
+                    cell,
+                )
+    assert all(
+        info["status"] in ("unsupported", "not installed")
+        for k, info in libs.items()
+        if k not in ("raw", "raw_pydantic", "typedorm")
+    )

@@ -11,12 +11,32 @@ import pytest
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
 EXPECTED = {
-    "quickstart.py": ["adults: ['John', 'Ann']", "John is now 31", "rejected duplicate: ('email',)", "count: 2"],
-    "json_payloads.py": ["rejected, field: ('email',)", "rejected, field: ('credit',)", "rejected, duplicate: ('email',)", "rows: 3"],
+    "quickstart.py": [
+        "adults: ['John', 'Ann']",
+        "John is now 31",
+        "rejected duplicate: ('email',)",
+        "count: 2",
+    ],
+    "json_payloads.py": [
+        "rejected, field: ('email',)",
+        "rejected, field: ('credit',)",
+        "rejected, duplicate: ('email',)",
+        "rows: 3",
+    ],
     "transactions.py": ["balances: {'a': 60, 'b': 30}"],
     "raw_sql.py": ["named: 2", "a value is only data: [] 3"],
-    "relationships.py": ["not loaded: User.posts was not loaded", "queries: 3", "untagged posts by Ann: ['Typed ORMs']"],
-    "fastapi_app.py": ["created: 201", "duplicate sku: 409 ['sku']", "negative price: 422 ['price']", "patched: 200 7", "read after delete: 404"],
+    "relationships.py": [
+        "not loaded: User.posts was not loaded",
+        "queries: 3",
+        "untagged posts by Ann: ['Typed ORMs']",
+    ],
+    "fastapi_app.py": [
+        "created: 201",
+        "duplicate sku: 409 ['sku']",
+        "negative price: 422 ['price']",
+        "patched: 200 7",
+        "read after delete: 404",
+    ],
 }
 
 

@@ -117,17 +117,24 @@ def test_invalid_bodies_are_422_naming_the_field(client: TestClient, body: bytes
     assert client.get("/items").json()["total"] == 0
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(b'{"id": 5000, "sku": "K-1", "name": "x", "price": 1}', id="chosen-id"),
-    pytest.param(b'{"sku": "K-1", "name": "x", "price": 1, "id": 1}', id="id-last"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"id": 5000, "sku": "K-1", "name": "x", "price": 1}', id="chosen-id"),
+        pytest.param(b'{"sku": "K-1", "name": "x", "price": 1, "id": 1}', id="id-last"),
+    ],
+)
 def test_a_client_supplied_id_is_refused(client: TestClient, body: bytes) -> None:
     # The key is database-assigned: a client must not pick it (it would also collide with
     # the ids the database hands out later).
     r = client.post("/items", content=body)
     assert r.status_code == 422, r.text
     assert r.json()["detail"] == [
-        {"loc": ["id"], "msg": "is assigned by the database and cannot be set in a payload", "type": "frozen_field"}
+        {
+            "loc": ["id"],
+            "msg": "is assigned by the database and cannot be set in a payload",
+            "type": "frozen_field",
+        }
     ]
     assert client.get("/items").json()["total"] == 0
     assert client.get("/items/5000").status_code == 404

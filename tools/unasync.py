@@ -14,8 +14,9 @@ token by token (Python's ``tokenize``, not text patterns), and are never edited 
   ``load_paths``, ``aio_repo`` -> ``repo``, ``engine.aio`` -> ``engine.database``, ...), as whole
   identifiers or dotted names; inside strings and comments (docstrings, error messages) the same
   names are replaced as whole words, and ``await `` / ``async `` before ``def``/``with``/``for`` dropped;
-- a header line naming the source goes on top. Nothing else changes: no reformatting, so a
-  generated line is its source line minus those tokens.
+- a header line naming the source goes on top, and the result is passed through ``ruff format``
+  (the project's formatter, configured in pyproject.toml), so a generated module is formatted
+  like every other one: dropping ``await`` can make a wrapped call fit on one line again.
 
 What differs between the flavours beyond that lives in two small hand-written modules with the same
 names: ``_aio_support.py`` (hooks may be awaited) and ``_sync_support.py`` (an awaitable hook result
@@ -33,6 +34,8 @@ import argparse
 import difflib
 import io
 import re
+import shutil
+import subprocess
 import sys
 import tokenize
 from pathlib import Path
@@ -253,10 +256,35 @@ def transform(source: str, renames: dict[str, str] | None = None) -> str:
     return out
 
 
-def generate(source_path: Path, name: str | None = None) -> str:
-    """The full text of the sync module made from ``source_path`` (``name``: how the header names it)."""
-    text = transform(source_path.read_text(encoding="utf-8"))
-    return HEADER.format(source=name or source_path.name) + text
+def _ruff() -> str:
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if exe is None:
+        raise UnasyncError("ruff is not installed (it is in the dev extra): pip install -e '.[dev]'")
+    return exe
+
+
+def formatted(text: str, filename: str) -> str:
+    """``text`` as ``ruff format`` writes it, with the project's settings (``filename`` picks them)."""
+    proc = subprocess.run(
+        [_ruff(), "format", "--stdin-filename", filename, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        raise UnasyncError(
+            f"ruff format failed on the module generated for {filename}: {proc.stderr.strip()}"
+        )
+    return proc.stdout
+
+
+def generate(source_path: Path, name: str | None = None, target: str | None = None) -> str:
+    """The full text of the sync module made from ``source_path`` (``name``: how the header names it;
+    ``target``: the generated file's path, which picks the formatter's settings)."""
+    text = HEADER.format(source=name or source_path.name) + transform(source_path.read_text(encoding="utf-8"))
+    return formatted(text, target or str(source_path.with_name(source_path.name.removeprefix("aio_"))))
 
 
 def run(check: bool, package: Path = PACKAGE, files: dict[str, str] | None = None) -> int:
@@ -264,7 +292,7 @@ def run(check: bool, package: Path = PACKAGE, files: dict[str, str] | None = Non
     stale = 0
     for src_name, dst_name in (FILES if files is None else files).items():
         src, dst = package / src_name, package / dst_name
-        expected = generate(src, src_name)
+        expected = generate(src, src_name, dst_name)
         current = dst.read_text(encoding="utf-8") if dst.exists() else ""
         if current == expected:
             continue

@@ -71,7 +71,9 @@ class ValidationError(TypedORMError, ValueError):
     field's ``loc``, and ``fields`` names the top-level fields that failed.
     """
 
-    def __init__(self, message: str, errors: Sequence[Mapping[str, Any]] = (), *, model: str | None = None) -> None:
+    def __init__(
+        self, message: str, errors: Sequence[Mapping[str, Any]] = (), *, model: str | None = None
+    ) -> None:
         super().__init__(message)
         self._errors = [dict(e) for e in errors]
         self.model = model
@@ -125,7 +127,9 @@ class UnknownField(TypedORMError, AttributeError):
     Example: ``users.filter_by(agee=3)  # UnknownField: User has no field 'agee'``
     """
 
-    def __init__(self, field: str, *, model: str, choices: Sequence[str] = (), key: str | None = None) -> None:
+    def __init__(
+        self, field: str, *, model: str, choices: Sequence[str] = (), key: str | None = None
+    ) -> None:
         self.field = field
         self.model = model
         self.choices: tuple[str, ...] = tuple(choices)
@@ -242,7 +246,9 @@ class DataError(DatabaseError, ValueError):
     Example: ``except DataError as e: print(e.model, e.field)``
     """
 
-    def __init__(self, message: str, *, field: str | None = None, model: str | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, model: str | None = None, **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.field = field
         self.model = model

@@ -111,9 +111,16 @@ class Raw(Adapter):
         elif target.backend == "mysql":
             import pymysql
 
-            self.conn = _MySQLConn(pymysql.connect(host=target.host, port=target.port, user=target.user,
-                                                   password=target.password, database=target.dbname,
-                                                   autocommit=True))
+            self.conn = _MySQLConn(
+                pymysql.connect(
+                    host=target.host,
+                    port=target.port,
+                    user=target.user,
+                    password=target.password,
+                    database=target.dbname,
+                    autocommit=True,
+                )
+            )
         else:
             import psycopg
 

@@ -166,7 +166,18 @@ def build(bench: Any, *, command: str, started: dt.datetime, duration: float) ->
     versions: dict[str, dict[str, str]] = {}
     for k in keys:
         a = bench.adapters.get(k)
-        dists = list(a.dists) + list(a.pg_dists if bench.backend == "postgresql" else a.mysql_dists if bench.backend == "mysql" else ()) if a else []
+        dists = (
+            list(a.dists)
+            + list(
+                a.pg_dists
+                if bench.backend == "postgresql"
+                else a.mysql_dists
+                if bench.backend == "mysql"
+                else ()
+            )
+            if a
+            else []
+        )
         v = {d: _version(d) for d in dists}
         if k == "typedorm":
             v["typedorm commit"] = _git_commit()

@@ -77,7 +77,9 @@ for value in ([1, 2], "seven"):  # a list where one int is expected; text that i
     try:
         players.filter_by(number=value).all()
     except InvalidValue as e:
-        print(f"InvalidValue: fields={e.fields} (bases: {', '.join(c.__name__ for c in InvalidValue.__bases__)})")
+        print(
+            f"InvalidValue: fields={e.fields} (bases: {', '.join(c.__name__ for c in InvalidValue.__bases__)})"
+        )
 try:
     players.limit(-1)
 except InvalidArgument as e:
@@ -113,7 +115,9 @@ try:
             pass  # caught, but the transaction is aborted
         teams.insert(Team(name="green"))
 except TransactionAborted as e:
-    print(f"TransactionAborted after {type(e.error).__name__}; green stored: {teams.filter_by(name='green').exists()}")
+    print(
+        f"TransactionAborted after {type(e.error).__name__}; green stored: {teams.filter_by(name='green').exists()}"
+    )
 # --8<-- [end:aborted]
 
 # --8<-- [start:lookups]

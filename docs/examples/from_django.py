@@ -14,7 +14,9 @@ class Blog(Model, table="blogs"):  # class Blog(models.Model): class Meta: db_ta
 
 class Entry(Model, table="entries"):
     id: PK[int] = column(default=AUTO)
-    blog_id: Annotated[Col[int], ForeignKey(Blog.id, on_delete="cascade")]  # ForeignKey(Blog, on_delete=CASCADE)
+    blog_id: Annotated[
+        Col[int], ForeignKey(Blog.id, on_delete="cascade")
+    ]  # ForeignKey(Blog, on_delete=CASCADE)
     headline: Col[str] = CharField(max_length=255)
     rating: Col[int] = IntegerField(min_value=0, default=0)  # validated on construction, not only in forms
     published: Col[bool] = BooleanField(default=False)

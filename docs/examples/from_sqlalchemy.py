@@ -49,7 +49,12 @@ when = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # --8<-- [start:write]
 # with Session(engine) as session: session.add(spongebob); session.commit()
 sandy = users.insert(
-    User(name="sandy", fullname="Sandy Cheeks", joined=when, addresses=[Address(email="sandy@x.org", user_id=0)]),
+    User(
+        name="sandy",
+        fullname="Sandy Cheeks",
+        joined=when,
+        addresses=[Address(email="sandy@x.org", user_id=0)],
+    ),
     with_related=True,
 )
 users.insert(User(name="patrick", joined=when))

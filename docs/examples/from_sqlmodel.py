@@ -24,7 +24,10 @@ heroes = Repository(Hero, db)  # with Session(engine) as session: ...
 
 deadpond = heroes.insert(Hero(name="Deadpond", secret_name="Dive Wilson"))  # add + commit + refresh
 heroes.insert_many(
-    [Hero(name="Spider-Boy", secret_name="Pedro Parqueador"), Hero(name="Rusty-Man", secret_name="Tommy Sharp", age=48)]
+    [
+        Hero(name="Spider-Boy", secret_name="Pedro Parqueador"),
+        Hero(name="Rusty-Man", secret_name="Tommy Sharp", age=48),
+    ]
 )
 print(deadpond.id)
 # --8<-- [end:session]

@@ -79,6 +79,8 @@ class Restock(BaseModel):  # a request model of the API's own, validated by Fast
 async def set_price(item_id: int, body: Restock, items: Items) -> Item:
     await items.update(Item.id == item_id, Item.price.set(body.price))  # typed: int column, int value
     return await items.get_or_raise(item_id)
+
+
 # --8<-- [end:app]
 
 
@@ -102,6 +104,8 @@ async def invalid(request: Request, exc: ValidationError) -> JSONResponse:
 @app.exception_handler(UnknownField)
 async def unknown_field(request: Request, exc: UnknownField) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": [exc.field], "msg": str(exc)}]}, status_code=422)
+
+
 # --8<-- [end:errors]
 
 

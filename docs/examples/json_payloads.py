@@ -29,7 +29,9 @@ customers = Repository(Customer, db)
 
 # --8<-- [start:insert]
 ann = customers.insert_json(b'{"name": "Ann", "email": "ann@example.com", "credit": 10}')
-batch = customers.insert_many_json('[{"name": "Bo", "email": "bo@example.com"}, {"name": "Cy", "email": "cy@example.com"}]')
+batch = customers.insert_many_json(
+    '[{"name": "Bo", "email": "bo@example.com"}, {"name": "Cy", "email": "cy@example.com"}]'
+)
 print(ann, [c.id for c in batch])
 # --8<-- [end:insert]
 

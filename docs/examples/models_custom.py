@@ -21,7 +21,9 @@ class Point:
         return f"Point({self.x}, {self.y})"
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         def parse(v: Any) -> "Point":
             if isinstance(v, Point):
                 return v

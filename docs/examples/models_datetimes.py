@@ -29,6 +29,7 @@ except ValidationError as err:
 print(events.count())  # only the aware event was stored
 # --8<-- [end:naive]
 
+
 # --8<-- [start:naive-column]
 class Shift(Model):
     id: PK[int] = column(default=AUTO)

@@ -23,10 +23,14 @@ class Player(
     team_id: Annotated[Col[int], ForeignKey(Team.id, on_delete="cascade")]
     name: Annotated[Col[str], Column(max_length=100, min_length=1, index=True)]
     number: Col[int] = column(ge=1, le=99)  # validated by Pydantic as well
-    nickname: Annotated[Col[str | None], Column(name="nick", comment="shown on the shirt")] = column(default=None)
+    nickname: Annotated[Col[str | None], Column(name="nick", comment="shown on the shirt")] = column(
+        default=None
+    )
     rating: Annotated[Col[int], Column(server_default=0)] = column(default=AUTO)  # a literal
     status: Annotated[Col[str], Column(server_default="it's new", max_length=20)] = column(default=AUTO)
-    joined: Annotated[Col[dt.datetime], Column(server_default=SQL("CURRENT_TIMESTAMP"))] = column(default=AUTO)
+    joined: Annotated[Col[dt.datetime], Column(server_default=SQL("CURRENT_TIMESTAMP"))] = column(
+        default=AUTO
+    )
 
 
 # --8<-- [end:model]

@@ -26,9 +26,17 @@ def statements(label: str, fn: Callable[[], object]) -> None:
 data = [Row(name=f"row {i}") for i in range(1000)]
 statements("insert() x 1000", lambda: [rows.insert(r) for r in data])
 statements("insert_many(1000 rows)", lambda: rows.insert_many(data))
-statements("insert_many_json(1000 documents)", lambda: rows.insert_many_json([r.model_dump_json(exclude={"id"}) for r in data]))
-statements("update(obj) x 1000", lambda: [rows.update(r.model_copy(update={"score": 1.0})) for r in rows.all()[:1000]])
-statements("filter(...).update(...) (one UPDATE)", lambda: rows.filter(Row.id <= 1000).update(Row.score.set(2.0)))
+statements(
+    "insert_many_json(1000 documents)",
+    lambda: rows.insert_many_json([r.model_dump_json(exclude={"id"}) for r in data]),
+)
+statements(
+    "update(obj) x 1000",
+    lambda: [rows.update(r.model_copy(update={"score": 1.0})) for r in rows.all()[:1000]],
+)
+statements(
+    "filter(...).update(...) (one UPDATE)", lambda: rows.filter(Row.id <= 1000).update(Row.score.set(2.0))
+)
 statements("get() x 100", lambda: [rows.get(i) for i in range(1, 101)])
 statements("filter(Row.id.in_(...)).all()", lambda: rows.filter(Row.id.in_(list(range(1, 101)))).all())
 statements("query().rows(Row.id, Row.score)", lambda: rows.query().rows(Row.id, Row.score))

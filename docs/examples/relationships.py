@@ -52,7 +52,10 @@ users, posts, tags = Repository(User, db), Repository(Post, db), Repository(Tag,
 ann = users.insert(
     User(
         name="Ann",
-        posts=[Post(author_id=0, title="Hello", tags=[Tag(name="intro")]), Post(author_id=0, title="Typed ORMs")],
+        posts=[
+            Post(author_id=0, title="Hello", tags=[Tag(name="intro")]),
+            Post(author_id=0, title="Typed ORMs"),
+        ],
     ),
     with_related=True,  # one transaction: the user, its posts (author_id set), tags and links
 )

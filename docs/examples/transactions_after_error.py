@@ -1,6 +1,5 @@
 """What happens when a statement fails inside a transaction and the error is caught."""
 
-
 from typing import Annotated
 
 from typedorm import (

@@ -15,6 +15,7 @@ db.create_all(Counter)
 counters = Repository(Counter, db)
 c = counters.insert(Counter())
 
+
 # --8<-- [start:isolation]
 class Print(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:

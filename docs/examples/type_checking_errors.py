@@ -27,4 +27,6 @@ name: int = users.get_or_raise(1).name  # E: the result is a str
 class Team(Model):
     id: PK[int] = column(default=AUTO)
     size: Col[int] = 0  # E: a bare default; write column(default=0)
+
+
 # --8<-- [end:errors]

@@ -77,7 +77,13 @@ def run_snippet(path: Path, cwd: Path, url: str | None = None) -> subprocess.Com
     if url is not None:
         env["DATABASE_URL"] = url
     return subprocess.run(
-        [sys.executable, str(path)], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
+        [sys.executable, str(path)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        check=False,
     )
 
 
@@ -110,7 +116,9 @@ def check_run(
         return [f"{path.name}: no recorded output {out.name} (run with TYPEDORM_DOCS_UPDATE=1)"]
     want = out.read_text(encoding="utf-8")
     if proc.stdout != want:
-        return [f"{path.name} printed something else than {out.name}:\n--- printed\n{proc.stdout}--- recorded\n{want}"]
+        return [
+            f"{path.name} printed something else than {out.name}:\n--- printed\n{proc.stdout}--- recorded\n{want}"
+        ]
     return []
 
 
@@ -127,7 +135,9 @@ class Job:
         self._out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         self._err = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-        self._proc = subprocess.Popen(self.cmd, cwd=cwd, stdout=self._out, stderr=self._err, text=True, env=env)
+        self._proc = subprocess.Popen(
+            self.cmd, cwd=cwd, stdout=self._out, stderr=self._err, text=True, env=env
+        )
         self._result: subprocess.CompletedProcess[str] | None = None
 
     def result(self, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -136,7 +146,9 @@ class Job:
             self._proc.wait(timeout=timeout)
             self._out.seek(0)
             self._err.seek(0)
-            self._result = subprocess.CompletedProcess(self.cmd, self._proc.returncode, self._out.read(), self._err.read())
+            self._result = subprocess.CompletedProcess(
+                self.cmd, self._proc.returncode, self._out.read(), self._err.read()
+            )
             self._out.close()
             self._err.close()
         return self._result
@@ -155,8 +167,18 @@ def mypy_cmd(files: Sequence[Path]) -> list[str]:
     """mypy --strict with the project configuration, JSON output."""
     if importlib.util.find_spec("mypy") is None:
         raise RuntimeError("mypy is not installed (pip install -e '.[dev]')")
-    return [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "--strict", "--output", "json",
-            "--no-error-summary", *map(str, files)]
+    return [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--config-file",
+        str(ROOT / "pyproject.toml"),
+        "--strict",
+        "--output",
+        "json",
+        "--no-error-summary",
+        *map(str, files),
+    ]
 
 
 def mypy_errors(res: subprocess.CompletedProcess[str]) -> dict[Path, list[str]]:
@@ -184,7 +206,15 @@ def pyright_cmd(files: Sequence[Path]) -> list[str]:
         cmd = [exe]
     else:
         raise RuntimeError("pyright is not installed (pip install -e '.[dev]')")
-    return [*cmd, "--project", str(PYRIGHT_CONFIG), "--pythonpath", sys.executable, "--outputjson", *map(str, files)]
+    return [
+        *cmd,
+        "--project",
+        str(PYRIGHT_CONFIG),
+        "--pythonpath",
+        sys.executable,
+        "--outputjson",
+        *map(str, files),
+    ]
 
 
 def pyright_errors(res: subprocess.CompletedProcess[str], n_files: int) -> dict[Path, list[str]]:
@@ -192,7 +222,9 @@ def pyright_errors(res: subprocess.CompletedProcess[str], n_files: int) -> dict[
     try:
         report: dict[str, Any] = json.loads(res.stdout)
     except json.JSONDecodeError as exc:
-        raise RuntimeError(f"pyright did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}") from exc
+        raise RuntimeError(
+            f"pyright did not run (exit {res.returncode}):\n{res.stdout}\n{res.stderr}"
+        ) from exc
     if report.get("summary", {}).get("filesAnalyzed", 0) < n_files:
         raise RuntimeError(f"pyright analysed fewer files than given: {report.get('summary')}")
     got: dict[Path, list[str]] = defaultdict(list)

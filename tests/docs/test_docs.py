@@ -54,7 +54,17 @@ _MKDOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
 
 
 def _mkdocs_cmd(config: Path, site: Path) -> list[str]:
-    return [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)]
+    return [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--config-file",
+        str(config),
+        "--site-dir",
+        str(site),
+    ]
 
 
 def _copy_project(tmp: Path) -> Path:
@@ -75,8 +85,12 @@ class Jobs:
         # checked at, so a name reused from an earlier run at another path would hide them.
         self.broken = tmp / f"broken_getting_started_{uuid.uuid4().hex[:8]}.py"
         lines = SAMPLE.read_text(encoding="utf-8").splitlines()
-        self.broken_line = next(i for i, line in enumerate(lines, start=1) if "users.filter(User.age >= 18)" in line)
-        lines[self.broken_line - 1] = lines[self.broken_line - 1].replace("User.age >= 18", 'User.age >= "18"')
+        self.broken_line = next(
+            i for i, line in enumerate(lines, start=1) if "users.filter(User.age >= 18)" in line
+        )
+        lines[self.broken_line - 1] = lines[self.broken_line - 1].replace(
+            "User.age >= 18", 'User.age >= "18"'
+        )
         self.broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
         self.checked = [*sn.snippets(), self.broken]
 
@@ -97,7 +111,9 @@ class Jobs:
             with (ref.parent / "docs" / "reference" / "models.md").open("a", encoding="utf-8") as f:
                 f.write("\n::: typedorm.NoSuchName\n")
             for needle, config in (("no-such-page.md", link), ("NoSuchName", ref)):
-                self.broken_sites[needle] = sn.Job(_mkdocs_cmd(config, config.parent / "site"), config.parent, _MKDOCS_ENV)
+                self.broken_sites[needle] = sn.Job(
+                    _mkdocs_cmd(config, config.parent / "site"), config.parent, _MKDOCS_ENV
+                )
 
     def stop(self) -> None:
         for job in (self.mypy, self.pyright, self.site, *self.broken_sites.values()):
@@ -208,7 +224,9 @@ def test_error_snippet_is_rejected_on_exactly_its_marked_lines(path: Path, check
     marked = sn.marked_lines(path)
     assert marked, f"{path.name} marks no line with '# E:'"
     got = (_mypy_all(jobs) if checker == "mypy" else _pyright_all(jobs)).get(path.resolve(), [])
-    assert _error_lines(got) == marked, f"{checker} errors:\n" + "\n".join(got) + f"\nmarked lines: {sorted(marked)}"
+    assert _error_lines(got) == marked, (
+        f"{checker} errors:\n" + "\n".join(got) + f"\nmarked lines: {sorted(marked)}"
+    )
 
 
 # --- a broken snippet is caught -----------------------------------------------------------------
@@ -232,7 +250,7 @@ def test_snippet_with_wrong_output_fails(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.delenv("TYPEDORM_DOCS_UPDATE", raising=False)
     src, out = _copy_sample(tmp_path)
     text = src.read_text(encoding="utf-8")
-    assert 'age=30' in text
+    assert "age=30" in text
     src.write_text(text.replace("age=30", "age=29", 1), encoding="utf-8")
     problems = sn.check_run(src, out, sn.run_snippet(src, tmp_path))
     assert problems and "printed something else" in problems[0]
@@ -241,7 +259,9 @@ def test_snippet_with_wrong_output_fails(tmp_path: Path, monkeypatch: pytest.Mon
 def test_snippet_that_raises_fails(tmp_path: Path) -> None:
     src, out = _copy_sample(tmp_path)
     text = src.read_text(encoding="utf-8")
-    src.write_text(text.replace("users.filter(User.age >= 18)", "users.filter_by(agee__gte=18)", 1), encoding="utf-8")
+    src.write_text(
+        text.replace("users.filter(User.age >= 18)", "users.filter_by(agee__gte=18)", 1), encoding="utf-8"
+    )
     problems = sn.check_run(src, out, sn.run_snippet(src, tmp_path))
     assert problems and "exited with 1" in problems[0] and "UnknownField" in problems[0]
 
@@ -322,8 +342,10 @@ def _md_pages() -> list[Path]:
 
 def _built(site: Path, md: Path) -> Path:
     rel = md.relative_to(sn.DOCS).with_suffix("")
-    return site / "index.html" if rel.name == "index" and rel.parent == Path() else (
-        site / rel.parent / "index.html" if rel.name == "index" else site / rel / "index.html"
+    return (
+        site / "index.html"
+        if rel.name == "index" and rel.parent == Path()
+        else (site / rel.parent / "index.html" if rel.name == "index" else site / rel / "index.html")
     )
 
 
@@ -483,7 +505,9 @@ def test_reference_pages_list_every_public_name() -> None:
     for mod_name, name in _public_names():
         idents = _reference_idents(mod_name, name)
         # ``::: typedorm.errors`` documents every member of the module.
-        if not idents & directives and not any(i.rsplit(".", 1)[0] in directives - {"typedorm"} for i in idents):
+        if not idents & directives and not any(
+            i.rsplit(".", 1)[0] in directives - {"typedorm"} for i in idents
+        ):
             missing.append(f"{mod_name}.{name}")
     assert not missing, f"names missing from docs/reference/*.md: {missing}"
 
@@ -527,7 +551,9 @@ def test_readme_says_how_to_build_and_serve_the_docs_in_one_command() -> None:
     test = _readme_block("test-command")
     assert len(test) == 1, test
     extras = re.search(r'-e "\.\[([\w,]+)\]"', test[0])
-    assert extras and "docs" in extras.group(1).split(","), f"CI's test command does not install the docs extra: {test}"
+    assert extras and "docs" in extras.group(1).split(","), (
+        f"CI's test command does not install the docs extra: {test}"
+    )
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     docs_extra = pyproject.split("\ndocs = [", 1)[1].split("]\n", 1)[0]
     for package in ("mkdocs", "mkdocs-material", "mkdocstrings[python"):

@@ -37,8 +37,10 @@ def read(db: Database, name: str, arg: Any, cached: bool) -> Any:
     if name == "adults":
         return [u.model_dump(mode="json") for u in uq.filter(HUser.age >= arg).order_by(HUser.id).all()]
     if name == "by_author":
-        return [p.model_dump(mode="json")
-                for p in pq.filter(HPost.author.has(HUser.name == NAMES[arg % 3])).order_by(HPost.id).all()]
+        return [
+            p.model_dump(mode="json")
+            for p in pq.filter(HPost.author.has(HUser.name == NAMES[arg % 3])).order_by(HPost.id).all()
+        ]
     if name == "count_posts":
         return pq.count()
     if name == "with_posts":
@@ -77,8 +79,16 @@ def write(db: Database, name: str, a: int, b: int) -> None:
         raise ValueError(name)
 
 
-WRITES = ("insert_user", "update_age", "rename", "delete_user", "insert_post", "delete_posts", "raw_touches",
-          "raw_all")
+WRITES = (
+    "insert_user",
+    "update_age",
+    "rename",
+    "delete_user",
+    "insert_post",
+    "delete_posts",
+    "raw_touches",
+    "raw_all",
+)
 
 
 class _Rollback(Exception):

@@ -17,7 +17,9 @@ from typedorm.cache import RedisCache
 
 
 def main() -> None:
-    db = Database(sys.argv[1], cache=RedisCache(sys.argv[2], prefix=sys.argv[3], retry_after=0.2, timeout=1.0))
+    db = Database(
+        sys.argv[1], cache=RedisCache(sys.argv[2], prefix=sys.argv[3], retry_after=0.2, timeout=1.0)
+    )
     for line in sys.stdin:
         req = json.loads(line)
         try:

@@ -56,8 +56,14 @@ class GaleraNode:
         self.url = URL.parse(f"mariadb://root@127.0.0.1:{self.port}/{DATABASE}")
 
     def install(self) -> None:
-        cmd = ["mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
-               "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"]
+        cmd = [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={self.data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+        ]
         if os.geteuid() == 0:
             cmd.append("--user=mysql")
         for attempt in range(3):  # it has failed once under load, with nothing wrong the next time
@@ -66,27 +72,48 @@ class GaleraNode:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
             if proc.returncode == 0:
                 return
-            logger.warning("mariadb-install-db for node%d failed (attempt %d): %s", self.index, attempt + 1,
-                           proc.stderr[-1000:])
+            logger.warning(
+                "mariadb-install-db for node%d failed (attempt %d): %s",
+                self.index,
+                attempt + 1,
+                proc.stderr[-1000:],
+            )
             time.sleep(1)
         raise RuntimeError(f"mariadb-install-db failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
 
     def command(self, provider: str, cluster_address: str, bootstrap: bool) -> list[str]:
         cmd = [
-            _MARIADBD, "--no-defaults", f"--datadir={self.data}", f"--socket={self.dir / 'sock'}",
-            f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-name-resolve", "--skip-grant-tables",
-            f"--pid-file={self.dir / 'pid'}", f"--log-error={self.dir / 'log'}",
-            "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M", "--innodb-flush-log-at-trx-commit=0",
-            "--binlog-format=ROW", "--default-storage-engine=InnoDB", "--innodb-autoinc-lock-mode=2",
-            "--wsrep-on=ON", f"--wsrep-provider={provider}", f"--wsrep-cluster-address={cluster_address}",
-            "--wsrep-cluster-name=typedorm_test", f"--wsrep-node-name=node{self.index}",
+            _MARIADBD,
+            "--no-defaults",
+            f"--datadir={self.data}",
+            f"--socket={self.dir / 'sock'}",
+            f"--port={self.port}",
+            "--bind-address=127.0.0.1",
+            "--skip-name-resolve",
+            "--skip-grant-tables",
+            f"--pid-file={self.dir / 'pid'}",
+            f"--log-error={self.dir / 'log'}",
+            "--innodb-buffer-pool-size=32M",
+            "--innodb-log-file-size=16M",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--binlog-format=ROW",
+            "--default-storage-engine=InnoDB",
+            "--innodb-autoinc-lock-mode=2",
+            "--wsrep-on=ON",
+            f"--wsrep-provider={provider}",
+            f"--wsrep-cluster-address={cluster_address}",
+            "--wsrep-cluster-name=typedorm_test",
+            f"--wsrep-node-name=node{self.index}",
             f"--wsrep-node-address=127.0.0.1:{self.gcomm_port}",
             f"--wsrep-node-incoming-address=127.0.0.1:{self.port}",
             f"--wsrep-sst-receive-address=127.0.0.1:{self.sst_port}",
             "--wsrep-sst-method=rsync",
-            (f"--wsrep-provider-options=base_port={self.gcomm_port};ist.recv_addr=127.0.0.1:{self.ist_port};"
-             "gcache.size=32M;gmcast.listen_addr=tcp://127.0.0.1:" + str(self.gcomm_port) +
-             ";evs.suspect_timeout=PT5S;evs.inactive_timeout=PT10S;pc.wait_prim_timeout=PT30S"),
+            (
+                f"--wsrep-provider-options=base_port={self.gcomm_port};ist.recv_addr=127.0.0.1:{self.ist_port};"
+                "gcache.size=32M;gmcast.listen_addr=tcp://127.0.0.1:"
+                + str(self.gcomm_port)
+                + ";evs.suspect_timeout=PT5S;evs.inactive_timeout=PT10S;pc.wait_prim_timeout=PT30S"
+            ),
             "--wsrep-slave-threads=2",
         ]
         if bootstrap:
@@ -99,8 +126,12 @@ class GaleraNode:
         env = dict(os.environ)
         # the rsync SST script looks for its helpers on PATH
         env["PATH"] = env.get("PATH", "") + ":/usr/bin:/usr/sbin:/bin:/sbin"
-        self.proc = subprocess.Popen(self.command(provider, cluster_address, bootstrap),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(
+            self.command(provider, cluster_address, bootstrap),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
 
     def wait_ready(self, timeout: float) -> None:
         try:
@@ -110,14 +141,19 @@ class GaleraNode:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if self.status("wsrep_ready") == "ON" and self.status("wsrep_local_state_comment") == "Synced":
+                if (
+                    self.status("wsrep_ready") == "ON"
+                    and self.status("wsrep_local_state_comment") == "Synced"
+                ):
                     return
             except Exception:  # still joining: the server refuses queries until synced
                 pass
             if self.proc is not None and self.proc.poll() is not None:
                 break
             time.sleep(0.2)
-        raise RuntimeError(f"galera node{self.index} did not reach Synced within {timeout:g}s: {self.log_tail()}")
+        raise RuntimeError(
+            f"galera node{self.index} did not reach Synced within {timeout:g}s: {self.log_tail()}"
+        )
 
     def admin(self, *statements: str) -> list[tuple[object, ...]]:
         url = self.url.with_database(None)

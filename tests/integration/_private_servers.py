@@ -104,9 +104,23 @@ class PrivatePostgres:
         self.dir = _owned_tempdir("typedorm_pg_", "postgres")
         self.data = self.dir / "data"
         proc = subprocess.run(
-            _as_user("postgres", [str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                                  "--auth=trust", "-E", "UTF8", "--no-sync"]),
-            capture_output=True, text=True, timeout=120,
+            _as_user(
+                "postgres",
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"initdb failed: {proc.stderr}")
@@ -114,14 +128,32 @@ class PrivatePostgres:
         self.start()
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        )
         if self.extra:
             opts = f"{opts} {' '.join(self.extra)}"
         proc = subprocess.run(
-            _as_user("postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                                  "-l", str(self.dir / "log"), "-w", "-t", "60", "start"]),
-            capture_output=True, text=True, timeout=90,
+            _as_user(
+                "postgres",
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(self.dir / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pg_ctl start failed: {proc.stderr} {self.log_tail()}")
@@ -129,8 +161,12 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         subprocess.run(
-            _as_user("postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
-            capture_output=True, text=True, timeout=90,
+            _as_user(
+                "postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
         )
         _wait_closed(self.port, 30)
 
@@ -192,8 +228,14 @@ class PrivateMariaDB:
         self.dir = _owned_tempdir("typedorm_mdb_", "mysql")
         self.data = self.dir / "data"
         self.proc: subprocess.Popen[bytes] | None = None
-        cmd = ["mariadb-install-db", "--no-defaults", f"--datadir={self.data}", "--auth-root-authentication-method=normal",
-               "--skip-test-db", "--skip-name-resolve"]
+        cmd = [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={self.data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+        ]
         if os.geteuid() == 0:
             cmd.append("--user=mysql")
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
@@ -203,10 +245,22 @@ class PrivateMariaDB:
         self.start()
 
     def start(self) -> None:
-        cmd = [_MARIADBD, "--no-defaults", f"--datadir={self.data}", f"--socket={self.dir / 'sock'}",
-               f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-grant-tables", "--skip-name-resolve",
-               "--skip-log-bin", "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0",
-               f"--pid-file={self.dir / 'pid'}", f"--log-error={self.dir / 'log'}", *self.extra]
+        cmd = [
+            _MARIADBD,
+            "--no-defaults",
+            f"--datadir={self.data}",
+            f"--socket={self.dir / 'sock'}",
+            f"--port={self.port}",
+            "--bind-address=127.0.0.1",
+            "--skip-grant-tables",
+            "--skip-name-resolve",
+            "--skip-log-bin",
+            "--innodb-buffer-pool-size=32M",
+            "--innodb-flush-log-at-trx-commit=0",
+            f"--pid-file={self.dir / 'pid'}",
+            f"--log-error={self.dir / 'log'}",
+            *self.extra,
+        ]
         if os.geteuid() == 0:
             cmd.append("--user=mysql")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -252,8 +306,10 @@ class PrivateMariaDB:
         n = 0
         try:
             cur = conn.cursor()
-            cur.execute("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() "
-                        "AND command <> 'Daemon' AND user <> 'system user'")
+            cur.execute(
+                "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() "
+                "AND command <> 'Daemon' AND user <> 'system user'"
+            )
             for (pid,) in cur.fetchall():
                 try:
                     cur.execute(f"KILL {int(pid):d}")
@@ -351,9 +407,25 @@ class PrivateRedis:
     def start(self) -> None:
         assert self.binary is not None
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir), "--logfile", str(self.dir / "log"), "--enable-debug-command", "local"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--logfile",
+                str(self.dir / "log"),
+                "--enable-debug-command",
+                "local",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_port(self.port, 10, self.proc)
 

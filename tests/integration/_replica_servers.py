@@ -67,10 +67,29 @@ class PgStandby(PrivatePostgres):
         self.dir = _owned_tempdir("typedorm_pgs_", "postgres")
         self.data = self.dir / "data"
         proc = subprocess.run(
-            _as_user("postgres", [str(self.bindir / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
-                                  "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast",
-                                  "--no-sync"]),
-            capture_output=True, text=True, timeout=120,
+            _as_user(
+                "postgres",
+                [
+                    str(self.bindir / "pg_basebackup"),
+                    "-D",
+                    str(self.data),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(primary.port),
+                    "-U",
+                    "postgres",
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-c",
+                    "fast",
+                    "--no-sync",
+                ],
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pg_basebackup failed: {proc.stderr}")
@@ -93,8 +112,12 @@ class PgStandby(PrivatePostgres):
 
     def promote(self) -> None:
         proc = subprocess.run(
-            _as_user("postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote"]),
-            capture_output=True, text=True, timeout=90,
+            _as_user(
+                "postgres", [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote"]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pg_ctl promote failed: {proc.stderr} {self.log_tail()}")
@@ -168,9 +191,12 @@ class MariaDBPair:
         self.primary = _private_mariadb("--log-bin=mysql-bin", "--server-id=1", "--binlog-format=ROW")
         try:
             self.replica = _private_mariadb("--server-id=2", "--read-only=ON")
-            _sql(self.replica.url, f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={self.primary.port:d}, "
-                                   "MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, "
-                                   "MASTER_CONNECT_RETRY=1")
+            _sql(
+                self.replica.url,
+                f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={self.primary.port:d}, "
+                "MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, "
+                "MASTER_CONNECT_RETRY=1",
+            )
             _sql(self.replica.url, "START SLAVE")
             deadline = time.monotonic() + 30
             while not self._io_running():

@@ -14,7 +14,15 @@ from typedorm.drivers.base import Driver
 from typedorm.engine.url import URL
 from typedorm.errors import ConfigurationError
 
-__all__ = ["mysql_url", "pg_url", "redis_url", "require_driver", "require_redis", "require_server", "unique_name"]
+__all__ = [
+    "mysql_url",
+    "pg_url",
+    "redis_url",
+    "require_driver",
+    "require_redis",
+    "require_server",
+    "unique_name",
+]
 
 ServerKind = Literal["postgresql", "mysql"]
 
@@ -113,6 +121,8 @@ def require_redis() -> str:
     url = redis_url()
     problem = _probe_redis(url)
     if problem is not None:
-        _skip_or_fail(f"Redis test server not reachable at {url} ({problem}); set TYPEDORM_TEST_REDIS_URL "
-                      "to point at one")
+        _skip_or_fail(
+            f"Redis test server not reachable at {url} ({problem}); set TYPEDORM_TEST_REDIS_URL "
+            "to point at one"
+        )
     return url

@@ -25,7 +25,9 @@ from typedorm.engine.url import URL
 # "mysql" runs on the default MySQL driver (mysqlclient when installed), "pymysql" on the
 # pure-Python fallback against the same server.
 BACKENDS = [
-    b.strip() for b in os.environ.get("TYPEDORM_BACKENDS", "sqlite,postgresql,mysql,pymysql").split(",") if b.strip()
+    b.strip()
+    for b in os.environ.get("TYPEDORM_BACKENDS", "sqlite,postgresql,mysql,pymysql").split(",")
+    if b.strip()
 ]
 
 _created: dict[str, URL] = {}
@@ -58,7 +60,12 @@ def _drop_everything(db: Database) -> None:
         db.execute("DROP SCHEMA public CASCADE")
         db.execute("CREATE SCHEMA public")
     elif kind == "mysql":
-        names = [r[0] for r in db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()").rows]
+        names = [
+            r[0]
+            for r in db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            ).rows
+        ]
         if names:
             with db.transaction():
                 db.execute("SET FOREIGN_KEY_CHECKS = 0")
@@ -81,7 +88,9 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         return replace(_server_test_url("postgresql"), variant=SCHEME)
     if kind == "pymysql":
         url = _server_test_url("mysql")
-        return URL(url.dialect, "pymysql", url.username, url.password, url.host, url.port, url.database, url.query)
+        return URL(
+            url.dialect, "pymysql", url.username, url.password, url.host, url.port, url.database, url.query
+        )
     return _server_test_url(kind)
 
 

@@ -135,7 +135,9 @@ def test_insert_many_in_input_order_and_all_or_nothing(url: URL) -> None:
         assert names(stored) == wanted
         by_id = {r[0]: r[1] for r in await _stored(db)}
         assert [by_id[s.id] for s in stored] == wanted
-        explicit = await users.insert_many([User(id=9010, name="a", email="a@e.com"), User(id=9005, name="b", email="b@e.com")])
+        explicit = await users.insert_many(
+            [User(id=9010, name="a", email="a@e.com"), User(id=9005, name="b", email="b@e.com")]
+        )
         assert [u.id for u in explicit] == [9010, 9005]
         before = await _stored(db)
         with pytest.raises(UniqueViolation) as ei:
@@ -232,12 +234,21 @@ def test_upsert(url: URL) -> None:
 
 
 # --- queries ---------------------------------------------------------------------------------------
-PEOPLE = [("John", 30, "a"), ("Ann", 25, None), ("Bob", 17, "b"), ("Jane", 30, None), ("Carl", 42, "c"), ("Dora", 17, None)]
+PEOPLE = [
+    ("John", 30, "a"),
+    ("Ann", 25, None),
+    ("Bob", 17, "b"),
+    ("Jane", 30, None),
+    ("Carl", 42, "c"),
+    ("Dora", 17, None),
+]
 
 
 async def _people(db: AsyncDatabase) -> AsyncRepository[User]:
     users = AsyncRepository(User, db)
-    await users.insert_many([User(name=n, email=f"{n.lower()}@example.com", age=a, bio=b) for n, a, b in PEOPLE])
+    await users.insert_many(
+        [User(name=n, email=f"{n.lower()}@example.com", age=a, bio=b) for n, a, b in PEOPLE]
+    )
     return users
 
 
@@ -246,15 +257,27 @@ def test_filter_filter_by_exclude_order_limit(url: URL) -> None:
         users = await _people(db)
         assert sorted(names(await users.all())) == sorted(n for n, _, _ in PEOPLE)
         assert sorted(names(await users.filter(User.age >= 30).all())) == ["Carl", "Jane", "John"]
-        assert sorted(names(await users.filter((User.age < 18) | (User.name == "Carl")).all())) == ["Bob", "Carl", "Dora"]
-        assert sorted(names(await users.filter(Q(age__gte=30) | Q(name="Ann")).all())) == ["Ann", "Carl", "Jane", "John"]
+        assert sorted(names(await users.filter((User.age < 18) | (User.name == "Carl")).all())) == [
+            "Bob",
+            "Carl",
+            "Dora",
+        ]
+        assert sorted(names(await users.filter(Q(age__gte=30) | Q(name="Ann")).all())) == [
+            "Ann",
+            "Carl",
+            "Jane",
+            "John",
+        ]
         assert sorted(names(await users.filter(User.bio.is_null()).all())) == ["Ann", "Dora", "Jane"]
         assert await users.filter_by(age__gte=18, name__startswith="J").count() == 2
         assert names(await users.filter_by(name__icontains="JA").all()) == ["Jane"]
         with pytest.raises(UnknownLookup):
             users.filter_by(age__near=3)
         assert sorted(names(await users.exclude(User.age < 18).all())) == ["Ann", "Carl", "Jane", "John"]
-        assert sorted(names(await users.filter(User.age >= 18).exclude(name__startswith="J").all())) == ["Ann", "Carl"]
+        assert sorted(names(await users.filter(User.age >= 18).exclude(name__startswith="J").all())) == [
+            "Ann",
+            "Carl",
+        ]
         by_age = await users.query().order_by(User.age.desc(), User.name).all()
         assert names(by_age) == ["Carl", "Jane", "John", "Ann", "Bob", "Dora"]
         assert names(await users.order_by("-age", "name").all()) == names(by_age)
@@ -266,7 +289,10 @@ def test_filter_filter_by_exclude_order_limit(url: URL) -> None:
         assert await q.offset(100).all() == []
         assert await q.limit(3).count() == 3
         assert await users.query().distinct().order_by("age").values("age") == [
-            {"age": 17}, {"age": 25}, {"age": 30}, {"age": 42},
+            {"age": 17},
+            {"age": 25},
+            {"age": 30},
+            {"age": 42},
         ]
         assert isinstance(users.filter(User.age > 1), AsyncQuery)
         assert "SELECT" in repr(users.filter(User.age > 1))
@@ -334,10 +360,19 @@ def test_aggregates_group_by_having_and_query_writes(url: URL) -> None:
         assert await users.query().min(User.age) == 17
         assert await users.query().max(User.name) == "John"
         assert await users.filter(User.age > 1000).sum(User.age) is None
-        groups = await users.query().group_by(User.age).having(func.count() > 1).order_by(User.age).rows(User.age, func.count())
+        groups = (
+            await users.query()
+            .group_by(User.age)
+            .having(func.count() > 1)
+            .order_by(User.age)
+            .rows(User.age, func.count())
+        )
         assert groups == [(17, 2), (30, 2)]
         assert await users.filter(User.age < 18).update(User.bio.set("minor"), User.n.set(User.n + 5)) == 2
-        assert sorted(await users.filter(User.bio == "minor").values_list("name", "n")) == [("Bob", 5), ("Dora", 5)]
+        assert sorted(await users.filter(User.bio == "minor").values_list("name", "n")) == [
+            ("Bob", 5),
+            ("Dora", 5),
+        ]
         assert await users.filter(User.age == 30).delete() == 2
         with pytest.raises(ValueError):
             await users.query().limit(1).delete()
@@ -351,7 +386,13 @@ def test_paginate(url: URL) -> None:
         users = await _people(db)
         page = await users.query().order_by("name").paginate(2, 4)
         assert isinstance(page, Page)
-        assert (names(page.items), page.page, page.size, page.total, page.pages) == (["Jane", "John"], 2, 4, 6, 2)
+        assert (names(page.items), page.page, page.size, page.total, page.pages) == (
+            ["Jane", "John"],
+            2,
+            4,
+            6,
+            2,
+        )
         assert page.has_prev and not page.has_next
         first = await users.paginate(1, 4)
         assert len(first.items) == 4 and first.has_next
@@ -370,7 +411,9 @@ def test_iterate_and_async_for(url: URL) -> None:
         assert len([u async for u in users.iterate()]) == 120
         assert [u.age async for u in users.filter(User.age < 3).order_by("age")] == [0, 1, 2]  # __aiter__
         async with db.transaction():  # a stream inside a transaction uses the transaction's connection
-            inside = [u.age async for u in users.filter(User.age >= 100).order_by("age").iterate(batch_size=5)]
+            inside = [
+                u.age async for u in users.filter(User.age >= 100).order_by("age").iterate(batch_size=5)
+            ]
             assert inside == list(range(100, 120))
             await users.insert(_u("late", age=200))
         stream = users.order_by("age").iterate(batch_size=10)
@@ -424,7 +467,9 @@ def test_insert_json_and_insert_many_json(url: URL) -> None:
             await users.insert_many_json([docs[0].replace("d0", "e0"), '{"name": "x", "age": 1}'])
         assert bad.value.errors()[0]["loc"][0] == 1
         with pytest.raises(UniqueViolation):
-            await users.insert_many_json('[{"name": "n1", "email": "n1@example.com"}, {"name": "n2", "email": "ann@example.com"}]')
+            await users.insert_many_json(
+                '[{"name": "n1", "email": "n1@example.com"}, {"name": "n2", "email": "ann@example.com"}]'
+            )
         assert await _stored(db) == before
 
     run(url, body, User)
@@ -624,9 +669,15 @@ REL_MODELS = (AWriter, APost, ANote, ALabel)
 
 def test_relationship_loading(url: URL) -> None:
     async def body(db: AsyncDatabase) -> None:
-        writers, posts, notes = AsyncRepository(AWriter, db), AsyncRepository(APost, db), AsyncRepository(ANote, db)
+        writers, posts, notes = (
+            AsyncRepository(AWriter, db),
+            AsyncRepository(APost, db),
+            AsyncRepository(ANote, db),
+        )
         stored = await writers.insert_many([AWriter(name=f"w{i}") for i in range(30)])
-        ps = await posts.insert_many([APost(writer_id=w.id, title=f"{w.name}-p{j}") for w in stored for j in range(2)])
+        ps = await posts.insert_many(
+            [APost(writer_id=w.id, title=f"{w.name}-p{j}") for w in stored for j in range(2)]
+        )
         await notes.insert_many([ANote(post_id=p.id, body=f"{p.title}-n") for p in ps])
         with db.count_queries() as q:
             loaded = await writers.order_by(AWriter.id).load(AWriter.posts, APost.notes).all()
@@ -635,7 +686,9 @@ def test_relationship_loading(url: URL) -> None:
         assert loaded[0].posts[1].notes[0].body == "w0-p1-n"
         one = await posts.filter(APost.id == ps[0].id).load(APost.writer).one()
         assert one.writer.name == "w0"
-        assert [len(w.posts) async for w in writers.order_by("id").load(AWriter.posts).iterate(batch_size=7)] == [2] * 30
+        assert [
+            len(w.posts) async for w in writers.order_by("id").load(AWriter.posts).iterate(batch_size=7)
+        ] == [2] * 30
         async with db.transaction():
             assert len([w async for w in writers.load(AWriter.posts).iterate(batch_size=4)]) == 30
         plain = await writers.get_or_raise(stored[0].id)
@@ -643,7 +696,9 @@ def test_relationship_loading(url: URL) -> None:
             _ = plain.posts
         same = await writers.load_related(plain, AWriter.posts)
         assert same is plain and [p.title for p in plain.posts] == ["w0-p0", "w0-p1"]
-        batch = await writers.load_related(await writers.filter(AWriter.id <= stored[1].id).all(), AWriter.posts)
+        batch = await writers.load_related(
+            await writers.filter(AWriter.id <= stored[1].id).all(), AWriter.posts
+        )
         assert [len(w.posts) for w in batch] == [2, 2]
         assert await writers.load(AWriter.posts).count() == 30
 
@@ -652,22 +707,37 @@ def test_relationship_loading(url: URL) -> None:
 
 def test_relationship_writes(url: URL) -> None:
     async def body(db: AsyncDatabase) -> None:
-        writers, posts, labels = AsyncRepository(AWriter, db), AsyncRepository(APost, db), AsyncRepository(ALabel, db)
+        writers, posts, labels = (
+            AsyncRepository(AWriter, db),
+            AsyncRepository(APost, db),
+            AsyncRepository(ALabel, db),
+        )
         old = await labels.insert(ALabel(name="old"))
         w = AWriter(
             name="Ann",
             posts=[
-                APost(writer_id=0, title="first", notes=[ANote(post_id=0, body="n1")], labels=[old, ALabel(name="new")]),
+                APost(
+                    writer_id=0,
+                    title="first",
+                    notes=[ANote(post_id=0, body="n1")],
+                    labels=[old, ALabel(name="new")],
+                ),
                 APost(writer_id=0, title="second"),
             ],
         )
         stored = await writers.insert(w, with_related=True)
         assert [p.writer_id for p in stored.posts] == [stored.id, stored.id]
-        again = await writers.filter(AWriter.id == stored.id).load(AWriter.posts.then(APost.notes, APost.labels)).one()
+        again = (
+            await writers.filter(AWriter.id == stored.id)
+            .load(AWriter.posts.then(APost.notes, APost.labels))
+            .one()
+        )
         assert [p.title for p in again.posts] == ["first", "second"]
         assert [n.body for n in again.posts[0].notes] == ["n1"]
         assert [t.name for t in again.posts[0].labels] == ["new", "old"]
-        parent_first = await posts.insert(APost(writer_id=0, title="p", writer=AWriter(name="New")), with_related=True)
+        parent_first = await posts.insert(
+            APost(writer_id=0, title="p", writer=AWriter(name="New")), with_related=True
+        )
         assert parent_first.writer_id == parent_first.writer.id
         with pytest.raises(ValueError):
             await writers.insert(AWriter(name="Bob", posts=[APost(writer_id=0, title="x")]))
@@ -684,7 +754,10 @@ def test_relationship_writes(url: URL) -> None:
         assert (await posts.load_related(p, APost.labels)).labels == []
 
         with pytest.raises(UniqueViolation):  # a clash deep in the graph undoes the whole insert
-            await writers.insert(AWriter(name="Cy", posts=[APost(writer_id=0, title="c", labels=[ALabel(name="old")])]), with_related=True)
+            await writers.insert(
+                AWriter(name="Cy", posts=[APost(writer_id=0, title="c", labels=[ALabel(name="old")])]),
+                with_related=True,
+            )
         assert await writers.filter(AWriter.name == "Cy").count() == 0
         assert await posts.filter(APost.title == "c").count() == 0
 

@@ -55,10 +55,18 @@ class Mixed(Model, table="copy_mixed"):
 def _bins(n: int, prefix: str = "c") -> list[Bin]:
     east = dt.timezone(dt.timedelta(hours=5, minutes=30))
     return [
-        Bin(small=-32768 if i == 0 else i, mid=None if i % 4 == 0 else 2**31 - 1 - i, big=2**62 + i, f=i + 0.5,
-            d=None if i % 3 == 0 else i / 7, flag=None if i % 5 == 0 else bool(i % 2), code=f"{prefix}{i}",
-            text=None if i % 2 else "x\u00e9\U0001f600" * i, day=None if i % 6 == 0 else dt.date(2000 + i % 30, 1 + i % 12, 1),
-            at=dt.datetime(2020, 1, 1, 12, tzinfo=east if i % 2 else dt.UTC) + dt.timedelta(minutes=i))
+        Bin(
+            small=-32768 if i == 0 else i,
+            mid=None if i % 4 == 0 else 2**31 - 1 - i,
+            big=2**62 + i,
+            f=i + 0.5,
+            d=None if i % 3 == 0 else i / 7,
+            flag=None if i % 5 == 0 else bool(i % 2),
+            code=f"{prefix}{i}",
+            text=None if i % 2 else "x\u00e9\U0001f600" * i,
+            day=None if i % 6 == 0 else dt.date(2000 + i % 30, 1 + i % 12, 1),
+            at=dt.datetime(2020, 1, 1, 12, tzinfo=east if i % 2 else dt.UTC) + dt.timedelta(minutes=i),
+        )
         for i in range(n)
     ]
 
@@ -74,7 +82,18 @@ def pg(db: Database) -> Database:
 def test_binary_copy_is_chosen_only_for_known_types(pg: Database) -> None:
     d = pg.dialect
     assert d.copy_binary_types(Bin.__table__.columns) == (
-        "int8", "int2", "int4", "int8", "float4", "float8", "bool", "varchar", "text", "date", "timestamptz")
+        "int8",
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "bool",
+        "varchar",
+        "text",
+        "date",
+        "timestamptz",
+    )
     assert d.copy_binary_types(Mixed.__table__.columns) is None  # numeric, uuid, jsonb: text format
     with pg.count_queries() as q:
         Repository(Bin, pg).insert_many(_bins(N))
@@ -95,11 +114,15 @@ def test_binary_copy_stores_exactly_what_was_validated(pg: Database) -> None:
 
 def test_text_copy_for_other_types_round_trips(pg: Database) -> None:
     repo = Repository(Mixed, pg)
-    given = [Mixed(name=f"m{i}", price=Decimal(f"{i}.25"), ref=uuid.uuid4(), meta={"i": i, "l": [1, None]})
-             for i in range(N)]
+    given = [
+        Mixed(name=f"m{i}", price=Decimal(f"{i}.25"), ref=uuid.uuid4(), meta={"i": i, "l": [1, None]})
+        for i in range(N)
+    ]
     stored = repo.insert_many(given)
     back = {m.id: m for m in repo.all()}
-    assert [back[s.id].model_dump(exclude={"id"}) for s in stored] == [g.model_dump(exclude={"id"}) for g in given]
+    assert [back[s.id].model_dump(exclude={"id"}) for s in stored] == [
+        g.model_dump(exclude={"id"}) for g in given
+    ]
 
 
 def test_a_unique_violation_in_a_binary_copy_names_the_field_and_writes_nothing(pg: Database) -> None:
@@ -122,7 +145,9 @@ def test_async_binary_copy_round_trips(pg: Database, backend_url: URL) -> None:
                 stored = await repo.insert_many(given)
             assert any(s.endswith("(FORMAT BINARY)") for s in q.statements)
             back = {b.id: b for b in await repo.all()}
-            assert [back[s.id].model_dump(exclude={"id"}) for s in stored] == [g.model_dump(exclude={"id"}) for g in given]
+            assert [back[s.id].model_dump(exclude={"id"}) for s in stored] == [
+                g.model_dump(exclude={"id"}) for g in given
+            ]
         finally:
             await adb.close()
 

@@ -41,7 +41,10 @@ class Worker:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "_cache_worker.py"), db_url, redis_url, prefix],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
 
     def call(self, **req: Any) -> Any:
@@ -127,9 +130,16 @@ class CacheMachine(RuleBasedStateMachine):
             self.env.worker.call(op="write", name=w[0], a=w[1], b=w[2])
         self.cached_read(reader, *self.last)  # read after write: where staleness would show
 
-    @rule(proc=_procs, writes=st.lists(_writes, min_size=1, max_size=3), rollback=st.booleans(),
-          name=st.sampled_from(READS), arg=_read_args)
-    def transaction(self, proc: str, writes: list[tuple[str, int, int]], rollback: bool, name: str, arg: int) -> None:
+    @rule(
+        proc=_procs,
+        writes=st.lists(_writes, min_size=1, max_size=3),
+        rollback=st.booleans(),
+        name=st.sampled_from(READS),
+        arg=_read_args,
+    )
+    def transaction(
+        self, proc: str, writes: list[tuple[str, int, int]], rollback: bool, name: str, arg: int
+    ) -> None:
         ws = [list(w) for w in writes]
         self.cached_read(proc, name, arg)  # filled before: inside, the transaction must not see it
         if proc == "main":
@@ -202,14 +212,21 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _drop_pg(url)
 
 
-def test_cached_reads_equal_uncached_reads_in_two_processes(shared_url: str, private_redis: PrivateRedis) -> None:
+def test_cached_reads_equal_uncached_reads_in_two_processes(
+    shared_url: str, private_redis: PrivateRedis
+) -> None:
     env = Env(shared_url, private_redis)
     CacheMachine.env = env
     try:
         run_state_machine_as_test(
             CacheMachine,
-            settings=settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow], database=None),
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=30,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow],
+                database=None,
+            ),
         )
         hits = env.main.cache.stats().hits + env.worker.call(op="stats")
         assert hits > 0  # the cache was used, not just bypassed

@@ -42,7 +42,9 @@ def _scalar(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
     return row[0] if row else None
 
 
-def _when(url: URL, ready_sql: str, pid: Callable[[], int | None], act: Callable[[Any, int], None]) -> threading.Thread:
+def _when(
+    url: URL, ready_sql: str, pid: Callable[[], int | None], act: Callable[[Any, int], None]
+) -> threading.Thread:
     """A thread that waits until backend ``pid()`` matches ``ready_sql`` (one ``%s``: the pid), then
     runs ``act(admin_conn, pid)``. Failures are kept on the thread as ``error``."""
 
@@ -157,7 +159,9 @@ def test_postgres_commit_stored_before_the_drop_returns_normally(
         db.close()
 
 
-def test_postgres_commit_rolled_back_raises_connection_lost_saying_so(pg: tuple[PrivatePostgres, URL]) -> None:
+def test_postgres_commit_rolled_back_raises_connection_lost_saying_so(
+    pg: tuple[PrivatePostgres, URL],
+) -> None:
     _, url = pg
     db = Database(url, pool_size=1, max_overflow=0)
     pid: list[int] = []
@@ -174,7 +178,9 @@ def test_postgres_commit_rolled_back_raises_connection_lost_saying_so(pg: tuple[
         db.close()
 
 
-def test_postgres_commit_with_the_server_gone_is_unknown_with_its_xid(pg: tuple[PrivatePostgres, URL]) -> None:
+def test_postgres_commit_with_the_server_gone_is_unknown_with_its_xid(
+    pg: tuple[PrivatePostgres, URL],
+) -> None:
     server, url = pg
     db = Database(url, pool_size=1, max_overflow=0, pool_timeout=5)
     pid: list[int] = []
@@ -210,7 +216,9 @@ def test_postgres_commit_with_the_server_gone_is_unknown_with_its_xid(pg: tuple[
         db.close()
 
 
-def test_async_postgres_commit_stored_before_the_drop_returns_normally(pg: tuple[PrivatePostgres, URL]) -> None:
+def test_async_postgres_commit_stored_before_the_drop_returns_normally(
+    pg: tuple[PrivatePostgres, URL],
+) -> None:
     _, url = pg
 
     async def main() -> None:
@@ -288,8 +296,12 @@ def test_mariadb_commit_cut_off_is_unknown(private_mariadb: PrivateMariaDB) -> N
             "SELECT count(*) FROM information_schema.processlist WHERE id = %s AND info = 'COMMIT' "
             "AND state LIKE '%%lock%%'"
         )
-        killer = _when(url, waiting, lambda: conn_id[0] if conn_id else None,
-                       lambda c, i: _scalar(c, f"KILL CONNECTION {int(i):d}"))
+        killer = _when(
+            url,
+            waiting,
+            lambda: conn_id[0] if conn_id else None,
+            lambda c, i: _scalar(c, f"KILL CONNECTION {int(i):d}"),
+        )
         try:
             with pytest.raises(CommitOutcomeUnknown) as info, db.transaction():
                 db.execute("SET SESSION lock_wait_timeout = 10")

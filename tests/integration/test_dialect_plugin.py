@@ -147,11 +147,20 @@ def test_variant_migrates_under_its_own_lock_key(vdb: Database, variant_url: URL
 
 def test_integration_suite_part_runs_on_the_variant() -> None:
     """CRUD, queries, transactions and migrations, run on the variant by the ``db`` fixture."""
-    files = ["test_repository_crud.py", "test_repository_queries.py", "test_transactions.py", "test_migrations.py"]
+    files = [
+        "test_repository_crud.py",
+        "test_repository_queries.py",
+        "test_transactions.py",
+        "test_migrations.py",
+    ]
     env = {**os.environ, "TYPEDORM_BACKENDS": "pgvariant"}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(str(HERE / f) for f in files)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "pgvariant passed" in proc.stdout, proc.stdout[-2000:]
@@ -162,7 +171,9 @@ def test_entry_point_registers_a_dialect(tmp_path: Path) -> None:
     dist = tmp_path / "pgvariant_plugin-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pgvariant-plugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[typedorm.dialects]\nepvariant = _pg_variant:SerialPostgreSQLDialect\n")
+    (dist / "entry_points.txt").write_text(
+        "[typedorm.dialects]\nepvariant = _pg_variant:SerialPostgreSQLDialect\n"
+    )
     code = (
         "from typedorm.dialects import dialect_class; from typedorm.engine.url import URL; "
         "u = URL.parse('epvariant://u@h/db'); "

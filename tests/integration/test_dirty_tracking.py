@@ -119,7 +119,9 @@ def test_in_place_mutation_of_json_fields_is_written(docs: Repository[Doc], db: 
     assert again is not None and again.tags == ["a", "b"] and again.meta == {"x": 1, "y": 2}
 
 
-def test_model_copy_and_caller_built_instances_write_every_column(docs: Repository[Doc], db: Database) -> None:
+def test_model_copy_and_caller_built_instances_write_every_column(
+    docs: Repository[Doc], db: Database
+) -> None:
     d = _loaded(docs, age=30)
     c = d.model_copy(update={"age": 50})
     assert assigned_fields(c) is None

@@ -282,7 +282,9 @@ def test_statement_over_the_packet_limit_is_a_data_error_and_its_connection_is_d
 
 
 @pytest.mark.parametrize("driver", MYSQL_SYNC_DRIVERS)
-def test_a_connection_the_server_closed_after_an_error_is_not_reused(small_packet_url: URL, driver: str) -> None:
+def test_a_connection_the_server_closed_after_an_error_is_not_reused(
+    small_packet_url: URL, driver: str
+) -> None:
     # What the size check cannot foresee: the server answers 1153 and closes the connection.
     # The error is a DataError (not retryable), and the connection is discarded, not pooled.
     db = Database(_driver_url(small_packet_url, driver), pool_size=1, max_overflow=0)
@@ -352,7 +354,9 @@ def test_a_row_over_the_packet_limit_is_refused_naming_the_field(small_packet_ur
                 blobs.insert(EdgeBlob(note="z" * 2_000_000))
         assert info.value.field == "note" and one.value.field == "note"
         assert "1048576" in str(info.value)
-        assert not any(s.lstrip().upper().startswith("INSERT") for s in q.statements)  # refused before sending
+        assert not any(
+            s.lstrip().upper().startswith("INSERT") for s in q.statements
+        )  # refused before sending
         assert blobs.count() == 0
     finally:
         db.drop_all(EdgeBlob)

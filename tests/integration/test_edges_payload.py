@@ -110,8 +110,9 @@ def test_patch_hostile_json_is_a_validation_error_and_writes_nothing(
 
 
 @pytest.mark.parametrize("payload", HOSTILE_JSON)
-def test_insert_json_entry_points_refuse_hostile_json(notes: Repository[Note], db: Database,
-                                                     payload: bytes | str) -> None:
+def test_insert_json_entry_points_refuse_hostile_json(
+    notes: Repository[Note], db: Database, payload: bytes | str
+) -> None:
     with pytest.raises(ValidationError):
         notes.insert_json(payload)
     with pytest.raises(ValidationError):
@@ -135,8 +136,12 @@ def test_patch_json_errors_name_the_field(notes: Repository[Note], db: Database)
 
 
 # --- text every backend can store: NUL and lone surrogates are refused at validation -------------
-@pytest.mark.parametrize("bad", ["\ud800", "x\udfffy", "a\x00b", "\x00"], ids=["high", "low", "nul", "only-nul"])
-def test_bad_text_is_refused_at_validation_on_every_path(notes: Repository[Note], db: Database, bad: str) -> None:
+@pytest.mark.parametrize(
+    "bad", ["\ud800", "x\udfffy", "a\x00b", "\x00"], ids=["high", "low", "nul", "only-nul"]
+)
+def test_bad_text_is_refused_at_validation_on_every_path(
+    notes: Repository[Note], db: Database, bad: str
+) -> None:
     # From Python objects: the model itself refuses it (Pydantic's error, naming the field).
     with pytest.raises(pydantic.ValidationError) as pe:
         Note(note=bad)
@@ -190,8 +195,10 @@ def test_rows_already_holding_nul_still_load(notes: Repository[Note], db: Databa
     # Written before the rule, or by other programs: reads are not held to the input rules.
     if db.dialect.name == "postgresql":
         pytest.skip("PostgreSQL text cannot hold NUL at all")
-    db.execute("INSERT INTO edge_notes (title, note, n, tag, body, stamp) VALUES (?, ?, 0, 'x', '', 7)",
-               ["legacy", "a\x00b"])
+    db.execute(
+        "INSERT INTO edge_notes (title, note, n, tag, body, stamp) VALUES (?, ?, 0, 'x', '', 7)",
+        ["legacy", "a\x00b"],
+    )
     (row,) = notes.filter_by(title="legacy").all()
     assert row.note == "a\x00b"
     assert notes.get_or_raise(row.id) == row
@@ -200,7 +207,9 @@ def test_rows_already_holding_nul_still_load(notes: Repository[Note], db: Databa
 
 
 # --- 2. one model, one set of limits on every backend ----------------------------------------------
-def test_keyed_text_without_max_length_holds_255_characters_everywhere(notes: Repository[Note], db: Database) -> None:
+def test_keyed_text_without_max_length_holds_255_characters_everywhere(
+    notes: Repository[Note], db: Database
+) -> None:
     at_limit = "é" * 255
     stored = notes.insert(Note(code=at_limit, tag="t" * 255))
     assert notes.get_or_raise(stored.id).code == at_limit
@@ -292,12 +301,17 @@ def test_the_key_generator_never_moves_backwards(notes: Repository[Note]) -> Non
     [
         pytest.param(lambda r: r.insert_json(b'{"id": 5000, "title": "mine"}'), ("id",), id="insert_json"),
         pytest.param(lambda r: r.insert_json(b'{"stamp": 1}'), ("stamp",), id="server-default"),
-        pytest.param(lambda r: r.insert_many_json(b'[{"title": "a"}, {"id": 9}]'), (1, "id"), id="many-array"),
-        pytest.param(lambda r: r.insert_many_json([b'{"title": "a"}', b'{"id": 9}']), (1, "id"), id="many-docs"),
+        pytest.param(
+            lambda r: r.insert_many_json(b'[{"title": "a"}, {"id": 9}]'), (1, "id"), id="many-array"
+        ),
+        pytest.param(
+            lambda r: r.insert_many_json([b'{"title": "a"}', b'{"id": 9}']), (1, "id"), id="many-docs"
+        ),
     ],
 )
-def test_auto_fields_are_read_only_in_payloads(notes: Repository[Note], db: Database, call: Any,
-                                               loc: tuple[Any, ...]) -> None:
+def test_auto_fields_are_read_only_in_payloads(
+    notes: Repository[Note], db: Database, call: Any, loc: tuple[Any, ...]
+) -> None:
     with pytest.raises(ValidationError) as ei:
         call(notes)
     assert [e["loc"] for e in ei.value.errors()] == [loc]
@@ -319,7 +333,9 @@ def test_patch_treats_auto_fields_as_read_only_unless_allowed(notes: Repository[
     assert db.execute("SELECT stamp FROM edge_notes WHERE id = ?", [row.id]).scalar() == 9
 
 
-def test_allow_auto_is_keyword_only_and_never_read_from_the_payload(notes: Repository[Note], db: Database) -> None:
+def test_allow_auto_is_keyword_only_and_never_read_from_the_payload(
+    notes: Repository[Note], db: Database
+) -> None:
     with pytest.raises(TypeError):
         notes.insert_json(b'{"id": 1}', True)  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
@@ -384,7 +400,9 @@ def test_async_entry_points_follow_the_same_rules(backend_url: URL, db: Database
             assert (await anotes.insert(Note(title="next"))).id == 8
             stored = await anotes.insert_many([Note(id=i) for i in range(20, 90)])
             assert len(stored) == 70
-            assert [n.id for n in await anotes.insert_many([Note() for _ in range(70)])] == list(range(90, 160))
+            assert [n.id for n in await anotes.insert_many([Note() for _ in range(70)])] == list(
+                range(90, 160)
+            )
             with pytest.raises(ValidationError) as ei:
                 await anotes.patch(7, b'{"note": "\xff"}')
             assert ei.value.model == "Note"

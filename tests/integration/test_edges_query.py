@@ -118,8 +118,16 @@ class _Thing:
     pass
 
 
-WRONG_SHAPES: list[Any] = [["alice"], ("alice",), {"alice"}, {"name": "alice"}, b"alice", bytearray(b"alice"),
-                           _Thing(), Writer(name="alice")]
+WRONG_SHAPES: list[Any] = [
+    ["alice"],
+    ("alice",),
+    {"alice"},
+    {"name": "alice"},
+    b"alice",
+    bytearray(b"alice"),
+    _Thing(),
+    Writer(name="alice"),
+]
 
 
 @pytest.mark.parametrize("value", WRONG_SHAPES, ids=lambda v: type(v).__name__)
@@ -154,7 +162,11 @@ def test_value_shape_rejected_the_same_on_every_backend(
             with pytest.raises(InvalidValue) as ei:
                 build().all()
             err = ei.value
-            assert isinstance(err, TypedORMError) and isinstance(err, ValidationError) and isinstance(err, TypeError)
+            assert (
+                isinstance(err, TypedORMError)
+                and isinstance(err, ValidationError)
+                and isinstance(err, TypeError)
+            )
             assert err.fields and err.fields[0] in ("name", "age"), err.errors()
     assert q.count == 0
 
@@ -314,7 +326,9 @@ def test_negative_counts_async(backend_url: Any) -> None:
 # --- 5. order_by names the key as given -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["-", "+", "--", "--age", "-nosuch", "-articles__nosuch", "-name__x", " -name"])
+@pytest.mark.parametrize(
+    "key", ["-", "+", "--", "--age", "-nosuch", "-articles__nosuch", "-name__x", " -name"]
+)
 def test_order_by_names_the_key_as_given(db: Database, writers: Repository[Writer], key: str) -> None:
     with db.count_queries() as q:
         with pytest.raises(UnknownField) as ei:
@@ -327,53 +341,272 @@ def test_order_by_names_the_key_as_given(db: Database, writers: Repository[Write
 # --- 6. hostile keys x every entry point that takes a name -----------------------------------------
 
 _INTERNAL = [
-    "_connector", "_negated", "_model", "_children", "connector", "negated", "children", "model", "repo", "_where",
-    "_order", "_limit", "_offset", "_load", "_db", "_spec", "_mapper", "_dialect", "_hooks", "_copy", "self", "cls",
-    "lookups", "preds", "items", "fields", "data", "pk", "target", "assignments", "kwargs", "args", "value",
-    "__class__", "__init__", "__dict__", "__module__", "__slots__", "__table__", "__doc__", "__new__", "__del__",
-    "__getattribute__", "__setattr__", "__reduce__", "__pydantic_fields__", "__pydantic_validator__",
-    "__typedorm_relations__", "__typedorm_abstract__", "model_fields", "model_config", "model_dump",
-    "model_validate", "__annotations__", "__weakref__", "__subclasshook__", "__init_subclass__", "__globals__",
-    "__builtins__", "__import__", "__code__", "__closure__", "mro", "__mro__", "__bases__", "__base__",
+    "_connector",
+    "_negated",
+    "_model",
+    "_children",
+    "connector",
+    "negated",
+    "children",
+    "model",
+    "repo",
+    "_where",
+    "_order",
+    "_limit",
+    "_offset",
+    "_load",
+    "_db",
+    "_spec",
+    "_mapper",
+    "_dialect",
+    "_hooks",
+    "_copy",
+    "self",
+    "cls",
+    "lookups",
+    "preds",
+    "items",
+    "fields",
+    "data",
+    "pk",
+    "target",
+    "assignments",
+    "kwargs",
+    "args",
+    "value",
+    "__class__",
+    "__init__",
+    "__dict__",
+    "__module__",
+    "__slots__",
+    "__table__",
+    "__doc__",
+    "__new__",
+    "__del__",
+    "__getattribute__",
+    "__setattr__",
+    "__reduce__",
+    "__pydantic_fields__",
+    "__pydantic_validator__",
+    "__typedorm_relations__",
+    "__typedorm_abstract__",
+    "model_fields",
+    "model_config",
+    "model_dump",
+    "model_validate",
+    "__annotations__",
+    "__weakref__",
+    "__subclasshook__",
+    "__init_subclass__",
+    "__globals__",
+    "__builtins__",
+    "__import__",
+    "__code__",
+    "__closure__",
+    "mro",
+    "__mro__",
+    "__bases__",
+    "__base__",
 ]
 _CONTROL = [f"name{chr(c)}" for c in [*range(32), 127]] + [f"{chr(c)}id" for c in (0, 9, 10, 13, 27, 127)]
 _SQL = [
-    "name; DROP TABLE edge_writers", "name --", "name/*", "*/name", "name' OR '1'='1", 'name" OR "1"="1',
-    "1=1", "1) OR (1=1", "id OR 1=1", "name = name", "edge_writers.name", '"name"', "`name`", "[name]",
-    "name, age", "name AS x", "COUNT(*)", "name IS NULL", "(name)", "name;", ";", "'", '"', "`", "--", "/**/",
-    "name\\", "%", "_", "?", ":name", "%s", "$1", "@name", "name UNION SELECT 1", "1 OR 1", "SLEEP(1)",
-    "pg_sleep(1)", "name COLLATE nocase", "name||'x'", "CAST(name AS INT)", "name::text", "(SELECT 1)",
-    "id DESC", "id ASC NULLS FIRST", "name LIMIT 1",
+    "name; DROP TABLE edge_writers",
+    "name --",
+    "name/*",
+    "*/name",
+    "name' OR '1'='1",
+    'name" OR "1"="1',
+    "1=1",
+    "1) OR (1=1",
+    "id OR 1=1",
+    "name = name",
+    "edge_writers.name",
+    '"name"',
+    "`name`",
+    "[name]",
+    "name, age",
+    "name AS x",
+    "COUNT(*)",
+    "name IS NULL",
+    "(name)",
+    "name;",
+    ";",
+    "'",
+    '"',
+    "`",
+    "--",
+    "/**/",
+    "name\\",
+    "%",
+    "_",
+    "?",
+    ":name",
+    "%s",
+    "$1",
+    "@name",
+    "name UNION SELECT 1",
+    "1 OR 1",
+    "SLEEP(1)",
+    "pg_sleep(1)",
+    "name COLLATE nocase",
+    "name||'x'",
+    "CAST(name AS INT)",
+    "name::text",
+    "(SELECT 1)",
+    "id DESC",
+    "id ASC NULLS FIRST",
+    "name LIMIT 1",
 ]
 _LOOKALIKE = [
-    "n\u0430me", "\uff4e\uff41\uff4d\uff45", "name\u200b", "\u200bname", "name\u00a0", "\u00a0name", "nam\u0435",
-    "name\u0301", "\u202ename", "name\ufeff", "\u0456d", "\u0131d", "\u03b9d", "\u2170d", "NAME", "Name", "nAme",
-    "ID", "Id", "AGE", "na\uff4de", "\u24dd\u24d0\u24dc\u24d4", "name\U000e0001", "\U0001d427\U0001d41a\U0001d426\U0001d41e", "nam\u0435__gte", "\uff49\uff44__in",
-    "\u00f1ame", "name ", " name", "\tname", "name\n",
+    "n\u0430me",
+    "\uff4e\uff41\uff4d\uff45",
+    "name\u200b",
+    "\u200bname",
+    "name\u00a0",
+    "\u00a0name",
+    "nam\u0435",
+    "name\u0301",
+    "\u202ename",
+    "name\ufeff",
+    "\u0456d",
+    "\u0131d",
+    "\u03b9d",
+    "\u2170d",
+    "NAME",
+    "Name",
+    "nAme",
+    "ID",
+    "Id",
+    "AGE",
+    "na\uff4de",
+    "\u24dd\u24d0\u24dc\u24d4",
+    "name\U000e0001",
+    "\U0001d427\U0001d41a\U0001d426\U0001d41e",
+    "nam\u0435__gte",
+    "\uff49\uff44__in",
+    "\u00f1ame",
+    "name ",
+    " name",
+    "\tname",
+    "name\n",
 ]
-_HUGE = ["a" * 10_240, "name" * 2_560, "name__" + "x" * 10_240, "__".join(["name"] * 2_000),
-         "articles__" + "__".join(["writer", "articles"] * 1_000) + "__nosuch", "_" * 10_240,
-         "\x00" * 10_240, "n\u0430me" * 2_000]
-_EMPTYISH = ["", " ", "__", "___", "____", "_", "-", "+", "--", "-_", "+name", ".", "..", "*", "?", "\x00",
-             "0", "1", "-1", "None", "null", "true"]
+_HUGE = [
+    "a" * 10_240,
+    "name" * 2_560,
+    "name__" + "x" * 10_240,
+    "__".join(["name"] * 2_000),
+    "articles__" + "__".join(["writer", "articles"] * 1_000) + "__nosuch",
+    "_" * 10_240,
+    "\x00" * 10_240,
+    "n\u0430me" * 2_000,
+]
+_EMPTYISH = [
+    "",
+    " ",
+    "__",
+    "___",
+    "____",
+    "_",
+    "-",
+    "+",
+    "--",
+    "-_",
+    "+name",
+    ".",
+    "..",
+    "*",
+    "?",
+    "\x00",
+    "0",
+    "1",
+    "-1",
+    "None",
+    "null",
+    "true",
+]
 _BOGUS_LOOKUPS = [
-    "name__", "name____", "name__bogus", "name__in__x", "name__gte__lte", "name__Exact", "name__EXACT",
-    "name__exact__", "name__ne__", "name__isnull__", "name__regex", "name__search", "name__pk", "name__length",
-    "name__lower", "age__contains__x", "age__year", "age__date", "id__pk", "id__in__in", "name__exact__exact",
-    "name__name", "name__age", "age__id", "name__ gte", "name__gte ", "name__GTE", "name__\x00", "name__gte\x00",
-    "name__; DROP TABLE edge_writers", "name__' OR 1=1", "name__contains; --", "__name", "__name__", "__name__gte",
-    "name__in; DROP", "note__isnull__x", "n__range__x", "name__startswith__", "name__icontains__x",
+    "name__",
+    "name____",
+    "name__bogus",
+    "name__in__x",
+    "name__gte__lte",
+    "name__Exact",
+    "name__EXACT",
+    "name__exact__",
+    "name__ne__",
+    "name__isnull__",
+    "name__regex",
+    "name__search",
+    "name__pk",
+    "name__length",
+    "name__lower",
+    "age__contains__x",
+    "age__year",
+    "age__date",
+    "id__pk",
+    "id__in__in",
+    "name__exact__exact",
+    "name__name",
+    "name__age",
+    "age__id",
+    "name__ gte",
+    "name__gte ",
+    "name__GTE",
+    "name__\x00",
+    "name__gte\x00",
+    "name__; DROP TABLE edge_writers",
+    "name__' OR 1=1",
+    "name__contains; --",
+    "__name",
+    "__name__",
+    "__name__gte",
+    "name__in; DROP",
+    "note__isnull__x",
+    "n__range__x",
+    "name__startswith__",
+    "name__icontains__x",
 ]
 _RELATIONS = [
-    "articles__", "articles____", "articles__nosuch", "articles__title__bogus", "articles__writer__",
-    "articles__writer__nosuch", "articles__writer__articles__nosuch", "articles__writer__articles__title__bogus",
-    "articles____title", "articles__title__in__x", "articles__; DROP TABLE edge_articles", "articles__\x00",
-    "articles__id__exact__x", "articles__writer_id__gte__x", "articles__ title", "articles__TITLE", "Articles__title",
-    "article__title", "articles_title", "articles__writer__name__nosuch", "articles__writer__articles__writer__x",
-    "articles__writer__" + "__" * 50, "writer__name", "writer", "title", "writer_id", "articles__pk",
-    "articles__writer__pk", "articles__isnull__x", "articles__exact__x", "articles__in", "articles__gte",
-    "articles__range", "articles__contains", "articles__writer__exact__x", "articles__writer__isnull__x",
-    "articles__" + "\u200btitle", "articles__title\u200b", "articles__title__", "articles__writer__articles__",
+    "articles__",
+    "articles____",
+    "articles__nosuch",
+    "articles__title__bogus",
+    "articles__writer__",
+    "articles__writer__nosuch",
+    "articles__writer__articles__nosuch",
+    "articles__writer__articles__title__bogus",
+    "articles____title",
+    "articles__title__in__x",
+    "articles__; DROP TABLE edge_articles",
+    "articles__\x00",
+    "articles__id__exact__x",
+    "articles__writer_id__gte__x",
+    "articles__ title",
+    "articles__TITLE",
+    "Articles__title",
+    "article__title",
+    "articles_title",
+    "articles__writer__name__nosuch",
+    "articles__writer__articles__writer__x",
+    "articles__writer__" + "__" * 50,
+    "writer__name",
+    "writer",
+    "title",
+    "writer_id",
+    "articles__pk",
+    "articles__writer__pk",
+    "articles__isnull__x",
+    "articles__exact__x",
+    "articles__in",
+    "articles__gte",
+    "articles__range",
+    "articles__contains",
+    "articles__writer__exact__x",
+    "articles__writer__isnull__x",
+    "articles__" + "\u200btitle",
+    "articles__title\u200b",
+    "articles__title__",
+    "articles__writer__articles__",
     "articles__\U0001d42d\U0001d422\U0001d42d\U0001d425\U0001d41e",
 ]
 # variants on every field name: prefixes, suffixes, separators
@@ -383,9 +616,19 @@ _FIELD_VARIANTS = [
     for p, s in (("_", ""), ("", "_"), ("__", ""), ("", "."), ("x", ""), ("", "1"), ("", "()"), ("-", "-"))
 ]
 
-HOSTILE_KEYS: list[str] = list(dict.fromkeys(
-    _INTERNAL + _CONTROL + _SQL + _LOOKALIKE + _HUGE + _EMPTYISH + _BOGUS_LOOKUPS + _RELATIONS + _FIELD_VARIANTS
-))
+HOSTILE_KEYS: list[str] = list(
+    dict.fromkeys(
+        _INTERNAL
+        + _CONTROL
+        + _SQL
+        + _LOOKALIKE
+        + _HUGE
+        + _EMPTYISH
+        + _BOGUS_LOOKUPS
+        + _RELATIONS
+        + _FIELD_VARIANTS
+    )
+)
 
 
 def _names_key(err: BaseException, key: str) -> bool:

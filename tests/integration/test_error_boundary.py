@@ -206,7 +206,8 @@ _LAST = ("close", "drop_all", "drop_tables")
 def public_methods(cls: type) -> list[str]:
     """Every public method of ``cls`` (properties excluded), destructive ones last."""
     names = [
-        n for n, v in inspect.getmembers(cls)
+        n
+        for n, v in inspect.getmembers(cls)
         if not n.startswith("_") and callable(v) and not isinstance(inspect.getattr_static(cls, n), property)
     ]
     return sorted(names, key=lambda n: (n in _LAST, _LAST.index(n) if n in _LAST else 0, n))
@@ -279,7 +280,11 @@ def _note(escaped: list[Outcome], label: str, exc: BaseException) -> None:
 
 
 def sweep_sync(
-    db: Database, before_each: Callable[[], object], monkeypatch: pytest.MonkeyPatch, *, in_transaction: bool = False
+    db: Database,
+    before_each: Callable[[], object],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    in_transaction: bool = False,
 ) -> tuple[list[Outcome], int]:
     """Call every public sync method once, ``before_each`` first; what escaped, and how many raised."""
     monkeypatch.setenv("TYPEDORM_BOUNDARY_URL", db.url.render(hide_password=False))
@@ -390,7 +395,9 @@ def test_killed_connections_raise_only_typedorm_errors(
     killed = [0]
     for driver in SYNC_DRIVERS[url.dialect]:
         db = Database(_with_driver(url, driver), pool_size=2)
-        escaped, _ = sweep_sync(db, _warm_then_kill(server, killed), monkeypatch, in_transaction=in_transaction)
+        escaped, _ = sweep_sync(
+            db, _warm_then_kill(server, killed), monkeypatch, in_transaction=in_transaction
+        )
         assert escaped == [], f"{driver}: non-typedorm exceptions escaped: {escaped}"
     escaped, _ = sweep_async(url, _warm_then_kill(server, killed), in_transaction=in_transaction)
     assert escaped == [], f"async: non-typedorm exceptions escaped: {escaped}"
@@ -435,7 +442,16 @@ def _refused_logins() -> list[URL]:
     my = mysql_url()
     return [
         URL(pg.dialect, None, "typedorm_no_such_role", None, pg.host, pg.port, pg.database, pg.query),
-        URL(my.dialect, "mysqlclient", "typedorm_no_such_user", "wrong", my.host, my.port, my.database, my.query),
+        URL(
+            my.dialect,
+            "mysqlclient",
+            "typedorm_no_such_user",
+            "wrong",
+            my.host,
+            my.port,
+            my.database,
+            my.query,
+        ),
         URL(my.dialect, "pymysql", "typedorm_no_such_user", "wrong", my.host, my.port, my.database, my.query),
     ]
 
@@ -474,8 +490,11 @@ def _directory_as_file(tmp: Path) -> str:
     return f"sqlite:///{tmp}"
 
 
-@pytest.mark.parametrize("make", [_corrupt, _missing_directory, _directory_as_file],
-                         ids=["corrupt", "missing_directory", "directory"])
+@pytest.mark.parametrize(
+    "make",
+    [_corrupt, _missing_directory, _directory_as_file],
+    ids=["corrupt", "missing_directory", "directory"],
+)
 def test_unusable_sqlite_file_is_a_typedorm_error(make: Callable[[Path], str], tmp_path: Path) -> None:
     url = make(tmp_path)
     with pytest.raises(DatabaseError) as info:

@@ -77,10 +77,21 @@ class Gen:
         roll = r.random()
         if roll < 0.08:
             # hand-made bytes: invalid UTF-8, lone surrogate escapes, raw control characters
-            return r.choice([
-                b'"a\xffb"', b'"\xc3"', b'"\xed\xa0\x80"', b'"\\ud800"', b'"x\\udfff"', b'"\\ud83d"',
-                b'"tab\there"', b'"nul\x00"', b'"\\u0000"', b'"bad \\q escape"', b'"unterminated',
-            ])
+            return r.choice(
+                [
+                    b'"a\xffb"',
+                    b'"\xc3"',
+                    b'"\xed\xa0\x80"',
+                    b'"\\ud800"',
+                    b'"x\\udfff"',
+                    b'"\\ud83d"',
+                    b'"tab\there"',
+                    b'"nul\x00"',
+                    b'"\\u0000"',
+                    b'"bad \\q escape"',
+                    b'"unterminated',
+                ]
+            )
         if roll < 0.09 and self.big_left > 0:
             self.big_left -= 1
             return json.dumps("z" * TEN_MB).encode()
@@ -108,10 +119,24 @@ class Gen:
 
     def wrong_fragment(self) -> bytes:
         r = self.r
-        return r.choice([
-            b"null", b"true", b"false", b"[]", b"{}", b'["a"]', b'{"a": 1}', b'[1, "2", null]',
-            b'"12"', b'"true"', b'"2024-01-01"', b'"1.5"', b'"abc"', b'""',
-        ])
+        return r.choice(
+            [
+                b"null",
+                b"true",
+                b"false",
+                b"[]",
+                b"{}",
+                b'["a"]',
+                b'{"a": 1}',
+                b'[1, "2", null]',
+                b'"12"',
+                b'"true"',
+                b'"2024-01-01"',
+                b'"1.5"',
+                b'"abc"',
+                b'""',
+            ]
+        )
 
     def value(self, field: str) -> bytes:
         r = self.r
@@ -139,8 +164,17 @@ class Gen:
         if field == "amount":
             return r.choice([b'"1.50"', b"2.25", b'"-0.000001"', b'"1e40"', b'"12345678901234567890.123"'])
         if field == "at":
-            return r.choice([b'"2024-05-01T10:00:00Z"', b'"2024-05-01T10:00:00+05:30"', b'"2024-05-01T10:00:00"',
-                             b'"9999-12-31T23:59:59Z"', b'"0001-01-01T00:00:00Z"', b"1714557600", b'"yesterday"'])
+            return r.choice(
+                [
+                    b'"2024-05-01T10:00:00Z"',
+                    b'"2024-05-01T10:00:00+05:30"',
+                    b'"2024-05-01T10:00:00"',
+                    b'"9999-12-31T23:59:59Z"',
+                    b'"0001-01-01T00:00:00Z"',
+                    b"1714557600",
+                    b'"yesterday"',
+                ]
+            )
         items = [json.dumps(self.text()[:10]).encode() for _ in range(r.randint(0, 3))]
         return b"[" + b", ".join(items) + b"]"
 
@@ -148,12 +182,18 @@ class Gen:
         """One JSON object (or, rarely, something that is not one)."""
         r = self.r
         if r.random() < 0.03:
-            return r.choice([b"", b"null", b"[]", b"1", b'"doc"', b"{", b"{}}", b"\xff\xfe{}", b"{\"name\": }"])
+            return r.choice([b"", b"null", b"[]", b"1", b'"doc"', b"{", b"{}}", b"\xff\xfe{}", b'{"name": }'])
         chosen = fields if fields is not None else r.sample(FIELDS, r.randint(0, len(FIELDS)))
         parts = [json.dumps(f).encode() + b": " + self.value(f) for f in chosen]
         if r.random() < 0.08:
-            parts.append(json.dumps(r.choice(["id", "ID", "unknown", "_connector", "name ", "__class__",
-                                              "a" * 300, "n\x00", ""])).encode() + b": 1")
+            parts.append(
+                json.dumps(
+                    r.choice(
+                        ["id", "ID", "unknown", "_connector", "name ", "__class__", "a" * 300, "n\x00", ""]
+                    )
+                ).encode()
+                + b": 1"
+            )
         r.shuffle(parts)
         return b"{" + b", ".join(parts) + b"}"
 
@@ -174,7 +214,10 @@ def _same(a: Fuzz, b: Fuzz) -> bool:
     """Field-by-field equality where NaN equals NaN (PostgreSQL stores it; NaN != NaN in Python)."""
     for f in ("id", *FIELDS):
         x, y = getattr(a, f), getattr(b, f)
-        if not (x == y or (isinstance(x, (float, Decimal)) and isinstance(y, (float, Decimal)) and x != x and y != y)):
+        if not (
+            x == y
+            or (isinstance(x, (float, Decimal)) and isinstance(y, (float, Decimal)) and x != x and y != y)
+        ):
             return False
     return True
 
@@ -250,7 +293,9 @@ def test_fuzz_patch(fuzz: Repository[Fuzz], db: Database) -> None:
         stored, err = _call(partial(fuzz.patch, target.id, payload), repr(payload)[:300])
         if err is not None:
             refused[type(err).__name__] = refused.get(type(err).__name__, 0) + 1
-            assert _raw(db, target.id) == before, f"{type(err).__name__}, yet the row changed: {payload!r:.200}"
+            assert _raw(db, target.id) == before, (
+                f"{type(err).__name__}, yet the row changed: {payload!r:.200}"
+            )
             continue
         accepted += 1
         assert _same(fuzz.get_or_raise(target.id), stored), repr(payload)[:200]
@@ -259,8 +304,21 @@ def test_fuzz_patch(fuzz: Repository[Fuzz], db: Database) -> None:
     assert accepted >= EXAMPLES // 20 and refused
 
 
-LOOKUPS = ["", "__exact", "__gt", "__gte", "__lt", "__in", "__contains", "__icontains", "__startswith",
-           "__isnull", "__range", "__iexact", "__endswith"]
+LOOKUPS = [
+    "",
+    "__exact",
+    "__gt",
+    "__gte",
+    "__lt",
+    "__in",
+    "__contains",
+    "__icontains",
+    "__startswith",
+    "__isnull",
+    "__range",
+    "__iexact",
+    "__endswith",
+]
 
 
 def _lookup_value(gen: Gen) -> Any:
@@ -307,8 +365,10 @@ class Escapes:
                 self.seen[group] = (n + 1, example)
 
     def report(self) -> str:
-        return "\n".join(f"{n:4d} x {kind} with lookup {lk}, e.g. {ex}" for (kind, lk), (n, ex) in
-                         sorted(self.seen.items()))
+        return "\n".join(
+            f"{n:4d} x {kind} with lookup {lk}, e.g. {ex}"
+            for (kind, lk), (n, ex) in sorted(self.seen.items())
+        )
 
 
 def _count_by(repo: Repository[Fuzz], key: str, value: Any) -> int:
@@ -332,7 +392,10 @@ def test_fuzz_q_values(fuzz: Repository[Fuzz], db: Database) -> None:
     fuzz.insert(Fuzz(name="alice", n=5))
     escapes = Escapes()
     for _ in range(EXAMPLES):
-        lookups = {gen.r.choice(FIELDS) + gen.r.choice(LOOKUPS): _lookup_value(gen) for _ in range(gen.r.randint(1, 3))}
+        lookups = {
+            gen.r.choice(FIELDS) + gen.r.choice(LOOKUPS): _lookup_value(gen)
+            for _ in range(gen.r.randint(1, 3))
+        }
         negate = gen.r.random() < 0.3
 
         def run(lk: dict[str, Any] = lookups, neg: bool = negate) -> Any:

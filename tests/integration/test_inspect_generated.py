@@ -45,7 +45,17 @@ def load() -> Iterator[Any]:
 
 def _mypy(path: Path, cache: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "pyproject.toml", "--strict", "--cache-dir", str(cache), str(path)],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "pyproject.toml",
+            "--strict",
+            "--cache-dir",
+            str(cache),
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -114,8 +124,14 @@ def test_sqlite_declared_types_are_read_as_declared(
         assert row.meta == {"a": [1, 2]} and row.raw == b"\x00\xff" and row.ratio == 0.25
         # the Python-side defaults the table declares
         fresh = model(
-            id=2, taken_at=dt.datetime(2024, 1, 1), day=dt.date(2024, 1, 1), tm=dt.time(1), amount=1,
-            uid=uuid.uuid4(), meta={}, ratio=1.0,
+            id=2,
+            taken_at=dt.datetime(2024, 1, 1),
+            day=dt.date(2024, 1, 1),
+            tm=dt.time(1),
+            amount=1,
+            uid=uuid.uuid4(),
+            meta={},
+            ratio=1.0,
         )
         assert (fresh.ok, fresh.total, fresh.label) == (False, 0, "x")
         repo.insert(fresh)
@@ -174,7 +190,9 @@ def test_relationships_for_every_key(
     users = Repository(GUser, db)
     ann, bob = users.insert(GUser(name="Ann")), users.insert(GUser(name="Bob"))
     post = Repository(GPost, db).insert(
-        GPost(author_id=ann.id, reviewer_id=bob.id, author="Ann", created=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        GPost(
+            author_id=ann.id, reviewer_id=bob.id, author="Ann", created=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        )
     )
     tag = Repository(GTag, db).insert(GTag(label="news"))
     Repository(GProfile, db).insert(GProfile(user_id=ann.id))
@@ -216,7 +234,12 @@ def test_relationships_for_every_key(
     (p,) = Repository(posts, db).load(posts.author_rel, posts.reviewer, posts.g_tags).all()
     assert (p.author, p.author_rel.name, p.reviewer.name) == ("Ann", "Ann", "Bob")
     assert [t.label for t in p.g_tags] == ["news"]
-    (u,) = Repository(g_users, db).load(g_users.g_profiles, g_users.g_posts_by_author).filter_by(name="Ann").all()
+    (u,) = (
+        Repository(g_users, db)
+        .load(g_users.g_profiles, g_users.g_posts_by_author)
+        .filter_by(name="Ann")
+        .all()
+    )
     assert u.g_profiles is not None and u.g_profiles.user_id == ann.id
     assert [x.id for x in u.g_posts_by_author] == [post.id]
     assert Repository(g_users, db).filter(g_users.g_posts_by_reviewer.any()).count() == 1
@@ -247,21 +270,35 @@ def test_sqlite_tables_typedorm_created_come_back_typed(tmp_path: Path, load: An
         rows = [
             repo.insert(
                 Ledger(
-                    at=dt.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC), day=dt.date(2024, 5, 6),
-                    tm=dt.time(7, 8, 9), uid=uuid.uuid4(), amount=decimal.Decimal("12.50"), code="01234",
+                    at=dt.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC),
+                    day=dt.date(2024, 5, 6),
+                    tm=dt.time(7, 8, 9),
+                    uid=uuid.uuid4(),
+                    amount=decimal.Decimal("12.50"),
+                    code="01234",
                 )
             ),
             repo.insert(
                 Ledger(
-                    at=dt.datetime(1999, 1, 1, tzinfo=dt.UTC), day=dt.date(1999, 1, 1), tm=dt.time(0),
-                    uid=uuid.uuid4(), amount=decimal.Decimal("-3"), code="99", note="x",
+                    at=dt.datetime(1999, 1, 1, tzinfo=dt.UTC),
+                    day=dt.date(1999, 1, 1),
+                    tm=dt.time(0),
+                    uid=uuid.uuid4(),
+                    amount=decimal.Decimal("-3"),
+                    code="99",
+                    note="x",
                 )
             ),
         ]
         out = tmp_path / "ledger_models.py"
         proc = subprocess.run(
             [sys.executable, "-m", "typedorm.cli", "inspect", url, "-o", str(out)],
-            capture_output=True, text=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr
         source = out.read_text(encoding="utf-8")
@@ -291,8 +328,13 @@ def test_sqlite_datetime_column_with_offsets_is_aware(tmp_path: Path, load: Any)
             "(2, '2024-01-02T01:04:05Z', NULL)"
         )
         source = generate_models(introspect(db), "sqlite", text_types=sqlite_text_types(db, introspect(db)))
-        assert '    at: Annotated[Col[datetime.datetime], Column(sql_type={"sqlite": "DATETIME"})]\n' in source
-        assert '    seen: Annotated[Col[NaiveDateTime | None], Column(sql_type={"sqlite": "TIMESTAMP"})]' in source
+        assert (
+            '    at: Annotated[Col[datetime.datetime], Column(sql_type={"sqlite": "DATETIME"})]\n' in source
+        )
+        assert (
+            '    seen: Annotated[Col[NaiveDateTime | None], Column(sql_type={"sqlite": "TIMESTAMP"})]'
+            in source
+        )
         path = tmp_path / "events_models.py"
         path.write_text(source, encoding="utf-8")
         model: Any = load(path).Events

@@ -119,8 +119,15 @@ def _mypy(path: Path, cache: Path) -> None:
         _checker_missing("mypy")
     proc = subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--config-file", "pyproject.toml", "--strict",
-            "--cache-dir", str(cache), str(path),
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "pyproject.toml",
+            "--strict",
+            "--cache-dir",
+            str(cache),
+            str(path),
         ],
         capture_output=True,
         text=True,
@@ -224,7 +231,15 @@ def test_inspect_legacy_schema(
 ) -> None:
     kind = db.dialect.name
     _run_script(db)
-    tables = ["departments", "employees", "projects", "assignments", "invoices", "invoice_lines", "line_notes"]
+    tables = [
+        "departments",
+        "employees",
+        "projects",
+        "assignments",
+        "invoices",
+        "invoice_lines",
+        "line_notes",
+    ]
     counts = {t: len(_dump(db, t)) for t in tables}
     assert all(counts.values()), counts
 
@@ -286,7 +301,9 @@ def test_inspect_legacy_schema(
     assert [p.code for p in boss.projects] == ["APOLLO"]
     assert [a.role for a in boss.assignments] == ["lead"]
     # what the collation comment warns of: the legacy column ignores case
-    assert [e.id for e in Repository(employees, db).filter(employees.email == "boss@example.com").all()] == [1]
+    assert [e.id for e in Repository(employees, db).filter(employees.email == "boss@example.com").all()] == [
+        1
+    ]
     # the self-referential key, both ways
     ann = Repository(employees, db).load(employees.manager).filter_by(id=2).one()
     assert ann.manager is not None and ann.manager.id == 1

@@ -51,7 +51,10 @@ def test_naive_datetime_round_trips_exactly(db: Database) -> None:
         again = repo.get(row.id)
         assert again is not None and again.starts == v and again.ends == v
     assert repo.filter(Shift.starts == VALUES[1]).count() == 1
-    assert repo.filter(Shift.starts > dt.datetime(2000, 1, 1), Shift.starts < dt.datetime(3000, 1, 1)).count() == 3
+    assert (
+        repo.filter(Shift.starts > dt.datetime(2000, 1, 1), Shift.starts < dt.datetime(3000, 1, 1)).count()
+        == 3
+    )
 
 
 def test_naive_datetime_refuses_aware_values(db: Database) -> None:

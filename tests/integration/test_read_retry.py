@@ -93,8 +93,10 @@ def test_a_write_or_raw_sql_outside_a_transaction_is_not_retried(server_url: URL
     try:
         for write in (
             lambda: users.insert(_user(100)),
-            lambda: db.execute("INSERT INTO users (name, email, age, n) VALUES (?, ?, ?, ?)",
-                               ("u100", "u100@example.com", 1, 0)),
+            lambda: db.execute(
+                "INSERT INTO users (name, email, age, n) VALUES (?, ?, ?, ?)",
+                ("u100", "u100@example.com", 1, 0),
+            ),
             lambda: users.filter(User.id == 1).update(User.n.set(7)),
         ):
             _warm_sync(db, 4)
@@ -169,7 +171,9 @@ def test_writes_right_after_a_kill_find_live_connections(server_url: URL) -> Non
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
-def test_a_restart_while_idle_fails_no_call_once_the_server_answers(kind: str, request: pytest.FixtureRequest) -> None:
+def test_a_restart_while_idle_fails_no_call_once_the_server_answers(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
     server: PrivatePostgres | PrivateMariaDB = request.getfixturevalue(
         "private_pg" if kind == "postgresql" else "private_mariadb"
     )

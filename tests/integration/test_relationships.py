@@ -557,9 +557,12 @@ def _seed_for_ordering(rdb: Database) -> tuple[Repository[User], Repository[Post
 
 def test_order_by_a_column_of_a_to_one_relation(rdb: Database) -> None:
     _, posts, _ = _seed_for_ordering(rdb)
-    want = [int(r[0]) for r in rdb.execute(
-        "SELECT p.id FROM rel_posts p JOIN rel_users u ON u.id = p.author_id ORDER BY u.name DESC, p.id"
-    ).rows]
+    want = [
+        int(r[0])
+        for r in rdb.execute(
+            "SELECT p.id FROM rel_posts p JOIN rel_users u ON u.id = p.author_id ORDER BY u.name DESC, p.id"
+        ).rows
+    ]
     got = posts.order_by(Post.author.order(User.name.desc()), Post.id).all()
     assert [p.id for p in got] == want
     assert [p.id for p in posts.order_by("-author__name", "id").all()] == want
@@ -571,16 +574,22 @@ def test_order_by_a_column_of_a_to_one_relation(rdb: Database) -> None:
 def test_order_by_a_nullable_relation_and_two_levels(rdb: Database) -> None:
     _, posts, comments = _seed_for_ordering(rdb)
     got = posts.order_by(Post.editor.order(User.name.asc(nulls="last")), "id").all()
-    want = [int(r[0]) for r in rdb.execute(
-        "SELECT p.id FROM rel_posts p LEFT JOIN rel_users u ON u.id = p.editor_id "
-        "ORDER BY CASE WHEN u.name IS NULL THEN 1 ELSE 0 END, u.name, p.id"
-    ).rows]
+    want = [
+        int(r[0])
+        for r in rdb.execute(
+            "SELECT p.id FROM rel_posts p LEFT JOIN rel_users u ON u.id = p.editor_id "
+            "ORDER BY CASE WHEN u.name IS NULL THEN 1 ELSE 0 END, u.name, p.id"
+        ).rows
+    ]
     assert [p.id for p in got] == want
     two = comments.order_by("post__author__name", "id").all()
-    want2 = [int(r[0]) for r in rdb.execute(
-        "SELECT c.id FROM rel_comments c JOIN rel_posts p ON p.id = c.post_id "
-        "JOIN rel_users u ON u.id = p.author_id ORDER BY u.name, c.id"
-    ).rows]
+    want2 = [
+        int(r[0])
+        for r in rdb.execute(
+            "SELECT c.id FROM rel_comments c JOIN rel_posts p ON p.id = c.post_id "
+            "JOIN rel_users u ON u.id = p.author_id ORDER BY u.name, c.id"
+        ).rows
+    ]
     assert [c.id for c in two] == want2
 
 

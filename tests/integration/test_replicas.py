@@ -67,7 +67,9 @@ def in_recovery(db: Database, **kw: Any) -> bool:
     return bool(db.execute("SELECT pg_is_in_recovery()", **kw).scalar())
 
 
-def test_plain_reads_go_to_the_replica_everything_else_to_the_primary(cluster: PgCluster, db: Database) -> None:
+def test_plain_reads_go_to_the_replica_everything_else_to_the_primary(
+    cluster: PgCluster, db: Database
+) -> None:
     repo = Repository(Counter_, db)
     row = repo.insert(Counter_(n=1))
     cluster.standby.wait_caught_up(cluster.primary)
@@ -99,7 +101,10 @@ def test_plain_reads_go_to_the_replica_everything_else_to_the_primary(cluster: P
     assert repo.get(row.id).n == 1  # type: ignore[union-attr]  # the block ended
     # a locking read runs on the primary, even when asked for a replica (it writes WAL: lock bits)
     assert bool(db.run("SELECT pg_is_in_recovery() FROM replica_counters FOR UPDATE", [])[0][0]) is False
-    assert bool(db.run("SELECT pg_is_in_recovery() FROM replica_counters FOR SHARE", [], using="replica")[0][0]) is False
+    assert (
+        bool(db.run("SELECT pg_is_in_recovery() FROM replica_counters FOR SHARE", [], using="replica")[0][0])
+        is False
+    )
     # inside a transaction everything runs on its connection, the primary
     with db.transaction():
         assert in_recovery(db, using="replica") is False
@@ -167,6 +172,7 @@ def test_async_read_your_writes_per_task(cluster: PgCluster) -> None:
             cluster.standby.wait_caught_up(cluster.primary)
             cluster.standby.pause_replay()
             try:
+
                 async def writer() -> int:
                     async with adb.transaction():
                         await repo.update(row.model_copy(update={"n": 7}))
@@ -226,7 +232,9 @@ def test_async_replica_down_and_back(cluster: PgCluster) -> None:
             try:
                 for _ in range(5):
                     assert (await adb.execute(recovery, using="replica")).scalar() is False
-                    assert [r.n async for r in repo.filter(Counter_.id == row.id).iterate(batch_size=5)] == [3]
+                    assert [r.n async for r in repo.filter(Counter_.id == row.id).iterate(batch_size=5)] == [
+                        3
+                    ]
             finally:
                 cluster.standby.start()
             deadline = time.monotonic() + 20

@@ -30,7 +30,10 @@ T0 = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _docs(n: int) -> list[bytes]:
-    return [json.dumps({"name": f"e{i}", "at": (T0 + dt.timedelta(seconds=i)).isoformat()}).encode() for i in range(n)]
+    return [
+        json.dumps({"name": f"e{i}", "at": (T0 + dt.timedelta(seconds=i)).isoformat()}).encode()
+        for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("n", [3, 100])  # below and above the COPY threshold on PostgreSQL
@@ -74,8 +77,16 @@ def test_insert_many_json_with_a_before_insert_hook_keeps_what_the_hook_saw(evs:
 
 def test_rows_hydrate_column_wise_with_conversions_and_nulls(evs: Repository[Ev], db: Database) -> None:
     n = 2500  # more than one chunk of the column-wise hydration
-    evs.insert_many([Ev(name=f"e{i}", at=T0 + dt.timedelta(seconds=i),
-                        until=None if i % 3 else T0 + dt.timedelta(days=i)) for i in range(n)])
+    evs.insert_many(
+        [
+            Ev(
+                name=f"e{i}",
+                at=T0 + dt.timedelta(seconds=i),
+                until=None if i % 3 else T0 + dt.timedelta(days=i),
+            )
+            for i in range(n)
+        ]
+    )
     got = evs.order_by("id").all()
     assert len(got) == n
     for i, e in enumerate(got):

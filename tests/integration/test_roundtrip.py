@@ -383,7 +383,9 @@ def test_naive_datetime_is_refused(db: Database, repo: Repository[AllTypes]) -> 
     assert _count(db) == 0
 
 
-def test_text_with_nul_is_refused_at_validation_on_every_backend(db: Database, repo: Repository[AllTypes]) -> None:
+def test_text_with_nul_is_refused_at_validation_on_every_backend(
+    db: Database, repo: Repository[AllTypes]
+) -> None:
     # PostgreSQL text cannot hold NUL: every backend refuses it when the model validates.
     with pytest.raises(pydantic.ValidationError) as ei:
         _base(s="a\x00b", maybe_s="\x00")
@@ -439,8 +441,12 @@ def test_wall_times_in_a_dst_fold_keep_their_instant(db: Database, repo: Reposit
 def test_round_trip_through_bulk_insert_of_many_rows(db: Database, repo: Repository[AllTypes]) -> None:
     """Batches large enough for the bulk path (COPY on PostgreSQL, multi-row VALUES elsewhere)."""
 
-    @settings(max_examples=8, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=8,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(seed=st.lists(rows, min_size=1, max_size=6))
     def check(seed: list[AllTypes]) -> None:
         batch = (seed * 80)[:80]  # generated values, in a batch large enough for the bulk path

@@ -62,8 +62,9 @@ def test_16_threads_x_1000_transactions_through_pool_of_8(pooled: Database) -> N
         t.join()
     assert errors == []
     assert counters.count() == 16_000
-    assert counters.query().group_by(Counter.worker).rows(Counter.worker) == [(w,) for w in range(16)] or \
-        sorted(counters.query().group_by(Counter.worker).rows(Counter.worker)) == [(w,) for w in range(16)]
+    assert counters.query().group_by(Counter.worker).rows(Counter.worker) == [
+        (w,) for w in range(16)
+    ] or sorted(counters.query().group_by(Counter.worker).rows(Counter.worker)) == [(w,) for w in range(16)]
     stats = pooled.pool.stats()
     assert stats.checked_out == 0
     assert stats.created_total <= 8
@@ -87,6 +88,7 @@ def test_serializable_transfers_with_retry_keep_the_total(pooled: Database) -> N
         def wrapped():  # type: ignore[no-untyped-def]
             retried["n"] += 1
             return fn()
+
         return original(wrapped, **kw)
 
     pooled.run_in_transaction = counting  # type: ignore[method-assign]
@@ -102,8 +104,16 @@ def test_terminated_connections_are_replaced_without_failures(server_url: URL) -
     if server_url.dialect != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's")
     app = f"typedorm_kill_{id(server_url)}"
-    url = URL(server_url.dialect, server_url.driver, server_url.username, server_url.password, server_url.host,
-              server_url.port, server_url.database, {"application_name": app})  # type: ignore[arg-type]
+    url = URL(
+        server_url.dialect,
+        server_url.driver,
+        server_url.username,
+        server_url.password,
+        server_url.host,
+        server_url.port,
+        server_url.database,
+        {"application_name": app},
+    )  # type: ignore[arg-type]
     db = Database(url, pool_size=8, max_overflow=0, pool_pre_ping=True)
     killer = Database(server_url)
     try:
@@ -174,7 +184,10 @@ def test_postgres_restart_causes_no_failures_once_back(private_pg: PrivatePostgr
             list(ex.map(lambda i: counters.insert(Counter(worker=i)), range(16)))
         private_pg.restart()  # pg_ctl stop -m fast, then start; returns once it accepts connections
         deadline = time.monotonic() + 60
-        while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(private_pg.port)]).returncode != 0:
+        while (
+            subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(private_pg.port)]).returncode
+            != 0
+        ):
             assert time.monotonic() < deadline, "PostgreSQL did not come back"
             time.sleep(0.2)
         failures = 0

@@ -19,9 +19,9 @@ class Item(Model, table="sd_items"):
     tricky: Annotated[Col[str], Column(server_default=TRICKY, max_length=100)] = column(default=AUTO)
     flag: Annotated[Col[bool], Column(server_default=True)] = column(default=AUTO)
     n: Annotated[Col[int], Column(server_default=-5)] = column(default=AUTO)
-    price: Annotated[Col[Decimal], Column(server_default=Decimal("12.50"), max_digits=8, decimal_places=2)] = column(
-        default=AUTO
-    )
+    price: Annotated[
+        Col[Decimal], Column(server_default=Decimal("12.50"), max_digits=8, decimal_places=2)
+    ] = column(default=AUTO)
     answer: Annotated[Col[int], Column(server_default=SQL("(2 * 21)"))] = column(default=AUTO)
 
 
@@ -31,7 +31,12 @@ def test_literal_and_sql_server_defaults(db: Database) -> None:
     a = items.insert(Item(name="a"))
     got = items.get_or_raise(a.id)
     assert (got.label, got.tricky, got.flag, got.n, got.price, got.answer) == (
-        "none", TRICKY, True, -5, Decimal("12.50"), 42,
+        "none",
+        TRICKY,
+        True,
+        -5,
+        Decimal("12.50"),
+        42,
     )
     # the returned instance carries what the database stored, as a re-read does
     assert a == got

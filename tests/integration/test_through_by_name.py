@@ -124,7 +124,9 @@ def test_a_class_like_name_that_names_no_model_is_an_error() -> None:
         id: PK[int] = column(default=AUTO)
         members: RelList[Hero] = relation(through="SquadMembership")
 
-    with pytest.raises(ModelDefinitionError, match=r"through='SquadMembership' names no table model.*'squad_membership'"):
+    with pytest.raises(
+        ModelDefinitionError, match=r"through='SquadMembership' names no table model.*'squad_membership'"
+    ):
         _ = Squad.members.spec
 
 

@@ -89,9 +89,16 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     ),
     # --- LIKE and the text helpers ------------------------------------------------------
     ("like", lambda: User.name.like("a%_"), same('"users"."name" LIKE ?', ["a%_"])),
-    ("like-escape", lambda: User.name.like("a!%", escape="!"), same("\"users\".\"name\" LIKE ? ESCAPE '!'", ["a!%"])),
-    ("like-escape-quote", lambda: User.name.like("a'%", escape="'"),
-     same("\"users\".\"name\" LIKE ? ESCAPE ''''", ["a'%"])),
+    (
+        "like-escape",
+        lambda: User.name.like("a!%", escape="!"),
+        same('"users"."name" LIKE ? ESCAPE \'!\'', ["a!%"]),
+    ),
+    (
+        "like-escape-quote",
+        lambda: User.name.like("a'%", escape="'"),
+        same("\"users\".\"name\" LIKE ? ESCAPE ''''", ["a'%"]),
+    ),
     (
         "like-escape-backslash",
         lambda: User.name.like(r"a\%", escape="\\"),
@@ -177,7 +184,11 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     # --- arithmetic -----------------------------------------------------------------------
     ("add", lambda: User.age + 1 > 2, same('("users"."age" + ?) > ?', [1, 2])),
     ("sub", lambda: User.age - User.n < 0, same('("users"."age" - "users"."n") < ?', [0])),
-    ("mul-nested", lambda: (User.age + 1) * 2 >= User.n, same('(("users"."age" + ?) * ?) >= "users"."n"', [1, 2])),
+    (
+        "mul-nested",
+        lambda: (User.age + 1) * 2 >= User.n,
+        same('(("users"."age" + ?) * ?) >= "users"."n"', [1, 2]),
+    ),
     ("div", lambda: User.age / 2 == 3, same('("users"."age" / ?) = ?', [2, 3])),
     (
         "mod",
@@ -199,7 +210,11 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
         lambda: (User.age > 1) & (User.age < 5) & (User.name == "a"),
         same('("users"."age" > ? AND "users"."age" < ? AND "users"."name" = ?)', [1, 5, "a"]),
     ),
-    ("or", lambda: (User.age > 1) | (User.name == "a"), same('("users"."age" > ? OR "users"."name" = ?)', [1, "a"])),
+    (
+        "or",
+        lambda: (User.age > 1) | (User.name == "a"),
+        same('("users"."age" > ? OR "users"."name" = ?)', [1, "a"]),
+    ),
     ("not", lambda: ~(User.age > 1), same('NOT ("users"."age" > ?)', [1])),
     (
         "mixed",
@@ -209,19 +224,31 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     (
         "or-of-ands",
         lambda: ((User.age > 1) & (User.n > 2)) | ((User.age < 0) & (User.n < 0)),
-        same('(("users"."age" > ? AND "users"."n" > ?) OR ("users"."age" < ? AND "users"."n" < ?))', [1, 2, 0, 0]),
+        same(
+            '(("users"."age" > ? AND "users"."n" > ?) OR ("users"."age" < ? AND "users"."n" < ?))',
+            [1, 2, 0, 0],
+        ),
     ),
     ("double-not", lambda: ~~(User.age > 1), same('NOT (NOT ("users"."age" > ?))', [1])),
     # --- Q objects --------------------------------------------------------------------------
-    ("q-and", lambda: Q(age__gte=18, name="x").resolve(User),
-     same('("users"."age" >= ? AND "users"."name" = ?)', [18, "x"])),
-    ("q-or", lambda: (Q(age__gte=18) | Q(name="x")).resolve(User),
-     same('("users"."age" >= ? OR "users"."name" = ?)', [18, "x"])),
+    (
+        "q-and",
+        lambda: Q(age__gte=18, name="x").resolve(User),
+        same('("users"."age" >= ? AND "users"."name" = ?)', [18, "x"]),
+    ),
+    (
+        "q-or",
+        lambda: (Q(age__gte=18) | Q(name="x")).resolve(User),
+        same('("users"."age" >= ? OR "users"."name" = ?)', [18, "x"]),
+    ),
     ("q-not", lambda: (~Q(age__lt=18)).resolve(User), same('NOT ("users"."age" < ?)', [18])),
     (
         "q-nested",
         lambda: ((Q(age__gte=18) | Q(nick__isnull=True)) & ~Q(name__in=["a", "b"])).resolve(User),
-        same('(("users"."age" >= ? OR "users"."nick" IS NULL) AND NOT ("users"."name" IN (?, ?)))', [18, "a", "b"]),
+        same(
+            '(("users"."age" >= ? OR "users"."nick" IS NULL) AND NOT ("users"."name" IN (?, ?)))',
+            [18, "a", "b"],
+        ),
     ),
     (
         "q-with-predicate",
@@ -244,8 +271,11 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     # --- functions --------------------------------------------------------------------------
     ("count-star", lambda: func.count() > 1, same("COUNT(*) > ?", [1])),
     ("count-col", lambda: func.count(User.id) > 1, same('COUNT("users"."id") > ?', [1])),
-    ("count-distinct", lambda: func.count(User.age, distinct=True) > 1,
-     same('COUNT(DISTINCT "users"."age") > ?', [1])),
+    (
+        "count-distinct",
+        lambda: func.count(User.age, distinct=True) > 1,
+        same('COUNT(DISTINCT "users"."age") > ?', [1]),
+    ),
     ("sum", lambda: func.sum(User.age) > 1, same('SUM("users"."age") > ?', [1])),
     (
         "avg",
@@ -259,7 +289,11 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     ),
     ("min", lambda: func.min(User.age) == 0, same('MIN("users"."age") = ?', [0])),
     ("max", lambda: func.max(User.age) == 9, same('MAX("users"."age") = ?', [9])),
-    ("coalesce", lambda: func.coalesce(User.nick, "anon") == "x", same('COALESCE("users"."nick", ?) = ?', ["anon", "x"])),
+    (
+        "coalesce",
+        lambda: func.coalesce(User.nick, "anon") == "x",
+        same('COALESCE("users"."nick", ?) = ?', ["anon", "x"]),
+    ),
     ("lower", lambda: func.lower(User.name) == "ann", same('LOWER("users"."name") = ?', ["ann"])),
     ("upper", lambda: func.upper(User.name) == "ANN", same('UPPER("users"."name") = ?', ["ANN"])),
     (
@@ -289,15 +323,25 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     ),
     (
         "select-full",
-        lambda: select(User.id, User.name).where(User.age >= 18).order_by(User.name, User.age.desc())
-        .limit(10).offset(5).distinct(),
+        lambda: (
+            select(User.id, User.name)
+            .where(User.age >= 18)
+            .order_by(User.name, User.age.desc())
+            .limit(10)
+            .offset(5)
+            .distinct()
+        ),
         same(
             'SELECT DISTINCT "users"."id", "users"."name" FROM "users" WHERE "users"."age" >= ? '
             'ORDER BY "users"."name", "users"."age" DESC LIMIT 10 OFFSET 5',
             [18],
         ),
     ),
-    ("order-asc", lambda: select(User.id).order_by(User.age.asc()), same('SELECT "users"."id" FROM "users" ORDER BY "users"."age"')),
+    (
+        "order-asc",
+        lambda: select(User.id).order_by(User.age.asc()),
+        same('SELECT "users"."id" FROM "users" ORDER BY "users"."age"'),
+    ),
     ("limit-only", lambda: select(User.id).limit(3), same('SELECT "users"."id" FROM "users" LIMIT 3')),
     ("limit-zero", lambda: select(User.id).limit(0), same('SELECT "users"."id" FROM "users" LIMIT 0')),
     ("offset-zero", lambda: select(User.id).offset(0), same('SELECT "users"."id" FROM "users"')),
@@ -314,8 +358,14 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
         "nulls-order",
         lambda: select(User.id).order_by(User.nick.asc(nulls="first"), User.nick.desc(nulls="last")),
         {
-            "sqlite": ('SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS FIRST, "users"."nick" DESC NULLS LAST', []),
-            "postgresql": ('SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS FIRST, "users"."nick" DESC NULLS LAST', []),
+            "sqlite": (
+                'SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS FIRST, "users"."nick" DESC NULLS LAST',
+                [],
+            ),
+            "postgresql": (
+                'SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS FIRST, "users"."nick" DESC NULLS LAST',
+                [],
+            ),
             # MySQL has no NULLS FIRST/LAST: sort on "IS NULL" first
             "mysql": (
                 "SELECT `users`.`id` FROM `users` ORDER BY `users`.`nick` IS NULL DESC, `users`.`nick`, "
@@ -328,8 +378,14 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
         "nulls-other-way",
         lambda: select(User.id).order_by(User.nick.asc(nulls="last"), User.nick.desc(nulls="first")),
         {
-            "sqlite": ('SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS LAST, "users"."nick" DESC NULLS FIRST', []),
-            "postgresql": ('SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS LAST, "users"."nick" DESC NULLS FIRST', []),
+            "sqlite": (
+                'SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS LAST, "users"."nick" DESC NULLS FIRST',
+                [],
+            ),
+            "postgresql": (
+                'SELECT "users"."id" FROM "users" ORDER BY "users"."nick" NULLS LAST, "users"."nick" DESC NULLS FIRST',
+                [],
+            ),
             "mysql": (
                 "SELECT `users`.`id` FROM `users` ORDER BY `users`.`nick` IS NULL, `users`.`nick`, "
                 "`users`.`nick` IS NULL DESC, `users`.`nick` DESC",
@@ -340,12 +396,19 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     (
         "group-by-having",
         lambda: select(User.age, func.count()).where(User.n > 0).group_by(User.age).having(func.count() > 1),
-        same('SELECT "users"."age", COUNT(*) FROM "users" WHERE "users"."n" > ? GROUP BY "users"."age" HAVING COUNT(*) > ?', [0, 1]),
+        same(
+            'SELECT "users"."age", COUNT(*) FROM "users" WHERE "users"."n" > ? GROUP BY "users"."age" HAVING COUNT(*) > ?',
+            [0, 1],
+        ),
     ),
     (
         "params-in-textual-order",
-        lambda: select(User.age, func.coalesce(User.nick, "z")).where(User.n > 1).group_by(User.age)
-        .having(func.max(User.n) < 9, func.count() > 2),
+        lambda: (
+            select(User.age, func.coalesce(User.nick, "z"))
+            .where(User.n > 1)
+            .group_by(User.age)
+            .having(func.max(User.n) < 9, func.count() > 2)
+        ),
         same(
             'SELECT "users"."age", COALESCE("users"."nick", ?) FROM "users" WHERE "users"."n" > ? '
             'GROUP BY "users"."age" HAVING MAX("users"."n") < ? AND COUNT(*) > ?',
@@ -354,8 +417,14 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     ),
     (
         "functions-in-select",
-        lambda: select(func.count(User.id), func.sum(User.age), func.min(User.age),
-                       func.max(User.age), func.lower(User.name), func.upper(User.name)),
+        lambda: select(
+            func.count(User.id),
+            func.sum(User.age),
+            func.min(User.age),
+            func.max(User.age),
+            func.lower(User.name),
+            func.upper(User.name),
+        ),
         same(
             'SELECT COUNT("users"."id"), SUM("users"."age"), MIN("users"."age"), '
             'MAX("users"."age"), LOWER("users"."name"), UPPER("users"."name") FROM "users"'
@@ -363,8 +432,11 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
     ),
     (
         "label",
-        lambda: select(User.name, func.count(User.id).label("cnt")).group_by(User.name)
-        .order_by(func.count(User.id).label("cnt").desc()),
+        lambda: (
+            select(User.name, func.count(User.id).label("cnt"))
+            .group_by(User.name)
+            .order_by(func.count(User.id).label("cnt").desc())
+        ),
         same(
             'SELECT "users"."name", COUNT("users"."id") AS "cnt" FROM "users" GROUP BY "users"."name" '
             'ORDER BY COUNT("users"."id") DESC'
@@ -374,15 +446,22 @@ CASES: list[tuple[str, Callable[[], object], Expected]] = [
         "scalar-subquery",
         # a scalar subquery compares as a value; the operators are not typed for it
         lambda: select(User.id).where(User.age > select(func.max(User.age)).where(User.n > 1)),  # type: ignore[operator]
-        same('SELECT "users"."id" FROM "users" WHERE "users"."age" > (SELECT MAX("users"."age") FROM "users" WHERE "users"."n" > ?)', [1]),
+        same(
+            'SELECT "users"."id" FROM "users" WHERE "users"."age" > (SELECT MAX("users"."age") FROM "users" WHERE "users"."n" > ?)',
+            [1],
+        ),
     ),
     (
         "select-with-subqueries",
-        lambda: select(User.id).where(
-            User.age > 5,
-            User.id.in_(select(Order.user_id).where(Order.total > 10)),
-            select(Order.id).where(Order.user_id == User.id).exists(),
-        ).limit(3),
+        lambda: (
+            select(User.id)
+            .where(
+                User.age > 5,
+                User.id.in_(select(Order.user_id).where(Order.total > 10)),
+                select(Order.id).where(Order.user_id == User.id).exists(),
+            )
+            .limit(3)
+        ),
         same(
             'SELECT "users"."id" FROM "users" WHERE "users"."age" > ? AND "users"."id" IN '
             '(SELECT "orders"."user_id" FROM "orders" WHERE "orders"."total" > ?) AND EXISTS '
@@ -410,7 +489,11 @@ INS = '"users" ("name", "email", "age", "n", "nick")'
 
 
 DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
-    ("insert", lambda: Insert(T, INS_COLS, [ROW1]), same(f"INSERT INTO {INS} VALUES (?, ?, ?, ?, ?)", list(ROW1))),
+    (
+        "insert",
+        lambda: Insert(T, INS_COLS, [ROW1]),
+        same(f"INSERT INTO {INS} VALUES (?, ?, ?, ?, ?)", list(ROW1)),
+    ),
     (
         "insert-values",
         lambda: Insert(T, INS_COLS).values(ROW1).values(ROW2),
@@ -419,7 +502,10 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
     (
         "insert-many-returning",
         lambda: Insert(T, INS_COLS, [ROW1, ROW2]).returning_(T.by_field["id"], T.by_field["name"]),
-        same(f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) RETURNING "id", "name"', [*ROW1, *ROW2]),
+        same(
+            f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) RETURNING "id", "name"',
+            [*ROW1, *ROW2],
+        ),
     ),
     (
         "insert-default-values",
@@ -455,8 +541,14 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
         "upsert-nothing",
         lambda: Insert(T, INS_COLS, [ROW1]).on_conflict_do_nothing(["email"]),
         {
-            "sqlite": (f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?) ON CONFLICT ("email") DO NOTHING', list(ROW1)),
-            "postgresql": (f'INSERT INTO {INS} VALUES (%s, %s, %s, %s, %s) ON CONFLICT ("email") DO NOTHING', list(ROW1)),
+            "sqlite": (
+                f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?) ON CONFLICT ("email") DO NOTHING',
+                list(ROW1),
+            ),
+            "postgresql": (
+                f'INSERT INTO {INS} VALUES (%s, %s, %s, %s, %s) ON CONFLICT ("email") DO NOTHING',
+                list(ROW1),
+            ),
             # a no-op assignment: INSERT IGNORE would hide unrelated errors too
             "mysql": (
                 "INSERT INTO `users` (`name`, `email`, `age`, `n`, `nick`) VALUES (%s, %s, %s, %s, %s) "
@@ -469,8 +561,14 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
         "upsert-nothing-any-conflict-returning",
         lambda: Insert(T, INS_COLS, [ROW1]).on_conflict_do_nothing().returning_(T.by_field["id"]),
         {
-            "sqlite": (f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING "id"', list(ROW1)),
-            "postgresql": (f'INSERT INTO {INS} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING "id"', list(ROW1)),
+            "sqlite": (
+                f'INSERT INTO {INS} VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING "id"',
+                list(ROW1),
+            ),
+            "postgresql": (
+                f'INSERT INTO {INS} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING "id"',
+                list(ROW1),
+            ),
             "mysql": (
                 "INSERT INTO `users` (`name`, `email`, `age`, `n`, `nick`) VALUES (%s, %s, %s, %s, %s) "
                 "ON DUPLICATE KEY UPDATE `id` = `id` RETURNING `id`",
@@ -486,15 +584,26 @@ DML_CASES: list[tuple[str, Callable[[], object], Expected]] = [
     (
         "update-expression",
         lambda: Update(T, (User.age.set(31), User.n.set(User.n + 1))).where(User.id == 7, User.age < 100),
-        same('UPDATE "users" SET "age" = ?, "n" = ("users"."n" + ?) WHERE "users"."id" = ? AND "users"."age" < ?', [31, 1, 7, 100]),
+        same(
+            'UPDATE "users" SET "age" = ?, "n" = ("users"."n" + ?) WHERE "users"."id" = ? AND "users"."age" < ?',
+            [31, 1, 7, 100],
+        ),
     ),
     (
         "update-set-null-and-function",
         lambda: Update(T, (User.nick.set(None), User.name.set(func.upper(User.name)))),
         same('UPDATE "users" SET "nick" = ?, "name" = UPPER("users"."name")', [None]),
     ),
-    ("delete", lambda: Delete[User](T).where(User.id.in_([1, 2])), same('DELETE FROM "users" WHERE "users"."id" IN (?, ?)', [1, 2])),
-    ("delete-all-returning", lambda: Delete(T, returning=(T.by_field["id"],)), same('DELETE FROM "users" RETURNING "id"')),
+    (
+        "delete",
+        lambda: Delete[User](T).where(User.id.in_([1, 2])),
+        same('DELETE FROM "users" WHERE "users"."id" IN (?, ?)', [1, 2]),
+    ),
+    (
+        "delete-all-returning",
+        lambda: Delete(T, returning=(T.by_field["id"],)),
+        same('DELETE FROM "users" RETURNING "id"'),
+    ),
     (
         "delete-where-or",
         lambda: Delete[User](T).where((User.age < 1) | User.nick.is_null()),
@@ -639,7 +748,10 @@ def test_create_table(dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_create_table_composite_key_and_foreign_key(dialect: str) -> None:
-    assert compile_in(dialect, CreateTable(OrderLine.__table__, if_not_exists=False)) == (LINES_DDL[dialect], [])
+    assert compile_in(dialect, CreateTable(OrderLine.__table__, if_not_exists=False)) == (
+        LINES_DDL[dialect],
+        [],
+    )
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -652,10 +764,12 @@ def test_create_table_foreign_key_actions(dialect: str) -> None:
 
 def test_create_table_statements_add_indexes_except_on_mysql() -> None:
     assert get_dialect("sqlite").create_table_statements(T) == [
-        USERS_DDL["sqlite"], 'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
+        USERS_DDL["sqlite"],
+        'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
     ]
     assert get_dialect("postgresql").create_table_statements(T, if_not_exists=False) == [
-        USERS_DDL["postgresql"].replace("IF NOT EXISTS ", ""), 'CREATE INDEX "ix_users_age" ON "users" ("age")',
+        USERS_DDL["postgresql"].replace("IF NOT EXISTS ", ""),
+        'CREATE INDEX "ix_users_age" ON "users" ("age")',
     ]
     # indexes are inline in MySQL's CREATE TABLE
     assert get_dialect("mysql").create_table_statements(T) == [USERS_DDL["mysql"]]
@@ -664,7 +778,9 @@ def test_create_table_statements_add_indexes_except_on_mysql() -> None:
 def test_server_default_and_table_checks() -> None:
     class Flag(Model, checks=["length(label) > 0"]):
         id: PK[int]
-        label: Annotated[Col[str], Column(server_default="none", check="label <> 'x'")] = column(default="none")
+        label: Annotated[Col[str], Column(server_default="none", check="label <> 'x'")] = column(
+            default="none"
+        )
         on: Col[bool] = column(default=False)
 
     sql, _ = compile_in("sqlite", CreateTable(Flag.__table__, if_not_exists=False))
@@ -682,8 +798,11 @@ def test_server_default_and_table_checks() -> None:
 
 @pytest.mark.parametrize(
     ("dialect", "sql"),
-    [("sqlite", 'DROP TABLE IF EXISTS "users"'), ("postgresql", 'DROP TABLE IF EXISTS "users"'),
-     ("mysql", "DROP TABLE IF EXISTS `users`")],
+    [
+        ("sqlite", 'DROP TABLE IF EXISTS "users"'),
+        ("postgresql", 'DROP TABLE IF EXISTS "users"'),
+        ("mysql", "DROP TABLE IF EXISTS `users`"),
+    ],
 )
 def test_drop_table(dialect: str, sql: str) -> None:
     assert compile_in(dialect, DropTable(T)) == (sql, [])
@@ -697,13 +816,25 @@ UQ = next(i for i in T.indexes if i.unique)
 @pytest.mark.parametrize(
     ("dialect", "create", "create_unique", "drop"),
     [
-        ("sqlite", 'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
-         'CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")', 'DROP INDEX IF EXISTS "ix_users_age"'),
-        ("postgresql", 'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
-         'CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")', 'DROP INDEX IF EXISTS "ix_users_age"'),
+        (
+            "sqlite",
+            'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
+            'CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")',
+            'DROP INDEX IF EXISTS "ix_users_age"',
+        ),
+        (
+            "postgresql",
+            'CREATE INDEX IF NOT EXISTS "ix_users_age" ON "users" ("age")',
+            'CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")',
+            'DROP INDEX IF EXISTS "ix_users_age"',
+        ),
         # MySQL: no IF [NOT] EXISTS for indexes, and DROP INDEX names the table
-        ("mysql", "CREATE INDEX `ix_users_age` ON `users` (`age`)",
-         "CREATE UNIQUE INDEX `uq_users_email` ON `users` (`email`)", "DROP INDEX `ix_users_age` ON `users`"),
+        (
+            "mysql",
+            "CREATE INDEX `ix_users_age` ON `users` (`age`)",
+            "CREATE UNIQUE INDEX `uq_users_email` ON `users` (`email`)",
+            "DROP INDEX `ix_users_age` ON `users`",
+        ),
     ],
 )
 def test_create_and_drop_index(dialect: str, create: str, create_unique: str, drop: str) -> None:
@@ -809,7 +940,10 @@ def test_transaction_sql() -> None:
     assert s.begin_sql() == ["BEGIN IMMEDIATE"]
     assert s.begin_sql(mode="deferred") == ["BEGIN DEFERRED"]
     assert p.begin_sql("serializable") == ["BEGIN ISOLATION LEVEL SERIALIZABLE"]
-    assert m.begin_sql("read committed") == ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "START TRANSACTION"]
+    assert m.begin_sql("read committed") == [
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+        "START TRANSACTION",
+    ]
     assert p.savepoint_sql("sp1") == 'SAVEPOINT "sp1"'
     assert m.rollback_to_sql("sp1") == "ROLLBACK TO SAVEPOINT `sp1`"
     assert s.release_sql("sp1") == 'RELEASE SAVEPOINT "sp1"'

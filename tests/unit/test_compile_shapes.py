@@ -50,10 +50,16 @@ def cols(model: type[Any]) -> tuple[ColumnExpr[Any, Any], ...]:
 @pytest.mark.parametrize("name", DIALECTS)
 def test_select_by_key_shape(name: str) -> None:
     d = get_dialect(name)
-    stmt = Select(Author, cols(Author), where=(Compare("=", ColumnExpr(Author, Author.__table__.by_field["id"]), Slot()),))
+    stmt = Select(
+        Author,
+        cols(Author),
+        where=(Compare("=", ColumnExpr(Author, Author.__table__.by_field["id"]), Slot()),),
+    )
     c = d.compile(stmt)
-    assert c.sql == q(name, 'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" '
-                            'WHERE "authors"."id" = ?')
+    assert c.sql == q(
+        name,
+        'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" WHERE "authors"."id" = ?',
+    )
     assert c.params == [SLOT]
     assert d.compile_shape(stmt) == c.sql
 
@@ -70,11 +76,16 @@ def test_insert_shapes(name: str) -> None:
     d = get_dialect(name)
     t = Author.__table__
     two = Insert(t, t.columns[1:], [[SLOT, SLOT]] * 2, returning=(t.columns[0],))
-    assert d.compile_shape(two) == q(name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?), (?, ?) RETURNING "id"')
+    assert d.compile_shape(two) == q(
+        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?), (?, ?) RETURNING "id"'
+    )
     every = Insert(t, t.columns[1:], [[SLOT, SLOT]], returning=t.columns)
     assert d.compile_shape(every) == q(
-        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id", "name", "age"')
-    default = {"mysql": "INSERT INTO `authors` () VALUES ()"}.get(name, 'INSERT INTO "authors" DEFAULT VALUES')
+        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id", "name", "age"'
+    )
+    default = {"mysql": "INSERT INTO `authors` () VALUES ()"}.get(
+        name, 'INSERT INTO "authors" DEFAULT VALUES'
+    )
     assert d.compile_shape(Insert(t, ())) == default
 
 
@@ -82,14 +93,22 @@ def test_insert_shapes(name: str) -> None:
 def test_upsert_with_returning(name: str) -> None:
     d = get_dialect(name)
     t = Author.__table__
-    c = d.compile(Insert(t, t.columns, [[1, "Ann", 30]]).on_conflict_do_update(["id"], ["name", "age"])
-                  .returning_(*t.columns))
+    c = d.compile(
+        Insert(t, t.columns, [[1, "Ann", 30]])
+        .on_conflict_do_update(["id"], ["name", "age"])
+        .returning_(*t.columns)
+    )
     if name == "mysql":
-        assert c.sql.startswith("INSERT INTO `authors` (`id`, `name`, `age`) VALUES (%s, %s, %s) ON DUPLICATE KEY")
+        assert c.sql.startswith(
+            "INSERT INTO `authors` (`id`, `name`, `age`) VALUES (%s, %s, %s) ON DUPLICATE KEY"
+        )
     else:
-        assert c.sql == q(name, 'INSERT INTO "authors" ("id", "name", "age") VALUES (?, ?, ?) ON CONFLICT ("id") '
-                                'DO UPDATE SET "name" = excluded."name", "age" = excluded."age" '
-                                'RETURNING "id", "name", "age"')
+        assert c.sql == q(
+            name,
+            'INSERT INTO "authors" ("id", "name", "age") VALUES (?, ?, ?) ON CONFLICT ("id") '
+            'DO UPDATE SET "name" = excluded."name", "age" = excluded."age" '
+            'RETURNING "id", "name", "age"',
+        )
     assert c.sql.endswith(q(name, ' RETURNING "id", "name", "age"'))
     assert c.params == [1, "Ann", 30]
 
@@ -104,8 +123,10 @@ def test_update_and_delete_by_key_shapes(name: str) -> None:
     assert m.update_plan(["age"])[1] == q(name, 'UPDATE "authors" SET "age" = ? WHERE "authors"."id" = ?')
     assert m.update_plan(["id"]) == ((), "")  # nothing but the key: no statement
     assert m.delete_sql == q(name, 'DELETE FROM "authors" WHERE "authors"."id" = ?')
-    assert m.get_sql == q(name, 'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" '
-                                'WHERE "authors"."id" = ?')
+    assert m.get_sql == q(
+        name,
+        'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" WHERE "authors"."id" = ?',
+    )
 
 
 @pytest.mark.parametrize("name", DIALECTS)
@@ -113,16 +134,22 @@ def test_mapper_insert_select_by_and_max_shapes(name: str) -> None:
     d = get_dialect(name)
     m = Mapper(Author, d)
     assert m.insert_sql((1, 2)) == q(name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?)')
-    assert m.insert_sql((1, 2), 3) == q(name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?), (?, ?), (?, ?)')
+    assert m.insert_sql((1, 2), 3) == q(
+        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?), (?, ?), (?, ?)'
+    )
     assert m.insert_sql((1, 2), 1, (m.pk_cols[0],)) == q(
-        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id"')
+        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id"'
+    )
     assert m.insert_sql((1, 2), 1, m.columns) == q(
-        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id", "name", "age"')
+        name, 'INSERT INTO "authors" ("name", "age") VALUES (?, ?) RETURNING "id", "name", "age"'
+    )
     # the cache key is the shape: the same shape gives the same text object back
     assert m.insert_sql((1, 2), 3) is m.insert_sql((1, 2), 3)
     assert m.select_by_sql(("name", "age")) == q(
-        name, 'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" '
-              'WHERE "authors"."name" = ? AND "authors"."age" = ?')
+        name,
+        'SELECT "authors"."id", "authors"."name", "authors"."age" FROM "authors" '
+        'WHERE "authors"."name" = ? AND "authors"."age" = ?',
+    )
     assert m.max_pk_sql() == q(name, 'SELECT MAX("authors"."id") FROM "authors"')
 
 
@@ -130,8 +157,9 @@ def test_mapper_insert_select_by_and_max_shapes(name: str) -> None:
 def test_composite_key_shapes(name: str) -> None:
     d = get_dialect(name)
     m = Mapper(AuthorTag, d)
-    assert m.delete_sql == q(name, 'DELETE FROM "author_tags" WHERE "author_tags"."author_id" = ? '
-                                   'AND "author_tags"."tag_id" = ?')
+    assert m.delete_sql == q(
+        name, 'DELETE FROM "author_tags" WHERE "author_tags"."author_id" = ? AND "author_tags"."tag_id" = ?'
+    )
 
 
 @pytest.mark.parametrize("name", DIALECTS)
@@ -152,17 +180,24 @@ def test_relationship_loading_shapes(name: str) -> None:
         'JOIN "author_tags" ON "author_tags"."tag_id" = "tags"."id" '
         'WHERE "author_tags"."author_id" IN (?, ?) ORDER BY "tags"."label" DESC',
     )
-    unlink = Delete(AuthorTag.__table__, (Compare("=", link_author, Slot()), InList(link_tag, (Slot(),) * 3, False)))
+    unlink = Delete(
+        AuthorTag.__table__, (Compare("=", link_author, Slot()), InList(link_tag, (Slot(),) * 3, False))
+    )
     assert d.compile_shape(unlink) == q(
-        name, 'DELETE FROM "author_tags" WHERE "author_tags"."author_id" = ? AND "author_tags"."tag_id" IN (?, ?, ?)')
+        name,
+        'DELETE FROM "author_tags" WHERE "author_tags"."author_id" = ? AND "author_tags"."tag_id" IN (?, ?, ?)',
+    )
 
 
 @pytest.mark.parametrize("name", DIALECTS)
 def test_count_rows_wraps_a_select(name: str) -> None:
     d = get_dialect(name)
     c = d.compile(CountRows(Select(Author, cols(Author)).where(Author.age >= 18).distinct().limit(5)))
-    assert c.sql == q(name, 'SELECT COUNT(*) FROM (SELECT DISTINCT "authors"."id", "authors"."name", "authors"."age" '
-                            'FROM "authors" WHERE "authors"."age" >= ? LIMIT 5) AS typedorm_sub')
+    assert c.sql == q(
+        name,
+        'SELECT COUNT(*) FROM (SELECT DISTINCT "authors"."id", "authors"."name", "authors"."age" '
+        'FROM "authors" WHERE "authors"."age" >= ? LIMIT 5) AS typedorm_sub',
+    )
     assert c.params == [18]
 
 
@@ -185,10 +220,15 @@ def test_reserved_keys_need_a_key_sequence(name: str) -> None:
 def test_update_shape_with_returning() -> None:
     d = get_dialect("postgresql")
     t = Author.__table__
-    stmt = Update(t, (Author.age.set(Slot()),), (Compare("=", ColumnExpr(Author, t.columns[0]), Slot()),),
-                  returning=t.columns)
+    stmt = Update(
+        t,
+        (Author.age.set(Slot()),),
+        (Compare("=", ColumnExpr(Author, t.columns[0]), Slot()),),
+        returning=t.columns,
+    )
     assert d.compile_shape(stmt) == (
-        'UPDATE "authors" SET "age" = %s WHERE "authors"."id" = %s RETURNING "id", "name", "age"')
+        'UPDATE "authors" SET "age" = %s WHERE "authors"."id" = %s RETURNING "id", "name", "age"'
+    )
 
 
 def test_select_replace_is_immutable_and_checked() -> None:

@@ -75,7 +75,9 @@ def test_hash_format_and_parameters(hashed: PasswordHash) -> None:
     assert (scheme, n, r, p) == ("scrypt", 2**14, 8, 1)
     assert len(salt) == 16
     assert len(key) == 32
-    expected = hashlib.scrypt(b"correct horse battery staple", salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=32)
+    expected = hashlib.scrypt(
+        b"correct horse battery staple", salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=32
+    )
     assert key == expected
     assert PasswordHash.is_encoded(hashed)
 
@@ -228,7 +230,11 @@ def test_password_hash_column_type(hashed: PasswordHash) -> None:
     assert c.type_name == "password_hash"
     assert isinstance(c.column_type, PasswordHashType)
     assert isinstance(resolve_type(PasswordHash), PasswordHashType)
-    assert {d: c.sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "TEXT", "mysql": "VARCHAR(255)"}
+    assert {d: c.sql_type(d) for d in DIALECTS} == {
+        "sqlite": "TEXT",
+        "postgresql": "TEXT",
+        "mysql": "VARCHAR(255)",
+    }
     assert c.sql_type("mariadb") == "VARCHAR(255)"
     assert len(hashed) < 255
     for d in DIALECTS:
@@ -264,7 +270,11 @@ def test_json_model_maps_to_json_column() -> None:
         c = t[field]
         assert c.type_name == "json"
         assert isinstance(c.column_type, JSONType)
-        assert {d: c.sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "JSONB", "mysql": "JSON"}
+        assert {d: c.sql_type(d) for d in DIALECTS} == {
+            "sqlite": "TEXT",
+            "postgresql": "JSONB",
+            "mysql": "JSON",
+        }
         assert c.nullable is nullable
     assert t["prefs"].python_type is Prefs
     assert t["box"].python_type is Box
@@ -301,7 +311,8 @@ def test_json_model_round_trip_through_processors(dialect: str) -> None:
     stored, loaded = round_trip("shape", dialect, {"kind": "tri", "sides": 3})
     assert json.loads(stored) == {"kind": "tri", "sides": 3}
     assert Account.model_validate({"password": str(PasswordHash.hash("x")), "shape": loaded}).shape == {
-        "kind": "tri", "sides": 3,
+        "kind": "tri",
+        "sides": 3,
     }
 
 

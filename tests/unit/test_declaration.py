@@ -48,7 +48,12 @@ def test_table_keyword_sets_table_name() -> None:
 
 @pytest.mark.parametrize(
     ("cls_name", "table"),
-    [("Item", "item"), ("OrderLine", "order_line"), ("HTTPLogEntry", "http_log_entry"), ("UserV2Data", "user_v2_data")],
+    [
+        ("Item", "item"),
+        ("OrderLine", "order_line"),
+        ("HTTPLogEntry", "http_log_entry"),
+        ("UserV2Data", "user_v2_data"),
+    ],
 )
 def test_table_name_defaults_to_snake_case(cls_name: str, table: str) -> None:
     ns: dict[str, Any] = {"__annotations__": {"id": PK[int]}, "__module__": __name__}
@@ -335,8 +340,16 @@ def test_sql_type_override_per_dialect() -> None:
         b: Annotated[Col[str], Column(sql_type={"postgresql": "CITEXT"})]
 
     t = R.__table__.by_field
-    assert {d: t["a"].sql_type(d) for d in DIALECTS} == {"sqlite": "CITEXT", "postgresql": "CITEXT", "mysql": "CITEXT"}
-    assert {d: t["b"].sql_type(d) for d in DIALECTS} == {"sqlite": "TEXT", "postgresql": "CITEXT", "mysql": "LONGTEXT"}
+    assert {d: t["a"].sql_type(d) for d in DIALECTS} == {
+        "sqlite": "CITEXT",
+        "postgresql": "CITEXT",
+        "mysql": "CITEXT",
+    }
+    assert {d: t["b"].sql_type(d) for d in DIALECTS} == {
+        "sqlite": "TEXT",
+        "postgresql": "CITEXT",
+        "mysql": "LONGTEXT",
+    }
     # only the declared types are kept; "*" stands for every dialect (a variant's family included)
     assert (dict(t["a"].sql_types), dict(t["b"].sql_types)) == ({"*": "CITEXT"}, {"postgresql": "CITEXT"})
     assert t["a"].sql_type("mariadb") == "CITEXT"
@@ -508,8 +521,13 @@ def test_model_dump_omits_auto() -> None:
 def test_json_schema_of_auto_field_is_read_only() -> None:
     props = User.model_json_schema()["properties"]
     # an integer column's range (signed 64-bit on every backend) is part of its schema
-    assert props["id"] == {"readOnly": True, "title": "Id", "type": "integer",
-                           "minimum": -(2**63), "maximum": 2**63 - 1}
+    assert props["id"] == {
+        "readOnly": True,
+        "title": "Id",
+        "type": "integer",
+        "minimum": -(2**63),
+        "maximum": 2**63 - 1,
+    }
     assert "id" not in User.model_json_schema().get("required", [])
 
 

@@ -29,7 +29,7 @@ def dialect_name_uses(source: str) -> int:
         text = tok.string
         for prefix in ("", "r", "b", "u", "f"):
             if text.lower().startswith(prefix + '"') or text.lower().startswith(prefix + "'"):
-                body = text[len(prefix):]
+                body = text[len(prefix) :]
                 if len(body) >= 2 and body[0] == body[-1] and body[1:-1] in NAMES:
                     hits += 1
                 break

@@ -79,8 +79,11 @@ def test_registered_variant_keeps_its_scheme_and_family_driver() -> None:
 def test_migration_lock_and_bulk_key_hooks_per_dialect() -> None:
     assert SQLiteDialect().migration_lock("x") is None
     pg = PostgreSQLDialect().migration_lock("x")
-    assert pg == MigrationLock("SELECT pg_try_advisory_lock(?)", "SELECT pg_advisory_unlock(?)",
-                               (PostgreSQLDialect.advisory_lock_key,))
+    assert pg == MigrationLock(
+        "SELECT pg_try_advisory_lock(?)",
+        "SELECT pg_advisory_unlock(?)",
+        (PostgreSQLDialect.advisory_lock_key,),
+    )
     my = MySQLDialect().migration_lock("shop")
     assert my is not None and my.params == ("typedorm_migrate:shop",) and "GET_LOCK" in my.acquire
     # the statement itself is compiled in tests/unit/test_compile_shapes.py (ReserveKeys)
@@ -91,15 +94,28 @@ def test_migration_lock_and_bulk_key_hooks_per_dialect() -> None:
 
 
 def test_capability_flags_differ_only_by_dialect_class() -> None:
-    flags = ("rebuilds_tables", "file_backups", "modify_column", "checks_pin_columns", "unique_is_index",
-             "foreign_keys_make_indexes", "supports_upsert_returning", "probes_server_version")
-    rows = {d.__name__: tuple(getattr(d, f) for f in flags) for d in (SQLiteDialect, PostgreSQLDialect, MySQLDialect)}
+    flags = (
+        "rebuilds_tables",
+        "file_backups",
+        "modify_column",
+        "checks_pin_columns",
+        "unique_is_index",
+        "foreign_keys_make_indexes",
+        "supports_upsert_returning",
+        "probes_server_version",
+    )
+    rows = {
+        d.__name__: tuple(getattr(d, f) for f in flags)
+        for d in (SQLiteDialect, PostgreSQLDialect, MySQLDialect)
+    }
     assert rows == {
         "SQLiteDialect": (True, True, False, False, False, False, True, False),
         "PostgreSQLDialect": (False, False, False, False, False, False, True, False),
         "MySQLDialect": (False, False, True, True, True, True, False, True),
     }
-    assert all(issubclass(d, Dialect) for d in (SQLiteDialect, PostgreSQLDialect, MySQLDialect, MariaDBDialect))
+    assert all(
+        issubclass(d, Dialect) for d in (SQLiteDialect, PostgreSQLDialect, MySQLDialect, MariaDBDialect)
+    )
 
 
 def test_capability_flags_are_enforced_by_the_compiler() -> None:
@@ -114,10 +130,21 @@ def test_capability_flags_are_enforced_by_the_compiler() -> None:
         supports_delete_returning: ClassVar[bool] = False
         max_identifier_length: ClassVar[int] = 8
 
-    key = ColumnSpec(field="id", name="id", type_name="integer", sql_types={"postgresql": "BIGINT"},
-                     nullable=False, primary_key=True)
-    wide = ColumnSpec(field="much_too_long", name="much_too_long", type_name="integer",
-                      sql_types={"postgresql": "BIGINT"}, nullable=True)
+    key = ColumnSpec(
+        field="id",
+        name="id",
+        type_name="integer",
+        sql_types={"postgresql": "BIGINT"},
+        nullable=False,
+        primary_key=True,
+    )
+    wide = ColumnSpec(
+        field="much_too_long",
+        name="much_too_long",
+        type_name="integer",
+        sql_types={"postgresql": "BIGINT"},
+        nullable=True,
+    )
     t = TableSpec(name="t", model_name="T", columns=(key,), primary_key=("id",))
     d, pg = Minimal(), PostgreSQLDialect()
     one, two = Insert(t, (key,), [(1,)]), Insert(t, (key,), [(1,), (2,)])
@@ -131,5 +158,9 @@ def test_capability_flags_are_enforced_by_the_compiler() -> None:
         d.compile(Delete(t, (), (key,)))
     assert pg.compile(Delete(t, (), (key,))).sql == 'DELETE FROM "t" RETURNING "id"'
     with pytest.raises(InvalidArgument, match="much_too_long"):
-        d.visit_create_table(CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",))))
-    assert pg.visit_create_table(CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",))))
+        d.visit_create_table(
+            CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",)))
+        )
+    assert pg.visit_create_table(
+        CreateTable(TableSpec(name="t", model_name="T", columns=(key, wide), primary_key=("id",)))
+    )

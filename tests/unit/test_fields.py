@@ -51,10 +51,26 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     (
         "char-all",
         Col[str],
-        CharField(max_length=50, min_length=2, unique=True, index=True, pattern="^a", default="abc", name="c",
-                  comment="note"),
-        column(max_length=50, min_length=2, unique=True, index=True, pattern="^a", default="abc", name="c",
-               comment="note"),
+        CharField(
+            max_length=50,
+            min_length=2,
+            unique=True,
+            index=True,
+            pattern="^a",
+            default="abc",
+            name="c",
+            comment="note",
+        ),
+        column(
+            max_length=50,
+            min_length=2,
+            unique=True,
+            index=True,
+            pattern="^a",
+            default="abc",
+            name="c",
+            comment="note",
+        ),
     ),
     ("char-null", Col[str | None], CharField(null=True, default=None), column(nullable=True, default=None)),
     ("text", Col[str], TextField(unique=True), column(unique=True)),
@@ -63,7 +79,12 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("int-index", Col[int], IntegerField(index=True, unique=True), column(index=True, unique=True)),
     ("float", Col[float], FloatField(min_value=0.5, max_value=2.5), column(ge=0.5, le=2.5)),
     ("bool", Col[bool], BooleanField(default=False, index=True), column(default=False, index=True)),
-    ("datetime", Col[dt.datetime | None], DateTimeField(null=True, default=None), column(nullable=True, default=None)),
+    (
+        "datetime",
+        Col[dt.datetime | None],
+        DateTimeField(null=True, default=None),
+        column(nullable=True, default=None),
+    ),
     ("date", Col[dt.date], DateField(unique=True), column(unique=True)),
     ("blob", Col[bytes], BlobField(max_length=1024), column(max_length=1024)),
     (
@@ -72,10 +93,19 @@ CASES: list[tuple[str, Any, Any, Any]] = [
         DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("1000")),
         column(max_digits=10, decimal_places=2, ge=Decimal("0"), le=Decimal("1000")),
     ),
-    ("uuid", Col[uuid.UUID], UUIDField(unique=True, default_factory=uuid.uuid4),
-     column(unique=True, default_factory=uuid.uuid4)),
+    (
+        "uuid",
+        Col[uuid.UUID],
+        UUIDField(unique=True, default_factory=uuid.uuid4),
+        column(unique=True, default_factory=uuid.uuid4),
+    ),
     ("json", Col[dict[str, int]], JSONField(default_factory=dict), column(default_factory=dict)),
-    ("json-null", Col[list[int] | None], JSONField(null=True, default=None), column(nullable=True, default=None)),
+    (
+        "json-null",
+        Col[list[int] | None],
+        JSONField(null=True, default=None),
+        column(nullable=True, default=None),
+    ),
 ]
 
 
@@ -96,8 +126,12 @@ def test_specifier_builds_the_same_table_spec(label: str, tp: Any, field: FieldI
 
 
 def test_primary_key_specifiers() -> None:
-    a = make_model({"code": (Col[uuid.UUID], UUIDField(primary_key=True, default_factory=uuid.uuid4))}, with_id=False)
-    b = make_model({"code": (Col[uuid.UUID], column(primary_key=True, default_factory=uuid.uuid4))}, with_id=False)
+    a = make_model(
+        {"code": (Col[uuid.UUID], UUIDField(primary_key=True, default_factory=uuid.uuid4))}, with_id=False
+    )
+    b = make_model(
+        {"code": (Col[uuid.UUID], column(primary_key=True, default_factory=uuid.uuid4))}, with_id=False
+    )
     assert a.__table__ == b.__table__
     assert a.__table__.primary_key == ("code",)
     c = make_model({"n": (Col[int], IntegerField(primary_key=True))}, with_id=False)
@@ -157,11 +191,13 @@ def test_specifier_wrong_default_rejected_at_class_creation() -> None:
 
 
 def test_specifier_defaults_apply() -> None:
-    M = make_model({
-        "a": (Col[bool], BooleanField(default=True)),
-        "b": (Col[list[int]], JSONField(default_factory=list)),
-        "c": (Col[str], TextField(default="x")),
-    })
+    M = make_model(
+        {
+            "a": (Col[bool], BooleanField(default=True)),
+            "b": (Col[list[int]], JSONField(default_factory=list)),
+            "c": (Col[str], TextField(default="x")),
+        }
+    )
     m = M(id=1)
     assert (m.a, m.b, m.c) == (True, [], "x")
     assert M(id=2).b is not m.b

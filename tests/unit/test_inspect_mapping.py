@@ -94,7 +94,5 @@ def test_relation_names_from_key_columns(column: str, name: str) -> None:
         ("string", "lower('A')", None),
     ],
 )
-def test_constant_server_defaults_become_python_defaults(
-    logical: str, text: str, source: str | None
-) -> None:
+def test_constant_server_defaults_become_python_defaults(logical: str, text: str, source: str | None) -> None:
     assert _python_default(logical, text) == source

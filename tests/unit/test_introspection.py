@@ -34,11 +34,17 @@ class Member(
 ):
     id: PK[int] = column(default=AUTO)
     team_id: Annotated[Col[int], ForeignKey(Team.id, on_delete="cascade", on_update="restrict")]
-    handle: Annotated[Col[str], Column(name="handle_name", min_length=1, max_length=30, comment="public name")]
+    handle: Annotated[
+        Col[str], Column(name="handle_name", min_length=1, max_length=30, comment="public name")
+    ]
     score: Col[int] = column(default=0, ge=0, index=True)
-    price: Annotated[Col[Decimal], Column(max_digits=8, decimal_places=2, gt=Decimal("0.01"))] = column(default=Decimal("1.00"))
+    price: Annotated[Col[Decimal], Column(max_digits=8, decimal_places=2, gt=Decimal("0.01"))] = column(
+        default=Decimal("1.00")
+    )
     status: Col[Status] = column(default=Status.ACTIVE)
-    bio: Annotated[Col[str | None], Column(server_default=SQL("'none'"), check="length(bio) < 500")] = column(default=None)
+    bio: Annotated[Col[str | None], Column(server_default=SQL("'none'"), check="length(bio) < 500")] = column(
+        default=None
+    )
 
 
 SPEC = Member.__table__
@@ -68,7 +74,9 @@ def test_column_contents() -> None:
         keyed=True,  # part of the composite unique (team_id, handle)
     )
     assert {d: c.sql_type(d) for d in ("sqlite", "postgresql", "mysql")} == {
-        "sqlite": "TEXT", "postgresql": "VARCHAR(30)", "mysql": "VARCHAR(30)"
+        "sqlite": "TEXT",
+        "postgresql": "VARCHAR(30)",
+        "mysql": "VARCHAR(30)",
     }
     assert c.python_type is str
     assert c.column_type == StrType()
@@ -79,7 +87,12 @@ def test_column_contents() -> None:
 
 def test_column_details() -> None:
     by = SPEC.by_field
-    assert (by["id"].primary_key, by["id"].autoincrement, by["id"].auto, by["id"].has_default) == (True, True, True, True)
+    assert (by["id"].primary_key, by["id"].autoincrement, by["id"].auto, by["id"].has_default) == (
+        True,
+        True,
+        True,
+        True,
+    )
     assert by["id"].column_type == IntType()
     assert (by["score"].ge, by["score"].index, by["score"].has_default) == (0, True, True)
     assert (by["price"].max_digits, by["price"].decimal_places, by["price"].gt) == (8, 2, "0.01")
@@ -87,7 +100,9 @@ def test_column_details() -> None:
     assert by["status"].type_name == "enum"
     assert by["status"].enum_values == ("active", "gone")
     assert isinstance(by["status"].column_type, EnumType)
-    assert by["bio"].nullable and by["bio"].server_default == "'none'" and by["bio"].check == "length(bio) < 500"
+    assert (
+        by["bio"].nullable and by["bio"].server_default == "'none'" and by["bio"].check == "length(bio) < 500"
+    )
     assert SPEC.by_name["handle_name"] is by["handle"]
 
 
@@ -108,7 +123,9 @@ def test_indexes_foreign_keys_and_checks() -> None:
 
 
 def test_long_constraint_names_are_shortened_deterministically() -> None:
-    class WideTableWithAnExtremelyLongNameForTesting(Model, unique=[("first_rather_long_column", "second_rather_long_column")]):
+    class WideTableWithAnExtremelyLongNameForTesting(
+        Model, unique=[("first_rather_long_column", "second_rather_long_column")]
+    ):
         id: PK[int]
         first_rather_long_column: Col[int]
         second_rather_long_column: Col[int]

@@ -25,8 +25,24 @@ class Order(Model, table="orders"):
 
 
 FIELDS = ("id", "name", "age", "nick")
-ALL_LOOKUPS = ("exact", "iexact", "ne", "lt", "lte", "gt", "gte", "in", "contains", "icontains", "startswith",
-               "istartswith", "endswith", "iendswith", "isnull", "range")
+ALL_LOOKUPS = (
+    "exact",
+    "iexact",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "in",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "isnull",
+    "range",
+)
 
 
 def sql_of(pred: Predicate[Any], dialect: str = "postgresql") -> tuple[str, list[Any]]:
@@ -69,7 +85,9 @@ LOOKUP_CASES: list[tuple[str, Any, str, list[Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "sql", "params"), LOOKUP_CASES, ids=[f"{c[0]}={c[1]!r}" for c in LOOKUP_CASES])
+@pytest.mark.parametrize(
+    ("key", "value", "sql", "params"), LOOKUP_CASES, ids=[f"{c[0]}={c[1]!r}" for c in LOOKUP_CASES]
+)
 def test_lookup(key: str, value: Any, sql: str, params: list[Any]) -> None:
     assert sql_of(lookup_predicate(User, key, value)) == (sql, params)
 
@@ -94,7 +112,10 @@ def test_lookup_equals_the_operator_form() -> None:
 
 def test_in_lookup_takes_a_subquery() -> None:
     pred = lookup_predicate(User, "id__in", select(Order.user_id).where(Order.id > 3))
-    assert sql_of(pred) == ('"users"."id" IN (SELECT "orders"."user_id" FROM "orders" WHERE "orders"."id" > %s)', [3])
+    assert sql_of(pred) == (
+        '"users"."id" IN (SELECT "orders"."user_id" FROM "orders" WHERE "orders"."id" > %s)',
+        [3],
+    )
 
 
 def test_resolve_lookups() -> None:
@@ -212,17 +233,22 @@ def test_q_is_checked_when_resolved() -> None:
 def test_q_combinations() -> None:
     q = (Q(age__gte=18) & ~Q(name__in=["x", "y"])) | Q(nick__isnull=True)
     assert sql_of(q.resolve(User), "sqlite") == (
-        '(("users"."age" >= ? AND NOT ("users"."name" IN (?, ?))) OR "users"."nick" IS NULL)', [18, "x", "y"]
+        '(("users"."age" >= ? AND NOT ("users"."name" IN (?, ?))) OR "users"."nick" IS NULL)',
+        [18, "x", "y"],
     )
 
 
 def test_q_keywords_combine_with_and_in_key_order() -> None:
-    assert sql_of(Q(name="a", age=1).resolve(User)) == ('("users"."age" = %s AND "users"."name" = %s)', [1, "a"])
+    assert sql_of(Q(name="a", age=1).resolve(User)) == (
+        '("users"."age" = %s AND "users"."name" = %s)',
+        [1, "a"],
+    )
 
 
 def test_q_mixes_with_predicates() -> None:
     assert sql_of((Q(User.age > 1) | Q(name="z")).resolve(User)) == (
-        '("users"."age" > %s OR "users"."name" = %s)', [1, "z"]
+        '("users"."age" > %s OR "users"."name" = %s)',
+        [1, "z"],
     )
 
 

@@ -559,7 +559,9 @@ def test_a_version_1_snapshot_loads_and_is_written_in_the_new_format() -> None:
         )
     new = json.loads(old.to_json())
     assert new["version"] == 2
-    assert all(c["sql_types"] == {} for c in new["tables"][0]["columns"] if c["name"] not in ("body", "price"))
+    assert all(
+        c["sql_types"] == {} for c in new["tables"][0]["columns"] if c["name"] not in ("body", "price")
+    )
     assert Schema.from_json(old.to_json()) == old
 
 

@@ -657,7 +657,11 @@ def test_static_pool_creator_failure_releases_the_lock() -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("sqlite://", StaticPool), ("sqlite:///:memory:", StaticPool), ("sqlite:///{tmp}/f.db", ThreadLocalPool)],
+    [
+        ("sqlite://", StaticPool),
+        ("sqlite:///:memory:", StaticPool),
+        ("sqlite:///{tmp}/f.db", ThreadLocalPool),
+    ],
 )
 def test_create_pool_for_sqlite(text: str, kind: Callable[..., object], tmp_path: object) -> None:
     pool = create_pool(URL.parse(text.format(tmp=tmp_path)), pool_size=2)

@@ -24,8 +24,9 @@ def _pre_commit() -> str:
 
 
 def test_config_is_valid() -> None:
-    proc = subprocess.run([_pre_commit(), "validate-config", str(CONFIG)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [_pre_commit(), "validate-config", str(CONFIG)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -34,7 +35,8 @@ def test_hook_passes_on_the_tree(hook: str) -> None:
     # ruff and mypy hooks run the same commands as tests/unit/test_lint.py and the typing tests.
     if not (ROOT / ".venv" / "bin").is_dir():
         pytest.skip("the hooks run the tools of the repository's own .venv (README's test command makes it)")
-    proc = subprocess.run([_pre_commit(), "run", hook, "--all-files"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [_pre_commit(), "run", hook, "--all-files"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout, proc.stdout

@@ -40,7 +40,9 @@ FIELDS = Item.__table__.field_names
 
 # NUL is left out: PostgreSQL text cannot hold it and the type map refuses it there.
 texts = st.text(st.characters(exclude_characters="\x00"), max_size=40)
-decimals = st.decimals(min_value=-(10**30), max_value=10**30, places=20, allow_nan=False, allow_infinity=False)
+decimals = st.decimals(
+    min_value=-(10**30), max_value=10**30, places=20, allow_nan=False, allow_infinity=False
+)
 values_by_field: dict[str, st.SearchStrategy[Any]] = {
     "label": texts,
     "blob": st.binary(max_size=40),
@@ -121,9 +123,20 @@ def test_text_values_never_in_sql_text(dialect: str, value: str) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @SETTINGS
-@given(rows=st.lists(st.tuples(texts, st.binary(max_size=20), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                               decimals, st.none() | texts),
-                     min_size=1, max_size=4))
+@given(
+    rows=st.lists(
+        st.tuples(
+            texts,
+            st.binary(max_size=20),
+            st.integers(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            decimals,
+            st.none() | texts,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_insert_values_never_in_sql_text(dialect: str, rows: list[tuple[Any, ...]]) -> None:
     t = Item.__table__
     cols = tuple(c for c in t.columns if not c.auto)
@@ -136,10 +149,34 @@ def test_insert_values_never_in_sql_text(dialect: str, rows: list[tuple[Any, ...
 # --- identifiers from strings are checked against the model -----------------------------
 
 identifier_like = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True)
-any_key = identifier_like | st.text(max_size=30) | st.sampled_from(
-    ["id", "label", "qty", "note", "__class__", "__dict__", "model_fields", "__table__", "label; --", "id\x00", ""]
+any_key = (
+    identifier_like
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "id",
+            "label",
+            "qty",
+            "note",
+            "__class__",
+            "__dict__",
+            "model_fields",
+            "__table__",
+            "label; --",
+            "id\x00",
+            "",
+        ]
+    )
 )
-value_for_field = {"id": 1, "label": "x", "blob": b"x", "qty": 1, "ratio": 1.0, "price": Decimal(1), "note": None}
+value_for_field = {
+    "id": 1,
+    "label": "x",
+    "blob": b"x",
+    "qty": 1,
+    "ratio": 1.0,
+    "price": Decimal(1),
+    "note": None,
+}
 
 
 @SETTINGS
@@ -186,8 +223,11 @@ _n = 0
 def _declare(**class_kw: Any) -> type[Model]:
     global _n
     _n += 1
-    ns: dict[str, Any] = {"__module__": __name__, "__qualname__": f"Decl{_n}",
-                          "__annotations__": {"id": Col[int], "qty": Col[int], "label": Col[str]}}
+    ns: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": f"Decl{_n}",
+        "__annotations__": {"id": Col[int], "qty": Col[int], "label": Col[str]},
+    }
     cls: type[Model] = ModelMeta(f"Decl{_n}", (Model,), ns, **class_kw)
     return cls
 
@@ -213,7 +253,18 @@ def test_column_and_label_names_are_identifiers_or_rejected(name: str) -> None:
     import re
 
     valid = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None and len(name) <= 63
-    reserved = name.lower() in {"rowid", "oid", "_rowid_", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "id"}
+    reserved = name.lower() in {
+        "rowid",
+        "oid",
+        "_rowid_",
+        "ctid",
+        "xmin",
+        "xmax",
+        "cmin",
+        "cmax",
+        "tableoid",
+        "id",
+    }
     if valid:
         sql, _ = get_dialect("postgresql").compile(select(Item.qty.label(name)))
         assert sql == f'SELECT "items"."qty" AS "{name}" FROM "items"'
@@ -222,8 +273,11 @@ def test_column_and_label_names_are_identifiers_or_rejected(name: str) -> None:
             Item.qty.label(name)
     global _n
     _n += 1
-    ns: dict[str, Any] = {"__module__": __name__, "__qualname__": f"Named{_n}",
-                          "__annotations__": {"id": PK[int], "x": Annotated[Col[int], Column(name=name)]}}
+    ns: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": f"Named{_n}",
+        "__annotations__": {"id": PK[int], "x": Annotated[Col[int], Column(name=name)]},
+    }
     if valid and not reserved:
         cls: Any = ModelMeta(f"Named{_n}", (Model,), ns)
         assert cls.__table__.by_field["x"].name == name
@@ -273,8 +327,12 @@ def matching(conn: sqlite3.Connection, where_sql: str, params: list[Any]) -> lis
 
 
 SQLITE_HELPERS: list[tuple[str, str, bool]] = [
-    ("contains", "contains", False), ("startswith", "startswith", False), ("endswith", "endswith", False),
-    ("icontains", "contains", True), ("istartswith", "startswith", True), ("iendswith", "endswith", True),
+    ("contains", "contains", False),
+    ("startswith", "startswith", False),
+    ("endswith", "endswith", False),
+    ("icontains", "contains", True),
+    ("istartswith", "startswith", True),
+    ("iendswith", "endswith", True),
     ("iexact", "exact", True),
 ]
 

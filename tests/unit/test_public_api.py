@@ -23,9 +23,26 @@ def test_no_public_name_outside_all() -> None:
 
 
 def test_core_names_present() -> None:
-    for name in ("Model", "Col", "PK", "Column", "column", "AUTO", "Database", "Repository", "select", "Q",
-                 "func", "UniqueViolation", "ValidationError", "UnknownField", "NotFound", "fields",
-                 "TransactionAborted", "NaiveDateTime"):
+    for name in (
+        "Model",
+        "Col",
+        "PK",
+        "Column",
+        "column",
+        "AUTO",
+        "Database",
+        "Repository",
+        "select",
+        "Q",
+        "func",
+        "UniqueViolation",
+        "ValidationError",
+        "UnknownField",
+        "NotFound",
+        "fields",
+        "TransactionAborted",
+        "NaiveDateTime",
+    ):
         assert name in typedorm.__all__
 
 

@@ -53,9 +53,26 @@ class UAudit(Model, table="u_audit"):
 
 # --- codec --------------------------------------------------------------------------------------
 def test_codec_round_trips_driver_values_exactly() -> None:
-    rows = [(1, "x", None, True, 1.5, float("inf"), Decimal("1.10"), dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
-             dt.date(2024, 1, 2), dt.time(1, 2, 3), dt.timedelta(days=1, seconds=2, microseconds=3), b"\x00\xff",
-             uuid.UUID(int=5), {"a": [1, {"b": None}]}, [1, "2"], (3, 4))]
+    rows = [
+        (
+            1,
+            "x",
+            None,
+            True,
+            1.5,
+            float("inf"),
+            Decimal("1.10"),
+            dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
+            dt.date(2024, 1, 2),
+            dt.time(1, 2, 3),
+            dt.timedelta(days=1, seconds=2, microseconds=3),
+            b"\x00\xff",
+            uuid.UUID(int=5),
+            {"a": [1, {"b": None}]},
+            [1, "2"],
+            (3, 4),
+        )
+    ]
     data = json.loads(json.dumps(encode_payload(rows), allow_nan=False))
     back = decode_payload(data)
     assert back == rows
@@ -112,8 +129,11 @@ def test_memory_cache_generations_and_fresh_values() -> None:
 
 
 def test_bad_cache_arguments_name_the_argument() -> None:
-    for kwargs, arg in (({"max_entries": 0}, "max_entries"), ({"max_bytes": -1}, "max_bytes"),
-                        ({"default_ttl": 0}, "default_ttl")):
+    for kwargs, arg in (
+        ({"max_entries": 0}, "max_entries"),
+        ({"max_bytes": -1}, "max_bytes"),
+        ({"default_ttl": 0}, "default_ttl"),
+    ):
         with pytest.raises(InvalidArgument) as e:
             MemoryCache(**kwargs)  # type: ignore[arg-type]
         assert e.value.argument == arg

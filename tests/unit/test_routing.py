@@ -49,7 +49,9 @@ def test_gtid_positions() -> None:
     g = MariaDBGtidPositions()
     assert g.parse("0-1-100") == ((0, 100),)
     assert g.parse(b"0-1-100,1-2-7") == ((0, 100), (1, 7))
-    assert g.parse("") is None and g.parse(None) is None and g.parse("0-1") is None and g.parse("a-b-c") is None
+    assert (
+        g.parse("") is None and g.parse(None) is None and g.parse("0-1") is None and g.parse("a-b-c") is None
+    )
     need = g.parse("0-1-100,1-2-7")
     assert g.reached(g.parse("0-1-100,1-2-7"), need)
     assert g.reached(g.parse("0-3-150,1-2-9,2-1-1"), need)  # a later server in a domain counts too
@@ -87,7 +89,11 @@ def test_multi_host_urls() -> None:
     from typedorm.drivers.psycopg import connect_params
 
     params, _ = connect_params(url, {})
-    assert (params["host"], params["port"], params["target_session_attrs"]) == ("h1,h2,::1", "5432,5433,", "read-write")
+    assert (params["host"], params["port"], params["target_session_attrs"]) == (
+        "h1,h2,::1",
+        "5432,5433,",
+        "read-write",
+    )
     for bad, match in [
         ("postgresql://h1:x,h2/db", "invalid port"),
         ("postgresql://h1,,h2/db", "empty host"),

@@ -29,9 +29,9 @@ class Defaults(Model, table="defaults"):
     flag: Annotated[Col[bool], Column(server_default=True)] = column(default=AUTO)
     n: Annotated[Col[int], Column(server_default=-5)] = column(default=AUTO)
     ratio: Annotated[Col[float], Column(server_default=0.25)] = column(default=AUTO)
-    price: Annotated[Col[Decimal], Column(server_default=Decimal("12.50"), max_digits=8, decimal_places=2)] = column(
-        default=AUTO
-    )
+    price: Annotated[
+        Col[Decimal], Column(server_default=Decimal("12.50"), max_digits=8, decimal_places=2)
+    ] = column(default=AUTO)
     mood: Annotated[Col[str], Column(server_default=Mood.HAPPY)] = column(default=AUTO)
     answer: Annotated[Col[int], Column(server_default=SQL("(2 * 21)"))] = column(default=AUTO)
 
@@ -47,8 +47,12 @@ def _default_sql(dialect: str, field: str) -> str:
     ("field", "sqlite", "postgresql", "mysql"),
     [
         ("label", "'none'", "'none'", "'none'"),
-        ("tricky", "'it''s a \\ test''); DROP TABLE t; --'", "'it''s a \\ test''); DROP TABLE t; --'",
-         "'it''s a \\\\ test''); DROP TABLE t; --'"),
+        (
+            "tricky",
+            "'it''s a \\ test''); DROP TABLE t; --'",
+            "'it''s a \\ test''); DROP TABLE t; --'",
+            "'it''s a \\\\ test''); DROP TABLE t; --'",
+        ),
         ("flag", "TRUE", "TRUE", "TRUE"),
         ("n", "-5", "-5", "-5"),
         ("ratio", "0.25", "0.25", "0.25"),
@@ -57,7 +61,9 @@ def _default_sql(dialect: str, field: str) -> str:
         ("answer", "(2 * 21)", "(2 * 21)", "(2 * 21)"),
     ],
 )
-def test_literals_are_quoted_per_dialect_and_sql_is_raw(field: str, sqlite: str, postgresql: str, mysql: str) -> None:
+def test_literals_are_quoted_per_dialect_and_sql_is_raw(
+    field: str, sqlite: str, postgresql: str, mysql: str
+) -> None:
     assert _default_sql("sqlite", field) == sqlite
     assert _default_sql("postgresql", field) == postgresql
     assert _default_sql("mysql", field) == mysql
@@ -80,7 +86,9 @@ def test_table_spec_json_round_trips_both_kinds() -> None:
     assert back.by_field["flag"].server_default == DefaultLiteral(True)
 
 
-@pytest.mark.parametrize("field", [c.field for c in Defaults.__table__.columns if c.server_default is not None])
+@pytest.mark.parametrize(
+    "field", [c.field for c in Defaults.__table__.columns if c.server_default is not None]
+)
 def test_a_migration_file_round_trips_either_kind(field: str) -> None:
     c = Defaults.__table__.by_field[field]
     source = render_column(c)

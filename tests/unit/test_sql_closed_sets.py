@@ -50,7 +50,18 @@ from typedorm.sql.expr import (
 from typedorm.sql.stmt import CreateTable
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
-HOSTILE = ["OR 1=1 OR", "AND 1=1; DROP TABLE accs; --", "and", "Or", "", " AND", "AND ", "\x00", "1", "ASC; --"]
+HOSTILE = [
+    "OR 1=1 OR",
+    "AND 1=1; DROP TABLE accs; --",
+    "and",
+    "Or",
+    "",
+    " AND",
+    "AND ",
+    "\x00",
+    "1",
+    "ASC; --",
+]
 
 
 class Acc(Model, table="accs"):
@@ -315,7 +326,11 @@ def test_sqlite_mode_closed_set(bad: str) -> None:
 def test_savepoint_names_are_identifiers(bad: str) -> None:
     for d in DIALECTS:
         dialect = get_dialect(d)
-        make: list[Callable[[str], str]] = [dialect.savepoint_sql, dialect.release_sql, dialect.rollback_to_sql]
+        make: list[Callable[[str], str]] = [
+            dialect.savepoint_sql,
+            dialect.release_sql,
+            dialect.rollback_to_sql,
+        ]
         for sql_of in make:
             with pytest.raises(InvalidArgument) as ei:
                 sql_of(bad)
@@ -328,6 +343,16 @@ def test_savepoint_names_are_identifiers(bad: str) -> None:
 
 def test_refusals_are_typedorm_errors_and_value_errors() -> None:
     assert issubclass(InvalidArgument, TypedORMError) and issubclass(InvalidArgument, ValueError)
-    for name in ("CONNECTORS", "COMPARE_OPS", "ARITH_OPS", "FUNCTIONS", "NULLS", "LIKE_ESCAPES", "TEXT_MATCH_KINDS",
-                 "FK_ACTIONS", "ISOLATION_LEVELS", "SQLITE_MODES"):
+    for name in (
+        "CONNECTORS",
+        "COMPARE_OPS",
+        "ARITH_OPS",
+        "FUNCTIONS",
+        "NULLS",
+        "LIKE_ESCAPES",
+        "TEXT_MATCH_KINDS",
+        "FK_ACTIONS",
+        "ISOLATION_LEVELS",
+        "SQLITE_MODES",
+    ):
         assert getattr(closed, name), name

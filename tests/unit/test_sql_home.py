@@ -74,7 +74,12 @@ def sql_assembly(source: str, *, literals: bool) -> list[tuple[int, str]]:
                     found.append((node.lineno, f".format on {target.value!r}"))
                 if node.func.attr == "join" and SQL_JOINERS.search(target.value) and target.value.strip():
                     found.append((node.lineno, f"{target.value!r}.join"))
-        elif literals and isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+        elif (
+            literals
+            and isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docs
+        ):
             if SQL_STATEMENT.search(node.value):
                 found.append((node.lineno, f"SQL literal {node.value!r}"))
     return sorted(set(found))
@@ -84,7 +89,9 @@ def _modules(layer: str) -> list[Path]:
     return sorted((ROOT / layer).rglob("*.py"))
 
 
-@pytest.mark.parametrize(("layer", "literals"), [*((la, True) for la in STRICT), *((la, False) for la in ASSEMBLY)])
+@pytest.mark.parametrize(
+    ("layer", "literals"), [*((la, True) for la in STRICT), *((la, False) for la in ASSEMBLY)]
+)
 def test_no_sql_text_outside_sql_and_dialects(layer: str, literals: bool) -> None:
     bad = []
     for path in _modules(layer):
@@ -98,7 +105,7 @@ def test_no_sql_text_outside_sql_and_dialects(layer: str, literals: bool) -> Non
 def test_the_repository_of_before_the_change_is_caught() -> None:
     # The repository once appended RETURNING to compiled SQL and built keyed statements itself.
     old = (
-        'row = await db._run(c.sql + mapper.returning_all, c.params, 1, spec)\n'
+        "row = await db._run(c.sql + mapper.returning_all, c.params, 1, spec)\n"
         'sql = f"SELECT {mapper.select_list} FROM {mapper.table_sql} WHERE {where}"\n'
         'where = " AND ".join(f"{t}.{q(c.name)} = {ph}" for c in cols)\n'
     )
@@ -140,7 +147,13 @@ def private_engine_access(source: str) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             owner = node.value
-            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            name = (
+                owner.id
+                if isinstance(owner, ast.Name)
+                else owner.attr
+                if isinstance(owner, ast.Attribute)
+                else ""
+            )
             if name in ("db", "_db"):
                 found.append((node.lineno, node.attr))
     return found

@@ -16,7 +16,12 @@ def _typedorm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "typedorm.cli", "stubs", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, env=env, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
 
 
@@ -33,7 +38,10 @@ def test_repository_stubs_cover_every_example_model() -> None:
     stub = (ROOT / "stubs" / "examples" / "relationships.pyi").read_text(encoding="utf-8")
     for model in ("User", "Post", "Tag"):
         assert f"class _{model}Lookups(" in stub
-        assert f"def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_{model}Lookups]) -> {model}" in stub
+        assert (
+            f"def __typedorm_filter_by__(self, **lookups: _typedorm_typing.Unpack[_{model}Lookups]) -> {model}"
+            in stub
+        )
     assert "    author__name__startswith: str\n" in stub
     assert "    posts__tags__name: str\n" in stub
     assert "    tags__name__in: list[str]" in stub
@@ -94,7 +102,9 @@ def test_check_fails_naming_a_stale_stub(tmp_path: Path) -> None:
     assert _typedorm(cwd=proj).returncode == 0
     before = (proj / "stubs" / "app" / "models.pyi").read_text(encoding="utf-8")
     (proj / "app" / "models.py").write_text(
-        textwrap.dedent(MODELS_V1).replace("    name: Col[str]\n    age", "    name: Col[str]\n    power: Col[float]\n    age"),
+        textwrap.dedent(MODELS_V1).replace(
+            "    name: Col[str]\n    age", "    name: Col[str]\n    power: Col[float]\n    age"
+        ),
         encoding="utf-8",
     )
     proc = _typedorm("--check", cwd=proj)
@@ -121,6 +131,8 @@ def test_stubs_without_models_is_a_usage_error(tmp_path: Path) -> None:
     proc = _typedorm(cwd=tmp_path)
     assert proc.returncode == 2
     assert "no models module" in proc.stderr
-    (tmp_path / "pyproject.toml").write_text('[tool.typedorm]\nmodels = ["nowhere.models"]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.typedorm]\nmodels = ["nowhere.models"]\n', encoding="utf-8"
+    )
     proc = _typedorm(cwd=tmp_path)
     assert proc.returncode == 2 and "nowhere.models" in proc.stderr

@@ -35,7 +35,8 @@ def test_mysql_xa_sql(dialect: MySQLDialect) -> None:
     assert dialect.supports_two_phase
     assert dialect.tpc_begin_sql("g.0") == ["XA START 'g.0'"]
     assert dialect.tpc_begin_sql("g.0", "read committed") == [
-        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "XA START 'g.0'"
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+        "XA START 'g.0'",
     ]
     assert dialect.tpc_prepare_sql("g.0") == ["XA END 'g.0'", "XA PREPARE 'g.0'"]
     assert dialect.tpc_commit_sql("g.0") == "XA COMMIT 'g.0'"

@@ -126,11 +126,27 @@ def test_sql_type_per_dialect(field: str) -> None:
 @pytest.mark.parametrize(
     ("tp", "expected"),
     [
-        (int, IntType), (float, FloatType), (bool, BoolType), (str, StrType), (bytes, BytesType),
-        (bytearray, BytesType), (Decimal, DecimalType), (dt.datetime, DateTimeType), (dt.date, DateType),
-        (dt.time, TimeType), (dt.timedelta, TimedeltaType), (uuid.UUID, UUIDType), (Color, EnumType),
-        (Priority, EnumType), (list[int], JSONType), (dict[str, int], JSONType), (list, JSONType),
-        (tuple[int, str], JSONType), (Address, JSONType), (Literal["x"], StrType), (Literal[3], IntType),
+        (int, IntType),
+        (float, FloatType),
+        (bool, BoolType),
+        (str, StrType),
+        (bytes, BytesType),
+        (bytearray, BytesType),
+        (Decimal, DecimalType),
+        (dt.datetime, DateTimeType),
+        (dt.date, DateType),
+        (dt.time, TimeType),
+        (dt.timedelta, TimedeltaType),
+        (uuid.UUID, UUIDType),
+        (Color, EnumType),
+        (Priority, EnumType),
+        (list[int], JSONType),
+        (dict[str, int], JSONType),
+        (list, JSONType),
+        (tuple[int, str], JSONType),
+        (Address, JSONType),
+        (Literal["x"], StrType),
+        (Literal[3], IntType),
         (Annotated[int, "meta"], IntType),
     ],
 )
@@ -179,7 +195,7 @@ def test_bool_check_only_on_sqlite() -> None:
 
 
 def test_enum_checks_list_the_members() -> None:
-    assert _checks("sqlite", "color") == ['"color" IN (\'red\', \'green\', \'it\'\'s\')']
+    assert _checks("sqlite", "color") == ["\"color\" IN ('red', 'green', 'it''s')"]
     assert _checks("postgresql", "prio") == ['"prio" IN (1, 10)']
     assert _checks("mysql", "color") == ["`color` IN ('red', 'green', 'it''s')"]
     assert COLS["color"].enum_values == ("red", "green", "it's")
@@ -247,11 +263,17 @@ def test_datetime_stored_in_utc_per_dialect() -> None:
     assert pg == v and pg.utcoffset() == dt.timedelta(0)
     utc = dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC)
     assert bind("ts", "postgresql", utc) is utc  # already UTC: passed through
-    assert result("ts", "mysql", dt.datetime(2024, 1, 2, 1, 4, 5)) == dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC)
+    assert result("ts", "mysql", dt.datetime(2024, 1, 2, 1, 4, 5)) == dt.datetime(
+        2024, 1, 2, 1, 4, 5, tzinfo=UTC
+    )
 
 
 def test_sqlite_datetime_text_sorts_in_time_order() -> None:
-    values = [*AWARE, dt.datetime(2024, 1, 2, 1, 4, 5, 678900, tzinfo=UTC), dt.datetime(2024, 1, 1, 23, tzinfo=UTC)]
+    values = [
+        *AWARE,
+        dt.datetime(2024, 1, 2, 1, 4, 5, 678900, tzinfo=UTC),
+        dt.datetime(2024, 1, 1, 23, tzinfo=UTC),
+    ]
     assert sorted(values, key=lambda v: bind("ts", "sqlite", v)) == sorted(values)
 
 
@@ -269,8 +291,14 @@ def test_naive_datetime_rejected_in_compiled_comparison(dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize(
-    "value", [Decimal("0.1"), Decimal("12345678901234567890.123456789"), Decimal("-0.000001"), Decimal("1E+3"),
-              Decimal("0.10")]
+    "value",
+    [
+        Decimal("0.1"),
+        Decimal("12345678901234567890.123456789"),
+        Decimal("-0.000001"),
+        Decimal("1E+3"),
+        Decimal("0.10"),
+    ],
 )
 def test_decimal_round_trips_exactly(dialect: str, value: Decimal) -> None:
     stored = bind("d", dialect, value)
@@ -282,7 +310,9 @@ def test_decimal_round_trips_exactly(dialect: str, value: Decimal) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "mysql"])
-@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")])
+@pytest.mark.parametrize(
+    "value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")]
+)
 def test_decimal_non_finite_rejected(dialect: str, value: Decimal) -> None:
     with pytest.raises(ValueError, match="cannot be stored"):
         bind("d", dialect, value)
@@ -347,8 +377,13 @@ def test_enum_stored_by_value(dialect: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [dt.timedelta(0), dt.timedelta(microseconds=1), dt.timedelta(days=-1, microseconds=3),
-     dt.timedelta(days=99999, seconds=86399, microseconds=999999), dt.timedelta(weeks=-3, hours=5)],
+    [
+        dt.timedelta(0),
+        dt.timedelta(microseconds=1),
+        dt.timedelta(days=-1, microseconds=3),
+        dt.timedelta(days=99999, seconds=86399, microseconds=999999),
+        dt.timedelta(weeks=-3, hours=5),
+    ],
 )
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_timedelta_round_trip(dialect: str, value: dt.timedelta) -> None:
@@ -442,7 +477,9 @@ def test_null_is_never_processed() -> None:
 def test_compiled_params_are_bound_through_the_column_type() -> None:
     when = AWARE[0]
     _, params = get_dialect("sqlite").compile(
-        (Everything.ts >= when) & (Everything.color == Color.RED) & Everything.span.in_([dt.timedelta(seconds=1)])
+        (Everything.ts >= when)
+        & (Everything.color == Color.RED)
+        & Everything.span.in_([dt.timedelta(seconds=1)])
     )
     assert params == ["2024-01-02 01:04:05.678901+00:00", "red", 1_000_000]
     _, params = get_dialect("mysql").compile(Everything.uid == uuid.UUID(int=1))
@@ -548,7 +585,11 @@ def test_typedorm_column_type_hook_checked_before_builtins() -> None:
         temp: Col[Celsius]
 
     c = Reading.__table__.by_field["temp"]
-    assert (c.type_name, c.sql_type("sqlite"), c.sql_type("postgresql")) == ("celsius", "REAL", "NUMERIC(5, 2)")
+    assert (c.type_name, c.sql_type("sqlite"), c.sql_type("postgresql")) == (
+        "celsius",
+        "REAL",
+        "NUMERIC(5, 2)",
+    )
     # a subclass of a built-in type keeps its parent's processing (SQLite refuses NaN floats)
     proc = c.column_type.bind_processor("sqlite") if c.column_type is not None else None
     assert proc is not None
@@ -617,10 +658,17 @@ def test_a_dialect_supplies_sql_for_built_in_types() -> None:
     d = Base2Dialect()
     by = Everything.__table__.by_field
     assert [by[f].sql_type(d) for f in ("i", "f", "b", "s", "uid", "tags")] == [
-        "BIGINT", "FLOAT8", "BOOLEAN", "TEXT", "CHAR(36)", "TEXT"
+        "BIGINT",
+        "FLOAT8",
+        "BOOLEAN",
+        "TEXT",
+        "CHAR(36)",
+        "TEXT",
     ]
     # flags steer the standard rules: a native UUID/JSON dialect gets the types and no text conversion
-    native = type("Native", (Base2Dialect,), {"native_uuid": True, "native_json": True, "native_bool": False})()
+    native = type(
+        "Native", (Base2Dialect,), {"native_uuid": True, "native_json": True, "native_bool": False}
+    )()
     assert [by[f].sql_type(native) for f in ("uid", "tags")] == ["UUID", "JSON"]
     assert by["uid"].column_type is not None and by["uid"].column_type.bind_processor(native) is None
     assert by["uid"].column_type.bind_processor(d) is not None

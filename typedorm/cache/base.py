@@ -69,8 +69,10 @@ class Cache:
         from ..errors import InvalidArgument
 
         if default_ttl is not None and (isinstance(default_ttl, bool) or not default_ttl > 0):
-            raise InvalidArgument(f"default_ttl must be a positive number of seconds or None, not {default_ttl!r}",
-                                  argument="default_ttl")
+            raise InvalidArgument(
+                f"default_ttl must be a positive number of seconds or None, not {default_ttl!r}",
+                argument="default_ttl",
+            )
         self.default_ttl = default_ttl
         self._lock = threading.Lock()
         self._hits = 0
@@ -82,8 +84,15 @@ class Cache:
     # --- statistics ----------------------------------------------------------------------
     def stats(self) -> CacheStats:
         """The counters so far: hits, misses, bypasses, evictions, bytes held, entries, errors."""
-        return CacheStats(self._hits, self._misses, self._bypasses, self._evictions, self._held_bytes(),
-                          self._entries(), self._errors)
+        return CacheStats(
+            self._hits,
+            self._misses,
+            self._bypasses,
+            self._evictions,
+            self._held_bytes(),
+            self._entries(),
+            self._errors,
+        )
 
     def _held_bytes(self) -> int:
         return 0
@@ -105,8 +114,15 @@ class Cache:
         current snapshot (None: the backend is unavailable, bypass)."""
         raise NotImplementedError
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
-               mutable: bool | None = None) -> None:
+    def _store(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         """Keep ``rows`` under ``key`` as read at ``snapshot`` (``mutable``: whether they hold values
         a caller could change in place, if known)."""
         raise NotImplementedError
@@ -118,8 +134,15 @@ class Cache:
     async def _alookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
         return self._lookup(ns, key, tables)
 
-    async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
-                      ttl: float | None, mutable: bool | None = None) -> None:
+    async def _astore(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         self._store(ns, key, snapshot, rows, ttl, mutable)
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
@@ -148,8 +171,15 @@ class NoCache(Cache):
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
         return MISS, None
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
-               mutable: bool | None = None) -> None:
+    def _store(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         return None
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:

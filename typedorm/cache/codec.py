@@ -18,7 +18,15 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-__all__ = ["Unencodable", "decode_payload", "encode_payload", "fresh_rows", "has_mutable", "params_key", "size_of"]
+__all__ = [
+    "Unencodable",
+    "decode_payload",
+    "encode_payload",
+    "fresh_rows",
+    "has_mutable",
+    "params_key",
+    "size_of",
+]
 
 
 class Unencodable(Exception):
@@ -109,15 +117,32 @@ def decode_payload(data: Any) -> list[tuple[Any, ...]]:
 def params_key(params: Any) -> str:
     """Statement parameters as a canonical string (types included: 1, 1.0 and True differ)."""
     try:
-        return json.dumps([_enc(p) if type(p) is not float else {"f": repr(p)} for p in params],
-                          separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(
+            [_enc(p) if type(p) is not float else {"f": repr(p)} for p in params],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
     except Unencodable:
         # A parameter the codec does not know (a custom type's adapted value): its repr, with its type.
         return repr([(type(p).__qualname__, p) for p in params])
 
 
-_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, Decimal, _dt.datetime, _dt.date, _dt.time,
-                        _dt.timedelta, uuid.UUID})
+_IMMUTABLE = frozenset(
+    {
+        str,
+        int,
+        float,
+        bool,
+        type(None),
+        bytes,
+        Decimal,
+        _dt.datetime,
+        _dt.date,
+        _dt.time,
+        _dt.timedelta,
+        uuid.UUID,
+    }
+)
 
 
 def has_mutable(rows: list[tuple[Any, ...]]) -> bool:

@@ -21,7 +21,15 @@ from .codec import fresh_rows, has_mutable
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
 
-__all__ = ["EVERY_TABLE", "AsyncCacheHook", "CacheHook", "Reads", "cascade_targets", "namespace_for", "reads_of"]
+__all__ = [
+    "EVERY_TABLE",
+    "AsyncCacheHook",
+    "CacheHook",
+    "Reads",
+    "cascade_targets",
+    "namespace_for",
+    "reads_of",
+]
 
 logger: logging.Logger = logging.getLogger("typedorm.cache")
 
@@ -175,7 +183,10 @@ def cascade_targets(table: str) -> frozenset[str]:
     for m in models:
         spec: TableSpec = m.__table__
         for fk in spec.foreign_keys:
-            acts = {(fk.on_delete or "").lower().replace("_", " "), (fk.on_update or "").lower().replace("_", " ")}
+            acts = {
+                (fk.on_delete or "").lower().replace("_", " "),
+                (fk.on_update or "").lower().replace("_", " "),
+            }
             if acts & _CASCADING:
                 edges.setdefault(fk.ref_table, set()).add(spec.name)
     out = {table}
@@ -232,8 +243,10 @@ class _HookBase:
         if isinstance(touched, (str, bytes)):
             from ..errors import InvalidArgument
 
-            raise InvalidArgument(f"touches= takes a list of table names or models, not the string {touched!r}",
-                                  argument="touches")
+            raise InvalidArgument(
+                f"touches= takes a list of table names or models, not the string {touched!r}",
+                argument="touches",
+            )
         out: set[str] = set()
         for t in touched:
             if isinstance(t, TableSpec):
@@ -245,8 +258,9 @@ class _HookBase:
                 if not isinstance(spec, TableSpec):
                     from ..errors import InvalidArgument
 
-                    raise InvalidArgument(f"touches= takes table names or table models, not {t!r}",
-                                          argument="touches")
+                    raise InvalidArgument(
+                        f"touches= takes table names or table models, not {t!r}", argument="touches"
+                    )
                 name = spec.name
             out |= cascade_targets(name)
         return frozenset(out)
@@ -292,8 +306,16 @@ class CacheHook(_HookBase):
 
     __slots__ = ()
 
-    def read(self, state: Any, sql: str, params: Any, reads: Reads, ttl: float | None, in_snapshot: bool,
-             run: Callable[[], Rows]) -> Rows:
+    def read(
+        self,
+        state: Any,
+        sql: str,
+        params: Any,
+        reads: Reads,
+        ttl: float | None,
+        in_snapshot: bool,
+        run: Callable[[], Rows],
+    ) -> Rows:
         cache = self.cache
         plan = self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
@@ -357,8 +379,16 @@ class AsyncCacheHook(_HookBase):
 
     __slots__ = ()
 
-    async def read(self, state: Any, sql: str, params: Any, reads: Reads, ttl: float | None, in_snapshot: bool,
-                   run: Callable[[], Awaitable[Rows]]) -> Rows:
+    async def read(
+        self,
+        state: Any,
+        sql: str,
+        params: Any,
+        reads: Reads,
+        ttl: float | None,
+        in_snapshot: bool,
+        run: Callable[[], Awaitable[Rows]],
+    ) -> Rows:
         import asyncio
 
         cache = self.cache

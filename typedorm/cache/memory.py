@@ -17,8 +17,9 @@ __all__ = ["MemoryCache"]
 class _Entry:
     __slots__ = ("expires", "mutable", "rows", "size", "snapshot")
 
-    def __init__(self, snapshot: Snapshot, expires: float, rows: list[tuple[Any, ...]], size: int,
-                 mutable: bool) -> None:
+    def __init__(
+        self, snapshot: Snapshot, expires: float, rows: list[tuple[Any, ...]], size: int, mutable: bool
+    ) -> None:
         self.snapshot = snapshot
         self.expires = expires
         self.rows = rows
@@ -41,8 +42,9 @@ class MemoryCache(Cache):
     another process are not seen: with several processes, use :class:`RedisCache`.
     """
 
-    def __init__(self, *, max_entries: int = 10_000, max_bytes: int = 64 * 2**20,
-                 default_ttl: float | None = 300.0) -> None:
+    def __init__(
+        self, *, max_entries: int = 10_000, max_bytes: int = 64 * 2**20, default_ttl: float | None = 300.0
+    ) -> None:
         for name, v in (("max_entries", max_entries), ("max_bytes", max_bytes)):
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise InvalidArgument(f"{name} must be a positive int, not {v!r}", argument=name)
@@ -96,8 +98,15 @@ class MemoryCache(Cache):
             rows, mutable = e.rows, e.mutable
         return fresh_rows(rows, mutable), snap
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
-               mutable: bool | None = None) -> None:
+    def _store(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         if mutable is None:
             mutable = has_mutable(rows)
         kept = fresh_rows(rows, mutable)
@@ -109,7 +118,7 @@ class MemoryCache(Cache):
         expires = time.monotonic() + ttl if ttl is not None else 0.0
         evicted = 0
         with self._lock:
-            if self._snapshot(ns, ()) [0] != snapshot[0]:
+            if self._snapshot(ns, ())[0] != snapshot[0]:
                 return  # the namespace was cleared meanwhile
             old = self._data.pop(key, None)
             if old is not None:

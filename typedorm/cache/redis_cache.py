@@ -65,8 +65,12 @@ class _Breaker:
             if self.down:
                 return
             self.down = True
-        logger.warning("Redis cache unreachable (%s: %s: %s); queries go to the database until it answers again",
-                       what, type(error).__name__, error)
+        logger.warning(
+            "Redis cache unreachable (%s: %s: %s); queries go to the database until it answers again",
+            what,
+            type(error).__name__,
+            error,
+        )
 
     def recovered(self) -> None:
         if not self.down:
@@ -110,7 +114,9 @@ class RedisCache(Cache):
             raise InvalidArgument(f"RedisCache takes a redis:// URL, not {url!r}", argument="url")
         for name, v in (("timeout", timeout), ("retry_after", retry_after)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-                raise InvalidArgument(f"{name} must be a positive number of seconds, not {v!r}", argument=name)
+                raise InvalidArgument(
+                    f"{name} must be a positive number of seconds, not {v!r}", argument=name
+                )
         if not isinstance(prefix, str) or not prefix:
             raise InvalidArgument(f"prefix must be a non-empty string, not {prefix!r}", argument="prefix")
         _redis_module()
@@ -142,8 +148,12 @@ class RedisCache(Cache):
             from redis.retry import Retry
 
             self._client = redis.Redis.from_url(
-                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
-                retry=Retry(NoBackoff(), 0), health_check_interval=0)
+                self.url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=0,
+            )
         return self._client
 
     def _async(self) -> Any:
@@ -158,8 +168,12 @@ class RedisCache(Cache):
             from redis.backoff import NoBackoff
 
             client = aredis.Redis.from_url(
-                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
-                retry=Retry(NoBackoff(), 0), health_check_interval=0)
+                self.url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=0,
+            )
             self._aclients[loop] = client
         return client
 
@@ -202,8 +216,12 @@ class RedisCache(Cache):
                 from redis.backoff import NoBackoff
                 from redis.retry import Retry
 
-                client = redis.Redis.from_url(self.url, socket_timeout=self.timeout,
-                                              socket_connect_timeout=self.timeout, retry=Retry(NoBackoff(), 0))
+                client = redis.Redis.from_url(
+                    self.url,
+                    socket_timeout=self.timeout,
+                    socket_connect_timeout=self.timeout,
+                    retry=Retry(NoBackoff(), 0),
+                )
                 try:
                     pipe = client.pipeline(transaction=False)
                     for ns in list(self._namespaces):
@@ -248,8 +266,7 @@ class RedisCache(Cache):
             return MISS, snap, False
         try:
             data = json.loads(raw)
-            if (type(data) is not list or len(data) != 3 or data[0] != epoch
-                    or data[1] != list(gens)):
+            if type(data) is not list or len(data) != 3 or data[0] != epoch or data[1] != list(gens):
                 return MISS, snap, False
             return decode_payload(data[2]), snap, False
         except (ValueError, TypeError, KeyError):
@@ -259,8 +276,12 @@ class RedisCache(Cache):
 
     def _encode(self, snapshot: Snapshot, rows: list[tuple[Any, ...]]) -> bytes | None:
         try:
-            body = json.dumps([snapshot[0], list(snapshot[1]), encode_payload(rows)],
-                              separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+            body = json.dumps(
+                [snapshot[0], list(snapshot[1]), encode_payload(rows)],
+                separators=(",", ":"),
+                ensure_ascii=False,
+                allow_nan=False,
+            ).encode()
         except (Unencodable, ValueError) as e:
             logger.debug("result not cached: %s", e)
             return None
@@ -314,8 +335,15 @@ class RedisCache(Cache):
         self._breaker.recovered()
         return found, snap
 
-    def _store(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None,
-               mutable: bool | None = None) -> None:
+    def _store(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         body = self._encode(snapshot, rows)
         if body is None:
             return
@@ -391,8 +419,15 @@ class RedisCache(Cache):
         self._breaker.recovered()
         return found, snap
 
-    async def _astore(self, ns: str, key: Any, snapshot: Snapshot, rows: list[tuple[Any, ...]],
-                      ttl: float | None, mutable: bool | None = None) -> None:
+    async def _astore(
+        self,
+        ns: str,
+        key: Any,
+        snapshot: Snapshot,
+        rows: list[tuple[Any, ...]],
+        ttl: float | None,
+        mutable: bool | None = None,
+    ) -> None:
         body = self._encode(snapshot, rows)
         if body is None:
             return

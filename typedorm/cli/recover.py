@@ -21,8 +21,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "abort). Give every database the coordinators used; the log is on the first one unless --log says "
         "otherwise. Running it again does nothing more.",
     )
-    p.add_argument("databases", nargs="*", metavar="URL", help="database URLs (default: --url / DATABASE_URL)")
-    p.add_argument("--log", metavar="URL", help="the database holding the coordinator log (default: the first URL)")
+    p.add_argument(
+        "databases", nargs="*", metavar="URL", help="database URLs (default: --url / DATABASE_URL)"
+    )
+    p.add_argument(
+        "--log", metavar="URL", help="the database holding the coordinator log (default: the first URL)"
+    )
     p.add_argument("--coordinator", metavar="ID", help="only the transactions of this coordinator id")
     p.set_defaults(run=_run)
 
@@ -47,5 +51,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"rolled back {gid}  {url}")
     for url, gid in report.skipped:
         print(f"skipped     {gid}  {url}")
-    print(f"{len(report.committed)} committed, {len(report.rolled_back)} rolled back, {len(report.skipped)} skipped")
+    print(
+        f"{len(report.committed)} committed, {len(report.rolled_back)} rolled back, {len(report.skipped)} skipped"
+    )
     return EXIT_OK

@@ -176,7 +176,11 @@ def _stub_path(module: types.ModuleType) -> str:
 def _stub_body(body: list[ast.stmt], *, in_class: bool) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for node in body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
             continue  # docstrings
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             out.append(_reexport(node) if not in_class else node)
@@ -212,7 +216,9 @@ def _reexport(node: ast.Import | ast.ImportFrom) -> ast.stmt:
         if a.name == "*":
             names.append(a)
         elif isinstance(node, ast.Import):
-            names.append(ast.alias(a.name, a.asname) if a.asname or "." in a.name else ast.alias(a.name, a.name))
+            names.append(
+                ast.alias(a.name, a.asname) if a.asname or "." in a.name else ast.alias(a.name, a.name)
+            )
         else:
             names.append(ast.alias(a.name, a.asname or a.name))
     if isinstance(node, ast.Import):
@@ -281,7 +287,10 @@ def _strip_none(tp: Any) -> Any:
 
 def _field_type(model: type[Any], name: str) -> Any:
     ann = model.model_fields[name].annotation
-    if typing.get_origin(ann) is not None and getattr(typing.get_origin(ann), "__name__", "") in ("Col", "PK"):
+    if typing.get_origin(ann) is not None and getattr(typing.get_origin(ann), "__name__", "") in (
+        "Col",
+        "PK",
+    ):
         ann = typing.get_args(ann)[0]
     return ann
 
@@ -370,7 +379,9 @@ def render_module(module: types.ModuleType, models: list[type[Any]]) -> str:
             )
         td, text = _lookups_typeddict(model, ts)
         typeddicts.append(text)
-        cls.body = [b for b in cls.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
+        cls.body = [
+            b for b in cls.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))
+        ]
         cls.body += _methods(model, td)
     code = ast.unparse(ast.Module(body=body, type_ignores=[]))
     # Model's own __typedorm_exclude__ types its predicates (Predicate[Self] | Q) for models without

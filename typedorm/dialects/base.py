@@ -107,8 +107,13 @@ class Dialect(TypeMap, TwoPhaseSQL):
     def visit_create_table(self, s: CreateTable) -> str:
         # model names are checked against typedorm's own limit; a dialect may allow fewer
         t = s.table
-        names = [t.name, *(c.name for c in t.columns), *(i.name for i in t.indexes), *(k.name for k in t.checks),
-                 *(f.name for f in t.foreign_keys if f.name is not None)]
+        names = [
+            t.name,
+            *(c.name for c in t.columns),
+            *(i.name for i in t.indexes),
+            *(k.name for k in t.checks),
+            *(f.name for f in t.foreign_keys if f.name is not None),
+        ]
         for n in names:
             if len(n.encode()) > self.max_identifier_length:
                 raise InvalidArgument(
@@ -131,8 +136,9 @@ class Dialect(TypeMap, TwoPhaseSQL):
     def check_isolation(self, isolation: str) -> str:
         """``isolation`` if it is one of the four levels, else InvalidArgument (it is written into SQL)."""
         if isolation not in _ISOLATION or type(isolation) is not str:
-            raise InvalidArgument(f"isolation must be one of {', '.join(_ISOLATION)}, not {isolation!r}",
-                                  argument="isolation")
+            raise InvalidArgument(
+                f"isolation must be one of {', '.join(_ISOLATION)}, not {isolation!r}", argument="isolation"
+            )
         return isolation
 
     def check_savepoint(self, name: str) -> str:

@@ -187,7 +187,6 @@ _KEYWORDS_ENDING_NAME = {
 }
 
 
-
 class Introspector:
     """Reads a live schema for one dialect; a dialect returns its own from ``Dialect.introspector()``.
 
@@ -215,7 +214,9 @@ class Introspector:
         """``(table, column, collation)`` for each text column compared case-insensitively."""
         return []
 
-    def text_types(self, conn: Executor, tables: Iterable[TableSpec], *, sample: int = 200) -> dict[str, dict[str, str]]:
+    def text_types(
+        self, conn: Executor, tables: Iterable[TableSpec], *, sample: int = 200
+    ) -> dict[str, dict[str, str]]:
         """Logical types read from the values of untyped text columns (only where types are text)."""
         return {}
 

@@ -49,7 +49,9 @@ _shared: dict[type[Dialect], Dialect] = {}  # one instance per class for type lo
 
 def _check_scheme(scheme: object) -> str:
     if not isinstance(scheme, str) or not scheme or not all(ch.isalnum() or ch in "-." for ch in scheme):
-        raise ConfigurationError(f"a dialect's URL scheme must be letters, digits, '-' or '.', not {scheme!r}")
+        raise ConfigurationError(
+            f"a dialect's URL scheme must be letters, digits, '-' or '.', not {scheme!r}"
+        )
     return scheme.lower()
 
 

@@ -28,7 +28,8 @@ def check_gid(gid: object) -> str:
     """``gid`` if it is a transaction id typedorm writes into SQL, else ``InvalidArgument``."""
     if not isinstance(gid, str) or _GID.match(gid) is None:
         raise InvalidArgument(
-            f"a two-phase transaction id is 1 to 64 letters, digits, '.', '-' or '_', not {gid!r}", argument="gid"
+            f"a two-phase transaction id is 1 to 64 letters, digits, '.', '-' or '_', not {gid!r}",
+            argument="gid",
         )
     return gid
 

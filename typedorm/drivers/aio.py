@@ -166,8 +166,9 @@ class AsyncDriver(ABC):
         lost with the connection (``Dialect.commit_probe_sql``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
 
-    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
-                        types: Sequence[str] | None = None) -> None:
+    async def copy_rows(
+        self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
+    ) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``);
         ``types`` names each column's server type for the binary format."""
         raise NotImplementedError(f"{type(self).__name__} has no COPY")

@@ -42,8 +42,9 @@ class AsyncPsycopgDriver(AsyncDriver):
     def __init__(self) -> None:
         self._sync = PsycopgDriver()
 
-    async def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
-                        types: Sequence[str] | None = None) -> None:
+    async def copy_rows(
+        self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
+    ) -> None:
         async with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             if types is not None:
                 copy.set_types(list(types))

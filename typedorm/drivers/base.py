@@ -47,7 +47,6 @@ __all__ = [
 logger: logging.Logger = logging.getLogger("typedorm.drivers")
 
 
-
 class ResultMode(IntEnum):
     """What a driver's ``execute`` returns (sync and async drivers alike).
 
@@ -63,7 +62,13 @@ class ResultMode(IntEnum):
 
 
 # Module-level names for the hot path: a global lookup instead of an attribute lookup per statement.
-ALL, ONE, COUNT, RESULT, LASTID = ResultMode.ALL, ResultMode.ONE, ResultMode.COUNT, ResultMode.RESULT, ResultMode.LASTID
+ALL, ONE, COUNT, RESULT, LASTID = (
+    ResultMode.ALL,
+    ResultMode.ONE,
+    ResultMode.COUNT,
+    ResultMode.RESULT,
+    ResultMode.LASTID,
+)
 
 ErrorKind = Literal[
     "unique", "foreign_key", "not_null", "check", "serialization", "deadlock", "disconnect", "data", "other"
@@ -128,7 +133,6 @@ class ErrorInfo:
         return cls(self.message, **common)
 
 
-
 def fetch_result(cur: Any, mode: int) -> Any:
     """What ``mode`` (a :class:`ResultMode`) asks of a DB-API cursor that has just run a statement."""
     if mode == ALL:
@@ -143,6 +147,7 @@ def fetch_result(cur: Any, mode: int) -> Any:
     rows = cur.fetchall() if desc is not None else []
     cols = tuple(d[0] for d in desc) if desc is not None else ()
     return (rows, cols, cur.rowcount, getattr(cur, "lastrowid", None))
+
 
 def socket_readable(fd: int) -> bool:
     """Whether a socket has something to read, or is closed, without waiting (one system call).
@@ -285,8 +290,9 @@ class Driver(ABC):
         lost with the connection (``Dialect.commit_probe_sql``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot probe a commit")
 
-    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
-                  types: Sequence[str] | None = None) -> None:
+    def copy_rows(
+        self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
+    ) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` (drivers that have it set ``supports_copy``);
         ``types`` names each column's server type for the binary format."""
         raise NotImplementedError(f"{type(self).__name__} has no COPY")

@@ -111,7 +111,9 @@ def connect_params(url: URL, options: dict[str, Any]) -> tuple[dict[str, Any], i
     params.update(options)
     if "autocommit" in params:
         if params.pop("autocommit") is not True:
-            raise ConfigurationError("typedorm manages transactions itself: connections are always autocommit")
+            raise ConfigurationError(
+                "typedorm manages transactions itself: connections are always autocommit"
+            )
     threshold: int | None = 5
     if "prepare_threshold" in params:
         raw = params.pop("prepare_threshold")
@@ -145,7 +147,9 @@ def commit_probed_gen(conn: Any, probe_sql: str, commit_sql: str, seen: list[str
         first = False
     if pgconn.status == pq.ConnStatus.BAD and not isinstance(error, errors.OperationalError):
         # the server went away without an error of its own: say so as psycopg would
-        raise errors.OperationalError(pgconn.get_error_message().decode(errors="replace") or "connection lost")
+        raise errors.OperationalError(
+            pgconn.get_error_message().decode(errors="replace") or "connection lost"
+        )
     if error is not None:
         raise error
 
@@ -181,8 +185,9 @@ class PsycopgDriver(Driver):
         else:
             cur.execute(sql, params)
 
-    def copy_rows(self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]],
-                  types: Sequence[str] | None = None) -> None:
+    def copy_rows(
+        self, conn: Any, copy_sql: str, rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
+    ) -> None:
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             if types is not None:
                 copy.set_types(list(types))

@@ -5,4 +5,13 @@ from .core import QueryCounter
 from .database import Database, Result, Transaction
 from .url import URL, make_url
 
-__all__ = ["URL", "AsyncDatabase", "AsyncTransaction", "Database", "QueryCounter", "Result", "Transaction", "make_url"]
+__all__ = [
+    "URL",
+    "AsyncDatabase",
+    "AsyncTransaction",
+    "Database",
+    "QueryCounter",
+    "Result",
+    "Transaction",
+    "make_url",
+]

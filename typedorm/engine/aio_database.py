@@ -284,7 +284,9 @@ class AsyncTransaction:
 
             @functools.wraps(fn)
             def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-                return db.run_in_transaction(lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode)
+                return db.run_in_transaction(
+                    lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode
+                )
 
             return wrapper
 
@@ -354,10 +356,14 @@ class AsyncDatabase:
         self.driver: AsyncDriver = get_async_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
         if cache is not None and not isinstance(cache, Cache):
-            raise InvalidArgument(f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache")
+            raise InvalidArgument(
+                f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache"
+            )
         #: the query cache (``db.cache.stats()``); without one, cached reads go to the database
         self.cache: Cache = cache if cache is not None else NoCache()
-        self._cache_hook = None if cache is None else AsyncCacheHook(cache, namespace_for(self.url), self.dialect)
+        self._cache_hook = (
+            None if cache is None else AsyncCacheHook(cache, namespace_for(self.url), self.dialect)
+        )
         self.echo: bool = echo
         self.log_parameters: bool = log_parameters
         self._pool = create_async_pool(
@@ -379,10 +385,17 @@ class AsyncDatabase:
         #: the replica router (``replicas=``), None without replicas
         self._router: AsyncRouter | None = None
         if replicas:
-            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
-                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
-                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
-                       "connect_args": connect_args}
+            options = {
+                "echo": echo,
+                "log_parameters": log_parameters,
+                "pool_size": pool_size,
+                "max_overflow": max_overflow,
+                "pool_timeout": pool_timeout,
+                "pool_recycle": pool_recycle,
+                "pool_pre_ping": pool_pre_ping,
+                "pool_pre_ping_window": pool_pre_ping_window,
+                "connect_args": connect_args,
+            }
             self._router = AsyncRouter(
                 self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
             )
@@ -525,7 +538,8 @@ class AsyncDatabase:
         kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
         if self._commit_probe is None:
             raise CommitOutcomeUnknown(
-                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
+                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})",
+                **kw,
             ) from lost
         if not seen:
             raise CommitOutcomeUnknown(
@@ -668,13 +682,24 @@ class AsyncDatabase:
         """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
         return await self._run_bulk(False, sql, seq, spec)
 
-    async def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None,
-                       types: Sequence[str] | None = None) -> None:
+    async def _copy_in(
+        self,
+        copy_sql: str,
+        rows: Sequence[Sequence[Any]],
+        spec: TableSpec | None = None,
+        types: Sequence[str] | None = None,
+    ) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
         await self._run_bulk(True, copy_sql, rows, spec, types)
 
-    async def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None,
-                        types: Sequence[str] | None = None) -> int:
+    async def _run_bulk(
+        self,
+        copy: bool,
+        sql: str,
+        rows: Sequence[Sequence[Any]],
+        spec: TableSpec | None,
+        types: Sequence[str] | None = None,
+    ) -> int:
         state = self._state()
         if state is None:
             async with self.transaction():
@@ -759,11 +784,17 @@ class AsyncDatabase:
                 return
             except BaseException as e:
                 # release() rolls back what is left open; drop the connection if it is broken
-                discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+                discard = (
+                    self._broken(conn, e)
+                    if isinstance(e, DatabaseError)
+                    else not self.driver.is_alive_cheap(conn)
+                )
                 if not (retry and not yielded and isinstance(e, ConnectionLost) and is_plain_read(sql)):
                     raise
                 retry = False
-                logger.info("a stream lost its connection before its first batch (%s); starting it once more", e)
+                logger.info(
+                    "a stream lost its connection before its first batch (%s); starting it once more", e
+                )
             finally:
                 if own:
                     await self._pool.release(conn, discard=discard)
@@ -822,7 +853,9 @@ class AsyncDatabase:
         tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
         """
         if mode != _ALL and mode != _ONE:
-            raise InvalidArgument("run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode")
+            raise InvalidArgument(
+                "run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode"
+            )
         hook = self._cache_hook
         if hook is None:
             self.cache._count("_bypasses")
@@ -831,8 +864,15 @@ class AsyncDatabase:
             using = check_using(using)
         if not self._ready:
             await self.connect()
-        rows = await hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
-                               lambda: self._run(sql, params, _ALL, table, using, True))
+        rows = await hook.read(
+            self._state(),
+            sql,
+            params,
+            reads,
+            ttl,
+            in_snapshot,
+            lambda: self._run(sql, params, _ALL, table, using, True),
+        )
         if mode == _ALL:
             return rows
         return rows[0] if rows else None
@@ -860,19 +900,29 @@ class AsyncDatabase:
         if self._cache_hook is not None:
             await self._cache_hook.bump(self._cache_hook.committed(state))
 
-    async def run_many(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None) -> int:
+    async def run_many(
+        self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None
+    ) -> int:
         """Run one compiled statement once per parameter row (the driver's ``executemany``), in the
         current transaction or one of its own; returns the number of rows changed."""
         return await self._run_many(sql, rows, table)
 
-    async def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None,
-                        types: Sequence[str] | None = None) -> None:
+    async def copy_rows(
+        self,
+        sql: str,
+        rows: Sequence[Sequence[Any]],
+        *,
+        table: TableSpec | None = None,
+        types: Sequence[str] | None = None,
+    ) -> None:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
         current transaction or one of its own. ``types``: the server type of each column, for a
         ``COPY`` in the binary format (``CopyFrom(..., binary=types)``)."""
         if not self.supports_copy:
-            raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
-                                  argument="copy_rows")
+            raise InvalidArgument(
+                f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
+                argument="copy_rows",
+            )
         await self._copy_in(sql, rows, table, types)
 
     def stream(

@@ -162,7 +162,9 @@ async def _wait(
         raise
 
 
-def _expire(lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
+def _expire(
+    lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]
+) -> None:
     with lock:
         waiters.expire(fut, error)
 
@@ -234,7 +236,13 @@ class AsyncQueuePool(Generic[C]):
         has_input: Callable[[C], bool] | None = None,
     ) -> None:
         pool_recycle = check_queue_options(
-            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
+            pool_size,
+            max_overflow,
+            pool_timeout,
+            pool_recycle,
+            pool_pre_ping,
+            ping is not None,
+            pool_pre_ping_window,
         )
         self._creator = creator
         self._close = close
@@ -690,7 +698,9 @@ class _AsyncCheckout(Generic[C]):
         await self._pool.release(self._conn, discard=discard)
 
 
-def _mapped_connect(driver: AsyncDriver, connect: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+def _mapped_connect(
+    driver: AsyncDriver, connect: Callable[[], Awaitable[Any]]
+) -> Callable[[], Awaitable[Any]]:
     """``connect`` raising typedorm errors only: a server that is down or refuses the login, a
     SQLite file that cannot be opened, all through the driver's own classification."""
     errors: tuple[type[BaseException], ...] = (*driver.error_types, OSError, UnicodeError)
@@ -737,11 +747,18 @@ def create_async_pool(
         driver = get_async_driver(url)
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     hooks: dict[str, Any] = {
-        "close": driver.close, "ping": driver.ping, "reset": driver.reset, "is_disconnect": driver.is_disconnect
+        "close": driver.close,
+        "ping": driver.ping,
+        "reset": driver.reset,
+        "is_disconnect": driver.is_disconnect,
     }
     if url.is_memory:
         return AsyncStaticPool(
-            creator, needs_reset=driver.needs_reset, pool_timeout=pool_timeout, pool_pre_ping=bool(pool_pre_ping), **hooks
+            creator,
+            needs_reset=driver.needs_reset,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=bool(pool_pre_ping),
+            **hooks,
         )
     if True:  # ASYNC
         pass

@@ -57,7 +57,15 @@ if TYPE_CHECKING:
     from ..schema.spec import TableSpec
     from .aio_database import AsyncDatabase
 
-__all__ = ["AsyncReplica", "AsyncRouter", "ReplicaStats", "ReplicaStrategy", "RoutingStats", "Using", "is_plain_read"]
+__all__ = [
+    "AsyncReplica",
+    "AsyncRouter",
+    "ReplicaStats",
+    "ReplicaStrategy",
+    "RoutingStats",
+    "Using",
+    "is_plain_read",
+]
 
 logger: logging.Logger = logging.getLogger("typedorm.engine")
 
@@ -90,7 +98,9 @@ def check_using(using: object, argument: str = "using") -> Using | None:
     """``using`` validated: None, ``"primary"`` or ``"replica"``."""
     if using is None or (isinstance(using, str) and using in _USING):
         return using  # type: ignore[return-value]
-    raise InvalidArgument(f"{argument} must be 'primary', 'replica' or None, not {using!r}", argument=argument)
+    raise InvalidArgument(
+        f"{argument} must be 'primary', 'replica' or None, not {using!r}", argument=argument
+    )
 
 
 def _unavailable(err: BaseException) -> bool:
@@ -157,7 +167,17 @@ class RoutingStats:
 class AsyncReplica:
     """One replica: its own database (pool), opened on first use, and its health and position."""
 
-    __slots__ = ("db", "down_until", "failures", "inflight", "position", "position_at", "reads", "refreshing", "url")
+    __slots__ = (
+        "db",
+        "down_until",
+        "failures",
+        "inflight",
+        "position",
+        "position_at",
+        "reads",
+        "refreshing",
+        "url",
+    )
 
     def __init__(self, url: URL) -> None:
         self.url: URL = url
@@ -197,7 +217,8 @@ class AsyncRouter:
             raise InvalidArgument("replicas must be a list of database URLs", argument="replicas")
         if strategy not in _STRATEGIES:
             raise InvalidArgument(
-                f"replica_strategy must be one of {', '.join(_STRATEGIES)}, not {strategy!r}", argument="replica_strategy"
+                f"replica_strategy must be one of {', '.join(_STRATEGIES)}, not {strategy!r}",
+                argument="replica_strategy",
             )
         self.primary: AsyncDatabase = primary
         self.replicas: list[AsyncReplica] = []
@@ -211,7 +232,8 @@ class AsyncRouter:
             self.replicas.append(AsyncReplica(url))
         if not isinstance(failover_timeout, (int, float)) or failover_timeout < 0:
             raise InvalidArgument(
-                f"failover_timeout must be a number of seconds >= 0, not {failover_timeout!r}", argument="failover_timeout"
+                f"failover_timeout must be a number of seconds >= 0, not {failover_timeout!r}",
+                argument="failover_timeout",
             )
         self.failover_timeout: float = float(failover_timeout)
         self.options: dict[str, Any] = dict(options)
@@ -357,7 +379,9 @@ class AsyncRouter:
                 now = time.monotonic()
                 if deadline is None:
                     deadline = now + self.failover_timeout
-                    logger.info("the primary cannot be reached (%s); trying again for %.1fs", e, self.failover_timeout)
+                    logger.info(
+                        "the primary cannot be reached (%s); trying again for %.1fs", e, self.failover_timeout
+                    )
                 if now + delay > deadline:
                     raise
             if True:  # ASYNC
@@ -524,8 +548,14 @@ class AsyncRouter:
         replica.position = None
         replica.position_at = float("-inf")
         level = logging.WARNING if replica.failures == 1 else logging.DEBUG
-        logger.log(level, "replica %s is unavailable (%s: %s); reads go elsewhere for %.1fs",
-                   replica.url, type(err).__name__, err, delay)
+        logger.log(
+            level,
+            "replica %s is unavailable (%s: %s); reads go elsewhere for %.1fs",
+            replica.url,
+            type(err).__name__,
+            err,
+            delay,
+        )
 
     def _up(self, replica: AsyncReplica) -> None:
         if replica.failures:

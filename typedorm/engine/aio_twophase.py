@@ -212,7 +212,11 @@ class AsyncTwoPhase:
             if state is None:
                 continue
             d = branch.db.dialect
-            sqls = [d.tpc_rollback_prepared_sql(branch.gid)] if branch.prepared else d.tpc_rollback_active_sql(branch.gid)
+            sqls = (
+                [d.tpc_rollback_prepared_sql(branch.gid)]
+                if branch.prepared
+                else d.tpc_rollback_active_sql(branch.gid)
+            )
             ok = not state.broken
             if ok:
                 for sql in sqls:  # each one even if one fails (XA END of an already ended branch)
@@ -220,7 +224,9 @@ class AsyncTwoPhase:
                         await branch.db._control(state.conn, sql)
                     except DatabaseError as e:
                         ok = False
-                        logger.warning("two-phase %s: rolling back branch %s failed: %s", self.gid, branch.gid, e)
+                        logger.warning(
+                            "two-phase %s: rolling back branch %s failed: %s", self.gid, branch.gid, e
+                        )
             await self._release(branch, discard=not ok)
 
     async def _stage(self, stage: str) -> None:
@@ -248,7 +254,8 @@ class AsyncTwoPhase:
             if et is None and failure is not None:
                 raise TwoPhaseError(
                     f"two-phase {self.gid} rolled back: a statement inside it failed ({failure})",
-                    gid=self.gid, decision="rollback",
+                    gid=self.gid,
+                    decision="rollback",
                 ) from failure
             return
         # phase 1: prepare every branch; any failure rolls all back (nothing was decided)
@@ -271,7 +278,8 @@ class AsyncTwoPhase:
             await self._rollback_all()
             raise TwoPhaseError(
                 f"two-phase {self.gid} rolled back: recovery decided it before this coordinator could",
-                gid=self.gid, decision="rollback",
+                gid=self.gid,
+                decision="rollback",
             ) from e
         except BaseException as e:
             # the decision may or may not be stored: leave every branch prepared for recovery
@@ -280,7 +288,8 @@ class AsyncTwoPhase:
             raise TwoPhaseError(
                 f"two-phase {self.gid}: writing the decision failed ({e}); every branch stays prepared: "
                 "run `typedorm recover` (or recover()) to finish it",
-                gid=self.gid, decision=None,
+                gid=self.gid,
+                decision=None,
             ) from e
         await self._stage("decided")
         # phase 2: commit every branch; a branch that fails is left for recovery (decision: commit)
@@ -295,7 +304,8 @@ class AsyncTwoPhase:
             raise TwoPhaseError(
                 f"two-phase {self.gid} is decided (commit) but {', '.join(pending)} did not commit yet; "
                 "run `typedorm recover` (or recover()) to finish it",
-                gid=self.gid, decision="commit",
+                gid=self.gid,
+                decision="commit",
             )
         try:
             await self.log.execute(self.log.dialect.tpc_log_delete_sql(), (self.gid,))
@@ -374,7 +384,9 @@ async def arecover(
     if not dbs:
         raise ConfigurationError("recover() needs at least one database")
     if coordinator is not None and _COORDINATOR.match(coordinator) is None:
-        raise ConfigurationError(f"coordinator id must be 1 to 24 letters, digits, '-' or '_', not {coordinator!r}")
+        raise ConfigurationError(
+            f"coordinator id must be 1 to 24 letters, digits, '-' or '_', not {coordinator!r}"
+        )
     for db in dbs:
         await _check_database(db)
     log_db = log if log is not None else dbs[0]
@@ -415,4 +427,3 @@ async def arecover(
         if int(row[2]) < horizon:
             await log_db.execute(log_db.dialect.tpc_log_delete_sql(), (str(row[0]),))
     return report
-

@@ -142,7 +142,9 @@ class TxState:
     def savepoint(self, *, internal: bool = False) -> list[str]:
         self.check()
         if not self.dialect.supports_savepoints:
-            raise TransactionError(f"{self.dialect.name} has no savepoints: nested transactions are not possible")
+            raise TransactionError(
+                f"{self.dialect.name} has no savepoints: nested transactions are not possible"
+            )
         self.counter += 1
         name = f"typedorm_sp_{self.counter}"
         self.levels.append(_Level(name, internal=internal))
@@ -247,7 +249,7 @@ def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...
     best: tuple[str, ...] = ()
     prefix = f"ck_{spec.name}_"
     if name.startswith(prefix):
-        rest = name[len(prefix):]
+        rest = name[len(prefix) :]
         for c in spec.columns:
             if rest == c.name:
                 return (c.name,)
@@ -257,7 +259,11 @@ def _columns_from_constraint(spec: TableSpec, info: ErrorInfo) -> tuple[str, ...
 
 
 def map_error(
-    driver: ErrorClassifier, exc: BaseException, spec: TableSpec | None, sql: str | None = None, params: Any = None
+    driver: ErrorClassifier,
+    exc: BaseException,
+    spec: TableSpec | None,
+    sql: str | None = None,
+    params: Any = None,
 ) -> DatabaseError | None:
     """The typedorm error for a driver exception, naming the model's fields where it can.
 
@@ -538,4 +544,3 @@ def ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
     for n in specs:
         visit(n, ())
     return out
-

@@ -74,8 +74,10 @@ R = TypeVar("R")
 # (Sync: a thread has a context of its own, so the owner is always the current one.)
 _Owned = tuple[TxState, Any]
 
+
 def _current_task() -> object:
     return None  # a thread's context is its own: whoever sees the transaction owns it
+
 
 _Thunk = Callable[[], R]
 
@@ -131,7 +133,7 @@ class Transaction:
         if state is None:
             retry = True  # a BEGIN that lost its connection has run nothing: once more on a new one
             while True:
-                conn = (db._pool.acquire() if db._router is None else db._router.acquire_primary())
+                conn = db._pool.acquire() if db._router is None else db._router.acquire_primary()
                 state = TxState(conn, db.dialect)
                 try:
                     for sql in state.begin(self.isolation, self.mode):
@@ -239,7 +241,9 @@ class Transaction:
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            return db.run_in_transaction(lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode)
+            return db.run_in_transaction(
+                lambda: fn(*args, **kwargs), retry=retry, isolation=isolation, mode=mode
+            )
 
         return wrapper
 
@@ -299,7 +303,9 @@ class Database:
         self.driver: Driver = get_driver(self.url)
         self.dialect: Dialect = get_dialect(self.url.dialect_scheme)
         if cache is not None and not isinstance(cache, Cache):
-            raise InvalidArgument(f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache")
+            raise InvalidArgument(
+                f"cache must be a MemoryCache or a RedisCache, not {cache!r}", argument="cache"
+            )
         #: the query cache (``db.cache.stats()``); without one, cached reads go to the database
         self.cache: Cache = cache if cache is not None else NoCache()
         self._cache_hook = None if cache is None else CacheHook(cache, namespace_for(self.url), self.dialect)
@@ -324,10 +330,17 @@ class Database:
         #: the replica router (``replicas=``), None without replicas
         self._router: Router | None = None
         if replicas:
-            options = {"echo": echo, "log_parameters": log_parameters, "pool_size": pool_size,
-                       "max_overflow": max_overflow, "pool_timeout": pool_timeout, "pool_recycle": pool_recycle,
-                       "pool_pre_ping": pool_pre_ping, "pool_pre_ping_window": pool_pre_ping_window,
-                       "connect_args": connect_args}
+            options = {
+                "echo": echo,
+                "log_parameters": log_parameters,
+                "pool_size": pool_size,
+                "max_overflow": max_overflow,
+                "pool_timeout": pool_timeout,
+                "pool_recycle": pool_recycle,
+                "pool_pre_ping": pool_pre_ping,
+                "pool_pre_ping_window": pool_pre_ping_window,
+                "connect_args": connect_args,
+            }
             self._router = Router(
                 self, replicas, options, strategy=replica_strategy, failover_timeout=failover_timeout
             )
@@ -448,7 +461,8 @@ class Database:
         kw: dict[str, Any] = {"sqlstate": lost.sqlstate, "errno": lost.errno}
         if self._commit_probe is None:
             raise CommitOutcomeUnknown(
-                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})", **kw
+                f"the connection was lost during COMMIT: the transaction may or may not be stored ({lost})",
+                **kw,
             ) from lost
         if not seen:
             raise CommitOutcomeUnknown(
@@ -546,7 +560,7 @@ class Database:
         ``retry_read``: see :meth:`_run`."""
         pool = self._pool
         while True:
-            conn = (pool.acquire() if self._router is None else self._router.acquire_primary())
+            conn = pool.acquire() if self._router is None else self._router.acquire_primary()
             discard = False
             try:
                 out = self._run_on(conn, sql, params, mode, spec)
@@ -591,13 +605,24 @@ class Database:
         """``executemany`` of ``seq`` inside the task's transaction (or one of its own); the row count."""
         return self._run_bulk(False, sql, seq, spec)
 
-    def _copy_in(self, copy_sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None = None,
-                       types: Sequence[str] | None = None) -> None:
+    def _copy_in(
+        self,
+        copy_sql: str,
+        rows: Sequence[Sequence[Any]],
+        spec: TableSpec | None = None,
+        types: Sequence[str] | None = None,
+    ) -> None:
         """``COPY ... FROM STDIN`` of ``rows`` inside the task's transaction (``supports_copy``)."""
         self._run_bulk(True, copy_sql, rows, spec, types)
 
-    def _run_bulk(self, copy: bool, sql: str, rows: Sequence[Sequence[Any]], spec: TableSpec | None,
-                        types: Sequence[str] | None = None) -> int:
+    def _run_bulk(
+        self,
+        copy: bool,
+        sql: str,
+        rows: Sequence[Sequence[Any]],
+        spec: TableSpec | None,
+        types: Sequence[str] | None = None,
+    ) -> int:
         state = self._state()
         if state is None:
             with self.transaction():
@@ -682,11 +707,17 @@ class Database:
                 return
             except BaseException as e:
                 # release() rolls back what is left open; drop the connection if it is broken
-                discard = self._broken(conn, e) if isinstance(e, DatabaseError) else not self.driver.is_alive_cheap(conn)
+                discard = (
+                    self._broken(conn, e)
+                    if isinstance(e, DatabaseError)
+                    else not self.driver.is_alive_cheap(conn)
+                )
                 if not (retry and not yielded and isinstance(e, ConnectionLost) and is_plain_read(sql)):
                     raise
                 retry = False
-                logger.info("a stream lost its connection before its first batch (%s); starting it once more", e)
+                logger.info(
+                    "a stream lost its connection before its first batch (%s); starting it once more", e
+                )
             finally:
                 if own:
                     self._pool.release(conn, discard=discard)
@@ -745,7 +776,9 @@ class Database:
         tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
         """
         if mode != _ALL and mode != _ONE:
-            raise InvalidArgument("run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode")
+            raise InvalidArgument(
+                "run_cached() returns rows: ResultMode.ALL or ResultMode.ONE", argument="mode"
+            )
         hook = self._cache_hook
         if hook is None:
             self.cache._count("_bypasses")
@@ -754,8 +787,15 @@ class Database:
             using = check_using(using)
         if not self._ready:
             self.connect()
-        rows = hook.read(self._state(), sql, params, reads, ttl, in_snapshot,
-                               lambda: self._run(sql, params, _ALL, table, using, True))
+        rows = hook.read(
+            self._state(),
+            sql,
+            params,
+            reads,
+            ttl,
+            in_snapshot,
+            lambda: self._run(sql, params, _ALL, table, using, True),
+        )
         if mode == _ALL:
             return rows
         return rows[0] if rows else None
@@ -788,14 +828,22 @@ class Database:
         current transaction or one of its own; returns the number of rows changed."""
         return self._run_many(sql, rows, table)
 
-    def copy_rows(self, sql: str, rows: Sequence[Sequence[Any]], *, table: TableSpec | None = None,
-                        types: Sequence[str] | None = None) -> None:
+    def copy_rows(
+        self,
+        sql: str,
+        rows: Sequence[Sequence[Any]],
+        *,
+        table: TableSpec | None = None,
+        types: Sequence[str] | None = None,
+    ) -> None:
         """Send ``rows`` with a compiled ``COPY ... FROM STDIN`` (only where ``supports_copy``), in the
         current transaction or one of its own. ``types``: the server type of each column, for a
         ``COPY`` in the binary format (``CopyFrom(..., binary=types)``)."""
         if not self.supports_copy:
-            raise InvalidArgument(f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
-                                  argument="copy_rows")
+            raise InvalidArgument(
+                f"copy_rows() needs a driver that streams rows in (psycopg); {self.driver.name} cannot",
+                argument="copy_rows",
+            )
         self._copy_in(sql, rows, table, types)
 
     def stream(

@@ -64,12 +64,15 @@ _Pinger = Callable[[T], bool]
 #: who holds a StaticPool's connection: the running thread
 _holder = threading.current_thread
 
+
 def _new_lock() -> Lock:
     return threading.Lock()
+
 
 def _to_the_end(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args)``: a thread is not cancelled half-way (the asyncio flavour shields it)."""
     return fn(*args, **kwargs)
+
 
 def _new_future() -> Future[Any]:
     return Future()
@@ -101,7 +104,9 @@ def _wait(
         raise
 
 
-def _expire(lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]) -> None:
+def _expire(
+    lock: Lock, waiters: Waiters[Future[Any]], fut: Future[Any], error: Callable[[], PoolTimeout]
+) -> None:
     with lock:
         waiters.expire(fut, error)
 
@@ -173,7 +178,13 @@ class QueuePool(Generic[C]):
         has_input: Callable[[C], bool] | None = None,
     ) -> None:
         pool_recycle = check_queue_options(
-            pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping, ping is not None, pool_pre_ping_window
+            pool_size,
+            max_overflow,
+            pool_timeout,
+            pool_recycle,
+            pool_pre_ping,
+            ping is not None,
+            pool_pre_ping_window,
         )
         self._creator = creator
         self._close = close
@@ -408,7 +419,9 @@ class QueuePool(Generic[C]):
 
     def __repr__(self) -> str:
         s = self.stats()
-        return f"<QueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
+        return (
+            f"<QueuePool size={s.size} overflow={s.max_overflow} checked_out={s.checked_out} idle={s.idle}>"
+        )
 
 
 def _close_all(close: _Closer[C], conns: list[C]) -> None:
@@ -607,9 +620,7 @@ class _Checkout(Generic[C]):
         self._conn = self._pool.acquire()
         return self._conn
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         discard = False
         if exc is not None:
             if not isinstance(exc, Exception):
@@ -672,11 +683,18 @@ def create_pool(
         driver = get_driver(url)
     creator = _mapped_connect(driver, functools.partial(driver.connect, url, **dict(connect_options or {})))
     hooks: dict[str, Any] = {
-        "close": driver.close, "ping": driver.ping, "reset": driver.reset, "is_disconnect": driver.is_disconnect
+        "close": driver.close,
+        "ping": driver.ping,
+        "reset": driver.reset,
+        "is_disconnect": driver.is_disconnect,
     }
     if url.is_memory:
         return StaticPool(
-            creator, needs_reset=driver.needs_reset, pool_timeout=pool_timeout, pool_pre_ping=bool(pool_pre_ping), **hooks
+            creator,
+            needs_reset=driver.needs_reset,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=bool(pool_pre_ping),
+            **hooks,
         )
     if url.is_file:
         # A SQLite file: one connection per thread (a thread-local lookup per checkout).

@@ -24,7 +24,9 @@ class Result:
 
     __slots__ = ("columns", "lastrowid", "rowcount", "rows")
 
-    def __init__(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...], rowcount: int, lastrowid: Any) -> None:
+    def __init__(
+        self, rows: list[tuple[Any, ...]], columns: tuple[str, ...], rowcount: int, lastrowid: Any
+    ) -> None:
         self.rows: list[tuple[Any, ...]] = rows
         self.columns: tuple[str, ...] = columns
         self.rowcount: int = rowcount

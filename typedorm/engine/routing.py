@@ -55,7 +55,15 @@ if TYPE_CHECKING:
     from ..schema.spec import TableSpec
     from .database import Database
 
-__all__ = ["Replica", "Router", "ReplicaStats", "ReplicaStrategy", "RoutingStats", "Using", "is_plain_read"]
+__all__ = [
+    "Replica",
+    "Router",
+    "ReplicaStats",
+    "ReplicaStrategy",
+    "RoutingStats",
+    "Using",
+    "is_plain_read",
+]
 
 logger: logging.Logger = logging.getLogger("typedorm.engine")
 
@@ -88,7 +96,9 @@ def check_using(using: object, argument: str = "using") -> Using | None:
     """``using`` validated: None, ``"primary"`` or ``"replica"``."""
     if using is None or (isinstance(using, str) and using in _USING):
         return using  # type: ignore[return-value]
-    raise InvalidArgument(f"{argument} must be 'primary', 'replica' or None, not {using!r}", argument=argument)
+    raise InvalidArgument(
+        f"{argument} must be 'primary', 'replica' or None, not {using!r}", argument=argument
+    )
 
 
 def _unavailable(err: BaseException) -> bool:
@@ -155,7 +165,17 @@ class RoutingStats:
 class Replica:
     """One replica: its own database (pool), opened on first use, and its health and position."""
 
-    __slots__ = ("db", "down_until", "failures", "inflight", "position", "position_at", "reads", "refreshing", "url")
+    __slots__ = (
+        "db",
+        "down_until",
+        "failures",
+        "inflight",
+        "position",
+        "position_at",
+        "reads",
+        "refreshing",
+        "url",
+    )
 
     def __init__(self, url: URL) -> None:
         self.url: URL = url
@@ -195,7 +215,8 @@ class Router:
             raise InvalidArgument("replicas must be a list of database URLs", argument="replicas")
         if strategy not in _STRATEGIES:
             raise InvalidArgument(
-                f"replica_strategy must be one of {', '.join(_STRATEGIES)}, not {strategy!r}", argument="replica_strategy"
+                f"replica_strategy must be one of {', '.join(_STRATEGIES)}, not {strategy!r}",
+                argument="replica_strategy",
             )
         self.primary: Database = primary
         self.replicas: list[Replica] = []
@@ -209,7 +230,8 @@ class Router:
             self.replicas.append(Replica(url))
         if not isinstance(failover_timeout, (int, float)) or failover_timeout < 0:
             raise InvalidArgument(
-                f"failover_timeout must be a number of seconds >= 0, not {failover_timeout!r}", argument="failover_timeout"
+                f"failover_timeout must be a number of seconds >= 0, not {failover_timeout!r}",
+                argument="failover_timeout",
             )
         self.failover_timeout: float = float(failover_timeout)
         self.options: dict[str, Any] = dict(options)
@@ -355,7 +377,9 @@ class Router:
                 now = time.monotonic()
                 if deadline is None:
                     deadline = now + self.failover_timeout
-                    logger.info("the primary cannot be reached (%s); trying again for %.1fs", e, self.failover_timeout)
+                    logger.info(
+                        "the primary cannot be reached (%s); trying again for %.1fs", e, self.failover_timeout
+                    )
                 if now + delay > deadline:
                     raise
             time.sleep(delay)
@@ -519,8 +543,14 @@ class Router:
         replica.position = None
         replica.position_at = float("-inf")
         level = logging.WARNING if replica.failures == 1 else logging.DEBUG
-        logger.log(level, "replica %s is unavailable (%s: %s); reads go elsewhere for %.1fs",
-                   replica.url, type(err).__name__, err, delay)
+        logger.log(
+            level,
+            "replica %s is unavailable (%s: %s); reads go elsewhere for %.1fs",
+            replica.url,
+            type(err).__name__,
+            err,
+            delay,
+        )
 
     def _up(self, replica: Replica) -> None:
         if replica.failures:

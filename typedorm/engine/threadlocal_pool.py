@@ -75,7 +75,12 @@ class ThreadLocalPool(Generic[C]):
         local = self._local
         conn: C | None = getattr(local, "conn", None)
         if conn is not None and local.gen == self._gen:
-            if local.depth == 0 and self._pre_ping and self._ping is not None and not _alive(self._ping, conn):
+            if (
+                local.depth == 0
+                and self._pre_ping
+                and self._ping is not None
+                and not _alive(self._ping, conn)
+            ):
                 self._forget(conn)
                 conn = None
             else:

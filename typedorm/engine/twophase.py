@@ -210,7 +210,11 @@ class TwoPhase:
             if state is None:
                 continue
             d = branch.db.dialect
-            sqls = [d.tpc_rollback_prepared_sql(branch.gid)] if branch.prepared else d.tpc_rollback_active_sql(branch.gid)
+            sqls = (
+                [d.tpc_rollback_prepared_sql(branch.gid)]
+                if branch.prepared
+                else d.tpc_rollback_active_sql(branch.gid)
+            )
             ok = not state.broken
             if ok:
                 for sql in sqls:  # each one even if one fails (XA END of an already ended branch)
@@ -218,7 +222,9 @@ class TwoPhase:
                         branch.db._control(state.conn, sql)
                     except DatabaseError as e:
                         ok = False
-                        logger.warning("two-phase %s: rolling back branch %s failed: %s", self.gid, branch.gid, e)
+                        logger.warning(
+                            "two-phase %s: rolling back branch %s failed: %s", self.gid, branch.gid, e
+                        )
             self._release(branch, discard=not ok)
 
     def _stage(self, stage: str) -> None:
@@ -241,7 +247,8 @@ class TwoPhase:
             if et is None and failure is not None:
                 raise TwoPhaseError(
                     f"two-phase {self.gid} rolled back: a statement inside it failed ({failure})",
-                    gid=self.gid, decision="rollback",
+                    gid=self.gid,
+                    decision="rollback",
                 ) from failure
             return
         # phase 1: prepare every branch; any failure rolls all back (nothing was decided)
@@ -264,7 +271,8 @@ class TwoPhase:
             self._rollback_all()
             raise TwoPhaseError(
                 f"two-phase {self.gid} rolled back: recovery decided it before this coordinator could",
-                gid=self.gid, decision="rollback",
+                gid=self.gid,
+                decision="rollback",
             ) from e
         except BaseException as e:
             # the decision may or may not be stored: leave every branch prepared for recovery
@@ -273,7 +281,8 @@ class TwoPhase:
             raise TwoPhaseError(
                 f"two-phase {self.gid}: writing the decision failed ({e}); every branch stays prepared: "
                 "run `typedorm recover` (or recover()) to finish it",
-                gid=self.gid, decision=None,
+                gid=self.gid,
+                decision=None,
             ) from e
         self._stage("decided")
         # phase 2: commit every branch; a branch that fails is left for recovery (decision: commit)
@@ -288,7 +297,8 @@ class TwoPhase:
             raise TwoPhaseError(
                 f"two-phase {self.gid} is decided (commit) but {', '.join(pending)} did not commit yet; "
                 "run `typedorm recover` (or recover()) to finish it",
-                gid=self.gid, decision="commit",
+                gid=self.gid,
+                decision="commit",
             )
         try:
             self.log.execute(self.log.dialect.tpc_log_delete_sql(), (self.gid,))
@@ -367,7 +377,9 @@ def recover(
     if not dbs:
         raise ConfigurationError("recover() needs at least one database")
     if coordinator is not None and _COORDINATOR.match(coordinator) is None:
-        raise ConfigurationError(f"coordinator id must be 1 to 24 letters, digits, '-' or '_', not {coordinator!r}")
+        raise ConfigurationError(
+            f"coordinator id must be 1 to 24 letters, digits, '-' or '_', not {coordinator!r}"
+        )
     for db in dbs:
         _check_database(db)
     log_db = log if log is not None else dbs[0]
@@ -408,4 +420,3 @@ def recover(
         if int(row[2]) < horizon:
             log_db.execute(log_db.dialect.tpc_log_delete_sql(), (str(row[0]),))
     return report
-

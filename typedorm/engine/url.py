@@ -189,7 +189,9 @@ class URL:
         if "," in hostspec:
             # libpq's multi-host form: host1:port1,host2:port2 (tried in order)
             hosts = tuple(cls._parse_host(scheme, entry) for entry in hostspec.split(","))
-            single = cls._parse_server(scheme, dialect, driver, f"{userinfo}{at}{hostspec.split(',')[0]}/{path}", query)
+            single = cls._parse_server(
+                scheme, dialect, driver, f"{userinfo}{at}{hostspec.split(',')[0]}/{path}", query
+            )
             return dataclasses.replace(single, hosts=hosts)
         # urlsplit handles user:pw@host:port and [ipv6]; it splits userinfo at the LAST '@'.
         parts = urlsplit(f"//{netloc}")

@@ -273,7 +273,9 @@ class _Generator:
                 f.enum_values = None
             else:
                 for k in ("max_length", "min_length", "ge", "gt", "le", "lt"):
-                    if k in f.options and not (k == "max_length" and (_introspector(d).enforces_lengths or f.keep_length)):
+                    if k in f.options and not (
+                        k == "max_length" and (_introspector(d).enforces_lengths or f.keep_length)
+                    ):
                         f.options.pop(k)
         else:  # pragma: no cover - two fallbacks always reach a plain type
             derived = []
@@ -570,11 +572,7 @@ class _Generator:
             via = f"{t.name}_by_{_strip_id(c)}"
             names = [via] if several or ref == t.name else [t.name, via]
             # A field of that name on the referenced model would read as its own foreign key.
-            one = (
-                ref != t.name
-                and self._unique_alone(t, c)
-                and fld not in self.fields_of[ref].values()
-            )
+            one = ref != t.name and self._unique_alone(t, c) and fld not in self.fields_of[ref].values()
             self._add_rel(ref, names, f"Rel[{cls} | None]" if one else f"RelList[{cls}]", f"fk={_lit(fld)}")
         for lname, (fa, fb) in links.items():
             link = self.class_of[lname]

@@ -150,7 +150,9 @@ def render_column(c: ColumnSpec) -> str:
         v = getattr(c, k)
         if k == "server_default" and v is not None:
             # the same convention as Column(server_default=...): a value, or SQL("...") for raw SQL
-            args.append(f"server_default={_lit(v.value) if isinstance(v, DefaultLiteral) else f'SQL({_lit(v)})'}")
+            args.append(
+                f"server_default={_lit(v.value) if isinstance(v, DefaultLiteral) else f'SQL({_lit(v)})'}"
+            )
         elif v != default:
             args.append(f"{k}={_lit(v)}")
     if c.enum_values is not None:
@@ -503,7 +505,10 @@ class AlterColumn(Operation):
         d = ctx.name
         fill = self.backfill is not MISSING and self.backfill is not None
         dialect = ctx.dialect
-        if column_signature(t, old, dialect) == column_signature(new_t, new, dialect) and self._using(d) is None:
+        if (
+            column_signature(t, old, dialect) == column_signature(new_t, new, dialect)
+            and self._using(d) is None
+        ):
             return  # the change concerns other dialects only (e.g. VARCHAR(255) for a keyed MySQL column)
         q = ctx.q
         qc = q(self.name)

@@ -118,7 +118,9 @@ class Runner:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.db = db
-        self.migrations: Migrations = migrations if isinstance(migrations, Migrations) else Migrations.load(migrations)
+        self.migrations: Migrations = (
+            migrations if isinstance(migrations, Migrations) else Migrations.load(migrations)
+        )
         self.backup = backup
         self.lock_timeout = lock_timeout
         self.lock_stale_after = lock_stale_after
@@ -447,7 +449,12 @@ class Runner:
 
     # --- internals --------------------------------------------------------------------------------
     def _maybe_backup(self, conn: MigrationConnection, revision: str | None) -> None:
-        if not self.backup or not conn.dialect.file_backups or self.db.url.is_memory or not self.db.url.database:
+        if (
+            not self.backup
+            or not conn.dialect.file_backups
+            or self.db.url.is_memory
+            or not self.db.url.database
+        ):
             return
         self.last_backup = take_backup(
             conn.raw, self.db, revision, lock_owner=self._lock_token, drop_tables=tuple(self._added_tables)

@@ -14,9 +14,13 @@ CacheOptions = tuple[float | None, bool]
 def cache_options(ttl: object, in_snapshot: object) -> CacheOptions:
     """``.cached(ttl, in_snapshot=...)``'s arguments, checked."""
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0):
-        raise InvalidArgument(f"ttl must be a positive number of seconds or None, not {ttl!r}", argument="ttl")
+        raise InvalidArgument(
+            f"ttl must be a positive number of seconds or None, not {ttl!r}", argument="ttl"
+        )
     if not isinstance(in_snapshot, bool):
-        raise InvalidArgument(f"in_snapshot must be True or False, not {in_snapshot!r}", argument="in_snapshot")
+        raise InvalidArgument(
+            f"in_snapshot must be True or False, not {in_snapshot!r}", argument="in_snapshot"
+        )
     return (None if ttl is None else float(ttl), in_snapshot)
 
 
@@ -28,8 +32,9 @@ def get_options(cached: object) -> CacheOptions | None:
         return (None, False)
     if isinstance(cached, (int, float)) and not isinstance(cached, bool) and cached > 0:
         return (float(cached), False)
-    raise InvalidArgument(f"cached must be True, False or a positive TTL in seconds, not {cached!r}",
-                          argument="cached")
+    raise InvalidArgument(
+        f"cached must be True, False or a positive TTL in seconds, not {cached!r}", argument="cached"
+    )
 
 
 # SQL text -> the tables it reads. The text names every table a statement reads, so statements with

@@ -50,7 +50,11 @@ T10 = TypeVar("T10")
 _COUNT_ALL: tuple[Expr[Any, Any], ...] = (_count(),)
 _ONE_COLUMN: tuple[Expr[Any, Any], ...] = (Const(1),)
 
-_FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {"first": "last", "last": "first", None: None}
+_FLIPPED_NULLS: dict[str | None, Literal["first", "last"] | None] = {
+    "first": "last",
+    "last": "first",
+    None: None,
+}
 
 
 def as_predicates(model: type[Any], items: Sequence[object]) -> tuple[Predicate[Any], ...]:
@@ -127,10 +131,19 @@ class AsyncQuery(Generic[M]):
     async def _fetch(self, stmt: object, mode: ResultMode) -> Any:
         c = self.repo._dialect.compile(stmt)
         if self._cache is None:
-            return await self.repo._db.run(c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using)
-        return await self.repo._db.run_cached(c.sql, c.params, mode, reads=reads_for(c.sql, stmt),
-                                              ttl=self._cache[0], in_snapshot=self._cache[1], table=self.repo._spec,
-                                              using=self.repo._using)
+            return await self.repo._db.run(
+                c.sql, c.params, mode, table=self.repo._spec, using=self.repo._using
+            )
+        return await self.repo._db.run_cached(
+            c.sql,
+            c.params,
+            mode,
+            reads=reads_for(c.sql, stmt),
+            ttl=self._cache[0],
+            in_snapshot=self._cache[1],
+            table=self.repo._spec,
+            using=self.repo._using,
+        )
 
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
@@ -218,7 +231,9 @@ class AsyncQuery(Generic[M]):
         """Filter groups: ``users.query().group_by(User.age).having(func.count() > 1)``."""
         return self._with(self._select.having(*as_predicates(self.repo.model, preds)))
 
-    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> AsyncQuery[M]:
+    def load(
+        self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]
+    ) -> AsyncQuery[M]:
         """Load relationships with the rows: one batched ``IN`` query per relation, whatever the row count.
 
         ``users.filter(...).load(User.posts, Post.comments)``: a relation of another model goes
@@ -228,8 +243,9 @@ class AsyncQuery(Generic[M]):
         """
         from ..sql.relations import build_load_plan
 
-        return AsyncQuery(self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load),
-                          self._cache)
+        return AsyncQuery(
+            self.repo, self._select, build_load_plan(self.repo.model, (path, *more), self._load), self._cache
+        )
 
     async def _loaded(self, objs: list[M]) -> list[M]:
         if self._load and objs:
@@ -261,7 +277,9 @@ class AsyncQuery(Generic[M]):
         """The last row in the query's order (primary-key order if none), or None."""
         order: tuple[Ordering[M], ...]
         if self._select.order_by_:
-            order = tuple(Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._select.order_by_)
+            order = tuple(
+                Ordering(o.expr, not o.descending, _FLIPPED_NULLS[o.nulls]) for o in self._select.order_by_
+            )
         else:
             order = self._pk_order(True)
         rows = await self._fetch(self._entity(order_by=order, limit=1), ResultMode.ALL)
@@ -301,23 +319,32 @@ class AsyncQuery(Generic[M]):
 
     async def exists(self) -> bool:
         """Whether any row matches."""
-        return await self._fetch(self._entity(columns=_ONE_COLUMN, order_by=(), limit=1), ResultMode.ONE) is not None
+        return (
+            await self._fetch(self._entity(columns=_ONE_COLUMN, order_by=(), limit=1), ResultMode.ONE)
+            is not None
+        )
 
     async def iterate(self, batch_size: int = 1000) -> AsyncIterator[M]:
         """Stream matching rows with bounded memory, fetching ``batch_size`` rows at a time."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise InvalidArgument(f"batch_size must be a positive int, not {batch_size!r}", argument="batch_size")
+            raise InvalidArgument(
+                f"batch_size must be a positive int, not {batch_size!r}", argument="batch_size"
+            )
         c = self.repo._dialect.compile(self._entity())
         mapper = self.repo._mapper
         if self._load and self.repo._db.in_transaction():
             # A stream can hold the transaction's connection (MySQL's unbuffered cursor does) while
             # loading relations needs it: fetch the rows first, then load and yield batch by batch.
-            rows = await self.repo._db.run(c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using)
+            rows = await self.repo._db.run(
+                c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using
+            )
             for start in range(0, len(rows), batch_size):
                 for obj in await self._loaded(mapper.hydrate_all(rows[start : start + batch_size])):
                     yield obj
             return
-        stream = self.repo._db.stream(c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using)
+        stream = self.repo._db.stream(
+            c.sql, c.params, batch_size, table=self.repo._spec, using=self.repo._using
+        )
         try:
             async for batch in stream:
                 # relations are loaded per batch: one query per relation and batch
@@ -334,8 +361,11 @@ class AsyncQuery(Generic[M]):
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise InvalidArgument(f"size must be an int >= 1, not {size!r}", argument="size")
         total = await self._with(self._select.replace(limit=None, offset=None)).count()
-        q = self._with(self._select.replace(order_by=self._select.order_by_ or self._pk_order(False), limit=size,
-                                            offset=(page - 1) * size))
+        q = self._with(
+            self._select.replace(
+                order_by=self._select.order_by_ or self._pk_order(False), limit=size, offset=(page - 1) * size
+            )
+        )
         return Page(await q.all(), page, size, total)
 
     # --- projections ---------------------------------------------------------------
@@ -362,25 +392,95 @@ class AsyncQuery(Generic[M]):
     @overload
     async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], /) -> list[tuple[T1, T2, T3]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /) -> list[tuple[T1, T2, T3, T4]]: ...
+    async def rows(
+        self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /
+    ) -> list[tuple[T1, T2, T3, T4]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /) -> list[tuple[T1, T2, T3, T4, T5]]: ...
+    async def rows(
+        self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /
+    ) -> list[tuple[T1, T2, T3, T4, T5]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], /) -> list[tuple[T1, T2, T3, T4, T5, T6]]: ...
+    async def rows(
+        self,
+        c1: Expr[M, T1],
+        c2: Expr[M, T2],
+        c3: Expr[M, T3],
+        c4: Expr[M, T4],
+        c5: Expr[M, T5],
+        c6: Expr[M, T6],
+        /,
+    ) -> list[tuple[T1, T2, T3, T4, T5, T6]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
+    async def rows(
+        self,
+        c1: Expr[M, T1],
+        c2: Expr[M, T2],
+        c3: Expr[M, T3],
+        c4: Expr[M, T4],
+        c5: Expr[M, T5],
+        c6: Expr[M, T6],
+        c7: Expr[M, T7],
+        /,
+    ) -> list[tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
+    async def rows(
+        self,
+        c1: Expr[M, T1],
+        c2: Expr[M, T2],
+        c3: Expr[M, T3],
+        c4: Expr[M, T4],
+        c5: Expr[M, T5],
+        c6: Expr[M, T6],
+        c7: Expr[M, T7],
+        c8: Expr[M, T8],
+        /,
+    ) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
+    async def rows(
+        self,
+        c1: Expr[M, T1],
+        c2: Expr[M, T2],
+        c3: Expr[M, T3],
+        c4: Expr[M, T4],
+        c5: Expr[M, T5],
+        c6: Expr[M, T6],
+        c7: Expr[M, T7],
+        c8: Expr[M, T8],
+        c9: Expr[M, T9],
+        /,
+    ) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
     @overload
-    async def rows(self, c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+    async def rows(
+        self,
+        c1: Expr[M, T1],
+        c2: Expr[M, T2],
+        c3: Expr[M, T3],
+        c4: Expr[M, T4],
+        c5: Expr[M, T5],
+        c6: Expr[M, T6],
+        c7: Expr[M, T7],
+        c8: Expr[M, T8],
+        c9: Expr[M, T9],
+        c10: Expr[M, T10],
+        /,
+    ) -> list[tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
     # Eleven or more: this fallback must not also match fewer (see select()).
     @overload
     async def rows(
-        self, c1: Expr[M, Any], c2: Expr[M, Any], c3: Expr[M, Any], c4: Expr[M, Any], c5: Expr[M, Any],
-        c6: Expr[M, Any], c7: Expr[M, Any], c8: Expr[M, Any], c9: Expr[M, Any], c10: Expr[M, Any],
-        c11: Expr[M, Any], /, *more: Expr[M, Any],
+        self,
+        c1: Expr[M, Any],
+        c2: Expr[M, Any],
+        c3: Expr[M, Any],
+        c4: Expr[M, Any],
+        c5: Expr[M, Any],
+        c6: Expr[M, Any],
+        c7: Expr[M, Any],
+        c8: Expr[M, Any],
+        c9: Expr[M, Any],
+        c10: Expr[M, Any],
+        c11: Expr[M, Any],
+        /,
+        *more: Expr[M, Any],
     ) -> list[tuple[Any, ...]]: ...
     async def rows(self, *exprs: Expr[Any, Any]) -> list[tuple[Any, ...]]:
         """Typed tuples of columns or aggregates: ``.group_by(User.age).rows(User.age, func.count())``."""
@@ -415,7 +515,9 @@ class AsyncQuery(Generic[M]):
     @overload
     async def avg(self, expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Decimal | None: ...  # type: ignore[overload-overlap]
     @overload
-    async def avg(self, expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> float | None: ...
+    async def avg(
+        self, expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]
+    ) -> float | None: ...
     async def avg(self, expr: Expr[M, Any]) -> Any:
         """``AVG`` over the matching rows (None when there are none)."""
         return await self._unordered()._scalar(_avg(expr))
@@ -432,7 +534,9 @@ class AsyncQuery(Generic[M]):
     def _check_unsliced(self, what: str) -> None:
         s = self._select
         if s.limit_ is not None or s.offset_ or s.group_by_:
-            raise InvalidArgument(f"{what}() cannot be used on a query with limit/offset/group_by", argument="query")
+            raise InvalidArgument(
+                f"{what}() cannot be used on a query with limit/offset/group_by", argument="query"
+            )
 
     async def update(self, *assignments: Assignment[M]) -> int:
         """``UPDATE`` every matching row; returns the number of rows changed. Hooks do not run."""
@@ -447,4 +551,3 @@ class AsyncQuery(Generic[M]):
     def __repr__(self) -> str:
         c = self.repo._dialect.compile(self._entity())
         return f"<AsyncQuery {c.sql!r} params={c.params!r}>"
-

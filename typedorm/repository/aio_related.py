@@ -210,7 +210,9 @@ def _target_keys(spec: RelationSpec, targets: Iterable[Any], what: str) -> list[
     return keys
 
 
-async def _existing(db: AsyncDatabase, spec: RelationSpec, owner_key: Any, keys: Sequence[Any] | None) -> set[Any]:
+async def _existing(
+    db: AsyncDatabase, spec: RelationSpec, owner_key: Any, keys: Sequence[Any] | None
+) -> set[Any]:
     """Target keys already linked to ``owner_key`` (among ``keys``, or all of them)."""
     assert spec.link is not None and spec.link_local is not None and spec.link_remote is not None
     d = db.dialect
@@ -246,7 +248,10 @@ async def _delete(db: AsyncDatabase, spec: RelationSpec, owner_key: Any, keys: S
     chunk = max(1, int(d.max_params) - 1)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        where: tuple[Predicate[Any], ...] = (Compare("=", local, Slot()), InList(remote, (Slot(),) * len(part), False))
+        where: tuple[Predicate[Any], ...] = (
+            Compare("=", local, Slot()),
+            InList(remote, (Slot(),) * len(part), False),
+        )
         sql = d.compile_shape(Delete(spec.link.__table__, where))
         params = [ok, *(remote_bind(k) if remote_bind is not None else k for k in part)]
         n += int(await db.run(sql, params, _COUNT, table=spec.link.__table__))
@@ -275,7 +280,11 @@ def _sync_loaded(
 
 
 async def add_links(
-    repo: AsyncRepository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: AsyncRepository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> int:
     """Link ``obj`` to ``targets`` (existing links are kept as they are); returns how many were added.
 
@@ -297,13 +306,19 @@ async def add_links(
         have = await _existing(db, spec, owner_key, keys)
         new = [k for k in keys if k not in have]
         if new:
-            await AsyncRepository(spec.link, db).insert_many([_link_row(spec, owner_key, k, link_fields) for k in new])
+            await AsyncRepository(spec.link, db).insert_many(
+                [_link_row(spec, owner_key, k, link_fields) for k in new]
+            )
     _sync_loaded(obj, spec, add=list(targets))
     return len(new)
 
 
 async def _adopt(
-    repo: AsyncRepository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: AsyncRepository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> int:
     """One-to-many ``add_related``: point the targets' foreign key at ``obj``; returns how many rows changed."""
     from .aio_repo import AsyncRepository
@@ -318,7 +333,9 @@ async def _adopt(
     keys: list[tuple[Any, ...]] = []
     for t in targets:
         if not isinstance(t, spec.target):
-            raise TypeError(f"add_related() on {spec.label} takes {spec.target.__name__} instances, not {type(t).__name__}")
+            raise TypeError(
+                f"add_related() on {spec.label} takes {spec.target.__name__} instances, not {type(t).__name__}"
+            )
         k = tuple(_key(t, f, spec.label) for f in pk_fields)
         if k not in keys:
             keys.append(k)
@@ -359,7 +376,9 @@ def _all_of(preds: list[Any]) -> Any:
     return out
 
 
-async def remove_links(repo: AsyncRepository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any]) -> int:
+async def remove_links(
+    repo: AsyncRepository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any]
+) -> int:
     """Unlink ``obj`` from ``targets``; returns how many links were deleted."""
     _m2m(spec, "remove_related")
     owner_key = _key(obj, spec.local.field, spec.label)
@@ -372,7 +391,11 @@ async def remove_links(repo: AsyncRepository[Any], obj: Any, spec: RelationSpec,
 
 
 async def set_links(
-    repo: AsyncRepository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: AsyncRepository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> None:
     """Make ``targets`` exactly the rows linked to ``obj`` (links to keep are left untouched)."""
     _m2m(spec, "set_related")
@@ -389,5 +412,7 @@ async def set_links(
         if drop:
             await _delete(db, spec, owner_key, drop)
         if new:
-            await AsyncRepository(spec.link, db).insert_many([_link_row(spec, owner_key, k, link_fields) for k in new])
+            await AsyncRepository(spec.link, db).insert_many(
+                [_link_row(spec, owner_key, k, link_fields) for k in new]
+            )
     _sync_loaded(obj, spec, replace=list(targets))

@@ -61,7 +61,9 @@ class AsyncRepository(Generic[M]):
     def __init__(self, model: type[M], db: AsyncDatabase, *, using: Using | None = None) -> None:
         from ..schema.model import Model
 
-        if not (isinstance(model, type) and issubclass(model, Model)) or getattr(model, "__typedorm_abstract__", True):
+        if not (isinstance(model, type) and issubclass(model, Model)) or getattr(
+            model, "__typedorm_abstract__", True
+        ):
             raise TypeError(f"AsyncRepository needs a table model class, not {model!r}")
         check_database(db)
         self.model = model
@@ -143,7 +145,9 @@ class AsyncRepository(Generic[M]):
             out = await call_hook(fn, obj)
             if out is not None:
                 if not isinstance(out, self.model):
-                    raise TypeError(f"{event} hook {fn!r} returned {type(out).__name__}, not {self.model.__name__}")
+                    raise TypeError(
+                        f"{event} hook {fn!r} returned {type(out).__name__}, not {self.model.__name__}"
+                    )
                 obj = out
         return obj
 
@@ -222,7 +226,9 @@ class AsyncRepository(Generic[M]):
         auto = [f for f in mapper.auto_fields if obj.__dict__[f] is AUTO]
         db = self._db
         spec = self._spec
-        if db.max_statement_bytes is not None:  # MySQL: a row over max_allowed_packet is refused before sending
+        if (
+            db.max_statement_bytes is not None
+        ):  # MySQL: a row over max_allowed_packet is refused before sending
             db.split_rows([vals], 1, [mapper.columns[i].field for i in idx], self.model.__name__)
         if not auto:
             await db.run(mapper.insert_sql(idx), vals, _COUNT, table=spec)
@@ -301,8 +307,12 @@ class AsyncRepository(Generic[M]):
             # server's max_allowed_packet (a larger one is refused and its connection closed).
             per_row = max(1, len(idx))
             chunk = max(1, min(1000, self._dialect.max_params // per_row))
-            spans = db.split_rows([prepared[i][1] for i in members], chunk,
-                                   [mapper.columns[i].field for i in idx], self.model.__name__)
+            spans = db.split_rows(
+                [prepared[i][1] for i in members],
+                chunk,
+                [mapper.columns[i].field for i in idx],
+                self.model.__name__,
+            )
             if not auto:
                 sql = mapper.insert_sql(idx)
                 for start, stop in spans if db.max_statement_bytes is not None else [(0, len(members))]:
@@ -325,7 +335,12 @@ class AsyncRepository(Generic[M]):
                         for n, i in enumerate(part):
                             out[i] = keyed(items[i], {pk.field: first + n})
                     continue
-            if self._dialect.reserves_keys and mapper.auto_is_pk_only and db.supports_copy and len(members) >= _COPY_MIN_ROWS:
+            if (
+                self._dialect.reserves_keys
+                and mapper.auto_is_pk_only
+                and db.supports_copy
+                and len(members) >= _COPY_MIN_ROWS
+            ):
                 # Reserve the keys from the key generator in one query (the dialect knows how), then
                 # COPY the rows with them: exact keys in input order, and the fastest path
                 # measured (10,000 rows: nextval+COPY 75 ms, executemany 86 ms, multi-row
@@ -335,7 +350,9 @@ class AsyncRepository(Generic[M]):
                 copy_cols = (pk, *(mapper.columns[i] for i in idx))
                 binary = self._dialect.copy_binary_types(copy_cols)
                 copy = self._dialect.compile(CopyFrom(spec, copy_cols, binary))
-                copy_rows = [[key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)]
+                copy_rows = [
+                    [key_row[0], *prepared[i][1]] for key_row, i in zip(key_rows, members, strict=True)
+                ]
                 await db.copy_rows(copy.sql, copy_rows, table=spec, types=binary)
                 for key_row, i in zip(key_rows, members, strict=True):
                     out[i] = keyed(items[i], {pk.field: key_row[0]})
@@ -389,8 +406,9 @@ class AsyncRepository(Generic[M]):
             self._reject_auto(obj.__pydantic_fields_set__, ())
         return await self.insert(obj)
 
-    async def insert_many_json(self, data: str | bytes | bytearray | Iterable[str | bytes | bytearray], *,
-                               allow_auto: bool = False) -> list[M]:
+    async def insert_many_json(
+        self, data: str | bytes | bytearray | Iterable[str | bytes | bytearray], *, allow_auto: bool = False
+    ) -> list[M]:
         """A JSON array document, or an iterable of JSON documents: all validated first, then
         inserted in one transaction (all or nothing). ``allow_auto`` as for :meth:`insert_json`."""
         if isinstance(data, (str, bytes, bytearray)):
@@ -420,12 +438,22 @@ class AsyncRepository(Generic[M]):
             return
         bad = [f for f in given if f in fields]
         if bad:
-            errs = [{"loc": (*loc, f), "msg": "is assigned by the database and cannot be set in a payload",
-                     "type": "frozen_field", "input": None} for f in bad]
+            errs = [
+                {
+                    "loc": (*loc, f),
+                    "msg": "is assigned by the database and cannot be set in a payload",
+                    "type": "frozen_field",
+                    "input": None,
+                }
+                for f in bad
+            ]
             where = f"document {loc[0]}: " if loc else ""
             raise ValidationError(
                 f"{where}{self.model.__name__}: {', '.join(bad)} is assigned by the database and cannot be set "
-                "in a payload (pass allow_auto=True to import trusted values)", errs, model=self.model.__name__)
+                "in a payload (pass allow_auto=True to import trusted values)",
+                errs,
+                model=self.model.__name__,
+            )
 
     def _list_adapter(self) -> TypeAdapter[list[M]]:
         a: TypeAdapter[list[M]] | None = getattr(self, "_list_adapter_", None)
@@ -455,8 +483,9 @@ class AsyncRepository(Generic[M]):
             reads = self._reads
             if reads is None:
                 reads = self._reads = reads_of(self.model)
-            row = await self._db.run_cached(mapper.get_sql, params, _ONE, reads=reads, ttl=opts[0],
-                                            table=self._spec, using=self._using)
+            row = await self._db.run_cached(
+                mapper.get_sql, params, _ONE, reads=reads, ttl=opts[0], table=self._spec, using=self._using
+            )
         return mapper.hydrate(row) if row is not None else None
 
     async def get_or_raise(self, pk: Any, *, cached: bool | float = False) -> M:
@@ -470,7 +499,9 @@ class AsyncRepository(Generic[M]):
         """The current stored version of ``obj`` (raises NotFound if it was deleted)."""
         self._check_instance(obj, "refresh")
         mapper = self._mapper
-        row = await self._db.run(mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec, using=self._using)
+        row = await self._db.run(
+            mapper.get_sql, mapper.pk_values(obj), _ONE, table=self._spec, using=self._using
+        )
         if row is None:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} no longer exists")
         return mapper.hydrate(row)
@@ -570,7 +601,9 @@ class AsyncRepository(Generic[M]):
         if not isinstance(stmt, Select):
             raise TypeError(f"rows() takes a select(...) statement, not {stmt!r}")
         if stmt.model is not None and stmt.model is not self.model:
-            raise TypeError(f"select over {stmt.model.__name__} given to AsyncRepository[{self.model.__name__}]")
+            raise TypeError(
+                f"select over {stmt.model.__name__} given to AsyncRepository[{self.model.__name__}]"
+            )
         return await self._rows(stmt, None)
 
     async def _rows(self, stmt: Select[M, R], cache: CacheOptions | None) -> list[R]:
@@ -583,8 +616,16 @@ class AsyncRepository(Generic[M]):
         if cache is None:
             rows = await self._db.run(sql, params, _ALL, table=self._spec, using=self._using)
         else:
-            rows = await self._db.run_cached(sql, params, _ALL, reads=reads_for(sql, stmt), ttl=cache[0],
-                                             in_snapshot=cache[1], table=self._spec, using=self._using)
+            rows = await self._db.run_cached(
+                sql,
+                params,
+                _ALL,
+                reads=reads_for(sql, stmt),
+                ttl=cache[0],
+                in_snapshot=cache[1],
+                table=self._spec,
+                using=self._using,
+            )
         return conv(rows)
 
     def _row_adapter(self, stmt: Select[Any, Any]) -> Callable[[list[Any]], list[Any]]:
@@ -593,7 +634,11 @@ class AsyncRepository(Generic[M]):
         names: list[str] = []
         for e in stmt.columns:
             inner = e.expr if isinstance(e, Label) else e
-            names.append(e.name if isinstance(e, Label) else (inner.spec.field if isinstance(inner, ColumnExpr) else ""))
+            names.append(
+                e.name
+                if isinstance(e, Label)
+                else (inner.spec.field if isinstance(inner, ColumnExpr) else "")
+            )
             if isinstance(inner, ColumnExpr):
                 ct = inner.spec.column_type
                 procs.append(ct.result_processor(self._dialect) if ct is not None else None)
@@ -637,7 +682,9 @@ class AsyncRepository(Generic[M]):
             out = []
             try:
                 for r in rows:
-                    vals = [p(v) if p is not None and v is not None else v for p, v in zip(procs, r, strict=True)]
+                    vals = [
+                        p(v) if p is not None and v is not None else v for p, v in zip(procs, r, strict=True)
+                    ]
                     out.append(validate_t(vals))
             except PydanticValidationError as e:
                 raise wrap_validation_error(e, self.model.__name__, "a selected row") from None
@@ -674,16 +721,24 @@ class AsyncRepository(Generic[M]):
         return out
 
     # --- relationships ---------------------------------------------------------------
-    def load(self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]) -> AsyncQuery[M]:
+    def load(
+        self, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]
+    ) -> AsyncQuery[M]:
         """A query over every row that loads relations: ``await users.load(User.posts, Post.comments).all()``."""
         return AsyncQuery(self).load(path, *more)
 
     @overload
-    async def load_related(self, objs: M, path: Relation[M, Any] | LoadPath[M], /,
-                     *more: Relation[Any, Any] | LoadPath[Any]) -> M: ...
+    async def load_related(
+        self, objs: M, path: Relation[M, Any] | LoadPath[M], /, *more: Relation[Any, Any] | LoadPath[Any]
+    ) -> M: ...
     @overload
-    async def load_related(self, objs: Iterable[M], path: Relation[M, Any] | LoadPath[M], /,
-                     *more: Relation[Any, Any] | LoadPath[Any]) -> list[M]: ...
+    async def load_related(
+        self,
+        objs: Iterable[M],
+        path: Relation[M, Any] | LoadPath[M],
+        /,
+        *more: Relation[Any, Any] | LoadPath[Any],
+    ) -> list[M]: ...
     async def load_related(self, objs: Any, path: Any, /, *more: Any) -> Any:
         """Load relations onto rows already fetched (in place; one query per relation), and return them."""
         from ..sql.relations import build_load_plan
@@ -716,7 +771,9 @@ class AsyncRepository(Generic[M]):
         self._check_instance(obj, "remove_related")
         return await remove_links(self, obj, self._relation(rel), targets)
 
-    async def set_related(self, obj: M, rel: ToMany[M, R], targets: Iterable[R], /, **link_fields: Any) -> None:
+    async def set_related(
+        self, obj: M, rel: ToMany[M, R], targets: Iterable[R], /, **link_fields: Any
+    ) -> None:
         """Make ``targets`` exactly the rows linked to ``obj`` (one transaction; kept links are untouched)."""
         from .aio_related import set_links
 
@@ -727,7 +784,9 @@ class AsyncRepository(Generic[M]):
         from ..sql.relations import Relation
 
         if not isinstance(rel, Relation) or rel.model is not self.model:
-            raise TypeError(f"expected a relation of {self.model.__name__} like {self.model.__name__}.<relation>, not {rel!r}")
+            raise TypeError(
+                f"expected a relation of {self.model.__name__} like {self.model.__name__}.<relation>, not {rel!r}"
+            )
         return rel.spec
 
     # --- updates ---------------------------------------------------------------------
@@ -812,7 +871,9 @@ class AsyncRepository(Generic[M]):
             out.append(a)
         return out
 
-    async def _update_where(self, where: tuple[Predicate[M], ...], assignments: Sequence[Assignment[M]]) -> int:
+    async def _update_where(
+        self, where: tuple[Predicate[M], ...], assignments: Sequence[Assignment[M]]
+    ) -> int:
         from ..sql.stmt import Update
 
         stmt = Update(self._spec, tuple(self._validated_assignments(assignments)), where)
@@ -820,8 +881,9 @@ class AsyncRepository(Generic[M]):
         n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec)
         return n
 
-    async def patch(self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any], *,
-                    allow_auto: bool = False) -> M:
+    async def patch(
+        self, pk: Any, data: str | bytes | bytearray | Mapping[str, Any], *, allow_auto: bool = False
+    ) -> M:
         """Update only the fields present in ``data`` (JSON text or a mapping) of row ``pk``.
 
         JSON text is validated by Pydantic's JSON mode, exactly as :meth:`insert_json` does;
@@ -848,15 +910,20 @@ class AsyncRepository(Generic[M]):
             except PydanticValidationError as e:
                 raise wrap_validation_error(e, name) from None
         else:
-            raise ValidationError("patch data must be a JSON object", [{"loc": (), "msg": "not an object",
-                                                                        "type": "dict_type"}], model=name)
+            raise ValidationError(
+                "patch data must be a JSON object",
+                [{"loc": (), "msg": "not an object", "type": "dict_type"}],
+                model=name,
+            )
         fields = [by_key[k] for k in values]
         pk_fields = {c.field for c in mapper.pk_cols}
         for f in fields:
             if f in pk_fields:
-                raise ValidationError(f"{name}.{f}: the primary key cannot be patched",
-                                      [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
-                                      model=name)
+                raise ValidationError(
+                    f"{name}.{f}: the primary key cannot be patched",
+                    [{"loc": (f,), "msg": "primary key is read-only", "type": "frozen_field"}],
+                    model=name,
+                )
         if not allow_auto:
             self._reject_auto(fields, ())
         async with self._db.unit_of_work():
@@ -879,7 +946,9 @@ class AsyncRepository(Generic[M]):
         for err in e.errors(include_url=False):
             loc = err.get("loc", ())
             if err.get("type") == "extra_forbidden" and len(loc) == 1:
-                raise UnknownField(str(loc[0]), model=self.model.__name__, choices=self._mapper.fields) from None
+                raise UnknownField(
+                    str(loc[0]), model=self.model.__name__, choices=self._mapper.fields
+                ) from None
 
     async def save(self, obj: M) -> M:
         """Insert ``obj`` if its key is unset (AUTO), else insert-or-update by primary key."""
@@ -888,8 +957,13 @@ class AsyncRepository(Generic[M]):
             return await self.insert(obj)
         return await self.upsert(obj)
 
-    async def upsert(self, obj: M, *, conflict: ColumnExpr[M, Any] | Sequence[ColumnExpr[M, Any]] | None = None,
-               update: Sequence[ColumnExpr[M, Any]] | None = None) -> M:
+    async def upsert(
+        self,
+        obj: M,
+        *,
+        conflict: ColumnExpr[M, Any] | Sequence[ColumnExpr[M, Any]] | None = None,
+        update: Sequence[ColumnExpr[M, Any]] | None = None,
+    ) -> M:
         """Insert, or update the row that conflicts on ``conflict`` (a unique column or the
         primary key, the default). ``update`` limits which columns are overwritten."""
         self._check_instance(obj, "upsert")
@@ -913,8 +987,11 @@ class AsyncRepository(Generic[M]):
             upd = [self._own(c, "update").name for c in update]
         from ..sql.stmt import Insert
 
-        stmt = Insert(spec, tuple(inserted), [vals]).on_conflict_do_update(target, upd) if upd else \
-            Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
+        stmt = (
+            Insert(spec, tuple(inserted), [vals]).on_conflict_do_update(target, upd)
+            if upd
+            else Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
+        )
         explicit_key = mapper.writes_identity(idx)
         if self._returning and self._dialect.supports_upsert_returning:
             async with self._db.unit_of_work():
@@ -933,8 +1010,11 @@ class AsyncRepository(Generic[M]):
             return await self._fetch_by(target, obj)
 
     def _own(self, c: object, what: str) -> ColumnSpec:
-        if not isinstance(c, ColumnExpr) or c.spec.field not in self._spec.by_field or \
-                self._spec.by_field[c.spec.field] is not c.spec:
+        if (
+            not isinstance(c, ColumnExpr)
+            or c.spec.field not in self._spec.by_field
+            or self._spec.by_field[c.spec.field] is not c.spec
+        ):
             raise TypeError(f"{what}= takes columns of {self.model.__name__}, not {c!r}")
         return c.spec
 
@@ -991,4 +1071,3 @@ def _func_proc(f: FuncCall[Any, Any], dialect: Dialect) -> Callable[[Any], Any] 
         ct = f.args[0].spec.column_type
         return ct.result_processor(dialect) if ct is not None else None
     return None
-

@@ -11,9 +11,16 @@ from typing import Any, Literal, TypeVar
 
 __all__ = ["EVENTS", "HookEvent", "Hooks", "add_hook", "hook", "hooks_version", "model_hooks"]
 
-HookEvent = Literal["before_insert", "after_insert", "before_update", "after_update", "before_delete", "after_delete"]
+HookEvent = Literal[
+    "before_insert", "after_insert", "before_update", "after_update", "before_delete", "after_delete"
+]
 EVENTS: tuple[HookEvent, ...] = (
-    "before_insert", "after_insert", "before_update", "after_update", "before_delete", "after_delete",
+    "before_insert",
+    "after_insert",
+    "before_update",
+    "after_update",
+    "before_delete",
+    "after_delete",
 )
 
 M = TypeVar("M")
@@ -68,9 +75,9 @@ def add_hook(model: type[M], event: HookEvent, fn: Callable[[M], M | Awaitable[M
 def hook(model: type[M], event: HookEvent) -> Callable[[F], F]:
     """Decorator form of :func:`add_hook`::
 
-        @hook(User, "before_insert")
-        def normalise(user: User) -> User:
-            return user.model_copy(update={"email": user.email.lower()})
+    @hook(User, "before_insert")
+    def normalise(user: User) -> User:
+        return user.model_copy(update={"email": user.email.lower()})
     """
 
     def deco(fn: F) -> F:

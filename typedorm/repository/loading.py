@@ -61,15 +61,26 @@ def load_paths(
             if cached is None:
                 rows = db.run(step[0], step[1], ResultMode.ALL, table=step[2])
             else:
-                rows = db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
-                                     ttl=cached[1], in_snapshot=cached[2], table=step[2])
+                rows = db.run_cached(
+                    step[0],
+                    step[1],
+                    ResultMode.ALL,
+                    reads=reads_for(step[0], cached[0]),
+                    ttl=cached[1],
+                    in_snapshot=cached[2],
+                    table=step[2],
+                )
             step = plan.send(rows)
     except StopIteration:
         pass
 
 
 async def aload_paths(
-    db: AsyncDatabase, objs: Sequence[Any], paths: Sequence[LoadPath[Any]], *, cached: CachedLoad | None = None
+    db: AsyncDatabase,
+    objs: Sequence[Any],
+    paths: Sequence[LoadPath[Any]],
+    *,
+    cached: CachedLoad | None = None,
 ) -> None:
     """:func:`load_paths` for an ``AsyncDatabase``: the same statements, awaited."""
     plan = plan_loads(db.dialect, db.mappers, objs, paths)
@@ -79,8 +90,15 @@ async def aload_paths(
             if cached is None:
                 rows = await db.run(step[0], step[1], ResultMode.ALL, table=step[2])
             else:
-                rows = await db.run_cached(step[0], step[1], ResultMode.ALL, reads=reads_for(step[0], cached[0]),
-                                           ttl=cached[1], in_snapshot=cached[2], table=step[2])
+                rows = await db.run_cached(
+                    step[0],
+                    step[1],
+                    ResultMode.ALL,
+                    reads=reads_for(step[0], cached[0]),
+                    ttl=cached[1],
+                    in_snapshot=cached[2],
+                    table=step[2],
+                )
             step = plan.send(rows)
     except StopIteration:
         pass
@@ -143,7 +161,9 @@ def _load(
         base = Select(target, (*mapper.column_exprs, key_expr)).join(
             spec.link, Compare("=", ColumnExpr(spec.link, spec.link_remote), ColumnExpr(target, spec.remote))
         )
-    base = base.order_by(*(Ordering(ColumnExpr(target, tspec.by_field[f]), desc) for f, desc in spec.order_by))
+    base = base.order_by(
+        *(Ordering(ColumnExpr(target, tspec.by_field[f]), desc) for f, desc in spec.order_by)
+    )
     bind = dialect.bind_processor(key_col)
     keys = list(by_key)
     chunk = max(1, int(dialect.max_params))
@@ -200,7 +220,11 @@ _CACHED_IN_LEN = 64
 
 
 def _in_shape(
-    dialect: Dialect, mapper: Mapper[Any], spec: RelationSpec, base: Select[Any, Any], key: ColumnExpr[Any, Any],
+    dialect: Dialect,
+    mapper: Mapper[Any],
+    spec: RelationSpec,
+    base: Select[Any, Any],
+    key: ColumnExpr[Any, Any],
     n: int,
 ) -> str:
     """``base WHERE key IN (n placeholders)``: compiled once per relation and short length."""

@@ -41,7 +41,19 @@ M = TypeVar("M", bound="Model")
 #: Column value types whose instances cannot change in place: an assignment is the only way a
 #: field of one of these types changes. Any other type (lists, dicts, models, custom types)
 #: can be mutated without ``__setattr__`` seeing it, so such columns are always written.
-_IMMUTABLE_TYPES = (int, float, str, bytes, bool, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, enum.Enum)
+_IMMUTABLE_TYPES = (
+    int,
+    float,
+    str,
+    bytes,
+    bool,
+    Decimal,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    uuid.UUID,
+    enum.Enum,
+)
 #: rows converted column-wise at a time by hydrate_all (small enough that the row dicts alive at
 #: once trigger no extra gen-0 collections: 1,000 did, 256 does not)
 _HYDRATE_CHUNK = 256
@@ -67,7 +79,10 @@ def wrap_validation_error(e: PydanticValidationError, model: str, what: str = ""
 
 def _explain(err: Any) -> Any:
     # The NUL rule is a pattern (it runs in Rust): say what it means instead of quoting it.
-    if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == NO_NUL_PATTERN:
+    if (
+        err.get("type") == "string_pattern_mismatch"
+        and (err.get("ctx") or {}).get("pattern") == NO_NUL_PATTERN
+    ):
         return {**err, "msg": NUL_MESSAGE}
     return err
 
@@ -110,12 +125,18 @@ class Mapper(Generic[M]):
         self.pk_slots: tuple[Predicate[M], ...] = tuple(
             Compare("=", ColumnExpr(model, c), Slot()) for c in self.pk_cols
         )
-        self.pk_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(dialect.bind_processor(c) for c in self.pk_cols)
-        self._int_pk: tuple[int, ...] = tuple(i for i, c in enumerate(self.pk_cols) if c.type_name == "integer")
+        self.pk_procs: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            dialect.bind_processor(c) for c in self.pk_cols
+        )
+        self._int_pk: tuple[int, ...] = tuple(
+            i for i, c in enumerate(self.pk_cols) if c.type_name == "integer"
+        )
         self.auto_fields: tuple[str, ...] = tuple(c.field for c in spec.columns if c.auto)
         #: only the single autoincrement key is assigned by the database
         self.auto_is_pk_only: bool = (
-            len(self.auto_fields) == 1 and len(self.pk_cols) == 1 and self.pk_cols[0].field == self.auto_fields[0]
+            len(self.auto_fields) == 1
+            and len(self.pk_cols) == 1
+            and self.pk_cols[0].field == self.auto_fields[0]
         )
         # Statement shapes compiled once; each run passes the key values in placeholder order.
         self.get_sql: str = dialect.compile_shape(Select(model, self.column_exprs, where=self.pk_slots))
@@ -125,7 +146,9 @@ class Mapper(Generic[M]):
         self._bind_pairs: list[tuple[str, Callable[[Any], Any] | None]] = list(
             zip(self.fields, self.bind_procs, strict=True)
         )
-        self._row_plans: dict[tuple[int, ...], tuple[tuple[int, ...], list[tuple[str, Callable[[Any], Any] | None]]]] = {}
+        self._row_plans: dict[
+            tuple[int, ...], tuple[tuple[int, ...], list[tuple[str, Callable[[Any], Any] | None]]]
+        ] = {}
         #: columns that may hold AUTO (left out of INSERT when they do)
         self._auto_idx: tuple[tuple[int, str], ...] = tuple(
             (i, c.field) for i, c in enumerate(spec.columns) if c.auto
@@ -138,16 +161,17 @@ class Mapper(Generic[M]):
         self._adapters: dict[str, TypeAdapter[Any]] = {}
         self._patch_adapter: TypeAdapter[dict[str, Any]] | None = None
         #: index of the column whose values a key generator assigns (None if there is none)
-        self.identity_index: int | None = next((i for i, c in enumerate(spec.columns) if c.autoincrement), None)
+        self.identity_index: int | None = next(
+            (i for i, c in enumerate(spec.columns) if c.autoincrement), None
+        )
         #: the statement that moves that generator past explicitly written keys, where needed
         self.identity_sync: tuple[str, list[Any]] | None = (
             dialect.identity_sync_sql(spec.name, spec.columns[self.identity_index].name)
-            if self.identity_index is not None else None
+            if self.identity_index is not None
+            else None
         )
         #: payload keys (aliases) of the database-assigned fields, read-only in JSON payloads
-        self.auto_keys: dict[str, str] = {
-            self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto
-        }
+        self.auto_keys: dict[str, str] = {self.keys[i]: c.field for i, c in enumerate(spec.columns) if c.auto}
         self.auto_field_set: frozenset[str] = frozenset(self.auto_keys.values())
         self._pk_fields: frozenset[str] = frozenset(c.field for c in self.pk_cols)
         #: non-key columns of a type that can change in place: written by every update(obj)
@@ -187,7 +211,9 @@ class Mapper(Generic[M]):
         try:
             obj: M = self.validate_row(d)
         except PydanticValidationError as e:
-            raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+            raise wrap_validation_error(
+                e, self.model.__name__, f"a row of table {self.spec.name!r}"
+            ) from None
         mark_clean(obj, CLEAN)
         return obj
 
@@ -217,7 +243,9 @@ class Mapper(Generic[M]):
                     deque(map(setitem, dicts, repeat(keys[i]), converted), maxlen=0)
                 out += [validate(d) for d in dicts]
         except PydanticValidationError as e:
-            raise wrap_validation_error(e, self.model.__name__, f"a row of table {self.spec.name!r}") from None
+            raise wrap_validation_error(
+                e, self.model.__name__, f"a row of table {self.spec.name!r}"
+            ) from None
         deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
         return out
 
@@ -285,8 +313,12 @@ class Mapper(Generic[M]):
         sql = self._insert_sql.get(key)
         if sql is None:
             row = [SLOT] * len(idx)  # Insert rows hold driver-ready values: the slot marker itself
-            stmt = Insert(self.spec, tuple(self.columns[i] for i in idx), [row] * nrows if idx else (),
-                          returning=returning)
+            stmt = Insert(
+                self.spec,
+                tuple(self.columns[i] for i in idx),
+                [row] * nrows if idx else (),
+                returning=returning,
+            )
             sql = self._insert_sql[key] = self.dialect.compile_shape(stmt)
         return sql
 
@@ -317,8 +349,12 @@ class Mapper(Generic[M]):
         """``SELECT`` every column ``WHERE`` the columns ``names`` (SQL names) equal the values given."""
         sql = self._select_by.get(names)
         if sql is None:
-            where: tuple[Predicate[M], ...] = tuple(Compare("=", ColumnExpr(self.model, self.spec.by_name[n]), Slot()) for n in names)
-            sql = self._select_by[names] = self.dialect.compile_shape(Select(self.model, self.column_exprs, where=where))
+            where: tuple[Predicate[M], ...] = tuple(
+                Compare("=", ColumnExpr(self.model, self.spec.by_name[n]), Slot()) for n in names
+            )
+            sql = self._select_by[names] = self.dialect.compile_shape(
+                Select(self.model, self.column_exprs, where=where)
+            )
         return sql
 
     def pk_values(self, obj: M) -> list[Any]:
@@ -408,10 +444,14 @@ class Mapper(Generic[M]):
         except PydanticValidationError as e:
             errs = [{**err, "loc": (field, *err.get("loc", ()))} for err in e.errors(include_url=False)]
             msg = "; ".join(str(err.get("msg")) for err in errs)
-            raise ValidationError(f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__) from None
+            raise ValidationError(
+                f"{self.model.__name__}.{field}: {msg}", errs, model=self.model.__name__
+            ) from None
 
 
-_ROW_VALIDATORS: weakref.WeakKeyDictionary[type[Any], tuple[Any, Callable[[Any], Any]]] = weakref.WeakKeyDictionary()
+_ROW_VALIDATORS: weakref.WeakKeyDictionary[type[Any], tuple[Any, Callable[[Any], Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def row_validator(model: type[M]) -> Callable[[Any], M]:

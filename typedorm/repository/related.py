@@ -247,7 +247,10 @@ def _delete(db: Database, spec: RelationSpec, owner_key: Any, keys: Sequence[Any
     chunk = max(1, int(d.max_params) - 1)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        where: tuple[Predicate[Any], ...] = (Compare("=", local, Slot()), InList(remote, (Slot(),) * len(part), False))
+        where: tuple[Predicate[Any], ...] = (
+            Compare("=", local, Slot()),
+            InList(remote, (Slot(),) * len(part), False),
+        )
         sql = d.compile_shape(Delete(spec.link.__table__, where))
         params = [ok, *(remote_bind(k) if remote_bind is not None else k for k in part)]
         n += int(db.run(sql, params, _COUNT, table=spec.link.__table__))
@@ -276,7 +279,11 @@ def _sync_loaded(
 
 
 def add_links(
-    repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: Repository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> int:
     """Link ``obj`` to ``targets`` (existing links are kept as they are); returns how many were added.
 
@@ -304,7 +311,11 @@ def add_links(
 
 
 def _adopt(
-    repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: Repository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> int:
     """One-to-many ``add_related``: point the targets' foreign key at ``obj``; returns how many rows changed."""
     from .repo import Repository
@@ -319,7 +330,9 @@ def _adopt(
     keys: list[tuple[Any, ...]] = []
     for t in targets:
         if not isinstance(t, spec.target):
-            raise TypeError(f"add_related() on {spec.label} takes {spec.target.__name__} instances, not {type(t).__name__}")
+            raise TypeError(
+                f"add_related() on {spec.label} takes {spec.target.__name__} instances, not {type(t).__name__}"
+            )
         k = tuple(_key(t, f, spec.label) for f in pk_fields)
         if k not in keys:
             keys.append(k)
@@ -373,7 +386,11 @@ def remove_links(repo: Repository[Any], obj: Any, spec: RelationSpec, targets: S
 
 
 def set_links(
-    repo: Repository[Any], obj: Any, spec: RelationSpec, targets: Sequence[Any], link_fields: dict[str, Any]
+    repo: Repository[Any],
+    obj: Any,
+    spec: RelationSpec,
+    targets: Sequence[Any],
+    link_fields: dict[str, Any],
 ) -> None:
     """Make ``targets`` exactly the rows linked to ``obj`` (links to keep are left untouched)."""
     _m2m(spec, "set_related")

@@ -103,7 +103,9 @@ class _Auto:
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         # Lets Pydantic encode AUTO when it renders a JSON schema default (dropped again
         # by _auto_json_schema); AUTO is never a value, so it encodes as null.
-        return core_schema.any_schema(serialization=core_schema.plain_serializer_function_ser_schema(lambda _: None))
+        return core_schema.any_schema(
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda _: None)
+        )
 
 
 AUTO: Final = _Auto()
@@ -210,7 +212,9 @@ class Column:
             # a narrower declared integer type (SMALLINT, INTEGER on PostgreSQL/MySQL, ...)
             # narrows validation to it, so no backend refuses what another stores
             rng = _declared_int_range(self.sql_type)
-            if rng is not None and _is_int_column(get_args(source)[0] if get_origin(source) is Col else source):
+            if rng is not None and _is_int_column(
+                get_args(source)[0] if get_origin(source) is Col else source
+            ):
                 extra.append(at.Interval(ge=rng[0], le=rng[1]))
         if extra:
             return handler(Annotated[(source, *extra)])
@@ -327,8 +331,17 @@ def _with_int_range(tp: Any, lo: int, hi: int) -> Any:
 
 # Declared integer SQL types and their signed bit widths (SQLite's INTEGER is 64-bit:
 # sqlite.org/datatype3.html; elsewhere INT/INTEGER is 32-bit).
-_INT_WIDTHS: Final = (("TINYINT", 8), ("SMALLINT", 16), ("INT2", 16), ("MEDIUMINT", 24), ("BIGINT", 64),
-                      ("INT8", 64), ("INT4", 32), ("INTEGER", 32), ("INT", 32))
+_INT_WIDTHS: Final = (
+    ("TINYINT", 8),
+    ("SMALLINT", 16),
+    ("INT2", 16),
+    ("MEDIUMINT", 24),
+    ("BIGINT", 64),
+    ("INT8", 64),
+    ("INT4", 32),
+    ("INTEGER", 32),
+    ("INT", 32),
+)
 
 
 def _declared_integer_bits(dialect: str, default: int) -> int:
@@ -382,51 +395,111 @@ def _auto_json_schema(schema: dict[str, Any]) -> None:
 def column(
     *,
     default: _Auto,
-    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
-    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
-    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
-    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
-    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
-    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    name: str | None = ...,
+    primary_key: bool = ...,
+    autoincrement: bool | None = ...,
+    unique: bool = ...,
+    index: bool = ...,
+    nullable: bool | None = ...,
+    sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ...,
+    server_default: ServerDefault | None = ...,
+    check: str | None = ...,
+    comment: str | None = ...,
+    max_length: int | None = ...,
+    min_length: int | None = ...,
+    ge: float | Decimal | None = ...,
+    gt: float | Decimal | None = ...,
+    le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ...,
+    pattern: str | None = ...,
+    max_digits: int | None = ...,
+    decimal_places: int | None = ...,
+    foreign_key: ForeignKey | None = ...,
+    description: str | None = ...,
     alias: str | None = ...,
 ) -> Any: ...
 @overload
 def column(
     *,
     default: T,
-    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
-    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
-    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
-    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
-    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
-    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    name: str | None = ...,
+    primary_key: bool = ...,
+    autoincrement: bool | None = ...,
+    unique: bool = ...,
+    index: bool = ...,
+    nullable: bool | None = ...,
+    sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ...,
+    server_default: ServerDefault | None = ...,
+    check: str | None = ...,
+    comment: str | None = ...,
+    max_length: int | None = ...,
+    min_length: int | None = ...,
+    ge: float | Decimal | None = ...,
+    gt: float | Decimal | None = ...,
+    le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ...,
+    pattern: str | None = ...,
+    max_digits: int | None = ...,
+    decimal_places: int | None = ...,
+    foreign_key: ForeignKey | None = ...,
+    description: str | None = ...,
     alias: str | None = ...,
 ) -> Col[T]: ...
 @overload
 def column(
     *,
     default_factory: Callable[[], T],
-    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
-    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
-    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
-    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
-    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
-    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    name: str | None = ...,
+    primary_key: bool = ...,
+    autoincrement: bool | None = ...,
+    unique: bool = ...,
+    index: bool = ...,
+    nullable: bool | None = ...,
+    sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ...,
+    server_default: ServerDefault | None = ...,
+    check: str | None = ...,
+    comment: str | None = ...,
+    max_length: int | None = ...,
+    min_length: int | None = ...,
+    ge: float | Decimal | None = ...,
+    gt: float | Decimal | None = ...,
+    le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ...,
+    pattern: str | None = ...,
+    max_digits: int | None = ...,
+    decimal_places: int | None = ...,
+    foreign_key: ForeignKey | None = ...,
+    description: str | None = ...,
     alias: str | None = ...,
 ) -> Col[T]: ...
 @overload
 def column(
     *,
-    name: str | None = ..., primary_key: bool = ..., autoincrement: bool | None = ..., unique: bool = ...,
-    index: bool = ..., nullable: bool | None = ..., sql_type: str | Mapping[str, str] | None = ...,
-    type: ColumnType | None = ..., server_default: ServerDefault | None = ..., check: str | None = ...,
-    comment: str | None = ..., max_length: int | None = ..., min_length: int | None = ...,
-    ge: float | Decimal | None = ..., gt: float | Decimal | None = ..., le: float | Decimal | None = ...,
-    lt: float | Decimal | None = ..., pattern: str | None = ..., max_digits: int | None = ...,
-    decimal_places: int | None = ..., foreign_key: ForeignKey | None = ..., description: str | None = ...,
+    name: str | None = ...,
+    primary_key: bool = ...,
+    autoincrement: bool | None = ...,
+    unique: bool = ...,
+    index: bool = ...,
+    nullable: bool | None = ...,
+    sql_type: str | Mapping[str, str] | None = ...,
+    type: ColumnType | None = ...,
+    server_default: ServerDefault | None = ...,
+    check: str | None = ...,
+    comment: str | None = ...,
+    max_length: int | None = ...,
+    min_length: int | None = ...,
+    ge: float | Decimal | None = ...,
+    gt: float | Decimal | None = ...,
+    le: float | Decimal | None = ...,
+    lt: float | Decimal | None = ...,
+    pattern: str | None = ...,
+    max_digits: int | None = ...,
+    decimal_places: int | None = ...,
+    foreign_key: ForeignKey | None = ...,
+    description: str | None = ...,
     alias: str | None = ...,
 ) -> Any: ...
 def column(

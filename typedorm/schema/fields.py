@@ -51,18 +51,42 @@ def _spec(
 
 
 def CharField(
-    *, max_length: int | None = None, min_length: int | None = None, unique: bool = False, index: bool = False,
-    null: bool = False, pattern: str | None = None, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    max_length: int | None = None,
+    min_length: int | None = None,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    pattern: str | None = None,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A string column: ``name: Col[str] = CharField(max_length=100)``."""
-    return _spec(default, default_factory, null=null, max_length=max_length, min_length=min_length, unique=unique,
-                 index=index, pattern=pattern, name=name, comment=comment)
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        max_length=max_length,
+        min_length=min_length,
+        unique=unique,
+        index=index,
+        pattern=pattern,
+        name=name,
+        comment=comment,
+    )
 
 
 def TextField(
-    *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """An unbounded text column.
 
@@ -72,31 +96,70 @@ def TextField(
 
 
 def IntegerField(
-    *, min_value: int | None = None, max_value: int | None = None, primary_key: bool = False, unique: bool = False,
-    index: bool = False, null: bool = False, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
-    name: str | None = None, comment: str | None = None,
+    *,
+    min_value: int | None = None,
+    max_value: int | None = None,
+    primary_key: bool = False,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """An integer column: ``age: Col[int] = IntegerField(min_value=0)``."""
-    return _spec(default, default_factory, null=null, ge=min_value, le=max_value, primary_key=primary_key,
-                 unique=unique, index=index, name=name, comment=comment)
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        ge=min_value,
+        le=max_value,
+        primary_key=primary_key,
+        unique=unique,
+        index=index,
+        name=name,
+        comment=comment,
+    )
 
 
 def FloatField(
-    *, min_value: float | None = None, max_value: float | None = None, unique: bool = False, index: bool = False,
-    null: bool = False, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
-    name: str | None = None, comment: str | None = None,
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A floating-point column.
 
     Example: ``score: Col[float] = FloatField(min_value=0.0, default=0.0)``
     """
-    return _spec(default, default_factory, null=null, ge=min_value, le=max_value, unique=unique, index=index,
-                 name=name, comment=comment)
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        ge=min_value,
+        le=max_value,
+        unique=unique,
+        index=index,
+        name=name,
+        comment=comment,
+    )
 
 
 def BooleanField(
-    *, index: bool = False, null: bool = False, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A boolean column.
 
@@ -106,8 +169,14 @@ def BooleanField(
 
 
 def DateTimeField(
-    *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """An aware-datetime column (stored in UTC).
 
@@ -117,8 +186,14 @@ def DateTimeField(
 
 
 def DateField(
-    *, unique: bool = False, index: bool = False, null: bool = False, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A date column.
 
@@ -138,8 +213,14 @@ def _validate_email(value: Any) -> Any:
 
 
 def EmailField(
-    *, max_length: int | None = 254, unique: bool = False, index: bool = False, null: bool = False,
-    default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, name: str | None = None,
+    *,
+    max_length: int | None = 254,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
     comment: str | None = None,
 ) -> Any:
     """A string column holding a validated e-mail address (needs ``typedorm[email]``)."""
@@ -151,13 +232,27 @@ def EmailField(
         raise ModelDefinitionError(
             "EmailField needs the email-validator package: pip install 'typedorm[email]'"
         ) from None
-    return _spec(default, default_factory, null=null, max_length=max_length, unique=unique, index=index, name=name,
-                 comment=comment, extra_metadata=(AfterValidator(_validate_email),))
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        max_length=max_length,
+        unique=unique,
+        index=index,
+        name=name,
+        comment=comment,
+        extra_metadata=(AfterValidator(_validate_email),),
+    )
 
 
 def BlobField(
-    *, null: bool = False, max_length: int | None = None, default: Any = _MISSING,
-    default_factory: Callable[[], Any] | None = None, name: str | None = None, comment: str | None = None,
+    *,
+    null: bool = False,
+    max_length: int | None = None,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A binary column (``bytes``).
 
@@ -167,29 +262,66 @@ def BlobField(
 
 
 def DecimalField(
-    *, max_digits: int | None = None, decimal_places: int | None = None, min_value: Decimal | int | None = None,
-    max_value: Decimal | int | None = None, unique: bool = False, index: bool = False, null: bool = False,
-    default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, name: str | None = None,
+    *,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    min_value: Decimal | int | None = None,
+    max_value: Decimal | int | None = None,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
     comment: str | None = None,
 ) -> Any:
     """An exact decimal column: ``price: Col[Decimal] = DecimalField(max_digits=10, decimal_places=2)``."""
-    return _spec(default, default_factory, null=null, max_digits=max_digits, decimal_places=decimal_places,
-                 ge=min_value, le=max_value, unique=unique, index=index, name=name, comment=comment)
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        ge=min_value,
+        le=max_value,
+        unique=unique,
+        index=index,
+        name=name,
+        comment=comment,
+    )
 
 
 def UUIDField(
-    *, primary_key: bool = False, unique: bool = False, index: bool = False, null: bool = False,
-    default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, name: str | None = None,
+    *,
+    primary_key: bool = False,
+    unique: bool = False,
+    index: bool = False,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
     comment: str | None = None,
 ) -> Any:
     """A UUID column: ``id: Col[UUID] = UUIDField(primary_key=True, default_factory=uuid4)``."""
-    return _spec(default, default_factory, null=null, primary_key=primary_key, unique=unique, index=index,
-                 name=name, comment=comment)
+    return _spec(
+        default,
+        default_factory,
+        null=null,
+        primary_key=primary_key,
+        unique=unique,
+        index=index,
+        name=name,
+        comment=comment,
+    )
 
 
 def JSONField(
-    *, null: bool = False, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
-    name: str | None = None, comment: str | None = None,
+    *,
+    null: bool = False,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    name: str | None = None,
+    comment: str | None = None,
 ) -> Any:
     """A JSON column for ``dict``, ``list`` or a Pydantic model.
 

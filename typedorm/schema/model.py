@@ -46,7 +46,15 @@ if TYPE_CHECKING:
     from ..sql.expr import Predicate
     from ..sql.lookups import Q
 
-__all__ = ["CLEAN", "Model", "ModelMeta", "assigned_fields", "build_table_spec", "mark_clean", "server_default_spec"]
+__all__ = [
+    "CLEAN",
+    "Model",
+    "ModelMeta",
+    "assigned_fields",
+    "build_table_spec",
+    "mark_clean",
+    "server_default_spec",
+]
 
 
 def server_default_spec(value: object, label: str) -> str | DefaultLiteral | None:
@@ -68,9 +76,10 @@ def server_default_spec(value: object, label: str) -> str | DefaultLiteral | Non
             raise ModelDefinitionError(f"{label}: server_default must be a finite number, not {value!r}")
         return DefaultLiteral(value)
     raise ModelDefinitionError(
-        f"{label}: server_default takes a str, int, float, Decimal or bool literal, or SQL(\"...\") for raw "
+        f'{label}: server_default takes a str, int, float, Decimal or bool literal, or SQL("...") for raw '
         f"SQL, not {value!r}"
     )
+
 
 _NONE_TYPES = (type(None),)
 
@@ -93,7 +102,9 @@ def _unwrap_col(tp: Any, *, keep_typed: bool = True) -> Any:
         if origin is Col:
             args = get_args(tp)
             tp = args[0] if args else Any
-        elif origin is Annotated and not (keep_typed and any(isinstance(m, ColumnType) for m in tp.__metadata__)):
+        elif origin is Annotated and not (
+            keep_typed and any(isinstance(m, ColumnType) for m in tp.__metadata__)
+        ):
             tp = get_args(tp)[0]
         else:
             return tp
@@ -185,11 +196,27 @@ def build_table_spec(
         # Constraints: from Column(...) and from Pydantic's own Field(...) metadata.
         cons: dict[str, Any] = {
             k: getattr(meta, k)
-            for k in ("max_length", "min_length", "ge", "gt", "le", "lt", "pattern", "max_digits", "decimal_places")
+            for k in (
+                "max_length",
+                "min_length",
+                "ge",
+                "gt",
+                "le",
+                "lt",
+                "pattern",
+                "max_digits",
+                "decimal_places",
+            )
         }
         for m in info.metadata:
-            for k, attr_cls in (("max_length", at.MaxLen), ("min_length", at.MinLen), ("ge", at.Ge), ("gt", at.Gt),
-                                ("le", at.Le), ("lt", at.Lt)):
+            for k, attr_cls in (
+                ("max_length", at.MaxLen),
+                ("min_length", at.MinLen),
+                ("ge", at.Ge),
+                ("gt", at.Gt),
+                ("le", at.Le),
+                ("lt", at.Lt),
+            ):
                 if isinstance(m, attr_cls) and cons[k] is None:
                     cons[k] = getattr(m, k)
             for k in ("pattern", "max_digits", "decimal_places"):
@@ -237,8 +264,16 @@ def build_table_spec(
         columns.append(spec)
         if fk_meta is not None:
             ref_table, ref_col = fk_meta.resolve()
-            fks.append(ForeignKeySpec((colname,), ref_table, (ref_col,), fk_meta.on_delete, fk_meta.on_update,
-                                      fk_meta.name or _constraint_name("fk", table_name, (colname,))))
+            fks.append(
+                ForeignKeySpec(
+                    (colname,),
+                    ref_table,
+                    (ref_col,),
+                    fk_meta.on_delete,
+                    fk_meta.on_update,
+                    fk_meta.name or _constraint_name("fk", table_name, (colname,)),
+                )
+            )
 
     by_field = {c.field: c for c in columns}
 
@@ -284,16 +319,28 @@ def build_table_spec(
     for c in columns:
         is_pk = c.name in pk_cols
         auto_inc = bool(is_pk and len(pk_cols) == 1 and c.type_name == "integer" and c.auto)
-        explicit = next((m.autoincrement for m in cls.model_fields[c.field].metadata
-                         if isinstance(m, Column) and m.autoincrement is not None), None)
+        explicit = next(
+            (
+                m.autoincrement
+                for m in cls.model_fields[c.field].metadata
+                if isinstance(m, Column) and m.autoincrement is not None
+            ),
+            None,
+        )
         if explicit is not None:
             auto_inc = explicit and is_pk
         if is_pk and c.nullable:
             raise ModelDefinitionError(f"{model_name}.{c.field}: a primary-key column cannot be Optional")
         c2 = _replace(c, primary_key=is_pk, autoincrement=auto_inc)
         assert c.column_type is not None
-        overrides = next((m.sql_type for m in cls.model_fields[c.field].metadata
-                          if isinstance(m, Column) and m.sql_type is not None), None)
+        overrides = next(
+            (
+                m.sql_type
+                for m in cls.model_fields[c.field].metadata
+                if isinstance(m, Column) and m.sql_type is not None
+            ),
+            None,
+        )
         # SQL types are computed by the dialect in use; only declared ones are kept ("*": every dialect)
         declared = {"*": overrides} if isinstance(overrides, str) else dict(overrides or {})
         keyed = c.field in in_key and not (c2.index or c2.unique or c2.primary_key)
@@ -355,9 +402,21 @@ def _check_default(cls: type[BaseModel], fname: str, info: Any, default: Any) ->
 @dataclass_transform(
     kw_only_default=True,
     field_specifiers=(
-        Field, PrivateAttr, column,
-        CharField, TextField, IntegerField, FloatField, BooleanField, DateTimeField, DateField,
-        EmailField, BlobField, DecimalField, UUIDField, JSONField,
+        Field,
+        PrivateAttr,
+        column,
+        CharField,
+        TextField,
+        IntegerField,
+        FloatField,
+        BooleanField,
+        DateTimeField,
+        DateField,
+        EmailField,
+        BlobField,
+        DecimalField,
+        UUIDField,
+        JSONField,
     ),
 )
 class ModelMeta(ModelMetaclass):
@@ -385,7 +444,9 @@ class ModelMeta(ModelMetaclass):
         prepare_namespace(name, namespace)
         token = _building.set(True)
         try:
-            cls = super().__new__(mcs, name, bases, namespace, __pydantic_reset_parent_namespace__=False, **kwargs)
+            cls = super().__new__(
+                mcs, name, bases, namespace, __pydantic_reset_parent_namespace__=False, **kwargs
+            )
         except PydanticSchemaGenerationError as e:
             # An annotation Pydantic cannot validate has no column type either: say so in our terms.
             raise ModelDefinitionError(
@@ -403,7 +464,12 @@ class ModelMeta(ModelMetaclass):
         cls.__typedorm_abstract__ = False  # type: ignore[attr-defined]
         spec = build_table_spec(
             cls,
-            table=table, primary_key=primary_key, unique=unique, indexes=indexes, checks=checks, comment=comment,
+            table=table,
+            primary_key=primary_key,
+            unique=unique,
+            indexes=indexes,
+            checks=checks,
+            comment=comment,
         )
         cls.__table__ = spec  # type: ignore[attr-defined]
         install_text_rules(cls, spec)

@@ -34,7 +34,9 @@ def is_identifier(name: object) -> bool:
 def check_identifier(name: object, what: str) -> str:
     """Return ``name`` if it is a valid identifier, else raise ``ValueError`` naming ``what``."""
     if not isinstance(name, str) or _IDENT.match(name) is None:
-        raise ValueError(f"{what} {name!r} is not a valid identifier (letters, digits and _; not starting with a digit)")
+        raise ValueError(
+            f"{what} {name!r} is not a valid identifier (letters, digits and _; not starting with a digit)"
+        )
     if len(name) > MAX_IDENTIFIER_LENGTH:
         raise ValueError(
             f"{what} {name!r} is {len(name)} characters long; the limit is {MAX_IDENTIFIER_LENGTH} "

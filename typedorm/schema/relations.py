@@ -396,7 +396,9 @@ def install_relations(cls: type[Any]) -> None:
             continue
         if info.owner is None:
             info.owner = cls
-        desc: _RelationDescriptor = RelList[Any](fname, cls, info) if info.many else Rel[Any](fname, cls, info)
+        desc: _RelationDescriptor = (
+            RelList[Any](fname, cls, info) if info.many else Rel[Any](fname, cls, info)
+        )
         type.__setattr__(cls, fname, desc)
         rels[fname] = desc
     cls.__typedorm_relations__ = rels

@@ -32,7 +32,9 @@ class DefaultLiteral:
     def __eq__(self, other: object) -> bool:
         # 1, 1.0 and True are equal in Python but not the same default.
         return (
-            isinstance(other, DefaultLiteral) and type(other.value) is type(self.value) and other.value == self.value
+            isinstance(other, DefaultLiteral)
+            and type(other.value) is type(self.value)
+            and other.value == self.value
         )
 
     def __hash__(self) -> int:
@@ -238,9 +240,12 @@ class TableSpec:
             "model_name": self.model_name,
             "columns": [c.to_dict() for c in self.columns],
             "primary_key": list(self.primary_key),
-            "indexes": [{"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in self.indexes],
+            "indexes": [
+                {"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in self.indexes
+            ],
             "foreign_keys": [
-                {**asdict(f), "columns": list(f.columns), "ref_columns": list(f.ref_columns)} for f in self.foreign_keys
+                {**asdict(f), "columns": list(f.columns), "ref_columns": list(f.ref_columns)}
+                for f in self.foreign_keys
             ],
             "checks": [asdict(c) for c in self.checks],
             "comment": self.comment,
@@ -258,11 +263,17 @@ class TableSpec:
             model_name=d["model_name"],
             columns=tuple(ColumnSpec.from_dict(c) for c in d["columns"]),
             primary_key=tuple(d["primary_key"]),
-            indexes=tuple(IndexSpec(i["name"], tuple(i["columns"]), bool(i["unique"])) for i in d.get("indexes", ())),
+            indexes=tuple(
+                IndexSpec(i["name"], tuple(i["columns"]), bool(i["unique"])) for i in d.get("indexes", ())
+            ),
             foreign_keys=tuple(
                 ForeignKeySpec(
-                    tuple(f["columns"]), f["ref_table"], tuple(f["ref_columns"]), f.get("on_delete"),
-                    f.get("on_update"), f.get("name"),
+                    tuple(f["columns"]),
+                    f["ref_table"],
+                    tuple(f["ref_columns"]),
+                    f.get("on_delete"),
+                    f.get("on_update"),
+                    f.get("name"),
                 )
                 for f in d.get("foreign_keys", ())
             ),

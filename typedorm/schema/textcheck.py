@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from .spec import TableSpec
 
 __all__ = [
-    "KEYED_TEXT_MAX_LENGTH", "NO_NUL_PATTERN", "NUL_MESSAGE", "TextRules", "install_text_rules", "without_text_rules",
+    "KEYED_TEXT_MAX_LENGTH",
+    "NO_NUL_PATTERN",
+    "NUL_MESSAGE",
+    "TextRules",
+    "install_text_rules",
+    "without_text_rules",
 ]
 
 #: The length a text column in a primary key, unique constraint or index holds when it
@@ -32,7 +37,9 @@ KEYED_TEXT_MAX_LENGTH = 255
 # PostgreSQL text cannot hold. Both run in Rust: a Python validator per value costs several
 # times as much (measured: +45% on validating a model with three text fields).
 NO_NUL_PATTERN = r"^[^\x00]*$"
-NUL_MESSAGE = "text cannot contain NUL (\\x00) characters (PostgreSQL cannot store them); store such data as bytes"
+NUL_MESSAGE = (
+    "text cannot contain NUL (\\x00) characters (PostgreSQL cannot store them); store such data as bytes"
+)
 
 
 def _rule(fn: Any) -> Any:
@@ -50,7 +57,9 @@ def _check_text(v: Any) -> Any:
             try:
                 v.encode("utf-8")
             except UnicodeEncodeError:
-                raise ValueError("text cannot contain lone surrogates (it would not encode as UTF-8)") from None
+                raise ValueError(
+                    "text cannot contain lone surrogates (it would not encode as UTF-8)"
+                ) from None
     return v
 
 
@@ -98,15 +107,32 @@ def without_text_rules(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     kind = schema.get("type")
-    if kind == "function-after" and getattr(schema["function"].get("function"), "__typedorm_text_rule__", False):
+    if kind == "function-after" and getattr(
+        schema["function"].get("function"), "__typedorm_text_rule__", False
+    ):
         return without_text_rules(schema["schema"])
     out = {k: without_text_rules(v) for k, v in schema.items()}
     if kind == "str" and out.get("pattern") == NO_NUL_PATTERN:
         del out["pattern"]
     if kind == "model" and isinstance(out.get("config"), dict):
         out["config"] = {**out["config"], "strict": False}
-    if kind in ("int", "float", "bool", "str", "decimal", "datetime", "date", "time", "timedelta", "uuid",
-                "bytes", "list", "dict", "model-fields", "model") and out.get("strict"):
+    if kind in (
+        "int",
+        "float",
+        "bool",
+        "str",
+        "decimal",
+        "datetime",
+        "date",
+        "time",
+        "timedelta",
+        "uuid",
+        "bytes",
+        "list",
+        "dict",
+        "model-fields",
+        "model",
+    ) and out.get("strict"):
         out["strict"] = False
     return out
 
@@ -125,7 +151,9 @@ class TextRules:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return _constrain(handler(source), self.max_length)
 
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         # The NUL rule is an implementation detail of storage, not part of the documented shape.
         out = handler(schema)
         _drop_pattern(out)

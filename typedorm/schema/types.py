@@ -308,8 +308,12 @@ def _issub(t: Any, base: type | tuple[type, ...]) -> bool:
 
 
 _RULES: list[_Rule] = [
-    (lambda t: isinstance(t, type) and isinstance(t, CustomColumnType) and hasattr(t, "__typedorm_column_type__"),
-     lambda t: t.__typedorm_column_type__()),
+    (
+        lambda t: (
+            isinstance(t, type) and isinstance(t, CustomColumnType) and hasattr(t, "__typedorm_column_type__")
+        ),
+        lambda t: t.__typedorm_column_type__(),
+    ),
     (lambda t: _issub(t, enum.Enum), lambda t: EnumType(t)),
     (lambda t: _issub(t, bool), lambda t: BoolType()),
     (lambda t: _issub(t, int), lambda t: IntType()),

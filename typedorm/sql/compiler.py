@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 __all__ = ["Compiled", "Compiler"]
 
 
-
 class Compiled(NamedTuple):
     """Compiled SQL text and its parameters, in placeholder order."""
 
@@ -180,7 +179,9 @@ class Compiler:
         compiled = self.compile(stmt)
         for p in compiled.params:
             if p is not SLOT:
-                raise InvalidArgument(f"a statement shape holds a value ({p!r}); use Slot()", argument="statement")
+                raise InvalidArgument(
+                    f"a statement shape holds a value ({p!r}); use Slot()", argument="statement"
+                )
         return compiled.sql
 
     # --- expressions -----------------------------------------------------------------
@@ -291,7 +292,9 @@ class Compiler:
         if p.escape is not None:
             check_keyword(p.escape, LIKE_ESCAPES, "LIKE escape")
             # the one quote character in LIKE_ESCAPES is doubled; the backslash is spelled per dialect
-            esc = " ESCAPE " + ("'" + p.escape.replace("'", "''") + "'" if p.escape != "\\" else self.like_escape_literal)
+            esc = " ESCAPE " + (
+                "'" + p.escape.replace("'", "''") + "'" if p.escape != "\\" else self.like_escape_literal
+            )
         if p.ci:
             if self.supports_ilike:
                 return f"{left} ILIKE {pat}{esc}"
@@ -315,7 +318,9 @@ class Compiler:
         sql = f"SELECT {'DISTINCT ' if s.distinct_ else ''}{cols} FROM {self.quote(s.model.__table__.name)}"
         for j in s.joins_:
             sql += f" JOIN {self.quote(j.model.__table__.name)} ON {self.predicate(j.on, params)}"
-        return sql + self.select_tail(s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params)
+        return sql + self.select_tail(
+            s.where_, s.group_by_, s.having_, s.order_by_, s.limit_, s.offset_, params
+        )
 
     def select_list(self, columns: tuple[Expr[Any, Any], ...], params: list[Any]) -> str:
         """The comma-separated select list; the text of a list without values is kept per tuple,
@@ -343,8 +348,9 @@ class Compiler:
         return f"COPY {self.quote(s.table.name)} ({cols}) FROM STDIN"
 
     def visit_reserve_keys(self, s: ReserveKeys, params: list[Any]) -> str:
-        raise InvalidArgument(f"the {self.name} dialect has no key sequence to reserve keys from",
-                              argument="statement")
+        raise InvalidArgument(
+            f"the {self.name} dialect has no key sequence to reserve keys from", argument="statement"
+        )
 
     def where_clause(self, preds: tuple[Predicate[Any], ...], params: list[Any]) -> str:
         if not preds:
@@ -409,11 +415,14 @@ class Compiler:
                 params.extend(row)
             sql = f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows))
         if len(s.rows or ()) > 1 and not self.supports_multirow_insert:
-            raise InvalidArgument(f"{self.name} has no multi-row INSERT: insert the rows one by one",
-                                  argument="statement")
+            raise InvalidArgument(
+                f"{self.name} has no multi-row INSERT: insert the rows one by one", argument="statement"
+            )
         if s.on_conflict is not None:
             if not self.supports_upsert:
-                raise InvalidArgument(f"{self.name} has no INSERT ... ON CONFLICT (upsert)", argument="statement")
+                raise InvalidArgument(
+                    f"{self.name} has no INSERT ... ON CONFLICT (upsert)", argument="statement"
+                )
             sql += self.on_conflict(s)
         if s.returning:
             self._check_returning(self.supports_returning, "INSERT")
@@ -443,8 +452,9 @@ class Compiler:
         sets = []
         for a in s.assignments:
             if a.column.model.__table__.name != s.table.name:
-                raise InvalidArgument(f"cannot assign {a.column!r} in an update of {s.table.name!r}",
-                                      argument="statement")
+                raise InvalidArgument(
+                    f"cannot assign {a.column!r} in an update of {s.table.name!r}", argument="statement"
+                )
             sets.append(f"{self.quote(a.column.spec.name)} = {self.expr(a.value, params)}")
         sql = f"UPDATE {self.quote(s.table.name)} SET {', '.join(sets)}" + self.where_clause(s.where_, params)
         if s.returning:
@@ -479,8 +489,9 @@ class Compiler:
             return declared
         ct = column.column_type
         if ct is None:
-            raise InvalidArgument(f"column {column.name!r} has neither a column type nor a declared SQL type",
-                                  argument="column")
+            raise InvalidArgument(
+                f"column {column.name!r} has neither a column type nor a declared SQL type", argument="column"
+            )
         return ct.sql_type(self._dialect(), column)
 
     def default_sql(self, default: str | DefaultLiteral) -> str:
@@ -513,9 +524,17 @@ class Compiler:
         out: list[tuple[str, str]] = []
         for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             v = getattr(c, attr)
-            if v is not None and c.type_name in ("integer", "float", "decimal") and not (
-                    c.type_name == "decimal" and not self.decimal_range_checks):
-                out.append((f"{c.name}_{attr}", f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}"))
+            if (
+                v is not None
+                and c.type_name in ("integer", "float", "decimal")
+                and not (c.type_name == "decimal" and not self.decimal_range_checks)
+            ):
+                out.append(
+                    (
+                        f"{c.name}_{attr}",
+                        f"{q} {op} {self.literal_number(v, f'{t.model_name}.{c.field} {attr}')}",
+                    )
+                )
         if c.column_type is not None:
             for i, chk in enumerate(c.column_type.ddl_checks(self._dialect(), c, q)):
                 out.append((f"{c.name}_t{i}", chk))
@@ -533,7 +552,9 @@ class Compiler:
             lines.append(f"PRIMARY KEY ({', '.join(self.quote(n) for n in t.primary_key)})")
         for idx in t.indexes:
             if idx.unique:
-                lines.append(f"CONSTRAINT {self.quote(idx.name)} UNIQUE ({', '.join(self.quote(n) for n in idx.columns)})")
+                lines.append(
+                    f"CONSTRAINT {self.quote(idx.name)} UNIQUE ({', '.join(self.quote(n) for n in idx.columns)})"
+                )
         for c in t.columns:
             for suffix, chk in self.column_checks(t, c):
                 lines.append(f"CONSTRAINT {self.quote(self.constraint_name(t, suffix))} CHECK ({chk})")
@@ -541,8 +562,10 @@ class Compiler:
             lines.append(f"CONSTRAINT {self.quote(ck.name)} CHECK ({ck.sql})")
         for fk in t.foreign_keys:
             ref = f"{self.quote(fk.ref_table)} ({', '.join(self.quote(n) for n in fk.ref_columns)})"
-            line = (f"CONSTRAINT {self.quote(fk.name or 'fk')} FOREIGN KEY "
-                    f"({', '.join(self.quote(n) for n in fk.columns)}) REFERENCES {ref}")
+            line = (
+                f"CONSTRAINT {self.quote(fk.name or 'fk')} FOREIGN KEY "
+                f"({', '.join(self.quote(n) for n in fk.columns)}) REFERENCES {ref}"
+            )
             if fk.on_delete:
                 line += f" ON DELETE {check_keyword(fk.on_delete, FK_ACTIONS, 'on_delete').upper()}"
             if fk.on_update:
@@ -573,5 +596,9 @@ class Compiler:
     def create_table_statements(self, t: TableSpec, *, if_not_exists: bool = True) -> list[str]:
         """CREATE TABLE plus its non-unique indexes, in order."""
         out = [self.visit_create_table(CreateTable(t, if_not_exists=if_not_exists))]
-        out += [self.visit_create_index(CreateIndex(t, i, if_not_exists=if_not_exists)) for i in t.indexes if not i.unique]
+        out += [
+            self.visit_create_index(CreateIndex(t, i, if_not_exists=if_not_exists))
+            for i in t.indexes
+            if not i.unique
+        ]
         return out

@@ -60,7 +60,11 @@ LIKE_ESCAPE = "\\"
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards (``%``, ``_``) and the escape character itself."""
-    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
 
 
 def _column_of(expr: object) -> ColumnSpec | None:
@@ -100,15 +104,33 @@ def _checked(value: object, like: object, loose: bool) -> object:
         return value  # JSON and custom types bind what their own processor accepts
     model, field = _where(like)
     if int_out_of_range(spec, value):
-        raise invalid_value(model, field, f"{value} is outside the range of an integer column "
-                            f"({INT64_MIN}..{INT64_MAX})", value)
+        raise invalid_value(
+            model,
+            field,
+            f"{value} is outside the range of an integer column ({INT64_MIN}..{INT64_MAX})",
+            value,
+        )
     if spec.type_name == "bytes" and isinstance(value, (bytes, bytearray)):
         return value
     return check_scalar(model, field, value)
 
 
-_SCALAR_TYPE_NAMES = frozenset({"integer", "float", "boolean", "string", "decimal", "bytes", "datetime", "date",
-                                "time", "timedelta", "uuid", "enum"})
+_SCALAR_TYPE_NAMES = frozenset(
+    {
+        "integer",
+        "float",
+        "boolean",
+        "string",
+        "decimal",
+        "bytes",
+        "datetime",
+        "date",
+        "time",
+        "timedelta",
+        "uuid",
+        "enum",
+    }
+)
 
 
 def as_expr(value: object, like: object = None, *, loose: bool = False) -> Expr[Any, Any]:
@@ -147,9 +169,14 @@ def _in_range(p: Expr[Any, Any]) -> bool:
 def _in_values(expr: Expr[Any, Any], values: object, what: str) -> tuple[Expr[Any, Any], ...]:
     model, field = _where(expr)
     if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
-        raise invalid_value(model, field, f"{what} takes an iterable of values, not a single "
-                            f"{'string' if isinstance(values, (str, bytes, bytearray)) else type(values).__name__}"
-                            f" {values!r:.80}", values)
+        raise invalid_value(
+            model,
+            field,
+            f"{what} takes an iterable of values, not a single "
+            f"{'string' if isinstance(values, (str, bytes, bytearray)) else type(values).__name__}"
+            f" {values!r:.80}",
+            values,
+        )
     # An int no column can hold matches nothing: leave it out rather than send it.
     return tuple(p for p in (as_expr(v, expr) for v in values) if _in_range(p))
 
@@ -319,8 +346,9 @@ class Expr(Generic[M, T]):
 def _pattern(expr: Expr[Any, Any], pattern: object) -> str:
     if not isinstance(pattern, str):
         model, field = _where(expr)
-        raise invalid_value(model, field, f"expected a str pattern, got {type(pattern).__name__}: {pattern!r:.80}",
-                            pattern)
+        raise invalid_value(
+            model, field, f"expected a str pattern, got {type(pattern).__name__}: {pattern!r:.80}", pattern
+        )
     return pattern
 
 
@@ -431,8 +459,9 @@ class FuncCall(Expr[M, T]):
 
     __slots__ = ("args", "distinct", "name", "result_type")
 
-    def __init__(self, name: str, args: tuple[Expr[Any, Any], ...], result_type: Any = None,
-                 distinct: bool = False) -> None:
+    def __init__(
+        self, name: str, args: tuple[Expr[Any, Any], ...], result_type: Any = None, distinct: bool = False
+    ) -> None:
         self.name: str = check_keyword(name, FUNCTIONS, "function")
         self.args: tuple[Expr[Any, Any], ...] = args
         self.result_type: Any = result_type
@@ -480,8 +509,9 @@ class Predicate(Expr[M, bool]):
 def _as_predicate(p: object) -> Predicate[Any]:
     if isinstance(p, Predicate):
         return p
-    raise InvalidArgument(f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}",
-                          argument="expression")
+    raise InvalidArgument(
+        f"expected a predicate (like User.age >= 18), got {type(p).__name__}: {p!r}", argument="expression"
+    )
 
 
 class Compare(Predicate[M]):
@@ -569,7 +599,9 @@ class Like(Predicate[M]):
     def __init__(self, expr: Expr[Any, Any], pattern: Param, ci: bool, escape: str | None) -> None:
         if escape is not None:
             if not isinstance(escape, str) or len(escape) != 1:
-                raise InvalidArgument(f"LIKE escape must be a single character, not {escape!r}", argument="escape")
+                raise InvalidArgument(
+                    f"LIKE escape must be a single character, not {escape!r}", argument="escape"
+                )
             check_keyword(escape, LIKE_ESCAPES, "LIKE escape")
         self.expr: Expr[Any, Any] = expr
         self.pattern: Param = pattern
@@ -582,11 +614,18 @@ class TextMatch(Predicate[M]):
 
     __slots__ = ("ci", "expr", "kind", "text")
 
-    def __init__(self, expr: Expr[Any, Any], text: str, kind: Literal["contains", "startswith", "endswith", "exact"],
-                 ci: bool) -> None:
+    def __init__(
+        self,
+        expr: Expr[Any, Any],
+        text: str,
+        kind: Literal["contains", "startswith", "endswith", "exact"],
+        ci: bool,
+    ) -> None:
         if not isinstance(text, str):
             model, field = _where(expr)
-            raise invalid_value(model, field, f"expected a str to match, got {type(text).__name__}: {text!r:.80}", text)
+            raise invalid_value(
+                model, field, f"expected a str to match, got {type(text).__name__}: {text!r:.80}", text
+            )
         check_keyword(kind, TEXT_MATCH_KINDS, "text match")
         self.ci: bool = check_flag(ci, "ci")
         self.expr: Expr[Any, Any] = expr
@@ -599,7 +638,9 @@ class Ordering(Generic[M]):
 
     __slots__ = ("descending", "expr", "nulls")
 
-    def __init__(self, expr: Expr[Any, Any], descending: bool, nulls: Literal["first", "last"] | None = None) -> None:
+    def __init__(
+        self, expr: Expr[Any, Any], descending: bool, nulls: Literal["first", "last"] | None = None
+    ) -> None:
         if nulls is not None:
             check_keyword(nulls, NULLS, "nulls")
         self.expr: Expr[Any, Any] = expr

@@ -38,7 +38,9 @@ def sum(expr: Expr[Any, Any]) -> Expr[Any, Any]:
 @overload
 def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...  # type: ignore[overload-overlap]
 @overload
-def avg(expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> Expr[M, float | None]: ...
+def avg(
+    expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None],
+) -> Expr[M, float | None]: ...
 def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
     """``AVG(expr)``; None over no rows."""
     t = _num_type(expr)
@@ -105,7 +107,9 @@ class _Func:
     def avg(expr: Expr[M, Decimal] | Expr[M, Decimal | None]) -> Expr[M, Decimal | None]: ...  # type: ignore[overload-overlap]  # as avg()
     @staticmethod
     @overload
-    def avg(expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None]) -> Expr[M, float | None]: ...
+    def avg(
+        expr: Expr[M, int] | Expr[M, float] | Expr[M, int | None] | Expr[M, float | None],
+    ) -> Expr[M, float | None]: ...
     @staticmethod
     def avg(expr: Expr[Any, Any]) -> Expr[Any, Any]:
         return avg(expr)
@@ -147,4 +151,3 @@ class _Func:
 
 func: _Func = _Func()
 """The SQL functions: ``select(User.age, func.count(), func.avg(User.score)).group_by(User.age)``."""
-

@@ -130,8 +130,11 @@ def _lookup_predicate(model: type[Any], key: str, value: Any) -> Predicate[Any]:
         return LOOKUPS[lookup](col, value)
     except TypeError as e:
         # a value of the wrong shape (InvalidValue, or a TypeError from a lookup's own check)
-        errs = e.errors() if isinstance(e, InvalidValue) else [
-            {"loc": (field,), "msg": str(e), "type": "value_error", "input": value}]
+        errs = (
+            e.errors()
+            if isinstance(e, InvalidValue)
+            else [{"loc": (field,), "msg": str(e), "type": "value_error", "input": value}]
+        )
         raise InvalidValue(f"{key}: {e}", errs, model=model.__name__) from None
 
 
@@ -187,18 +190,24 @@ class Q:
     def __init__(self, /, *children: Q | Predicate[Any], **lookups: Any) -> None:
         for child in children:
             if not isinstance(child, (Q, Predicate)):
-                raise InvalidArgument(f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}",
-                                      argument="Q")
+                raise InvalidArgument(
+                    f"Q() takes Q objects, predicates and field__lookup=value keywords, not {child!r}",
+                    argument="Q",
+                )
         self.children = (*children, *sorted(lookups.items()))
         self.connector = "AND"
         self.negated = False
 
     @classmethod
-    def _node(cls, connector: Literal["AND", "OR"], children: tuple[Q | Predicate[Any], ...], negated: bool) -> Q:
+    def _node(
+        cls, connector: Literal["AND", "OR"], children: tuple[Q | Predicate[Any], ...], negated: bool
+    ) -> Q:
         """A combination built by ``&``, ``|`` and ``~`` (never from keywords)."""
         for child in children:
             if not isinstance(child, (Q, Predicate)):
-                raise InvalidArgument(f"Q can be combined with Q objects and predicates, not {child!r}", argument="Q")
+                raise InvalidArgument(
+                    f"Q can be combined with Q objects and predicates, not {child!r}", argument="Q"
+                )
         q = cls.__new__(cls)
         q.children = children
         q.connector = check_keyword(connector, CONNECTORS, "connector")  # type: ignore[assignment]

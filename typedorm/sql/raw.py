@@ -74,8 +74,8 @@ def translate_placeholders(
             j = i + 1
             while j < n and (sql[j].isalnum() or sql[j] == "_"):
                 j += 1
-            if j < n and sql[j] == "$" and not sql[i + 1:j].isdigit():
-                tag = sql[i:j + 1]
+            if j < n and sql[j] == "$" and not sql[i + 1 : j].isdigit():
+                tag = sql[i : j + 1]
                 end = sql.find(tag, j + 1)
                 if end < 0:
                     raise ValueError("unterminated dollar-quoted string in SQL")
@@ -99,10 +99,12 @@ def translate_placeholders(
             j = i + 1
             while j < n and (sql[j].isalnum() or sql[j] == "_"):
                 j += 1
-            name = sql[i + 1:j]
+            name = sql[i + 1 : j]
             if name and not name[0].isdigit() and (i == 0 or sql[i - 1] != ":"):
                 if name not in mapping:
-                    raise ValueError(f"no value for parameter :{name} (given: {', '.join(map(str, mapping)) or 'none'})")
+                    raise ValueError(
+                        f"no value for parameter :{name} (given: {', '.join(map(str, mapping)) or 'none'})"
+                    )
                 out.append(esc(sql[start:i]) + target)
                 values.append(mapping[name])
                 i = j

@@ -165,11 +165,15 @@ class ToOne(Relation[M, R]):
             )
         o = item if isinstance(item, Ordering) else Ordering(item, False)
         if not isinstance(o.expr, Expr):
-            raise InvalidArgument(f"order() takes a column of {s.target.__name__} or its ordering, not {item!r}",
-                                  argument="relation")
+            raise InvalidArgument(
+                f"order() takes a column of {s.target.__name__} or its ordering, not {item!r}",
+                argument="relation",
+            )
         target_key = _col(s.target, s.remote.field)
         owner_key = _col(s.owner, s.local.field)
-        sub: Select[Any, Any] = Select(s.target, (o.expr,), where=(Compare("=", target_key, owner_key),), limit=1)
+        sub: Select[Any, Any] = Select(
+            s.target, (o.expr,), where=(Compare("=", target_key, owner_key),), limit=1
+        )
         return Ordering(ScalarSelect(sub), o.descending, o.nulls)
 
 
@@ -227,7 +231,9 @@ def _merge(paths: Iterable[LoadPath[Any]]) -> tuple[LoadPath[Any], ...]:
 
 
 def build_load_plan(
-    root: type[Any], items: Sequence[LoadPath[Any] | Relation[Any, Any]], existing: tuple[LoadPath[Any], ...] = ()
+    root: type[Any],
+    items: Sequence[LoadPath[Any] | Relation[Any, Any]],
+    existing: tuple[LoadPath[Any], ...] = (),
 ) -> tuple[LoadPath[Any], ...]:
     """Turn ``load(...)`` arguments into a tree of load paths from ``root``, checked before any SQL.
 
@@ -333,8 +339,9 @@ def relation_ordering(model: type[Any], path: str, descending: bool) -> Ordering
     name, _, rest = path.partition("__")
     rel = getattr(model, name)
     if not isinstance(rel, ToOne):
-        raise InvalidArgument(f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation",
-                              argument="order_by")
+        raise InvalidArgument(
+            f"cannot order {model.__name__} by {path!r}: {name!r} is a to-many relation", argument="order_by"
+        )
     target = rel.target
     head, _, more = rest.partition("__")
     if more:
@@ -391,8 +398,12 @@ def _instance_predicate(rel: Relation[Any, Any], lookup: str, value: Any) -> Pre
     spec = rel.spec
     if lookup == "isnull":
         if not isinstance(value, bool):
-            raise invalid_value(spec.owner.__name__, spec.name,
-                                f"{spec.name}__isnull takes True or False, not {value!r}", value)
+            raise invalid_value(
+                spec.owner.__name__,
+                spec.name,
+                f"{spec.name}__isnull takes True or False, not {value!r}",
+                value,
+            )
         present = rel._predicate(())
         if spec.kind == "many_to_one":
             key = _col(spec.owner, spec.local.field)
@@ -403,8 +414,12 @@ def _instance_predicate(rel: Relation[Any, Any], lookup: str, value: Any) -> Pre
             return IsNull(_col(spec.owner, spec.local.field), False)
         return Not(rel._predicate(()))
     if not isinstance(value, spec.target):
-        raise invalid_value(spec.owner.__name__, spec.name,
-                            f"{spec.name}= takes a {spec.target.__name__} instance or None, not {value!r}", value)
+        raise invalid_value(
+            spec.owner.__name__,
+            spec.name,
+            f"{spec.name}= takes a {spec.target.__name__} instance or None, not {value!r}",
+            value,
+        )
     if spec.kind == "many_to_one":
         same: Predicate[Any] = _col(spec.owner, spec.local.field) == value.__dict__[spec.remote.field]
         return same

@@ -80,8 +80,20 @@ class Select(Generic[M, R]):
         users.rows(stmt)  # list[tuple[int, str]]
     """
 
-    __slots__ = ("_cache", "columns", "distinct_", "group_by_", "having_", "into_", "joins_", "limit_", "model",
-                 "offset_", "order_by_", "where_")
+    __slots__ = (
+        "_cache",
+        "columns",
+        "distinct_",
+        "group_by_",
+        "having_",
+        "into_",
+        "joins_",
+        "limit_",
+        "model",
+        "offset_",
+        "order_by_",
+        "where_",
+    )
 
     def __init__(
         self,
@@ -185,8 +197,16 @@ class Select(Generic[M, R]):
 
 #: ``Select.replace`` keyword -> attribute
 _SELECT_PARTS: dict[str, str] = {
-    "model": "model", "columns": "columns", "where": "where_", "order_by": "order_by_", "limit": "limit_",
-    "offset": "offset_", "distinct": "distinct_", "group_by": "group_by_", "having": "having_", "into": "into_",
+    "model": "model",
+    "columns": "columns",
+    "where": "where_",
+    "order_by": "order_by_",
+    "limit": "limit_",
+    "offset": "offset_",
+    "distinct": "distinct_",
+    "group_by": "group_by_",
+    "having": "having_",
+    "into": "into_",
     "joins": "joins_",
 }
 
@@ -205,8 +225,9 @@ def _as_ordering(item: object) -> Ordering[Any]:
         return item
     if isinstance(item, Expr):
         return Ordering(item, False)
-    raise InvalidArgument(f"order_by() takes columns or orderings like User.age.desc(), not {item!r}",
-                          argument="statement")
+    raise InvalidArgument(
+        f"order_by() takes columns or orderings like User.age.desc(), not {item!r}", argument="statement"
+    )
 
 
 @overload
@@ -216,25 +237,83 @@ def select(c1: Expr[M, T1], c2: Expr[M, T2], /) -> Select[M, tuple[T1, T2]]: ...
 @overload
 def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], /) -> Select[M, tuple[T1, T2, T3]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /) -> Select[M, tuple[T1, T2, T3, T4]]: ...
+def select(
+    c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], /
+) -> Select[M, tuple[T1, T2, T3, T4]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /) -> Select[M, tuple[T1, T2, T3, T4, T5]]: ...
+def select(
+    c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], /
+) -> Select[M, tuple[T1, T2, T3, T4, T5]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6]]: ...
+def select(
+    c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], /
+) -> Select[M, tuple[T1, T2, T3, T4, T5, T6]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
+def select(
+    c1: Expr[M, T1],
+    c2: Expr[M, T2],
+    c3: Expr[M, T3],
+    c4: Expr[M, T4],
+    c5: Expr[M, T5],
+    c6: Expr[M, T6],
+    c7: Expr[M, T7],
+    /,
+) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
+def select(
+    c1: Expr[M, T1],
+    c2: Expr[M, T2],
+    c3: Expr[M, T3],
+    c4: Expr[M, T4],
+    c5: Expr[M, T5],
+    c6: Expr[M, T6],
+    c7: Expr[M, T7],
+    c8: Expr[M, T8],
+    /,
+) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
+def select(
+    c1: Expr[M, T1],
+    c2: Expr[M, T2],
+    c3: Expr[M, T3],
+    c4: Expr[M, T4],
+    c5: Expr[M, T5],
+    c6: Expr[M, T6],
+    c7: Expr[M, T7],
+    c8: Expr[M, T8],
+    c9: Expr[M, T9],
+    /,
+) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9]]: ...
 @overload
-def select(c1: Expr[M, T1], c2: Expr[M, T2], c3: Expr[M, T3], c4: Expr[M, T4], c5: Expr[M, T5], c6: Expr[M, T6], c7: Expr[M, T7], c8: Expr[M, T8], c9: Expr[M, T9], c10: Expr[M, T10], /) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
+def select(
+    c1: Expr[M, T1],
+    c2: Expr[M, T2],
+    c3: Expr[M, T3],
+    c4: Expr[M, T4],
+    c5: Expr[M, T5],
+    c6: Expr[M, T6],
+    c7: Expr[M, T7],
+    c8: Expr[M, T8],
+    c9: Expr[M, T9],
+    c10: Expr[M, T10],
+    /,
+) -> Select[M, tuple[T1, T2, T3, T4, T5, T6, T7, T8, T9, T10]]: ...
 # Eleven or more columns: the fallback must not also match 1 to 10 columns, or a
 # ``func.count()`` (an ``Expr[Any, int]``) would make the call ambiguous and ``Any``.
 @overload
 def select(
-    c1: Expr[M, Any], c2: Expr[M, Any], c3: Expr[M, Any], c4: Expr[M, Any], c5: Expr[M, Any], c6: Expr[M, Any],
-    c7: Expr[M, Any], c8: Expr[M, Any], c9: Expr[M, Any], c10: Expr[M, Any], c11: Expr[M, Any], /,
+    c1: Expr[M, Any],
+    c2: Expr[M, Any],
+    c3: Expr[M, Any],
+    c4: Expr[M, Any],
+    c5: Expr[M, Any],
+    c6: Expr[M, Any],
+    c7: Expr[M, Any],
+    c8: Expr[M, Any],
+    c9: Expr[M, Any],
+    c10: Expr[M, Any],
+    c11: Expr[M, Any],
+    /,
     *more: Expr[M, Any],
 ) -> Select[M, tuple[Any, ...]]: ...
 def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
@@ -247,8 +326,9 @@ def select(*cols: Expr[Any, Any]) -> Select[Any, Any]:
         raise InvalidArgument("select() needs at least one column", argument="statement")
     for c in cols:
         if not isinstance(c, Expr):
-            raise InvalidArgument(f"select() takes columns or expressions like User.name, not {c!r}",
-                                  argument="statement")
+            raise InvalidArgument(
+                f"select() takes columns or expressions like User.name, not {c!r}", argument="statement"
+            )
     return Select(_model_of(cols), tuple(cols))
 
 
@@ -280,8 +360,9 @@ class CopyFrom:
 
     __slots__ = ("binary", "columns", "table")
 
-    def __init__(self, table: TableSpec, columns: tuple[ColumnSpec, ...],
-                 binary: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, table: TableSpec, columns: tuple[ColumnSpec, ...], binary: tuple[str, ...] | None = None
+    ) -> None:
         self.table: TableSpec = table
         self.columns: tuple[ColumnSpec, ...] = columns
         self.binary: tuple[str, ...] | None = binary
@@ -332,19 +413,34 @@ class Insert:
         self.on_conflict: OnConflict | None = on_conflict
 
     def values(self, *rows: Sequence[object]) -> Insert:
-        return Insert(self.table, self.columns, tuple(self.rows) + rows, returning=self.returning,
-                      on_conflict=self.on_conflict)
+        return Insert(
+            self.table,
+            self.columns,
+            tuple(self.rows) + rows,
+            returning=self.returning,
+            on_conflict=self.on_conflict,
+        )
 
     def returning_(self, *cols: ColumnSpec) -> Insert:
         return Insert(self.table, self.columns, self.rows, returning=cols, on_conflict=self.on_conflict)
 
     def on_conflict_do_update(self, target: Sequence[str], update: Sequence[str]) -> Insert:
-        return Insert(self.table, self.columns, self.rows, returning=self.returning,
-                      on_conflict=OnConflict(tuple(target), tuple(update)))
+        return Insert(
+            self.table,
+            self.columns,
+            self.rows,
+            returning=self.returning,
+            on_conflict=OnConflict(tuple(target), tuple(update)),
+        )
 
     def on_conflict_do_nothing(self, target: Sequence[str] = ()) -> Insert:
-        return Insert(self.table, self.columns, self.rows, returning=self.returning,
-                      on_conflict=OnConflict(tuple(target), None))
+        return Insert(
+            self.table,
+            self.columns,
+            self.rows,
+            returning=self.returning,
+            on_conflict=OnConflict(tuple(target), None),
+        )
 
 
 class Update(Generic[M]):
@@ -360,14 +456,18 @@ class Update(Generic[M]):
         returning: tuple[ColumnSpec, ...] = (),
     ) -> None:
         if not assignments:
-            raise InvalidArgument("update needs at least one assignment, like User.age.set(31)", argument="statement")
+            raise InvalidArgument(
+                "update needs at least one assignment, like User.age.set(31)", argument="statement"
+            )
         self.table: TableSpec = table
         self.assignments: tuple[Assignment[M], ...] = assignments
         self.where_: tuple[Predicate[M], ...] = where
         self.returning: tuple[ColumnSpec, ...] = returning
 
     def where(self, *preds: Predicate[M]) -> Update[M]:
-        return Update(self.table, self.assignments, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning)
+        return Update(
+            self.table, self.assignments, self.where_ + tuple(_as_predicate(p) for p in preds), self.returning
+        )
 
 
 class Delete(Generic[M]):
@@ -375,8 +475,9 @@ class Delete(Generic[M]):
 
     __slots__ = ("returning", "table", "where_")
 
-    def __init__(self, table: TableSpec, where: tuple[Predicate[M], ...] = (),
-                 returning: tuple[ColumnSpec, ...] = ()) -> None:
+    def __init__(
+        self, table: TableSpec, where: tuple[Predicate[M], ...] = (), returning: tuple[ColumnSpec, ...] = ()
+    ) -> None:
         self.table: TableSpec = table
         self.where_: tuple[Predicate[M], ...] = where
         self.returning: tuple[ColumnSpec, ...] = returning

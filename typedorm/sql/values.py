@@ -60,7 +60,11 @@ def _adapter_of(spec: ColumnSpec) -> tuple[Any, TypeAdapter[Any] | None]:
     if hit is not None and hit[0] is spec:
         return hit[1], hit[2]
     base: Any = _BASE_TYPES.get(spec.type_name)
-    if spec.type_name == "enum" and isinstance(spec.python_type, type) and issubclass(spec.python_type, enum.Enum):
+    if (
+        spec.type_name == "enum"
+        and isinstance(spec.python_type, type)
+        and issubclass(spec.python_type, enum.Enum)
+    ):
         base = spec.python_type
     adapter = TypeAdapter(base) if base is not None else None
     if spec.type_name == "json" and spec.python_type is not None:
@@ -72,8 +76,9 @@ def _adapter_of(spec: ColumnSpec) -> tuple[Any, TypeAdapter[Any] | None]:
     return base, adapter
 
 
-def invalid_value(model: str | None, field: str, message: str, value: object,
-                  errors: list[dict[str, Any]] | None = None) -> InvalidValue:
+def invalid_value(
+    model: str | None, field: str, message: str, value: object, errors: list[dict[str, Any]] | None = None
+) -> InvalidValue:
     """An :class:`InvalidValue` for ``field`` (of ``model``), with a Pydantic-style ``loc``."""
     errs = errors or [{"loc": (field,), "msg": message, "type": "value_error", "input": value}]
     where = f"{model}.{field}" if model else field
@@ -94,22 +99,26 @@ def check_operand(model: str | None, spec: ColumnSpec, value: Any) -> Any:
         return value
     if base is not bytes and isinstance(value, (bytes, bytearray, memoryview)):
         # Pydantic's lax str/int/... accept bytes; a lookup must not (MySQL compares them as text).
-        raise invalid_value(model, spec.field, f"expected a {base.__name__}, not {type(value).__name__} {value!r:.80}",
-                            value)
+        raise invalid_value(
+            model, spec.field, f"expected a {base.__name__}, not {type(value).__name__} {value!r:.80}", value
+        )
     try:
         return adapter.validate_python(value)
     except PydanticValidationError as e:
         errs = [{**err, "loc": (spec.field, *err.get("loc", ()))} for err in e.errors(include_url=False)]
         msg = "; ".join(str(err.get("msg")) for err in errs)
-        raise invalid_value(model, spec.field, f"{msg} (got {type(value).__name__} {value!r:.80})", value,
-                            errs) from None
+        raise invalid_value(
+            model, spec.field, f"{msg} (got {type(value).__name__} {value!r:.80})", value, errs
+        ) from None
 
 
 def check_scalar(model: str | None, field: str, value: Any) -> Any:
     """``value`` if it is one SQL scalar (for an expression whose column type does not decide)."""
     if value is None or isinstance(value, _SCALARS):
         return value
-    raise invalid_value(model, field, f"expected a single value, not {type(value).__name__} {value!r:.80}", value)
+    raise invalid_value(
+        model, field, f"expected a single value, not {type(value).__name__} {value!r:.80}", value
+    )
 
 
 def int_out_of_range(spec: ColumnSpec | None, value: object) -> bool:

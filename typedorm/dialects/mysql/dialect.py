@@ -133,7 +133,11 @@ class MySQLDialect(MySQLTypes, Dialect):
     def column_ddl(self, t: TableSpec, c: ColumnSpec, inline_pk: bool) -> str:
         ddl = super().column_ddl(t, c, inline_pk)
         if c.autoincrement:
-            ddl = ddl.replace(" PRIMARY KEY", " AUTO_INCREMENT PRIMARY KEY") if inline_pk else ddl + " AUTO_INCREMENT"
+            ddl = (
+                ddl.replace(" PRIMARY KEY", " AUTO_INCREMENT PRIMARY KEY")
+                if inline_pk
+                else ddl + " AUTO_INCREMENT"
+            )
         return ddl
 
     def table_body(self, t: TableSpec) -> list[str]:
@@ -141,7 +145,9 @@ class MySQLDialect(MySQLTypes, Dialect):
         # No CREATE INDEX IF NOT EXISTS on MySQL: indexes go inside CREATE TABLE.
         for idx in t.indexes:
             if not idx.unique:
-                lines.append(f"INDEX {self.quote(idx.name)} ({', '.join(self.quote(n) for n in idx.columns)})")
+                lines.append(
+                    f"INDEX {self.quote(idx.name)} ({', '.join(self.quote(n) for n in idx.columns)})"
+                )
         return lines
 
     def table_options(self) -> str:

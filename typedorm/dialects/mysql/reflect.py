@@ -21,6 +21,7 @@ _MYSQL_ALIASES = {
 }
 _MYSQL_INT = re.compile(r"^(tinyint|smallint|mediumint|int|bigint)\(\d+\)(.*)$")
 
+
 def _mysql(intro: Introspector, conn: Executor) -> list[TableSpec]:
     version = str(conn.execute("SELECT VERSION()").rows[0][0])
     mariadb = "mariadb" in version.lower()

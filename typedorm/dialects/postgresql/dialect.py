@@ -83,8 +83,9 @@ class PostgreSQLDialect(PostgreSQLTypes, Dialect):
 
     def migration_lock(self, database: str | None) -> MigrationLock | None:
         # A session-level advisory lock: released when the session ends, even if the process dies.
-        return MigrationLock("SELECT pg_try_advisory_lock(?)", "SELECT pg_advisory_unlock(?)",
-                             (self.advisory_lock_key,))
+        return MigrationLock(
+            "SELECT pg_try_advisory_lock(?)", "SELECT pg_advisory_unlock(?)", (self.advisory_lock_key,)
+        )
 
     def identity_sync_sql(self, table: str, column: str) -> tuple[str, list[object]] | None:
         # An identity column's sequence does not see explicit keys: after INSERT ... (id = 2)

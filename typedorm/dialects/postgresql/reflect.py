@@ -148,7 +148,6 @@ def _postgresql(intro: Introspector, conn: Executor) -> list[TableSpec]:
     return out
 
 
-
 class PostgreSQLIntrospector(Introspector):
     """PostgreSQL's catalog (pg_class, pg_attribute, pg_constraint, pg_index) in current_schema()."""
 

@@ -76,4 +76,3 @@ class SQLiteDialect(SQLiteTypes, Dialect):
     def introspector(self) -> SQLiteIntrospector:
         """Reads a live SQLite schema for migrations and ``typedorm inspect``."""
         return SQLiteIntrospector(self)
-

@@ -97,6 +97,7 @@ class _ParsedTable:
     checks: list[tuple[str | None, str]]
     fks: list[tuple[str | None, tuple[str, ...]]]
 
+
 def parse_sqlite_create_table(sql: str) -> _ParsedTable:
     """Named UNIQUE, CHECK and FOREIGN KEY constraints of a CREATE TABLE statement.
 
@@ -316,7 +317,9 @@ class SQLiteIntrospector(Introspector):
                     rows.append((tname, column, collation))
         return rows
 
-    def text_types(self, conn: Executor, tables: Iterable[TableSpec], *, sample: int = 200) -> dict[str, dict[str, str]]:
+    def text_types(
+        self, conn: Executor, tables: Iterable[TableSpec], *, sample: int = 200
+    ) -> dict[str, dict[str, str]]:
         family = self.dialect.family
         out: dict[str, dict[str, str]] = {}
         for t in tables:
