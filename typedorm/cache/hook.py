@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -203,14 +204,40 @@ def cascade_targets(table: str) -> frozenset[str]:
 
 
 # --- the hooks ---------------------------------------------------------------------------------
+#: how long a finished flight still answers callers whose own lookup saw the same snapshot (their
+#: lookup was on its way while the leader ran the query and stored the rows)
+_LINGER = 1.0
+
+
 class _Flight:
-    __slots__ = ("done", "mutable", "ok", "rows")
+    __slots__ = ("done", "mutable", "ok", "rows", "until")
 
     def __init__(self, done: Any) -> None:
         self.done = done
         self.ok = False
         self.rows: Rows = []
         self.mutable = False
+        self.until: float | None = None  # set when finished: served until then
+
+
+def _join(flights: dict[Any, _Flight], fk: Any) -> _Flight | None:
+    """The flight for ``fk`` to wait for or take rows from, if any (a finished one only while it
+    lingers). The key holds the snapshot (epoch and generations) the caller's lookup saw, so rows a
+    flight read at that snapshot are what the cache would have served it."""
+    flight = flights.get(fk)
+    if flight is not None and flight.until is not None and time.monotonic() > flight.until:
+        del flights[fk]
+        return None
+    return flight
+
+
+def _retire(flights: dict[Any, _Flight], fk: Any, flight: _Flight, ttl: float | None) -> None:
+    """``flight`` has stored its rows: it lingers briefly, and finished flights past theirs go."""
+    now = time.monotonic()
+    flight.until = now + (min(_LINGER, ttl) if ttl is not None else _LINGER)
+    if len(flights) > 64:
+        for k in [k for k, f in flights.items() if f.until is not None and now > f.until]:
+            del flights[k]
 
 
 class _HookBase:
@@ -345,7 +372,7 @@ class CacheHook(_HookBase):
             return fresh_rows(rows, mutable)
         fk = (key, snap)
         with self._flock:
-            flight = self._flights.get(fk)
+            flight = _join(self._flights, fk)
             leader = flight is None
             if flight is None:
                 flight = self._flights[fk] = _Flight(threading.Event())
@@ -358,10 +385,13 @@ class CacheHook(_HookBase):
             rows = list(run())
             flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
         finally:
-            with self._flock:
-                del self._flights[fk]
             flight.done.set()
+            if not flight.ok:
+                with self._flock:
+                    self._flights.pop(fk, None)
         cache._store(ns, key, snap, rows, ttl, flight.mutable)
+        with self._flock:
+            _retire(self._flights, fk, flight, ttl)
         return fresh_rows(rows, flight.mutable)
 
     def bump(self, tables: frozenset[str] | None) -> None:
@@ -419,7 +449,7 @@ class AsyncCacheHook(_HookBase):
             await cache._astore(ns, key, snap, rows, ttl, mutable)
             return fresh_rows(rows, mutable)
         fk = (key, snap)
-        flight = self._flights.get(fk)
+        flight = _join(self._flights, fk)
         if flight is not None:
             await flight.done.wait()
             if flight.ok:
@@ -430,9 +460,11 @@ class AsyncCacheHook(_HookBase):
             rows = list(await run())
             flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
         finally:
-            del self._flights[fk]
             flight.done.set()
+            if not flight.ok:
+                self._flights.pop(fk, None)
         await cache._astore(ns, key, snap, rows, ttl, flight.mutable)
+        _retire(self._flights, fk, flight, ttl)
         return fresh_rows(rows, flight.mutable)
 
     async def bump(self, tables: frozenset[str] | None) -> None:
