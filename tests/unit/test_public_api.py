@@ -50,12 +50,16 @@ def _error_classes() -> set[type[BaseException]]:
     """Every TypedORMError subclass defined anywhere in the package (all modules imported)."""
     import importlib
     import pkgutil
+    import warnings
 
     for info in pkgutil.walk_packages(typedorm.__path__, "typedorm."):
         if info.name.endswith("__main__"):  # runs the command line when imported
             continue
         try:
-            importlib.import_module(info.name)
+            with warnings.catch_warnings():
+                # the deprecated module aliases (migrations.inspect, migrations.introspect) warn
+                warnings.simplefilter("ignore", DeprecationWarning)
+                importlib.import_module(info.name)
         except ImportError:  # a driver whose optional package is not installed
             continue
     out: set[type[BaseException]] = set()
