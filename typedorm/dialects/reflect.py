@@ -108,6 +108,19 @@ def _unquote(tok: str) -> str:
     return tok
 
 
+def _after_quoted(text: str, start: int) -> int:
+    """Index just past the quoted string or name opening at ``start`` (a doubled quote escapes it)."""
+    ch, j, n = text[start], start + 1, len(text)
+    while j < n:
+        if text[j] == ch:
+            if j + 1 < n and text[j + 1] == ch:
+                j += 2
+                continue
+            break
+        j += 1
+    return j + 1
+
+
 def _paren_span(sql: str, start: int) -> int:
     """Index of the parenthesis closing the one at ``start`` (quotes respected)."""
     depth = 0
@@ -115,15 +128,7 @@ def _paren_span(sql: str, start: int) -> int:
     while i < n:
         ch = sql[i]
         if ch in "'\"`":
-            j = i + 1
-            while j < n:
-                if sql[j] == ch:
-                    if j + 1 < n and sql[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
+            i = _after_quoted(sql, i)
             continue
         if ch == "(":
             depth += 1
@@ -141,15 +146,7 @@ def _split_top(body: str) -> list[str]:
     while i < n:
         ch = body[i]
         if ch in "'\"`":
-            j = i + 1
-            while j < n:
-                if body[j] == ch:
-                    if j + 1 < n and body[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
+            i = _after_quoted(body, i)
             continue
         if ch == "(":
             depth += 1
