@@ -204,3 +204,19 @@ def test_statement_kinds_and_transaction_plans() -> None:
     assert hook.plan(st3, reads, False) == 0 and hook.plan(st3, reads, True) == 2
     mysql = CacheHook(MemoryCache(), "ns", get_dialect("mysql"))
     assert mysql.plan(State(), reads, False) == 0  # MySQL's default is repeatable read
+
+
+def test_table_names_given_to_the_cache_are_identifiers_named_by_argument() -> None:
+    from typedorm import Database, InvalidArgument
+
+    db = Database("sqlite:///:memory:", cache=MemoryCache())
+    try:
+        with pytest.raises(InvalidArgument, match="touches= takes table names") as e:
+            db.execute("SELECT 1", touches=["users; DROP TABLE users"])
+        assert e.value.argument == "touches"
+        with pytest.raises(InvalidArgument, match="tables= takes table names or table models") as e:
+            db.invalidate_cache(42)  # type: ignore[arg-type]
+        assert e.value.argument == "tables"
+        db.execute("SELECT 1", touches=["users"])  # a plain name is taken
+    finally:
+        db.close()

@@ -74,6 +74,12 @@ def test_two_phase_refuses_sqlite_before_any_io(tmp_path: object) -> None:
             two_phase(db, db)
         with pytest.raises(ConfigurationError, match="coordinator"):
             two_phase(db, coordinator="no spaces")
+        with pytest.raises(InvalidArgument, match="takes Database objects") as e:
+            two_phase(db, "sqlite:///:memory:")  # type: ignore[arg-type]
+        assert e.value.argument == "databases"
+        with pytest.raises(InvalidArgument, match="takes Database objects") as e:
+            two_phase(db, log="sqlite:///:memory:")  # type: ignore[arg-type]
+        assert e.value.argument == "log"
     finally:
         db.close()
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
+from ..schema.naming import is_identifier
 from ..schema.spec import TableSpec
 from .base import MISS, Cache
 from .codec import fresh_rows, has_mutable
@@ -263,22 +264,27 @@ class _HookBase:
         return kind
 
     @staticmethod
-    def tables(touched: Iterable[Any] | None) -> frozenset[str] | None:
-        """Names of the tables a write to ``touched`` changes (cascades included); None: every table."""
+    def tables(touched: Iterable[Any] | None, argument: str = "touches") -> frozenset[str] | None:
+        """Names of the tables a write to ``touched`` changes (cascades included); None: every table.
+        ``argument``: the caller's name for ``touched``, in errors."""
         if touched is None:
             return None
         if isinstance(touched, (str, bytes)):
             from ..errors import InvalidArgument
 
             raise InvalidArgument(
-                f"touches= takes a list of table names or models, not the string {touched!r}",
-                argument="touches",
+                f"{argument}= takes a list of table names or models, not the string {touched!r}",
+                argument=argument,
             )
         out: set[str] = set()
         for t in touched:
             if isinstance(t, TableSpec):
                 name = t.name
             elif isinstance(t, str):
+                if not is_identifier(t):
+                    from ..errors import InvalidArgument
+
+                    raise InvalidArgument(f"{argument}= takes table names, not {t!r}", argument=argument)
                 name = t
             else:
                 spec = getattr(t, "__table__", None)
@@ -286,7 +292,7 @@ class _HookBase:
                     from ..errors import InvalidArgument
 
                     raise InvalidArgument(
-                        f"touches= takes table names or table models, not {t!r}", argument="touches"
+                        f"{argument}= takes table names or table models, not {t!r}", argument=argument
                     )
                 name = spec.name
             out |= cascade_targets(name)

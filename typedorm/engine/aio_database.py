@@ -883,7 +883,7 @@ class AsyncDatabase:
         takes effect when the transaction commits."""
         hook = self._cache_hook
         if hook is not None:
-            await self._cache_wrote(hook.tables(tables) if tables else None)
+            await self._cache_wrote(hook.tables(tables, "tables") if tables else None)
 
     async def _cache_wrote(self, tables: frozenset[str] | None) -> None:
         """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be

@@ -32,6 +32,7 @@ from ..dialects.twophase import check_gid
 from ..errors import (
     ConfigurationError,
     DatabaseError,
+    InvalidArgument,
     TransactionError,
     TwoPhaseError,
     UniqueViolation,
@@ -145,7 +146,10 @@ class AsyncTwoPhase:
             raise ConfigurationError("two_phase() was given the same database object twice")
         for d in (*dbs, *([log] if log is not None else [])):
             if not isinstance(d, AsyncDatabase):
-                raise TypeError(f"two_phase() takes AsyncDatabase objects, not {type(d).__name__}")
+                raise InvalidArgument(
+                    f"two_phase() takes AsyncDatabase objects, not {type(d).__name__}",
+                    argument="log" if d is log else "databases",
+                )
         coordinator = coordinator if coordinator is not None else default_coordinator()
         if not isinstance(coordinator, str) or _COORDINATOR.match(coordinator) is None:
             raise ConfigurationError(

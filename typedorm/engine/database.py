@@ -806,7 +806,7 @@ class Database:
         takes effect when the transaction commits."""
         hook = self._cache_hook
         if hook is not None:
-            self._cache_wrote(hook.tables(tables) if tables else None)
+            self._cache_wrote(hook.tables(tables, "tables") if tables else None)
 
     def _cache_wrote(self, tables: frozenset[str] | None) -> None:
         """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be

@@ -33,6 +33,7 @@ from ..dialects.twophase import check_gid
 from ..errors import (
     ConfigurationError,
     DatabaseError,
+    InvalidArgument,
     TransactionError,
     TwoPhaseError,
     UniqueViolation,
@@ -143,7 +144,10 @@ class TwoPhase:
             raise ConfigurationError("two_phase() was given the same database object twice")
         for d in (*dbs, *([log] if log is not None else [])):
             if not isinstance(d, Database):
-                raise TypeError(f"two_phase() takes Database objects, not {type(d).__name__}")
+                raise InvalidArgument(
+                    f"two_phase() takes Database objects, not {type(d).__name__}",
+                    argument="log" if d is log else "databases",
+                )
         coordinator = coordinator if coordinator is not None else default_coordinator()
         if not isinstance(coordinator, str) or _COORDINATOR.match(coordinator) is None:
             raise ConfigurationError(
