@@ -120,3 +120,17 @@ def test_recover_command_refuses_sqlite_with_a_usage_error(capsys: pytest.Captur
 
     assert main(["recover", "sqlite:///:memory:"]) == EXIT_USAGE
     assert "no prepared transactions" in capsys.readouterr().err
+
+
+def test_transaction_options_are_refused_as_typedorm_errors() -> None:
+    from typedorm import Database, TypedORMError
+
+    db = Database("sqlite:///:memory:")
+    try:
+        with pytest.raises(InvalidArgument, match="retry must be a non-negative int") as e:
+            db.transaction(retry=-1)
+        assert e.value.argument == "retry"
+        with pytest.raises(TypedORMError):
+            db.transaction(isolation="chaos")  # type: ignore[arg-type]
+    finally:
+        db.close()

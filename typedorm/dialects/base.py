@@ -52,6 +52,9 @@ class Dialect(TypeMap, TwoPhaseSQL):
     #: the engine reads the server's version on the first connection and passes it to
     #: :meth:`apply_server_version` (MySQL and MariaDB differ in RETURNING support)
     probes_server_version: ClassVar[bool] = False
+    #: what a first connection asks when ``probes_server_version``: the version, then (optionally)
+    #: the largest packet the server accepts
+    server_probe_sql: ClassVar[str] = "SELECT VERSION()"
     #: URL options this dialect's URLs get unless they set them (Galera: ``wsrep_sync_wait``)
     url_defaults: ClassVar[dict[str, str]] = {}
     supports_savepoints: ClassVar[bool] = True

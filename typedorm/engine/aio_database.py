@@ -436,9 +436,9 @@ class AsyncDatabase:
             discard = False
             try:
                 if self.dialect.probes_server_version and not self._ready:
-                    row = await self._run_on(conn, "SELECT VERSION(), @@max_allowed_packet", (), _ONE, None)
+                    row = await self._run_on(conn, self.dialect.server_probe_sql, (), _ONE, None)
                     apply_server_version(self.dialect, str(row[0] if row else ""))
-                    self._max_packet = int(row[1]) if row and row[1] else None
+                    self._max_packet = int(row[1]) if row and len(row) > 1 and row[1] else None
             except BaseException:
                 discard = not self.driver.is_alive_cheap(conn)
                 raise

@@ -14,6 +14,7 @@ from ..errors import (
     ConnectionLost,
     DatabaseError,
     DataError,
+    InvalidArgument,
     RetryableError,
     TransactionAborted,
     TransactionError,
@@ -480,7 +481,7 @@ def apply_server_version(dialect: Dialect, version: str) -> None:
 def check_transaction_options(dialect: Dialect, isolation: IsolationLevel | None, retry: object) -> None:
     """Validate ``transaction(isolation=, retry=)`` before any I/O."""
     if not isinstance(retry, int) or isinstance(retry, bool) or retry < 0:
-        raise ValueError(f"retry must be a non-negative int, not {retry!r}")
+        raise InvalidArgument(f"retry must be a non-negative int, not {retry!r}", argument="retry")
     if isolation is not None:
         dialect.check_isolation(isolation)
 
