@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 
@@ -88,13 +88,19 @@ def test_codec_refuses_unknown_types_and_malformed_entries() -> None:
 
 
 # --- MemoryCache --------------------------------------------------------------------------------
+def _rows(c: MemoryCache, key: str) -> Any:
+    """What a caller gets from the entry under ``key`` (the rows, as the hook serves them)."""
+    found = c._lookup("ns", key, ["t"])[0]
+    return MISS if found is MISS else CacheHook.serve(found, None)
+
+
 def test_memory_cache_lru_bounds_and_ttl() -> None:
     c = MemoryCache(max_entries=2, max_bytes=10_000)
     snap = (0, (0,))
     for k in ("a", "b", "c"):
         c._store("ns", k, snap, [(k,)], None)
     assert c._lookup("ns", "a", ["t"])[0] is MISS  # least recently used went first
-    assert c._lookup("ns", "c", ["t"])[0] == [("c",)]
+    assert _rows(c, "c") == [("c",)]
     s = c.stats()
     assert s.evictions == 1 and s.entries == 2 and s.bytes > 0
     small = MemoryCache(max_entries=100, max_bytes=2_000)
@@ -112,9 +118,9 @@ def test_memory_cache_generations_and_fresh_values() -> None:
     found, snap = c._lookup("ns", "k", ["t"])
     assert found is MISS and snap is not None
     c._store("ns", "k", snap, [({"a": [1]},)], None)
-    hit, _ = c._lookup("ns", "k", ["t"])
+    hit = _rows(c, "k")
     hit[0][0]["a"].append(2)  # a caller mutating its result
-    assert c._lookup("ns", "k", ["t"])[0] == [({"a": [1]},)]
+    assert _rows(c, "k") == [({"a": [1]},)]
     c._bump("ns", ["other"])
     assert c._lookup("ns", "k", ["t"])[0] is not MISS
     c._bump("ns", ["t"])

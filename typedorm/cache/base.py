@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-__all__ = ["ALL_TABLES", "MISS", "Cache", "CacheStats", "NoCache", "Snapshot"]
+__all__ = ["ALL_TABLES", "MISS", "Cache", "CacheStats", "Entry", "Materializer", "NoCache", "Snapshot"]
 
 #: "every table": what raw SQL without ``touches=`` and migrations invalidate
 ALL_TABLES: Final = None
@@ -25,6 +25,39 @@ MISS: Final = _Miss()
 
 #: what a read saw before it ran: the namespace's epoch and the generation of each table it reads
 Snapshot = tuple[Any, tuple[int, ...]]
+
+
+class Materializer(Protocol):
+    """What turns a cached result's rows into the objects a caller gets (a repository's mapper):
+    validated once into prototypes an entry keeps, then copied for every hit."""
+
+    def hydrate_all(self, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """Validated instances of ``rows`` (new ones, every call)."""
+        ...
+
+    def prototypes(self, rows: list[tuple[Any, ...]]) -> Any:
+        """What :meth:`clone` copies for each hit, built from ``rows``; None if it cannot copy."""
+        ...
+
+    def clone(self, prototypes: Any) -> list[Any]:
+        """New objects equal to the prototypes' instances, sharing nothing a caller can change."""
+        ...
+
+
+class Entry:
+    """A cached result as a backend's lookup returns it: the rows as read (shared: never changed,
+    the hook gives callers copies), whether they hold values that can change in place, and
+    ``memo``: prototypes built from the rows by each :class:`Materializer`, kept with the entry
+    (None where the backend keeps nothing between lookups)."""
+
+    __slots__ = ("memo", "mutable", "rows")
+
+    def __init__(
+        self, rows: list[tuple[Any, ...]], mutable: bool, memo: dict[Any, Any] | None = None
+    ) -> None:
+        self.rows = rows
+        self.mutable = mutable
+        self.memo = memo
 
 
 @dataclass(frozen=True)
@@ -110,8 +143,9 @@ class Cache:
         """Called by each database that uses this cache, with its namespace."""
 
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
-        """The entry for ``key`` if it was stored at the current generations, else ``MISS``; and the
-        current snapshot (None: the backend is unavailable, bypass)."""
+        """The :class:`Entry` for ``key`` if it was stored at the current generations (or the rows,
+        as a list the caller may keep), else ``MISS``; and the current snapshot (None: the backend is
+        unavailable, bypass)."""
         raise NotImplementedError
 
     def _store(
@@ -122,9 +156,10 @@ class Cache:
         rows: list[tuple[Any, ...]],
         ttl: float | None,
         mutable: bool | None = None,
-    ) -> None:
+    ) -> Entry | None:
         """Keep ``rows`` under ``key`` as read at ``snapshot`` (``mutable``: whether they hold values
-        a caller could change in place, if known)."""
+        a caller could change in place, if known); returns the kept :class:`Entry` if it has a
+        ``memo`` for prototypes, else None."""
         raise NotImplementedError
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
@@ -142,8 +177,8 @@ class Cache:
         rows: list[tuple[Any, ...]],
         ttl: float | None,
         mutable: bool | None = None,
-    ) -> None:
-        self._store(ns, key, snapshot, rows, ttl, mutable)
+    ) -> Entry | None:
+        return self._store(ns, key, snapshot, rows, ttl, mutable)
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._bump(ns, tables)

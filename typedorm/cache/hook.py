@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..schema.naming import is_identifier
 from ..schema.spec import TableSpec
-from .base import MISS, Cache
+from .base import MISS, Cache, Entry, Materializer
 from .codec import fresh_rows, has_mutable
 
 if TYPE_CHECKING:
@@ -205,20 +205,28 @@ def cascade_targets(table: str) -> frozenset[str]:
 
 
 # --- the hooks ---------------------------------------------------------------------------------
+def _built(rows: Rows, objects: Materializer | None) -> Any:
+    """Rows read from the database as the caller wants them (instances, with ``objects``)."""
+    return rows if objects is None else objects.hydrate_all(rows)
+
+
 #: how long a finished flight still answers callers whose own lookup saw the same snapshot (their
 #: lookup was on its way while the leader ran the query and stored the rows)
 _LINGER = 1.0
 
 
 class _Flight:
-    __slots__ = ("done", "mutable", "ok", "rows", "until")
+    __slots__ = ("done", "entry", "ok", "until")
 
     def __init__(self, done: Any) -> None:
         self.done = done
         self.ok = False
-        self.rows: Rows = []
-        self.mutable = False
+        #: what the leader read (the rows and the prototypes it built), for the callers it answers
+        self.entry: Entry = _NO_ROWS
         self.until: float | None = None  # set when finished: served until then
+
+
+_NO_ROWS = Entry([], False)
 
 
 def _join(flights: dict[Any, _Flight], fk: Any) -> _Flight | None:
@@ -329,6 +337,39 @@ class _HookBase:
             return _READ  # nothing read after a write is stored
         return _FILL
 
+    @staticmethod
+    def serve(found: Any, objects: Materializer | None) -> Any:
+        """What a caller gets from a cached result ``found`` (an :class:`Entry`, or rows nobody
+        else holds): new rows, or with ``objects`` new instances, copied from the prototypes the
+        entry keeps (validated once, on the first read) or validated from the rows."""
+        if type(found) is list:  # a backend that decoded new rows for this lookup
+            return found if objects is None else objects.hydrate_all(found)
+        entry: Entry = found
+        if objects is None:
+            return fresh_rows(entry.rows, entry.mutable)
+        memo = entry.memo
+        if memo is None:
+            return objects.hydrate_all(fresh_rows(entry.rows, entry.mutable))
+        protos = memo.get(objects)
+        if protos is None:
+            protos = objects.prototypes(fresh_rows(entry.rows, entry.mutable))
+            if protos is None:  # instances this materializer cannot copy: validate every time
+                return objects.hydrate_all(fresh_rows(entry.rows, entry.mutable))
+            memo[objects] = protos  # two threads racing here build equal prototypes
+        return objects.clone(protos)
+
+    @staticmethod
+    def kept(entry: Entry | None, rows: Rows, mutable: bool, objects: Materializer | None) -> Entry:
+        """The result a fill just read, as an entry to answer from: the one the backend kept (its
+        memo gets the prototypes, so the next hit copies instead of validating), or a private one."""
+        if entry is None or entry.memo is None:
+            entry = Entry(rows, mutable, {})
+        if objects is not None and objects not in entry.memo:  # type: ignore[operator]
+            protos = objects.prototypes(fresh_rows(rows, mutable))
+            if protos is not None:
+                entry.memo[objects] = protos  # type: ignore[index]
+        return entry
+
     def _debug(self, what: str, sql: str) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("cache %s: %s", what, sql[:200])
@@ -348,34 +389,36 @@ class CacheHook(_HookBase):
         ttl: float | None,
         in_snapshot: bool,
         run: Callable[[], Rows],
-    ) -> Rows:
+        objects: Materializer | None = None,
+    ) -> Any:
+        """The result of ``sql``: its rows, or with ``objects``, the instances built from them;
+        from the cache when it holds them at the current generations, else run (and stored)."""
         cache = self.cache
         plan = self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
             cache._count("_bypasses")
             self._debug("bypass", sql)
-            return run()
+            return _built(run(), objects)
         ns = self.namespace
         key = cache._key(ns, sql, params, reads.schema)
         found, snap = cache._lookup(ns, key, reads.names)
         if snap is None:
             cache._count("_bypasses")
             self._debug("bypass (unavailable)", sql)
-            return run()
+            return _built(run(), objects)
         if found is not MISS:
             cache._count("_hits")
             self._debug("hit", sql)
-            rows: Rows = found
-            return rows
+            return self.serve(found, objects)
         cache._count("_misses")
         self._debug("miss", sql)
         if plan == _READ:
-            return run()
+            return _built(run(), objects)
         if state is not None:
             rows = list(run())
             mutable = has_mutable(rows)
-            cache._store(ns, key, snap, rows, ttl, mutable)
-            return fresh_rows(rows, mutable)
+            entry = cache._store(ns, key, snap, rows, ttl, mutable)
+            return self.serve(self.kept(entry, rows, mutable, objects), objects)
         fk = (key, snap)
         with self._flock:
             flight = _join(self._flights, fk)
@@ -385,20 +428,21 @@ class CacheHook(_HookBase):
         if not leader:
             flight.done.wait()
             if flight.ok:
-                return fresh_rows(flight.rows, flight.mutable)
-            return run()
+                return self.serve(flight.entry, objects)
+            return _built(run(), objects)
         try:
             rows = list(run())
-            flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
+            mutable = has_mutable(rows)
+            entry = cache._store(ns, key, snap, rows, ttl, mutable)
+            flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
         finally:
             flight.done.set()
             if not flight.ok:
                 with self._flock:
                     self._flights.pop(fk, None)
-        cache._store(ns, key, snap, rows, ttl, flight.mutable)
         with self._flock:
             _retire(self._flights, fk, flight, ttl)
-        return fresh_rows(rows, flight.mutable)
+        return self.serve(flight.entry, objects)
 
     def bump(self, tables: frozenset[str] | None) -> None:
         try:
@@ -424,7 +468,9 @@ class AsyncCacheHook(_HookBase):
         ttl: float | None,
         in_snapshot: bool,
         run: Callable[[], Awaitable[Rows]],
-    ) -> Rows:
+        objects: Materializer | None = None,
+    ) -> Any:
+        """:meth:`CacheHook.read` for asyncio."""
         import asyncio
 
         cache = self.cache
@@ -432,46 +478,46 @@ class AsyncCacheHook(_HookBase):
         if plan == _BYPASS:
             cache._count("_bypasses")
             self._debug("bypass", sql)
-            return await run()
+            return _built(await run(), objects)
         ns = self.namespace
         key = cache._key(ns, sql, params, reads.schema)
         found, snap = await cache._alookup(ns, key, reads.names)
         if snap is None:
             cache._count("_bypasses")
             self._debug("bypass (unavailable)", sql)
-            return await run()
+            return _built(await run(), objects)
         if found is not MISS:
             cache._count("_hits")
             self._debug("hit", sql)
-            rows: Rows = found
-            return rows
+            return self.serve(found, objects)
         cache._count("_misses")
         self._debug("miss", sql)
         if plan == _READ:
-            return await run()
+            return _built(await run(), objects)
         if state is not None:
             rows = list(await run())
             mutable = has_mutable(rows)
-            await cache._astore(ns, key, snap, rows, ttl, mutable)
-            return fresh_rows(rows, mutable)
+            entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
+            return self.serve(self.kept(entry, rows, mutable, objects), objects)
         fk = (key, snap)
         flight = _join(self._flights, fk)
         if flight is not None:
             await flight.done.wait()
             if flight.ok:
-                return fresh_rows(flight.rows, flight.mutable)
-            return await run()
+                return self.serve(flight.entry, objects)
+            return _built(await run(), objects)
         flight = self._flights[fk] = _Flight(asyncio.Event())
         try:
             rows = list(await run())
-            flight.rows, flight.mutable, flight.ok = rows, has_mutable(rows), True
+            mutable = has_mutable(rows)
+            entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
+            flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
         finally:
             flight.done.set()
             if not flight.ok:
                 self._flights.pop(fk, None)
-        await cache._astore(ns, key, snap, rows, ttl, flight.mutable)
         _retire(self._flights, fk, flight, ttl)
-        return fresh_rows(rows, flight.mutable)
+        return self.serve(flight.entry, objects)
 
     async def bump(self, tables: frozenset[str] | None) -> None:
         try:

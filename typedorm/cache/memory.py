@@ -8,23 +8,25 @@ from collections.abc import Collection
 from typing import Any
 
 from ..errors import InvalidArgument
-from .base import MISS, Cache, Snapshot
+from .base import MISS, Cache, Entry, Snapshot
 from .codec import fresh_rows, has_mutable, size_of
 
 __all__ = ["MemoryCache"]
 
+#: an estimate of what one cached row's validated instance adds (object, __dict__, fields set)
+_INSTANCE_BYTES = 600
 
-class _Entry:
-    __slots__ = ("expires", "mutable", "rows", "size", "snapshot")
+
+class _Entry(Entry):
+    __slots__ = ("expires", "size", "snapshot")
 
     def __init__(
         self, snapshot: Snapshot, expires: float, rows: list[tuple[Any, ...]], size: int, mutable: bool
     ) -> None:
+        super().__init__(rows, mutable, {})
         self.snapshot = snapshot
         self.expires = expires
-        self.rows = rows
         self.size = size
-        self.mutable = mutable
 
 
 class MemoryCache(Cache):
@@ -37,8 +39,9 @@ class MemoryCache(Cache):
 
     Bounded by ``max_entries`` and ``max_bytes`` (an estimate of the memory the rows hold): the
     least recently used entries go first. An entry lives ``ttl`` seconds at most (the query's,
-    else ``default_ttl``; None: until evicted or invalidated). Entries are the rows as read, and
-    every hit builds fresh model instances from them. Generations live here too, so writes by
+    else ``default_ttl``; None: until evicted or invalidated). An entry holds the rows as read and
+    the instances validated from them once; every hit returns new copies of those instances
+    (values that can change in place, such as a JSON column's dicts, deep-copied). Generations live here too, so writes by
     another process are not seen: with several processes, use :class:`RedisCache`.
     """
 
@@ -95,8 +98,7 @@ class MemoryCache(Cache):
                 self._bytes -= e.size
                 return MISS, snap
             self._data.move_to_end(key)
-            rows, mutable = e.rows, e.mutable
-        return fresh_rows(rows, mutable), snap
+        return e, snap
 
     def _store(
         self,
@@ -106,24 +108,26 @@ class MemoryCache(Cache):
         rows: list[tuple[Any, ...]],
         ttl: float | None,
         mutable: bool | None = None,
-    ) -> None:
+    ) -> Entry | None:
         if mutable is None:
             mutable = has_mutable(rows)
         kept = fresh_rows(rows, mutable)
-        size = size_of(kept) + 200  # + the entry, its key and the index slot, roughly
+        # + the entry, its key and the index slot; and the instances validated once from the rows
+        # (an object, its __dict__ and fields set per row; the values are mostly the rows' own)
+        size = size_of(kept) + 200 + _INSTANCE_BYTES * len(kept)
         if size > self.max_bytes:
-            return
+            return None
         if ttl is None:
             ttl = self.default_ttl
         expires = time.monotonic() + ttl if ttl is not None else 0.0
         evicted = 0
         with self._lock:
             if self._snapshot(ns, ())[0] != snapshot[0]:
-                return  # the namespace was cleared meanwhile
+                return None  # the namespace was cleared meanwhile
             old = self._data.pop(key, None)
             if old is not None:
                 self._bytes -= old.size
-            self._data[key] = _Entry(snapshot, expires, kept, size, mutable)
+            entry = self._data[key] = _Entry(snapshot, expires, kept, size, mutable)
             self._bytes += size
             data = self._data
             while len(data) > self.max_entries or self._bytes > self.max_bytes:
@@ -131,6 +135,7 @@ class MemoryCache(Cache):
                 self._bytes -= e.size
                 evicted += 1
             self._evictions += evicted
+        return entry
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
         with self._lock:

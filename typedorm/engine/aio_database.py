@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mappin
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from ..cache.base import Cache, NoCache
+from ..cache.base import Cache, Materializer, NoCache
 from ..cache.hook import AsyncCacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
@@ -844,6 +844,7 @@ class AsyncDatabase:
         in_snapshot: bool = False,
         table: TableSpec | None = None,
         using: Using | None = None,
+        objects: Materializer | None = None,
     ) -> Any:
         """:meth:`run` of a SELECT through the query cache (``ResultMode.ALL`` or ``ONE``).
 
@@ -851,6 +852,8 @@ class AsyncDatabase:
         the result is served from the cache while none of them changed, else run and stored for
         ``ttl`` seconds (the cache's default if None). Inside a transaction that wrote one of those
         tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
+        ``objects`` (a repository's mapper): return the instances it builds from the rows instead
+        of the rows; a cache entry keeps them validated once and every hit gets copies.
         """
         if mode != _ALL and mode != _ONE:
             raise InvalidArgument(
@@ -859,20 +862,24 @@ class AsyncDatabase:
         hook = self._cache_hook
         if hook is None:
             self.cache._count("_bypasses")
-            return await self._run(sql, params, mode, table, using)
-        if using is not None:
-            using = check_using(using)
-        if not self._ready:
-            await self.connect()
-        rows = await hook.read(
-            self._state(),
-            sql,
-            params,
-            reads,
-            ttl,
-            in_snapshot,
-            lambda: self._run(sql, params, _ALL, table, using, True),
-        )
+            if objects is None:
+                return await self._run(sql, params, mode, table, using)
+            rows = objects.hydrate_all(await self._run(sql, params, _ALL, table, using))
+        else:
+            if using is not None:
+                using = check_using(using)
+            if not self._ready:
+                await self.connect()
+            rows = await hook.read(
+                self._state(),
+                sql,
+                params,
+                reads,
+                ttl,
+                in_snapshot,
+                lambda: self._run(sql, params, _ALL, table, using, True),
+                objects,
+            )
         if mode == _ALL:
             return rows
         return rows[0] if rows else None

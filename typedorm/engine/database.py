@@ -19,7 +19,7 @@ from collections.abc import Generator, Callable, Iterable, Iterator, Mapping, Se
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from ..cache.base import Cache, NoCache
+from ..cache.base import Cache, Materializer, NoCache
 from ..cache.hook import CacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
@@ -767,6 +767,7 @@ class Database:
         in_snapshot: bool = False,
         table: TableSpec | None = None,
         using: Using | None = None,
+        objects: Materializer | None = None,
     ) -> Any:
         """:meth:`run` of a SELECT through the query cache (``ResultMode.ALL`` or ``ONE``).
 
@@ -774,6 +775,8 @@ class Database:
         the result is served from the cache while none of them changed, else run and stored for
         ``ttl`` seconds (the cache's default if None). Inside a transaction that wrote one of those
         tables, or a repeatable-read/serializable one (unless ``in_snapshot``), it runs uncached.
+        ``objects`` (a repository's mapper): return the instances it builds from the rows instead
+        of the rows; a cache entry keeps them validated once and every hit gets copies.
         """
         if mode != _ALL and mode != _ONE:
             raise InvalidArgument(
@@ -782,20 +785,24 @@ class Database:
         hook = self._cache_hook
         if hook is None:
             self.cache._count("_bypasses")
-            return self._run(sql, params, mode, table, using)
-        if using is not None:
-            using = check_using(using)
-        if not self._ready:
-            self.connect()
-        rows = hook.read(
-            self._state(),
-            sql,
-            params,
-            reads,
-            ttl,
-            in_snapshot,
-            lambda: self._run(sql, params, _ALL, table, using, True),
-        )
+            if objects is None:
+                return self._run(sql, params, mode, table, using)
+            rows = objects.hydrate_all(self._run(sql, params, _ALL, table, using))
+        else:
+            if using is not None:
+                using = check_using(using)
+            if not self._ready:
+                self.connect()
+            rows = hook.read(
+                self._state(),
+                sql,
+                params,
+                reads,
+                ttl,
+                in_snapshot,
+                lambda: self._run(sql, params, _ALL, table, using, True),
+                objects,
+            )
         if mode == _ALL:
             return rows
         return rows[0] if rows else None

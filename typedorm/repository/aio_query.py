@@ -145,6 +145,30 @@ class AsyncQuery(Generic[M]):
             using=self.repo._using,
         )
 
+    async def _objects(self, stmt: object) -> list[M]:
+        """The rows of ``stmt`` (a select of every column) as validated instances; through the
+        cache, copies of the instances its entry validated once."""
+        mapper = self.repo._mapper
+        if self._cache is None:
+            c = self.repo._dialect.compile(stmt)
+            rows = await self.repo._db.run(
+                c.sql, c.params, ResultMode.ALL, table=self.repo._spec, using=self.repo._using
+            )
+            return mapper.hydrate_all(rows)
+        c = self.repo._dialect.compile(stmt)
+        objs: list[M] = await self.repo._db.run_cached(
+            c.sql,
+            c.params,
+            ResultMode.ALL,
+            reads=reads_for(c.sql, stmt),
+            ttl=self._cache[0],
+            in_snapshot=self._cache[1],
+            table=self.repo._spec,
+            using=self.repo._using,
+            objects=mapper,
+        )
+        return objs
+
     # --- building ----------------------------------------------------------------
     def filter(self, *preds: Predicate[M] | Q) -> AsyncQuery[M]:
         """Add conditions (ANDed): predicates like ``User.age >= 18`` or ``Q(...)`` objects."""
@@ -258,8 +282,7 @@ class AsyncQuery(Generic[M]):
     # --- fetching ----------------------------------------------------------------
     async def all(self) -> list[M]:
         """Every matching row, validated into model instances."""
-        rows = await self._fetch(self._entity(), ResultMode.ALL)
-        return await self._loaded(self.repo._mapper.hydrate_all(rows))
+        return await self._loaded(await self._objects(self._entity()))
 
     def __aiter__(self) -> AsyncIterator[M]:
         return iterate_all(self.all)
@@ -270,8 +293,8 @@ class AsyncQuery(Generic[M]):
     async def first(self) -> M | None:
         """The first row in the query's order (primary-key order if none), or None."""
         order = self._select.order_by_ or self._pk_order(False)
-        rows = await self._fetch(self._entity(order_by=order, limit=1), ResultMode.ALL)
-        return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
+        objs = await self._objects(self._entity(order_by=order, limit=1))
+        return (await self._loaded(objs[:1]))[0] if objs else None
 
     async def last(self) -> M | None:
         """The last row in the query's order (primary-key order if none), or None."""
@@ -282,13 +305,14 @@ class AsyncQuery(Generic[M]):
             )
         else:
             order = self._pk_order(True)
-        rows = await self._fetch(self._entity(order_by=order, limit=1), ResultMode.ALL)
-        return (await self._loaded([self.repo._mapper.hydrate(rows[0])]))[0] if rows else None
+        objs = await self._objects(self._entity(order_by=order, limit=1))
+        return (await self._loaded(objs[:1]))[0] if objs else None
 
     async def _at_most_two(self) -> list[M]:
         limit = self._select.limit_
-        rows = await self._fetch(self._entity(limit=2 if limit is None else min(limit, 2)), ResultMode.ALL)
-        return await self._loaded(self.repo._mapper.hydrate_all(rows))
+        return await self._loaded(
+            await self._objects(self._entity(limit=2 if limit is None else min(limit, 2)))
+        )
 
     async def one(self) -> M:
         """Exactly one row: raises NotFound for none and MultipleResultsFound for more."""

@@ -483,9 +483,17 @@ class AsyncRepository(Generic[M]):
             reads = self._reads
             if reads is None:
                 reads = self._reads = reads_of(self.model)
-            row = await self._db.run_cached(
-                mapper.get_sql, params, _ONE, reads=reads, ttl=opts[0], table=self._spec, using=self._using
+            found: M | None = await self._db.run_cached(
+                mapper.get_sql,
+                params,
+                _ONE,
+                reads=reads,
+                ttl=opts[0],
+                table=self._spec,
+                using=self._using,
+                objects=mapper,
             )
+            return found
         return mapper.hydrate(row) if row is not None else None
 
     async def get_or_raise(self, pk: Any, *, cached: bool | float = False) -> M:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import functools
@@ -14,13 +15,14 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import SchemaValidator
 
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..schema.model import CLEAN, mark_clean
+from ..schema.relations import NOT_LOADED
 from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
 from ..sql.expr import SLOT, Assignment, ColumnExpr, Compare, Predicate, Slot
 from ..sql.functions import max as max_
@@ -34,7 +36,16 @@ if TYPE_CHECKING:
     from ..schema.model import Model
     from ..schema.spec import ColumnSpec, TableSpec
 
-__all__ = ["Mapper", "copy_with", "fill_in", "get_mapper", "row_validator", "wrap_validation_error"]
+__all__ = [
+    "Mapper",
+    "Prototypes",
+    "clone_all",
+    "copy_with",
+    "fill_in",
+    "get_mapper",
+    "row_validator",
+    "wrap_validation_error",
+]
 
 M = TypeVar("M", bound="Model")
 
@@ -179,6 +190,8 @@ class Mapper(Generic[M]):
             c.field for c in spec.columns if not _immutable(c.python_type) and c.field not in self._pk_fields
         )
         self._dirty_plans: dict[frozenset[str], tuple[str, ...] | None] = {}
+        #: whether cached results may be answered with copies of instances validated once
+        self.clonable: bool = clonable(model)
 
     def dirty_fields(self, assigned: frozenset[str]) -> tuple[str, ...] | None:
         """The columns ``update(obj)`` writes for an instance whose ``assigned`` fields changed
@@ -248,6 +261,15 @@ class Mapper(Generic[M]):
             ) from None
         deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
         return out
+
+    def prototypes(self, rows: Sequence[Sequence[Any]]) -> Prototypes | None:
+        """``rows`` validated once, for a cache entry to answer its hits with copies of (None
+        when this model's instances cannot be copied faithfully: every hit validates again)."""
+        return prototypes(self.hydrate_all(rows)) if self.clonable else None
+
+    def clone(self, protos: Prototypes) -> list[M]:
+        """New instances equal to ``protos``' (see :func:`clone_all`)."""
+        return clone_all(protos)
 
     # --- models -> parameters --------------------------------------------------------
     def bind_value(self, index: int, value: Any) -> Any:
@@ -501,6 +523,75 @@ def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:
     private = obj.__pydantic_private__
     _set(new, "__pydantic_private__", None if private is None else dict(private))
     return new
+
+
+#: What a cached result keeps to answer its next hits with (see :func:`clone_all`): validated
+#: instances nobody outside the cache holds, and the fields whose values can change in place.
+Prototypes = tuple[list[Any], tuple[str, ...]]
+
+_new = object.__new__
+_set_dict: Callable[[Any, dict[str, Any]], None] = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set: Callable[[Any, set[str]], None] = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_private__"].__set__
+_dict_copy = dict.copy
+
+
+def clonable(model: type[Any]) -> bool:
+    """Whether a copy of ``model``'s instances that copies ``__dict__`` and the fields set is what
+    validating the row again would give: no private attributes, no ``model_post_init``, no extra
+    fields (each of which validation would build anew)."""
+    return (
+        not getattr(model, "__private_attributes__", None)
+        and getattr(model, "__pydantic_post_init__", None) is None
+        and model.model_config.get("extra") != "allow"
+    )
+
+
+def prototypes(objs: list[Any]) -> Prototypes:
+    """``objs`` (validated instances of one clonable model that nobody else holds) as what
+    :func:`clone_all` copies: with the names of the fields holding values that can change in
+    place (lists, dicts, models...), which each copy gets deep copies of."""
+    deep: set[str] = set()
+    for o in objs:
+        for k, v in o.__dict__.items():
+            if v is not None and v is not NOT_LOADED and not isinstance(v, _IMMUTABLE_TYPES):
+                deep.add(k)
+    return objs, tuple(sorted(deep))
+
+
+def _clone(obj: Any, deep: tuple[str, ...]) -> Any:
+    d = obj.__dict__.copy()
+    for k in deep:
+        v = d[k]
+        if v is not None:
+            d[k] = copy.deepcopy(v)
+    new = _new(type(obj))
+    _set_dict(new, d)
+    _set_fields_set(new, set(obj.__pydantic_fields_set__))
+    _set_extra(new, None)
+    _set_private(new, None)
+    mark_clean(new, CLEAN)
+    return new
+
+
+def clone_all(protos: Prototypes) -> list[Any]:
+    """New instances equal to the prototypes, sharing nothing a caller can change: ``__dict__`` and
+    the fields set copied (values that can change in place deep-copied), marked as matching their
+    rows (dirty tracking). What validating the same rows again would give, without validating:
+    the prototypes were validated from those rows, and are never handed out themselves."""
+    objs, deep = protos
+    n = len(objs)
+    if n < 8 or deep:
+        return [_clone(o, deep) for o in objs]
+    # Many rows: each step one C loop over all of them (no Python call per instance).
+    out = list(map(_new, repeat(type(objs[0]), n)))
+    deque(map(_set_dict, out, map(_dict_copy, [o.__dict__ for o in objs])), maxlen=0)
+    deque(map(_set_fields_set, out, map(set, [o.__pydantic_fields_set__ for o in objs])), maxlen=0)
+    deque(map(_set_extra, out, repeat(None, n)), maxlen=0)
+    deque(map(_set_private, out, repeat(None, n)), maxlen=0)
+    deque(map(mark_clean, out, repeat(CLEAN, n)), maxlen=0)
+    return out
 
 
 def fill_in(obj: M, updates: dict[str, Any] | None = None) -> M:
