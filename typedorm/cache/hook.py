@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
+from ..schema.model import TABLE_MODELS_DEFINED
 from ..schema.naming import is_identifier
 from ..schema.spec import TableSpec
 from .base import MISS, Cache, Entry, Materializer
@@ -173,14 +174,17 @@ def cascade_targets(table: str) -> frozenset[str]:
     """``table`` and every table a change to it can change through foreign keys declared
     ``ON DELETE``/``ON UPDATE`` ``CASCADE``/``SET NULL``/``SET DEFAULT`` (transitively), from the
     table specs of the models defined so far."""
-    models = _table_models()
+    defined = TABLE_MODELS_DEFINED[0]
+    hit = _graph.get(table)
+    if hit is not None and _graph_models[0] == defined:
+        return hit
     with _graph_lock:
-        if _graph_models[0] != len(models):
+        if _graph_models[0] != defined:
             _graph.clear()
-            _graph_models[0] = len(models)
-        hit = _graph.get(table)
-        if hit is not None:
-            return hit
+            _graph_models[0] = defined
+    # (a model since garbage-collected may still add edges until the next model is defined:
+    # invalidating more tables than needed is safe, fewer is not)
+    models = _table_models()
     edges: dict[str, set[str]] = {}
     for m in models:
         spec: TableSpec = m.__table__
@@ -277,6 +281,8 @@ class _HookBase:
         ``argument``: the caller's name for ``touched``, in errors."""
         if touched is None:
             return None
+        if type(touched) is tuple and len(touched) == 1 and type(touched[0]) is TableSpec:
+            return cascade_targets(touched[0].name)  # a statement's own table: the common case
         if isinstance(touched, (str, bytes)):
             from ..errors import InvalidArgument
 
@@ -394,7 +400,7 @@ class CacheHook(_HookBase):
         """The result of ``sql``: its rows, or with ``objects``, the instances built from them;
         from the cache when it holds them at the current generations, else run (and stored)."""
         cache = self.cache
-        plan = self.plan(state, reads, in_snapshot)
+        plan = _FILL if state is None else self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
             cache._count("_bypasses")
             self._debug("bypass", sql)
@@ -407,8 +413,10 @@ class CacheHook(_HookBase):
             self._debug("bypass (unavailable)", sql)
             return _built(run(), objects)
         if found is not MISS:
-            cache._count("_hits")
-            self._debug("hit", sql)
+            with cache._lock:
+                cache._hits += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("cache hit: %s", sql[:200])
             return self.serve(found, objects)
         cache._count("_misses")
         self._debug("miss", sql)
@@ -474,7 +482,7 @@ class AsyncCacheHook(_HookBase):
         import asyncio
 
         cache = self.cache
-        plan = self.plan(state, reads, in_snapshot)
+        plan = _FILL if state is None else self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
             cache._count("_bypasses")
             self._debug("bypass", sql)
@@ -487,8 +495,10 @@ class AsyncCacheHook(_HookBase):
             self._debug("bypass (unavailable)", sql)
             return _built(await run(), objects)
         if found is not MISS:
-            cache._count("_hits")
-            self._debug("hit", sql)
+            with cache._lock:
+                cache._hits += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("cache hit: %s", sql[:200])
             return self.serve(found, objects)
         cache._count("_misses")
         self._debug("miss", sql)

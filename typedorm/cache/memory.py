@@ -88,8 +88,9 @@ class MemoryCache(Cache):
         return (self._epochs.get(ns, 0), tuple([gens.get((ns, t), 0) for t in tables]))
 
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
+        gens = self._gens
         with self._lock:
-            snap = self._snapshot(ns, tables)
+            snap = (self._epochs.get(ns, 0), tuple([gens.get((ns, t), 0) for t in tables]))
             e = self._data.get(key)
             if e is None:
                 return MISS, snap

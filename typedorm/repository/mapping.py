@@ -192,6 +192,8 @@ class Mapper(Generic[M]):
         self._dirty_plans: dict[frozenset[str], tuple[str, ...] | None] = {}
         #: whether cached results may be answered with copies of instances validated once
         self.clonable: bool = clonable(model)
+        #: new instances equal to prototypes (see :func:`clone_all`): what a cache hit returns
+        self.clone: Callable[[Prototypes], list[M]] = clone_all
 
     def dirty_fields(self, assigned: frozenset[str]) -> tuple[str, ...] | None:
         """The columns ``update(obj)`` writes for an instance whose ``assigned`` fields changed
@@ -266,10 +268,6 @@ class Mapper(Generic[M]):
         """``rows`` validated once, for a cache entry to answer its hits with copies of (None
         when this model's instances cannot be copied faithfully: every hit validates again)."""
         return prototypes(self.hydrate_all(rows)) if self.clonable else None
-
-    def clone(self, protos: Prototypes) -> list[M]:
-        """New instances equal to ``protos``' (see :func:`clone_all`)."""
-        return clone_all(protos)
 
     # --- models -> parameters --------------------------------------------------------
     def bind_value(self, index: int, value: Any) -> Any:
@@ -582,6 +580,8 @@ def clone_all(protos: Prototypes) -> list[Any]:
     the prototypes were validated from those rows, and are never handed out themselves."""
     objs, deep = protos
     n = len(objs)
+    if n == 1:
+        return [_clone(objs[0], deep)]
     if n < 8 or deep:
         return [_clone(o, deep) for o in objs]
     # Many rows: each step one C loop over all of them (no Python call per instance).

@@ -399,6 +399,11 @@ def _check_default(cls: type[BaseModel], fname: str, info: Any, default: Any) ->
         ) from None
 
 
+#: how many table models have been defined so far (what caches derived from every model's spec,
+#: such as the foreign-key cascade graph, compare to know they are current)
+TABLE_MODELS_DEFINED: list[int] = [0]
+
+
 @dataclass_transform(
     kw_only_default=True,
     field_specifiers=(
@@ -472,6 +477,7 @@ class ModelMeta(ModelMetaclass):
             comment=comment,
         )
         cls.__table__ = spec  # type: ignore[attr-defined]
+        TABLE_MODELS_DEFINED[0] += 1
         install_text_rules(cls, spec)
         for c in spec.columns:
             type.__setattr__(cls, c.field, Col[Any](c.field))

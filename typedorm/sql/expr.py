@@ -138,11 +138,21 @@ def as_expr(value: object, like: object = None, *, loose: bool = False) -> Expr[
     checked against the column of ``like`` first (raises InvalidValue naming the field)."""
     if isinstance(value, Expr):
         return value
-    from .stmt import Select
-
-    if isinstance(value, Select):
-        return ScalarSelect(value)
+    if isinstance(value, _select_type()):
+        return ScalarSelect(value)  # type: ignore[arg-type]
     return Param(_checked(value, like, loose), _column_of(like))
+
+
+_SELECT: list[type] = []
+
+
+def _select_type() -> type:
+    """``stmt.Select`` (imported once on first use: stmt imports this module)."""
+    if not _SELECT:
+        from .stmt import Select
+
+        _SELECT.append(Select)
+    return _SELECT[0]
 
 
 def _false() -> Predicate[Any]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ..errors import InvalidArgument
+from .closed import check_count
 from .expr import Assignment, ColumnExpr, Exists, Expr, Ordering, Predicate, _as_predicate
 
 if TYPE_CHECKING:
@@ -215,8 +216,6 @@ def _check_count(n: int | None, what: str) -> int | None:
     """``n`` (an int >= 0) or None; anything else raises InvalidArgument naming ``what``."""
     if n is None:
         return None
-    from .closed import check_count
-
     return check_count(n, what)
 
 
