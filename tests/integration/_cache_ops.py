@@ -71,6 +71,17 @@ def write(db: Database, name: str, a: int, b: int) -> None:
             posts.insert(HPost(author_id=a, title=f"p{b}"))
     elif name == "delete_posts":
         posts.filter(HPost.author_id == a).delete()
+    elif name == "update_obj":
+        u = users.get(a)
+        if u is not None:
+            u.age = b
+            users.update(u)
+    elif name == "delete_obj":
+        u = users.get(a)
+        if u is not None:
+            users.delete(u)  # by key; cascades to h_posts
+    elif name == "update_in":
+        users.update(HUser.id.in_(ids[b % 3 :: 2] or [a]), HUser.age.set(b))
     elif name == "raw_touches":
         db.execute("UPDATE h_users SET age = age + ? WHERE id = ?", (b, a), touches=[HUser])
     elif name == "raw_all":
@@ -86,6 +97,9 @@ WRITES = (
     "delete_user",
     "insert_post",
     "delete_posts",
+    "update_obj",
+    "delete_obj",
+    "update_in",
     "raw_touches",
     "raw_all",
 )

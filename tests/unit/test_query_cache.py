@@ -113,6 +113,23 @@ def test_memory_cache_lru_bounds_and_ttl() -> None:
     assert ttl._lookup("ns", "k", ["t"])[0] is MISS
 
 
+def test_memory_cache_forgets_row_generations_safely() -> None:
+    c = MemoryCache()
+    c._max_generations = 4
+    names = ["t\x00*", "t\x00=1"]
+    _, before = c._lookup("ns", "k", names)  # a reader starts, then row 1 is written...
+    assert before is not None
+    c._bump("ns", ["t", "t\x00=1", "t\x00=2"])
+    c._store("ns", "k", before, [("old",)], None)  # ...and the reader stores what it read before
+    assert c._lookup("ns", "k", names)[0] is MISS
+    c._store("ns", "k", before, [("old",)], None)
+    c._bump("ns", ["u\x00=1", "u\x00=2", "u\x00=3"])  # over the bound: row generations dropped
+    assert not [k for k in c._gens if "\x00=" in k[1]]
+    # row 1 reads as generation 0 again, as when the stale entry was read: the table's keyed-write
+    # generation moved instead, so that entry never matches
+    assert c._lookup("ns", "k", names)[0] is MISS
+
+
 def test_memory_cache_generations_and_fresh_values() -> None:
     c = MemoryCache()
     found, snap = c._lookup("ns", "k", ["t"])

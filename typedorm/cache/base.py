@@ -7,10 +7,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-__all__ = ["ALL_TABLES", "MISS", "Cache", "CacheStats", "Entry", "Materializer", "NoCache", "Snapshot"]
+__all__ = ["ALL_TABLES", "MISS", "ROW", "WIDE", "Cache", "CacheStats", "Entry", "Materializer", "NoCache", "Snapshot"]
 
 #: "every table": what raw SQL without ``touches=`` and migrations invalidate
 ALL_TABLES: Final = None
+#: after a table's name, the generation of its writes to rows named by no key (see cache.hook)
+WIDE: Final = "\x00*"
+#: after a table's name, then a primary key: the generation of one row (see cache.hook)
+ROW: Final = "\x00="
 
 
 class _Miss:

@@ -12,26 +12,29 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ..schema.model import TABLE_MODELS_DEFINED
 from ..schema.naming import is_identifier
 from ..schema.spec import TableSpec
-from .base import MISS, Cache, Entry, Materializer
-from .codec import fresh_rows, has_mutable
+from .base import MISS, ROW, WIDE, Cache, Entry, Materializer
+from .codec import fresh_rows, has_mutable, params_key
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
 
 __all__ = [
     "EVERY_TABLE",
+    "WIDE",
     "AsyncCacheHook",
     "CacheHook",
     "Reads",
     "cascade_targets",
+    "key_reads",
     "namespace_for",
     "reads_of",
+    "row_name",
 ]
 
 logger: logging.Logger = logging.getLogger("typedorm.cache")
@@ -62,17 +65,42 @@ def namespace_for(url: Any) -> str:
 
 # --- what a statement reads ------------------------------------------------------------------
 class Reads:
-    """The tables a cached read depends on (sorted names) and their schema version (a digest of
-    their specs, so two model versions of a table never share entries)."""
+    """The generations a cached read depends on (sorted names: tables, or for a get by key, the
+    table's keyed-write and row generations, see :func:`key_reads`) and their schema version (a
+    digest of their specs, so two model versions of a table never share entries). ``keyed``: a
+    read of one row by its key, whose empty result is not stored."""
 
-    __slots__ = ("names", "schema")
+    __slots__ = ("keyed", "names", "schema")
 
-    def __init__(self, names: tuple[str, ...], schema: str) -> None:
+    def __init__(self, names: tuple[str, ...], schema: str, keyed: bool = False) -> None:
         self.names: tuple[str, ...] = names
         self.schema: str = schema
+        self.keyed: bool = keyed
 
     def __repr__(self) -> str:
         return f"<Reads {', '.join(self.names)}>"
+
+
+# --- per-row generations ----------------------------------------------------------------------
+# Every write to table ``t`` advances the generation named ``t``: what queries over ``t`` depend
+# on. A get by primary key depends instead on two: ``t`` + WIDE, advanced by every write to ``t``
+# whose changed rows typedorm cannot name (a filter, raw SQL, a cascade), and the row's own,
+# ``row_name(t, key)``, advanced by a write to that row by its key (update(obj), delete(obj), a
+# filter on the key alone). An insert changes no row a get found, and a get that finds nothing
+# is not stored, so an insert advances ``t`` only: cached gets survive writes to other rows.
+def row_name(table: str, key: Sequence[Any]) -> str:
+    """The generation of one row: ``key`` is its primary key as bound parameters."""
+    if len(key) == 1 and type(key[0]) is int:
+        return f"{table}{ROW}{key[0]}"
+    return f"{table}{ROW}{params_key(key)}"
+
+
+def key_reads(spec: TableSpec, key: Sequence[Any]) -> Reads:
+    """What a get of row ``key`` (bound primary-key parameters) of ``spec``'s table depends on."""
+    name = spec.name
+    wide = name + WIDE
+    row = row_name(name, key)
+    return Reads((wide, row) if wide < row else (row, wide), _digest(spec), True)
 
 
 _digests: dict[int, tuple[TableSpec, str]] = {}
@@ -152,7 +180,7 @@ def reads_of(*objs: object) -> Reads:
 
 # --- what a write changes ----------------------------------------------------------------------
 _CASCADING = {"cascade", "set null", "set default"}
-_graph: dict[str, frozenset[str]] = {}
+_graph: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {}
 _graph_models: list[int] = [-1]
 _graph_lock = threading.Lock()
 
@@ -174,6 +202,21 @@ def cascade_targets(table: str) -> frozenset[str]:
     """``table`` and every table a change to it can change through foreign keys declared
     ``ON DELETE``/``ON UPDATE`` ``CASCADE``/``SET NULL``/``SET DEFAULT`` (transitively), from the
     table specs of the models defined so far."""
+    return _cascade(table)[0]
+
+
+def _wide(tables: Iterable[str]) -> frozenset[str]:
+    """The generations a write changing unnamed rows of ``tables`` advances."""
+    out: set[str] = set()
+    for t in tables:
+        out.add(t)
+        out.add(t + WIDE)
+    return frozenset(out)
+
+
+def _cascade(table: str) -> tuple[frozenset[str], bool, frozenset[str]]:
+    """:func:`cascade_targets`, whether ``table`` reaches itself through them (a self-referencing
+    cascade changes rows of its own table by no key), and their generations for an unkeyed write."""
     defined = TABLE_MODELS_DEFINED[0]
     hit = _graph.get(table)
     if hit is not None and _graph_models[0] == defined:
@@ -196,13 +239,16 @@ def cascade_targets(table: str) -> frozenset[str]:
             if acts & _CASCADING:
                 edges.setdefault(fk.ref_table, set()).add(spec.name)
     out = {table}
+    itself = False
     todo = [table]
     while todo:
         for child in edges.get(todo.pop(), ()):
+            itself = itself or child == table
             if child not in out:
                 out.add(child)
                 todo.append(child)
-    result = frozenset(out)
+    targets = frozenset(out)
+    result = (targets, itself, _wide(targets))
     with _graph_lock:
         _graph[table] = result
     return result
@@ -254,7 +300,7 @@ def _retire(flights: dict[Any, _Flight], fk: Any, flight: _Flight, ttl: float | 
 
 
 class _HookBase:
-    __slots__ = ("_flights", "_flock", "_kinds", "cache", "namespace", "snapshot_by_default")
+    __slots__ = ("_flights", "_flock", "_inserts", "_kinds", "cache", "namespace", "snapshot_by_default")
 
     def __init__(self, cache: Cache, namespace: str, dialect: Dialect) -> None:
         self.cache: Cache = cache
@@ -262,6 +308,7 @@ class _HookBase:
         #: a transaction without an isolation level reads a snapshot (MySQL, SQLite)
         self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
         self._kinds: dict[str, bool] = {}
+        self._inserts: dict[str, bool] = {}
         self._flights: dict[Any, _Flight] = {}
         self._flock = threading.Lock()
         cache._bind(namespace)
@@ -282,7 +329,7 @@ class _HookBase:
         if touched is None:
             return None
         if type(touched) is tuple and len(touched) == 1 and type(touched[0]) is TableSpec:
-            return cascade_targets(touched[0].name)  # a statement's own table: the common case
+            return _cascade(touched[0].name)[2]  # a statement's own table: the common case
         if isinstance(touched, (str, bytes)):
             from ..errors import InvalidArgument
 
@@ -309,8 +356,44 @@ class _HookBase:
                         f"{argument}= takes table names or table models, not {t!r}", argument=argument
                     )
                 name = spec.name
-            out |= cascade_targets(name)
+            out |= _cascade(name)[2]
         return frozenset(out)
+
+    def changes(
+        self, table: TableSpec | None, sql: str, keys: Sequence[Sequence[Any]] | None
+    ) -> frozenset[str] | None:
+        """The generations a write statement ``sql`` to ``table`` advances (None: every one):
+        ``keys``, the primary keys (bound parameters) of the only rows of ``table`` it can change,
+        if known (see :data:`WIDE`)."""
+        if table is None:
+            return None
+        name = table.name
+        if self.inserts(sql):
+            return frozenset((name,))
+        targets, itself, wide = _cascade(name)
+        if keys is None:
+            return wide
+        out = {name, *(row_name(name, k) for k in keys)}
+        if itself:
+            out.add(name + WIDE)
+        for t in targets:
+            if t != name:
+                out.add(t)
+                out.add(t + WIDE)
+        return frozenset(out)
+
+    def inserts(self, sql: str) -> bool:
+        """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
+        kind = self._inserts.get(sql)
+        if kind is None:
+            head = sql.lstrip()[:12].upper()
+            upper = sql.upper()
+            kind = (head.startswith("INSERT INTO ") or head.startswith("COPY ")) and not (
+                " ON CONFLICT" in upper or " ON DUPLICATE KEY" in upper
+            )
+            if len(self._inserts) < 4096:
+                self._inserts[sql] = kind
+        return kind
 
     @staticmethod
     def note(state: Any, tables: frozenset[str] | None) -> None:
@@ -424,6 +507,8 @@ class CacheHook(_HookBase):
             return _built(run(), objects)
         if state is not None:
             rows = list(run())
+            if reads.keyed and not rows:
+                return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
             entry = cache._store(ns, key, snap, rows, ttl, mutable)
             return self.serve(self.kept(entry, rows, mutable, objects), objects)
@@ -438,18 +523,22 @@ class CacheHook(_HookBase):
             if flight.ok:
                 return self.serve(flight.entry, objects)
             return _built(run(), objects)
+        stored = False
         try:
             rows = list(run())
             mutable = has_mutable(rows)
-            entry = cache._store(ns, key, snap, rows, ttl, mutable)
+            want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
+            entry = cache._store(ns, key, snap, rows, ttl, mutable) if want else None
             flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
+            stored = want
         finally:
             flight.done.set()
-            if not flight.ok:
+            if not stored:  # failed, or nothing stored: later callers must not be answered by it
                 with self._flock:
                     self._flights.pop(fk, None)
-        with self._flock:
-            _retire(self._flights, fk, flight, ttl)
+        if stored:
+            with self._flock:
+                _retire(self._flights, fk, flight, ttl)
         return self.serve(flight.entry, objects)
 
     def bump(self, tables: frozenset[str] | None) -> None:
@@ -506,6 +595,8 @@ class AsyncCacheHook(_HookBase):
             return _built(await run(), objects)
         if state is not None:
             rows = list(await run())
+            if reads.keyed and not rows:
+                return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
             entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
             return self.serve(self.kept(entry, rows, mutable, objects), objects)
@@ -517,16 +608,20 @@ class AsyncCacheHook(_HookBase):
                 return self.serve(flight.entry, objects)
             return _built(await run(), objects)
         flight = self._flights[fk] = _Flight(asyncio.Event())
+        stored = False
         try:
             rows = list(await run())
             mutable = has_mutable(rows)
-            entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
+            want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
+            entry = await cache._astore(ns, key, snap, rows, ttl, mutable) if want else None
             flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
+            stored = want
         finally:
             flight.done.set()
-            if not flight.ok:
+            if not stored:  # failed, or nothing stored: later callers must not be answered by it
                 self._flights.pop(fk, None)
-        _retire(self._flights, fk, flight, ttl)
+        if stored:
+            _retire(self._flights, fk, flight, ttl)
         return self.serve(flight.entry, objects)
 
     async def bump(self, tables: frozenset[str] | None) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..errors import InvalidArgument
-from .base import MISS, Cache, Entry, Snapshot
+from .base import MISS, ROW, WIDE, Cache, Entry, Snapshot
 from .codec import fresh_rows, has_mutable, size_of
 
 __all__ = ["MemoryCache"]
@@ -56,6 +56,8 @@ class MemoryCache(Cache):
         self.max_bytes: int = max_bytes
         self._data: OrderedDict[Any, _Entry] = OrderedDict()
         self._gens: dict[tuple[str, str], int] = {}
+        #: generations kept before the per-row ones are dropped (see _forget_rows)
+        self._max_generations = max(4 * max_entries, 10_000)
         self._epochs: dict[str, int] = {}
         self._bytes = 0
 
@@ -147,3 +149,17 @@ class MemoryCache(Cache):
             for t in tables:
                 k = (ns, t)
                 gens[k] = gens.get(k, 0) + 1
+            if len(gens) > self._max_generations:
+                self._forget_rows()
+
+    def _forget_rows(self) -> None:
+        """Drop the per-row generations (they grow with every row written by key), advancing the
+        generation every cached get of those tables also depends on: a dropped row generation
+        reads as 0 again, and no entry stored before may match it."""
+        gens = self._gens
+        tables: set[tuple[str, str]] = set()
+        for k in [k for k in gens if ROW in k[1]]:
+            del gens[k]
+            tables.add((k[0], k[1].split(ROW, 1)[0] + WIDE))
+        for k in tables:
+            gens[k] = gens.get(k, 0) + 1

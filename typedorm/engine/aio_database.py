@@ -706,7 +706,7 @@ class AsyncDatabase:
                 return await self._run_bulk(copy, sql, rows, spec, types)
         state.check()
         if self._cache_hook is not None:
-            self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
+            self._cache_hook.note(state, self._cache_hook.changes(spec, sql, None))
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -808,6 +808,7 @@ class AsyncDatabase:
         *,
         table: TableSpec | None = None,
         using: Using | None = None,
+        keys: Sequence[Sequence[Any]] | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
@@ -820,6 +821,10 @@ class AsyncDatabase:
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = await db.run(c.sql, c.params, ResultMode.ALL)
+
+        ``keys``: for a write, the primary keys (as bound parameters) of the only rows of
+        ``table`` it can change, if known; the query cache then invalidates the cached gets of
+        those rows only (queries over the table are invalidated by every write).
         """
         if using is not None:
             using = check_using(using)
@@ -831,7 +836,7 @@ class AsyncDatabase:
         try:
             return await self._run(sql, params, mode, table, using, True)
         finally:
-            await self._cache_wrote(hook.tables(None if table is None else (table,)))
+            await self._cache_wrote(hook.changes(table, sql, keys))
 
     async def run_cached(
         self,

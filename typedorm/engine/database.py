@@ -629,7 +629,7 @@ class Database:
                 return self._run_bulk(copy, sql, rows, spec, types)
         state.check()
         if self._cache_hook is not None:
-            self._cache_hook.note(state, self._cache_hook.tables(None if spec is None else (spec,)))
+            self._cache_hook.note(state, self._cache_hook.changes(spec, sql, None))
         for c in self._counters:
             c.record(sql)
         log = sql_logger.isEnabledFor(logging.DEBUG)
@@ -731,6 +731,7 @@ class Database:
         *,
         table: TableSpec | None = None,
         using: Using | None = None,
+        keys: Sequence[Sequence[Any]] | None = None,
     ) -> Any:
         """Run one statement compiled by ``self.dialect`` and return what ``mode`` asks for.
 
@@ -743,6 +744,10 @@ class Database:
 
             c = db.dialect.compile(select(User.id).where(User.age >= 18))
             rows = db.run(c.sql, c.params, ResultMode.ALL)
+
+        ``keys``: for a write, the primary keys (as bound parameters) of the only rows of
+        ``table`` it can change, if known; the query cache then invalidates the cached gets of
+        those rows only (queries over the table are invalidated by every write).
         """
         if using is not None:
             using = check_using(using)
@@ -754,7 +759,7 @@ class Database:
         try:
             return self._run(sql, params, mode, table, using, True)
         finally:
-            self._cache_wrote(hook.tables(None if table is None else (table,)))
+            self._cache_wrote(hook.changes(table, sql, keys))
 
     def run_cached(
         self,

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from ..cache.hook import Reads, reads_of
-from ..errors import InvalidArgument
+from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["CacheOptions", "Reads", "cache_options", "get_options", "reads_for", "reads_of"]
+from ..cache.hook import Reads, key_reads, reads_of
+from ..errors import InvalidArgument
+from ..sql.expr import ColumnExpr, Compare, InList, Param
+
+__all__ = [
+    "CacheOptions",
+    "Reads",
+    "cache_options",
+    "get_options",
+    "key_reads",
+    "reads_for",
+    "reads_of",
+    "where_keys",
+]
 
 #: (ttl, in_snapshot) of a cached query
 CacheOptions = tuple[float | None, bool]
@@ -52,3 +65,32 @@ def reads_for(sql: str, *objs: object) -> Reads:
             _READS.clear()
         _READS[sql] = found
     return found
+
+
+def where_keys(mapper: Any, where: Sequence[object]) -> list[list[Any]] | None:
+    """The primary keys (bound parameters) of the only rows a write filtered by ``where`` can
+    change, when ``where`` is the key alone (``User.id == 5``, ``User.id.in_([...])``); else None.
+    Lets the query cache keep the cached gets of every other row."""
+    if len(where) != 1 or len(mapper.pk_cols) != 1:
+        return None
+    p = where[0]
+    pk = mapper.pk_cols[0].field
+    values: list[Any]
+    if type(p) is Compare:
+        col, right = p.left, p.right
+        if p.op != "=" or type(right) is not Param:
+            return None
+        values = [right.value]
+    elif type(p) is InList:
+        col = p.expr
+        if p.negate or any(type(v) is not Param for v in p.values):
+            return None
+        values = [v.value for v in p.values]  # type: ignore[attr-defined]
+    else:
+        return None
+    if type(col) is not ColumnExpr or col.model is not mapper.model or col.spec.field != pk:
+        return None
+    try:
+        return [mapper.pk_params(v) for v in values]
+    except Exception:  # a value the key cannot hold: no row has it; be safe, invalidate widely
+        return None

@@ -19,7 +19,7 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, 
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
-from ._cache import CacheOptions, Reads, get_options, reads_for, reads_of
+from ._cache import CacheOptions, get_options, key_reads, reads_for, where_keys
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, fill_in, get_mapper, row_validator, wrap_validation_error
@@ -80,7 +80,6 @@ class AsyncRepository(Generic[M]):
         self._tuple_adapters: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
         #: where this repository's reads run with replicas (None: the database decides)
         self._using: Using | None = check_using(using)
-        self._reads: Reads | None = None  # the tables get(cached=...) reads
 
     def using(self, where: Using | None) -> Self:
         """This repository with its reads sent to ``where`` (``"primary"`` or ``"replica"``; None:
@@ -480,14 +479,11 @@ class AsyncRepository(Generic[M]):
             assert opts is not None
             if mapper._int_pk and mapper.pk_unmatchable(params):
                 return None
-            reads = self._reads
-            if reads is None:
-                reads = self._reads = reads_of(self.model)
             found: M | None = await self._db.run_cached(
                 mapper.get_sql,
                 params,
                 _ONE,
-                reads=reads,
+                reads=key_reads(self._spec, params),
                 ttl=opts[0],
                 table=self._spec,
                 using=self._using,
@@ -846,9 +842,10 @@ class AsyncRepository(Generic[M]):
             return await self.refresh(obj)
         bind = mapper.bind_value
         params = [bind(i, d[f]) for i, f in cols]
-        params += mapper.pk_values(obj)
+        key = mapper.pk_values(obj)
+        params += key
         db = self._db
-        n = await db.run(sql, params, _COUNT, table=self._spec)
+        n = await db.run(sql, params, _COUNT, table=self._spec, keys=(key,))
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
         stored = copy_with(obj)
@@ -884,9 +881,12 @@ class AsyncRepository(Generic[M]):
     ) -> int:
         from ..sql.stmt import Update
 
-        stmt = Update(self._spec, tuple(self._validated_assignments(assignments)), where)
+        values = tuple(self._validated_assignments(assignments))
+        stmt = Update(self._spec, values, where)
         c = self._dialect.compile(stmt)
-        n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec)
+        # Assigning the key moves the row to another key: no longer the key's row alone.
+        keys = None if any(a.column.spec.primary_key for a in values) else where_keys(self._mapper, where)
+        n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec, keys=keys)
         return n
 
     async def patch(
@@ -1058,7 +1058,8 @@ class AsyncRepository(Generic[M]):
 
     async def _delete_obj(self, obj: M) -> None:
         mapper = self._mapper
-        n = await self._db.run(mapper.delete_sql, mapper.pk_values(obj), _COUNT, table=self._spec)
+        key = mapper.pk_values(obj)
+        n = await self._db.run(mapper.delete_sql, key, _COUNT, table=self._spec, keys=(key,))
         if n == 0:
             raise NotFound(f"{self.model.__name__} {mapper.pk_values(obj)!r} does not exist")
 
@@ -1066,7 +1067,9 @@ class AsyncRepository(Generic[M]):
         from ..sql.stmt import Delete
 
         c = self._dialect.compile(Delete(self._spec, where))
-        n: int = await self._db.run(c.sql, c.params, _COUNT, table=self._spec)
+        n: int = await self._db.run(
+            c.sql, c.params, _COUNT, table=self._spec, keys=where_keys(self._mapper, where)
+        )
         return n
 
 

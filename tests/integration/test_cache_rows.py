@@ -1,0 +1,209 @@
+"""Cached gets by key are invalidated per row: a write to one row by its key leaves the cached gets
+of every other row valid; writes typedorm cannot name by key invalidate every get of the table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+import pytest
+from _servers import require_redis
+
+from typedorm import AUTO, PK, Col, Database, ForeignKey, Model, Repository, column
+from typedorm.cache import Cache, MemoryCache, RedisCache
+
+
+class RUser(Model, table="cr_users"):
+    id: PK[int] = column(default=AUTO)
+    name: Col[str]
+    age: Col[int] = column(default=0)
+
+
+class RPost(Model, table="cr_posts"):
+    id: PK[int] = column(default=AUTO)
+    author_id: Annotated[Col[int], ForeignKey(RUser.id, on_delete="cascade")]
+    title: Col[str]
+
+
+class RNote(Model, table="cr_notes"):
+    id: PK[int] = column(default=AUTO)
+    owner_id: Annotated[Col[int | None], ForeignKey(RUser.id, on_delete="set null")] = column(default=None)
+    body: Col[str]
+
+
+class RNode(Model, table="cr_nodes"):
+    id: PK[int] = column(default=AUTO)
+    parent_id: Annotated[Col[int | None], ForeignKey("cr_nodes.id", on_delete="cascade")] = column(default=None)
+    label: Col[str]
+
+
+class RCode(Model, table="cr_codes"):
+    code: PK[str]
+    label: Col[str]
+
+
+MODELS = (RUser, RPost, RNote, RNode, RCode)
+
+
+def make_cache(kind: str) -> Cache:
+    if kind == "memory":
+        return MemoryCache()
+    return RedisCache(require_redis(), prefix=f"r{uuid.uuid4().hex[:8]}", timeout=2.0)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cdb(request: pytest.FixtureRequest, db: Database) -> Iterator[Database]:
+    cached = Database(db.url, cache=make_cache(request.param))
+    cached.create_all(*MODELS)
+    try:
+        yield cached
+    finally:
+        cached.drop_all(*MODELS)
+        cached.close()
+
+
+def users_of(db: Database) -> tuple[Repository[RUser], list[RUser]]:
+    users = Repository(RUser, db)
+    rows = [users.insert(RUser(name=n, age=20 + i)) for i, n in enumerate(("ann", "bob", "cy"))]
+    return users, rows
+
+
+def queries(db: Database, fn: object) -> int:
+    with db.count_queries() as q:
+        fn()  # type: ignore[operator]
+    return q.count
+
+
+def test_a_keyed_write_keeps_the_cached_gets_of_other_rows(cdb: Database) -> None:
+    users, (a, b, c) = users_of(cdb)
+    writes = [
+        lambda: users.update(a.model_copy(update={"age": 50})),
+        lambda: users.update(RUser.id == a.id, RUser.age.set(51)),
+        lambda: users.filter(RUser.id == a.id).update(RUser.name.set("anna")),
+        lambda: users.filter(RUser.id.in_([a.id, c.id])).update(RUser.age.set(52)),
+    ]
+    for write in writes:
+        for u in (a, b, c):
+            users.get(u.id, cached=True)
+        write()
+        assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0  # still a hit
+        assert users.get(a.id, cached=True) == users.get(a.id)  # re-read: the new values
+    assert users.get(a.id, cached=True) == RUser(id=a.id, name="anna", age=52)
+    assert users.get(c.id, cached=True) == RUser(id=c.id, name="cy", age=52)
+    # a query over the table depends on every row: any write invalidates it
+    users.filter(RUser.age >= 0).cached().all()
+    users.update(RUser.id == b.id, RUser.age.set(60))
+    assert [u.age for u in users.filter(RUser.age >= 0).cached().order_by(RUser.id).all()] == [52, 60, 52]
+
+
+def test_deletes_by_key_invalidate_that_row_only(cdb: Database) -> None:
+    users, (a, b, c) = users_of(cdb)
+    for u in (a, b, c):
+        users.get(u.id, cached=True)
+    users.delete(a)
+    assert users.get(a.id, cached=True) is None
+    users.filter(RUser.id == c.id).delete()
+    assert users.get(c.id, cached=True) is None
+    assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
+
+
+def test_unkeyed_writes_invalidate_every_get_of_the_table(cdb: Database) -> None:
+    users, (a, b, _) = users_of(cdb)
+    writes = [
+        lambda: users.update(RUser.age >= 21, RUser.age.set(70)),
+        lambda: users.filter(RUser.name == "bob").update(RUser.age.set(71)),
+        lambda: users.update(RUser.id != a.id, RUser.age.set(72)),
+        lambda: cdb.execute("UPDATE cr_users SET age = age + 1", touches=[RUser]),
+        lambda: cdb.execute("UPDATE cr_users SET age = age + 1"),
+        lambda: cdb.invalidate_cache(RUser),
+    ]
+    for write in writes:
+        users.get(b.id, cached=True)
+        write()
+        assert queries(cdb, lambda: users.get(b.id, cached=True)) == 1, write
+        assert users.get(b.id, cached=True) == users.get(b.id)
+
+
+def test_assigning_the_key_invalidates_every_get(cdb: Database) -> None:
+    users, (a, b, _) = users_of(cdb)
+    users.get(a.id, cached=True)
+    users.get(b.id, cached=True)
+    users.update(RUser.id == a.id, RUser.id.set(a.id + 1000))
+    assert users.get(a.id, cached=True) is None
+    moved = users.get(a.id + 1000, cached=True)
+    assert moved is not None and moved.name == "ann"
+    assert queries(cdb, lambda: users.get(b.id, cached=True)) == 1
+
+
+def test_inserts_keep_cached_gets_and_empty_gets_are_not_stored(cdb: Database) -> None:
+    users, (a, _, _) = users_of(cdb)
+    users.get(a.id, cached=True)
+    missing = a.id + 500
+    assert users.get(missing, cached=True) is None
+    assert queries(cdb, lambda: users.get(missing, cached=True)) == 1  # nothing was stored
+    users.insert(RUser(id=missing, name="new"))
+    users.insert_many([RUser(name=f"m{i}") for i in range(3)])
+    assert queries(cdb, lambda: users.get(a.id, cached=True)) == 0
+    found = users.get(missing, cached=True)
+    assert found is not None and found.name == "new"
+    codes = Repository(RCode, cdb)
+    assert codes.get("x", cached=True) is None
+    codes.insert(RCode(code="x", label="ex"))
+    got = codes.get("x", cached=True)
+    assert got is not None and got.label == "ex"
+
+
+def test_text_keys_are_invalidated_per_row(cdb: Database) -> None:
+    codes = Repository(RCode, cdb)
+    x, y = codes.insert(RCode(code="x", label="1")), codes.insert(RCode(code="y", label="2"))
+    codes.get("x", cached=True)
+    codes.get("y", cached=True)
+    codes.update(x.model_copy(update={"label": "one"}))
+    assert queries(cdb, lambda: codes.get("y", cached=True)) == 0
+    got = codes.get("x", cached=True)
+    assert got is not None and got.label == "one"
+    codes.delete(y)
+    assert codes.get("y", cached=True) is None
+
+
+def test_cascades_invalidate_the_gets_of_the_rows_they_reach(cdb: Database) -> None:
+    users, (a, b, _) = users_of(cdb)
+    posts, notes, nodes = Repository(RPost, cdb), Repository(RNote, cdb), Repository(RNode, cdb)
+    post = posts.insert(RPost(author_id=a.id, title="t"))
+    note = notes.insert(RNote(owner_id=a.id, body="n"))
+    root = nodes.insert(RNode(label="root"))
+    leaf = nodes.insert(RNode(parent_id=root.id, label="leaf"))
+    other = nodes.insert(RNode(label="other"))
+    for get in (
+        lambda: posts.get(post.id, cached=True),
+        lambda: notes.get(note.id, cached=True),
+        lambda: nodes.get(leaf.id, cached=True),
+        lambda: nodes.get(other.id, cached=True),
+    ):
+        get()
+    users.delete(a)  # ON DELETE CASCADE and SET NULL reach rows no key names
+    assert posts.get(post.id, cached=True) is None
+    got = notes.get(note.id, cached=True)
+    assert got is not None and got.owner_id is None
+    nodes.delete(root)  # a table referencing itself: its own rows, by no key
+    assert nodes.get(leaf.id, cached=True) is None
+    assert nodes.get(other.id, cached=True) == other
+
+
+def test_transactions_bump_rows_after_commit_only(cdb: Database) -> None:
+    users, (a, b, _) = users_of(cdb)
+    users.get(a.id, cached=True)
+    users.get(b.id, cached=True)
+    with pytest.raises(RuntimeError), cdb.transaction():
+        users.update(RUser.id == a.id, RUser.age.set(99))
+        inside = users.get(a.id, cached=True)  # read your own write: bypasses the cache
+        assert inside is not None and inside.age == 99
+        raise RuntimeError("roll back")
+    assert queries(cdb, lambda: users.get(a.id, cached=True)) == 0  # nothing was bumped
+    with cdb.transaction(isolation="read committed"):
+        users.update(RUser.id == a.id, RUser.age.set(98))
+        assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0  # another row: from the cache
+    got = users.get(a.id, cached=True)
+    assert got is not None and got.age == 98
+    assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
