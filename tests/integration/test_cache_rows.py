@@ -168,7 +168,7 @@ def test_text_keys_are_invalidated_per_row(cdb: Database) -> None:
 
 
 def test_cascades_invalidate_the_gets_of_the_rows_they_reach(cdb: Database) -> None:
-    users, (a, b, _) = users_of(cdb)
+    users, (a, _, _) = users_of(cdb)
     posts, notes, nodes = Repository(RPost, cdb), Repository(RNote, cdb), Repository(RNode, cdb)
     post = posts.insert(RPost(author_id=a.id, title="t"))
     note = notes.insert(RNote(owner_id=a.id, body="n"))
