@@ -34,7 +34,9 @@ class RNote(Model, table="cr_notes"):
 
 class RNode(Model, table="cr_nodes"):
     id: PK[int] = column(default=AUTO)
-    parent_id: Annotated[Col[int | None], ForeignKey("cr_nodes.id", on_delete="cascade")] = column(default=None)
+    parent_id: Annotated[Col[int | None], ForeignKey("cr_nodes.id", on_delete="cascade")] = column(
+        default=None
+    )
     label: Col[str]
 
 

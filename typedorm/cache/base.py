@@ -7,7 +7,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-__all__ = ["ALL_TABLES", "MISS", "ROW", "WIDE", "Cache", "CacheStats", "Entry", "Materializer", "NoCache", "Snapshot"]
+__all__ = [
+    "ALL_TABLES",
+    "MISS",
+    "ROW",
+    "WIDE",
+    "Cache",
+    "CacheStats",
+    "Entry",
+    "Materializer",
+    "NoCache",
+    "Snapshot",
+]
 
 #: "every table": what raw SQL without ``touches=`` and migrations invalidate
 ALL_TABLES: Final = None
