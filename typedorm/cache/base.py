@@ -61,18 +61,18 @@ class Materializer(Protocol):
 
 class Entry:
     """A cached result as a backend's lookup returns it: the rows as read (shared: never changed,
-    the hook gives callers copies), whether they hold values that can change in place, and
-    ``memo``: prototypes built from the rows by each :class:`Materializer`, kept with the entry
-    (None where the backend keeps nothing between lookups)."""
+    the hook gives callers copies) and whether they hold values that can change in place. Where
+    the backend keeps the entry between lookups (``keeps``), it also keeps ``made``: a
+    :class:`Materializer` and the prototypes it built from the rows once, for every later hit to
+    copy (one attribute, so threads read and replace the pair at once)."""
 
-    __slots__ = ("memo", "mutable", "rows")
+    __slots__ = ("keeps", "made", "mutable", "rows")
 
-    def __init__(
-        self, rows: list[tuple[Any, ...]], mutable: bool, memo: dict[Any, Any] | None = None
-    ) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], mutable: bool, keeps: bool = True) -> None:
         self.rows = rows
         self.mutable = mutable
-        self.memo = memo
+        self.keeps = keeps
+        self.made: tuple[Materializer, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,8 @@ class Cache:
         mutable: bool | None = None,
     ) -> Entry | None:
         """Keep ``rows`` under ``key`` as read at ``snapshot`` (``mutable``: whether they hold values
-        a caller could change in place, if known); returns the kept :class:`Entry` if it has a
-        ``memo`` for prototypes, else None."""
+        a caller could change in place, if known); returns the :class:`Entry` it keeps, if it
+        keeps the entry's prototypes too, else None."""
         raise NotImplementedError
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:

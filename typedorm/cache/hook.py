@@ -276,7 +276,7 @@ class _Flight:
         self.until: float | None = None  # set when finished: served until then
 
 
-_NO_ROWS = Entry([], False)
+_NO_ROWS = Entry([], False, False)
 
 
 def _join(flights: dict[Any, _Flight], fk: Any) -> _Flight | None:
@@ -436,27 +436,27 @@ class _HookBase:
         entry: Entry = found
         if objects is None:
             return fresh_rows(entry.rows, entry.mutable)
-        memo = entry.memo
-        if memo is None:
+        made = entry.made
+        if made is not None and made[0] is objects:
+            return objects.clone(made[1])
+        if not entry.keeps:
             return objects.hydrate_all(fresh_rows(entry.rows, entry.mutable))
-        protos = memo.get(objects)
-        if protos is None:
-            protos = objects.prototypes(fresh_rows(entry.rows, entry.mutable))
-            if protos is None:  # instances this materializer cannot copy: validate every time
-                return objects.hydrate_all(fresh_rows(entry.rows, entry.mutable))
-            memo[objects] = protos  # two threads racing here build equal prototypes
+        protos = objects.prototypes(fresh_rows(entry.rows, entry.mutable))
+        if protos is None:  # instances this materializer cannot copy: validate every time
+            return objects.hydrate_all(fresh_rows(entry.rows, entry.mutable))
+        entry.made = (objects, protos)  # two threads racing here build equal prototypes
         return objects.clone(protos)
 
     @staticmethod
     def kept(entry: Entry | None, rows: Rows, mutable: bool, objects: Materializer | None) -> Entry:
-        """The result a fill just read, as an entry to answer from: the one the backend kept (its
-        memo gets the prototypes, so the next hit copies instead of validating), or a private one."""
-        if entry is None or entry.memo is None:
-            entry = Entry(rows, mutable, {})
-        if objects is not None and objects not in entry.memo:  # type: ignore[operator]
+        """The result a fill just read, as an entry to answer from: the one the backend kept (it
+        gets the prototypes, so the next hit copies instead of validating), or a private one."""
+        if entry is None or not entry.keeps:
+            entry = Entry(rows, mutable)
+        if objects is not None and (entry.made is None or entry.made[0] is not objects):
             protos = objects.prototypes(fresh_rows(rows, mutable))
             if protos is not None:
-                entry.memo[objects] = protos  # type: ignore[index]
+                entry.made = (objects, protos)
         return entry
 
     def _debug(self, what: str, sql: str) -> None:

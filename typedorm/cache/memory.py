@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Collection
@@ -13,8 +14,11 @@ from .codec import fresh_rows, has_mutable, size_of
 
 __all__ = ["MemoryCache"]
 
-#: an estimate of what one cached row's validated instance adds (object, __dict__, fields set)
-_INSTANCE_BYTES = 600
+
+def _instance_bytes(columns: int) -> int:
+    """An estimate of what one row's prototype instance adds: the object with its slots and its
+    ``__dict__`` (values mostly shared with the row; the fields set is shared by the prototypes)."""
+    return 120 + sys.getsizeof(dict.fromkeys(range(columns)))
 
 
 class _Entry(Entry):
@@ -23,7 +27,7 @@ class _Entry(Entry):
     def __init__(
         self, snapshot: Snapshot, expires: float, rows: list[tuple[Any, ...]], size: int, mutable: bool
     ) -> None:
-        super().__init__(rows, mutable, {})
+        super().__init__(rows, mutable)
         self.snapshot = snapshot
         self.expires = expires
         self.size = size
@@ -117,7 +121,7 @@ class MemoryCache(Cache):
         kept = fresh_rows(rows, mutable)
         # + the entry, its key and the index slot; and the instances validated once from the rows
         # (an object, its __dict__ and fields set per row; the values are mostly the rows' own)
-        size = size_of(kept) + 200 + _INSTANCE_BYTES * len(kept)
+        size = size_of(kept) + 200 + (_instance_bytes(len(kept[0])) * len(kept) if kept else 0)
         if size > self.max_bytes:
             return None
         if ttl is None:

@@ -192,6 +192,8 @@ class Mapper(Generic[M]):
         self._dirty_plans: dict[frozenset[str], tuple[str, ...] | None] = {}
         #: whether cached results may be answered with copies of instances validated once
         self.clonable: bool = clonable(model)
+        #: the fields sets prototypes share (never handed out: each copy gets its own)
+        self._fields_sets: dict[frozenset[str], set[str]] = {}
         #: new instances equal to prototypes (see :func:`clone_all`): what a cache hit returns
         self.clone: Callable[[Prototypes], list[M]] = clone_all
 
@@ -267,7 +269,11 @@ class Mapper(Generic[M]):
     def prototypes(self, rows: Sequence[Sequence[Any]]) -> Prototypes | None:
         """``rows`` validated once, for a cache entry to answer its hits with copies of (None
         when this model's instances cannot be copied faithfully: every hit validates again)."""
-        return prototypes(self.hydrate_all(rows)) if self.clonable else None
+        if not self.clonable:
+            return None
+        if len(self._fields_sets) > 64:
+            self._fields_sets = {}
+        return prototypes(self.hydrate_all(rows), self._fields_sets)
 
     # --- models -> parameters --------------------------------------------------------
     def bind_value(self, index: int, value: Any) -> Any:
@@ -546,15 +552,22 @@ def clonable(model: type[Any]) -> bool:
     )
 
 
-def prototypes(objs: list[Any]) -> Prototypes:
+def prototypes(objs: list[Any], fields_sets: dict[frozenset[str], set[str]] | None = None) -> Prototypes:
     """``objs`` (validated instances of one clonable model that nobody else holds) as what
     :func:`clone_all` copies: with the names of the fields holding values that can change in
-    place (lists, dicts, models...), which each copy gets deep copies of."""
+    place (lists, dicts, models...), which each copy gets deep copies of. Equal fields sets are
+    shared between prototypes (through ``fields_sets``; each copy gets its own)."""
     deep: set[str] = set()
+    shared = {} if fields_sets is None else fields_sets
     for o in objs:
         for k, v in o.__dict__.items():
             if v is not None and v is not NOT_LOADED and not isinstance(v, _IMMUTABLE_TYPES):
                 deep.add(k)
+        fs = o.__pydantic_fields_set__
+        one = shared.get(frozenset(fs))
+        if one is None:
+            one = shared[frozenset(fs)] = fs
+        _set_fields_set(o, one)
     return objs, tuple(sorted(deep))
 
 
