@@ -475,3 +475,172 @@ def test_slow_redis_is_bypassed_within_the_timeout(private_redis: PrivateRedis, 
     assert cache.stats().errors >= 1
     admin.close()
     db.close()
+
+
+# --- the connections RedisCache holds ----------------------------------------------------------
+def _connections_received(url: str) -> int:
+    import redis
+
+    admin = redis.Redis.from_url(url)
+    try:
+        return int(admin.info("stats")["total_connections_received"])
+    finally:
+        admin.close()
+
+
+def test_redis_held_connection_survives_a_restart(
+    private_redis: PrivateRedis, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The connection the cache held across a Redis restart is dead: it is replaced within the
+    same operation (as redis-py's pool checkout would), no error, no bypass, nothing stale."""
+    cache = RedisCache(private_redis.url, timeout=2.0, retry_after=0.2)
+    db = Database(f"sqlite:///{tmp_path / 'h.db'}", cache=cache)
+    db.create_all(CUser)
+    users = Repository(CUser, db)
+    ann = users.insert(CUser(name="Ann"))
+    users.get(ann.id, cached=True)
+    assert users.get(ann.id, cached=True) is not None and cache.stats().hits == 1
+    with caplog.at_level(logging.WARNING, logger="typedorm.cache"):
+        for i in range(2):  # a held connection first meets the restart in a read, then in a write
+            private_redis.kill()
+            private_redis.start()
+            if i == 1:
+                users.update(CUser.id == ann.id, CUser.name.set("after"))
+            for _ in range(3):
+                got = users.get(ann.id, cached=True)
+                assert got is not None and got.name == ("Ann" if i == 0 else "after")
+    assert not [r for r in caplog.records if r.name == "typedorm.cache" and r.levelno >= logging.WARNING]
+    stats = cache.stats()
+    assert stats.errors == 0 and stats.bypasses == 0 and stats.hits == 1 + 2 + 2
+    db.close()
+
+
+def test_redis_timeout_mid_reply_leaves_no_half_read_connection(
+    private_redis: PrivateRedis, tmp_path: Any
+) -> None:
+    """A read that times out has a reply still coming: its connection is dropped, never given
+    back, or the next read would take that late reply (another query's rows) for its own."""
+    import redis
+
+    # generous: a read that is not blocked must not time out on a loaded machine
+    cache = RedisCache(private_redis.url, timeout=0.3, retry_after=0.05)
+    db = Database(f"sqlite:///{tmp_path / 't.db'}", cache=cache)
+    db.create_all(CUser)
+    users = Repository(CUser, db)
+    people = [users.insert(CUser(name=f"user{i}", age=i)) for i in range(3)]
+    for p in people:  # cached; the next reads of them are hits
+        users.get(p.id, cached=True)
+    admin = redis.Redis.from_url(private_redis.url)
+    for rnd in range(2):
+        blocker = threading.Thread(target=lambda: admin.execute_command("DEBUG", "SLEEP", "0.9"))
+        blocker.start()
+        time.sleep(0.05)
+        got = users.get(people[rnd].id, cached=True)  # its MGET's reply arrives after the timeout
+        assert got is not None and got.name == f"user{rnd}"
+        blocker.join()
+        time.sleep(0.1)  # the late reply has arrived; the breaker lets Redis be tried again
+        errors = cache.stats().errors
+        for _ in range(2):
+            for p in people:
+                got = users.get(p.id, cached=True)
+                assert got is not None and (got.id, got.name, got.age) == (p.id, p.name, p.age)
+        assert cache.stats().errors == errors  # each read was a correct hit or miss
+    assert cache.stats().hits >= 3 + 2
+    admin.close()
+    db.close()
+
+
+def test_redis_connections_are_held_and_reused(private_redis: PrivateRedis, tmp_path: Any) -> None:
+    """1,000 cached reads from 4 threads use at most one connection per thread, and no pool
+    checkout each: the cache gives its connections back to itself, not to redis-py's pool."""
+    cache = RedisCache(private_redis.url, timeout=2.0)
+    db = Database(f"sqlite:///{tmp_path / 'c.db'}", cache=cache)
+    db.create_all(CUser)
+    users = Repository(CUser, db)
+    ann = users.insert(CUser(name="Ann"))
+    users.get(ann.id, cached=True)
+    pool = cache._sync().connection_pool
+    checkouts = []
+    real_get_connection = pool.get_connection
+
+    def counting_get_connection() -> Any:  # observes the real pool; changes nothing
+        checkouts.append(1)
+        return real_get_connection()
+
+    pool.get_connection = counting_get_connection
+    before = _connections_received(private_redis.url)
+    failures: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(250):
+                got = users.get(ann.id, cached=True)
+                assert got is not None and got.name == "Ann"
+        except BaseException as e:
+            failures.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert cache.stats().errors == 0 and cache.stats().hits >= 1000
+    assert _connections_received(private_redis.url) - before <= 4 + 1  # + the counting connection
+    assert len(checkouts) <= 4
+    import redis
+
+    admin = redis.Redis.from_url(private_redis.url)
+    assert len(admin.client_list()) <= 5 + 1
+    db.close()
+    assert len(admin.client_list()) == 1  # closing the database releases them all
+    admin.close()
+
+
+def test_a_forked_child_never_uses_the_parents_redis_connection(private_redis: PrivateRedis) -> None:
+    import os
+
+    cache = RedisCache(private_redis.url, timeout=2.0)
+    (parent_id,) = cache._call([("CLIENT", "ID")])
+    assert cache._call([("CLIENT", "ID")]) == [parent_id]  # held and reused
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if it talks on a connection of its own
+        code = 1
+        try:
+            ids = {cache._call([("CLIENT", "ID")])[0] for _ in range(3)}
+            code = 0 if len(ids) == 1 and parent_id not in ids else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert cache._call([("CLIENT", "ID")]) == [parent_id]  # the child left the parent's alone
+    cache._close()
+
+
+def test_async_redis_connections_are_held_and_survive_a_restart(
+    private_redis: PrivateRedis, tmp_path: Any
+) -> None:
+    async def main() -> None:
+        cache = RedisCache(private_redis.url, timeout=2.0)
+        async with AsyncDatabase(f"sqlite:///{tmp_path / 'ah.db'}", cache=cache) as db:
+            await db.create_all(CUser)
+            users = AsyncRepository(CUser, db)
+            ann = await users.insert(CUser(name="Ann"))
+            before = _connections_received(private_redis.url)
+            for _ in range(3):
+                res = await asyncio.gather(*(users.get(ann.id, cached=True) for _ in range(4)))
+                assert all(r is not None and r.name == "Ann" for r in res)
+            for _ in range(100):
+                got = await users.get(ann.id, cached=True)
+                assert got is not None and got.name == "Ann"
+            assert _connections_received(private_redis.url) - before <= 4 + 1
+            private_redis.kill()
+            private_redis.start()
+            await users.update(CUser.id == ann.id, CUser.name.set("after"))
+            for _ in range(3):
+                got = await users.get(ann.id, cached=True)
+                assert got is not None and got.name == "after"
+            stats = cache.stats()
+            assert stats.errors == 0 and stats.bypasses == 0 and stats.hits >= 100
+
+    asyncio.run(main())

@@ -11,6 +11,10 @@ failure opens a circuit breaker (reads and writes go to the database alone for `
 seconds, with one warning per outage on the ``typedorm.cache`` logger), and the first operation
 that works again replaces the epoch, because writes made meanwhile could not be recorded. A
 restarted Redis has lost its epoch key: the first read that sees it missing sets a new one.
+
+The cache holds its own connections (taken for one operation, given back after its complete
+response, dropped on any error): redis-py's pool checkout costs a poll and some bookkeeping on
+every command, more than a loopback round trip on some machines.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -40,6 +45,69 @@ def _redis_module() -> Any:
     except ImportError:  # pragma: no cover - depends on the environment
         raise ConfigurationError('RedisCache needs redis-py: pip install "typedorm[redis]"') from None
     return redis
+
+
+#: advanced in a forked child: connections held before the fork are the parent's
+_forks = 0
+
+
+def _after_fork() -> None:
+    global _forks
+    _forks += 1
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+class _Held:
+    """The connections a :class:`RedisCache` holds for one client (sync): idle ones wait in a list;
+    one is taken per operation and given back after a complete response, or dropped on an error.
+    A connection taken never has unread data, so redis-py's checkout check is not needed."""
+
+    __slots__ = ("closed", "fork", "idle", "lock", "pool")
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.idle: list[Any] = []
+        self.lock = threading.Lock()
+        self.fork = _forks
+        self.closed = False
+
+
+class _AHeld:
+    """The asyncio twin of :class:`_Held`, one per event loop (a connection belongs to its loop),
+    with the loop's client."""
+
+    __slots__ = ("client", "closed", "idle", "pool")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.pool = client.connection_pool
+        self.idle: list[Any] = []
+        self.closed = False
+
+
+def _roundtrip(conn: Any, cmds: list[tuple[Any, ...]]) -> list[Any]:
+    """Send ``cmds`` in one write and read every reply (an error reply raises; the caller then
+    drops the connection, since replies may remain unread)."""
+    if len(cmds) == 1:
+        conn.send_command(*cmds[0])
+        return [conn.read_response()]
+    conn.send_packed_command(conn.pack_commands(cmds))
+    return [conn.read_response() for _ in cmds]
+
+
+async def _aroundtrip(conn: Any, cmds: list[tuple[Any, ...]]) -> list[Any]:
+    if len(cmds) == 1:
+        await conn.send_command(*cmds[0])
+        return [await conn.read_response()]
+    await conn.send_packed_command(conn.pack_commands(cmds))
+    return [await conn.read_response() for _ in cmds]
+
+
+def _text(value: Any) -> str | None:
+    return value.decode() if isinstance(value, bytes) else None if value is None else str(value)
 
 
 class _Breaker:
@@ -126,7 +194,8 @@ class RedisCache(Cache):
         self.max_value_bytes: int = max_value_bytes
         self._breaker = _Breaker(float(retry_after))
         self._client: Any = None
-        self._aclients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._held: _Held | None = None
+        self._aclients: weakref.WeakKeyDictionary[Any, _AHeld] = weakref.WeakKeyDictionary()
         self._namespaces: set[str] = set()
         self._stored = 0
         self._resetting = False
@@ -156,12 +225,12 @@ class RedisCache(Cache):
             )
         return self._client
 
-    def _async(self) -> Any:
+    def _async(self) -> _AHeld:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        client = self._aclients.get(loop)
-        if client is None:
+        held = self._aclients.get(loop)
+        if held is None:
             _redis_module()
             import redis.asyncio as aredis
             from redis.asyncio.retry import Retry
@@ -174,10 +243,103 @@ class RedisCache(Cache):
                 retry=Retry(NoBackoff(), 0),
                 health_check_interval=0,
             )
-            self._aclients[loop] = client
-        return client
+            held = self._aclients[loop] = _AHeld(client)
+        return held
+
+    # --- held connections -----------------------------------------------------------------
+    def _connections(self) -> _Held:
+        held = self._held
+        if held is None or held.fork != _forks:
+            # a forked child forgets (never uses nor closes) its parent's connections; the
+            # client's pool resets itself in the child
+            held = self._held = _Held(self._sync().connection_pool)
+        return held
+
+    def _call(self, cmds: list[tuple[Any, ...]]) -> list[Any]:
+        """The replies to ``cmds``, sent in one write on a connection the cache holds.
+
+        A held connection found dead (Redis restarted, the server closed it) is replaced once, as
+        redis-py's pool checkout would have; a timeout is not retried (Redis is slow)."""
+        held = self._connections()
+        with held.lock:
+            conn = held.idle.pop() if held.idle else None
+        reused = conn is not None
+        try:
+            if conn is None:
+                conn = held.pool.get_connection()
+            try:
+                out = _roundtrip(conn, cmds)
+            except _redis_module().ConnectionError:
+                if not reused:
+                    raise
+                dead, conn = conn, None
+                self._drop(held, dead)
+                conn = held.pool.get_connection()
+                out = _roundtrip(conn, cmds)
+        except BaseException:
+            if conn is not None:
+                self._drop(held, conn)
+            raise
+        with held.lock:
+            if not held.closed and held is self._held:
+                held.idle.append(conn)
+                return out
+        self._drop(held, conn)
+        return out
+
+    @staticmethod
+    def _drop(held: _Held, conn: Any) -> None:
+        """Disconnect ``conn`` (it may hold unread replies) and hand it back to its pool."""
+        try:
+            conn.disconnect()
+            if held.fork == _forks:
+                held.pool.release(conn)
+        except Exception:  # dropping never fails a caller
+            logger.debug("disconnecting a Redis connection failed", exc_info=True)
+
+    async def _acall(self, cmds: list[tuple[Any, ...]]) -> list[Any]:
+        """:meth:`_call` on this event loop's connections."""
+        held = self._async()
+        conn = held.idle.pop() if held.idle else None
+        reused = conn is not None
+        try:
+            if conn is None:
+                conn = await held.pool.get_connection()
+            try:
+                out = await _aroundtrip(conn, cmds)
+            except _redis_module().ConnectionError:
+                if not reused:
+                    raise
+                dead, conn = conn, None
+                await self._adrop(held, dead)
+                conn = await held.pool.get_connection()
+                out = await _aroundtrip(conn, cmds)
+        except BaseException:
+            if conn is not None:
+                await self._adrop(held, conn)
+            raise
+        if held.closed:
+            await self._adrop(held, conn)
+        else:
+            held.idle.append(conn)
+        return out
+
+    @staticmethod
+    async def _adrop(held: _AHeld, conn: Any) -> None:
+        try:
+            await conn.disconnect(nowait=True)
+            await held.pool.release(conn)
+        except Exception:
+            logger.debug("disconnecting a Redis connection failed", exc_info=True)
 
     def _close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            with held.lock:
+                held.closed = True
+                idle, held.idle = held.idle, []
+            for conn in idle:
+                self._drop(held, conn)
         client, self._client = self._client, None
         if client is not None:
             try:
@@ -188,10 +350,14 @@ class RedisCache(Cache):
     async def _aclose(self) -> None:
         import asyncio
 
-        client = self._aclients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
+        held = self._aclients.pop(asyncio.get_running_loop(), None)
+        if held is not None:
+            held.closed = True
+            idle, held.idle = held.idle, []
+            for conn in idle:
+                await self._adrop(held, conn)
             try:
-                await client.aclose()
+                await held.client.aclose()
             except Exception:
                 logger.debug("closing the Redis client failed", exc_info=True)
 
@@ -292,43 +458,61 @@ class RedisCache(Cache):
         return max(1, int(ttl * 1000)) if ttl is not None else None
 
     # --- sync ------------------------------------------------------------------------------
-    def _guard_sync(self, what: str, force: bool = False) -> Any:
-        """The client if Redis may be used now (replacing the epochs first after an outage).
+    def _epoch_sets(self) -> list[tuple[Any, ...]]:
+        return [("SET", self._epoch_key(ns), secrets.token_hex(8)) for ns in list(self._namespaces)]
+
+    def _guard_sync(self, what: str, force: bool = False) -> bool:
+        """Whether Redis may be used now (replacing the epochs first after an outage).
         ``force``: try even while the breaker is open (an invalidation is worth a timeout)."""
         b = self._breaker
         if not force and not b.allow():
-            return None
-        client = self._sync()
+            return False
         if b.reset_epoch:
             try:
-                pipe = client.pipeline(transaction=False)
-                for ns in self._namespaces:
-                    pipe.set(self._epoch_key(ns), secrets.token_hex(8))
-                pipe.execute()
+                cmds = self._epoch_sets()
+                if cmds:
+                    self._call(cmds)
             except self._error_types() as e:
                 self._failed(e, what)
-                return None
+                return False
             b.reset_epoch = False
             b.recovered()
-        return client
+        return True
 
     def _failed(self, e: BaseException, what: str) -> None:
         self._count("_errors")
         self._breaker.failed(e, what)
 
+    def _new_epoch(self, ns: str) -> list[tuple[Any, ...]]:
+        """Set an epoch unless one exists, and read the one that is."""
+        ek = self._epoch_key(ns)
+        return [("SET", ek, secrets.token_hex(8), "NX"), ("GET", ek)]
+
+    @staticmethod
+    def _started(values: list[Any], epoch: Any) -> Snapshot | None:
+        """The snapshot after an epoch was started (None: it vanished at once, bypass)."""
+        text = _text(epoch)
+        if text is None:
+            return None
+        return (text, tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+
+    def _set_cmd(self, key: Any, body: bytes, ttl: float | None) -> tuple[Any, ...]:
+        ms = self._ttl_ms(ttl)
+        return ("SET", key, body) if ms is None else ("SET", key, body, "PX", ms)
+
+    def _bump_cmds(self, ns: str, tables: Collection[str] | None) -> list[tuple[Any, ...]]:
+        if tables is None:
+            return [("SET", self._epoch_key(ns), secrets.token_hex(8))]
+        return [("INCR", k) for k in self._gen_keys(ns, tables)]
+
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
-        client = self._guard_sync("read")
-        if client is None:
+        if not self._guard_sync("read"):
             return MISS, None
         try:
-            values = client.mget([self._epoch_key(ns), *self._gen_keys(ns, tables), key])
+            values = self._call([("MGET", self._epoch_key(ns), *self._gen_keys(ns, tables), key)])[0]
             found, snap, missing = self._parse(values)
             if missing:  # a new (or flushed) Redis: start an epoch; what it had is gone anyway
-                pipe = client.pipeline(transaction=False)
-                pipe.set(self._epoch_key(ns), secrets.token_hex(8), nx=True)
-                pipe.get(self._epoch_key(ns))
-                epoch = pipe.execute()[1]
-                snap = (epoch.decode(), tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+                snap = self._started(values, self._call(self._new_epoch(ns))[1])
         except self._error_types() as e:
             self._failed(e, "read")
             return MISS, None
@@ -347,11 +531,10 @@ class RedisCache(Cache):
         body = self._encode(snapshot, rows)
         if body is None:
             return
-        client = self._guard_sync("store")
-        if client is None:
+        if not self._guard_sync("store"):
             return
         try:
-            client.set(key, body, px=self._ttl_ms(ttl))
+            self._call([self._set_cmd(key, body, ttl)])
         except self._error_types() as e:
             self._failed(e, "store")
             return
@@ -360,21 +543,13 @@ class RedisCache(Cache):
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
-        client = self._guard_sync("invalidate", force=True)
-        if client is None:
+        if not self._guard_sync("invalidate", force=True):
             self._retry_reset()  # a write went unrecorded: replace the epochs as soon as Redis answers
             return
         try:
-            keys = self._gen_keys(ns, tables) if tables is not None else []
-            if tables is None:
-                client.set(self._epoch_key(ns), secrets.token_hex(8))
-            elif len(keys) == 1:
-                client.incr(keys[0])
-            else:
-                pipe = client.pipeline(transaction=False)
-                for k in keys:
-                    pipe.incr(k)
-                pipe.execute()
+            cmds = self._bump_cmds(ns, tables)
+            if cmds:  # several INCRs: one write, one round trip
+                self._call(cmds)
         except self._error_types() as e:
             self._failed(e, "invalidate")
             self._retry_reset()
@@ -382,37 +557,30 @@ class RedisCache(Cache):
         self._breaker.recovered()
 
     # --- asyncio ---------------------------------------------------------------------------
-    async def _guard_async(self, what: str, force: bool = False) -> Any:
+    async def _guard_async(self, what: str, force: bool = False) -> bool:
         b = self._breaker
         if not force and not b.allow():
-            return None
-        client = self._async()
+            return False
         if b.reset_epoch:
             try:
-                pipe = client.pipeline(transaction=False)
-                for ns in self._namespaces:
-                    pipe.set(self._epoch_key(ns), secrets.token_hex(8))
-                await pipe.execute()
+                cmds = self._epoch_sets()
+                if cmds:
+                    await self._acall(cmds)
             except self._error_types() as e:
                 self._failed(e, what)
-                return None
+                return False
             b.reset_epoch = False
             b.recovered()
-        return client
+        return True
 
     async def _alookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
-        client = await self._guard_async("read")
-        if client is None:
+        if not await self._guard_async("read"):
             return MISS, None
         try:
-            values = await client.mget([self._epoch_key(ns), *self._gen_keys(ns, tables), key])
+            values = (await self._acall([("MGET", self._epoch_key(ns), *self._gen_keys(ns, tables), key)]))[0]
             found, snap, missing = self._parse(values)
             if missing:
-                pipe = client.pipeline(transaction=False)
-                pipe.set(self._epoch_key(ns), secrets.token_hex(8), nx=True)
-                pipe.get(self._epoch_key(ns))
-                epoch = (await pipe.execute())[1]
-                snap = (epoch.decode(), tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+                snap = self._started(values, (await self._acall(self._new_epoch(ns)))[1])
         except self._error_types() as e:
             self._failed(e, "read")
             return MISS, None
@@ -431,11 +599,10 @@ class RedisCache(Cache):
         body = self._encode(snapshot, rows)
         if body is None:
             return
-        client = await self._guard_async("store")
-        if client is None:
+        if not await self._guard_async("store"):
             return
         try:
-            await client.set(key, body, px=self._ttl_ms(ttl))
+            await self._acall([self._set_cmd(key, body, ttl)])
         except self._error_types() as e:
             self._failed(e, "store")
             return
@@ -444,21 +611,13 @@ class RedisCache(Cache):
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
-        client = await self._guard_async("invalidate", force=True)
-        if client is None:
+        if not await self._guard_async("invalidate", force=True):
             self._retry_reset()
             return
         try:
-            keys = self._gen_keys(ns, tables) if tables is not None else []
-            if tables is None:
-                await client.set(self._epoch_key(ns), secrets.token_hex(8))
-            elif len(keys) == 1:
-                await client.incr(keys[0])
-            else:
-                pipe = client.pipeline(transaction=False)
-                for k in keys:
-                    pipe.incr(k)
-                await pipe.execute()
+            cmds = self._bump_cmds(ns, tables)
+            if cmds:
+                await self._acall(cmds)
         except self._error_types() as e:
             self._failed(e, "invalidate")
             self._retry_reset()
