@@ -209,3 +209,65 @@ def test_transactions_bump_rows_after_commit_only(cdb: Database) -> None:
     got = users.get(a.id, cached=True)
     assert got is not None and got.age == 98
     assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
+
+
+# --- RedisCache: generations, row TTLs and the per-process layer ---------------------------------
+def redis_pair(db: Database, **options: object) -> tuple[Database, Database, str]:
+    """Two databases (as two processes would have) on ``db``'s URL sharing one Redis prefix."""
+    prefix = f"p{uuid.uuid4().hex[:8]}"
+    url = require_redis()
+    one = Database(db.url, cache=RedisCache(url, prefix=prefix, timeout=2.0, **options))  # type: ignore[arg-type]
+    two = Database(db.url, cache=RedisCache(url, prefix=prefix, timeout=2.0, **options))  # type: ignore[arg-type]
+    one.create_all(*MODELS)
+    return one, two, prefix
+
+
+def test_redis_row_generations_expire_and_cap_cached_gets(db: Database) -> None:
+    import redis
+
+    one, two, prefix = redis_pair(db, row_ttl=120.0, default_ttl=None)
+    try:
+        users, (a, _, _) = users_of(one)
+        users.get(a.id, cached=True)
+        users.filter(RUser.age >= 0).cached().all()
+        r = redis.Redis.from_url(require_redis())
+        values = r.keys(f"{prefix}:*:v:*")
+        ttls = sorted(r.pttl(k) for k in values)
+        # the get lives at most row_ttl; the query (default_ttl=None) does not expire
+        assert ttls[0] == -1 and 0 < ttls[-1] <= 120_000
+        users.update(RUser.id == a.id, RUser.age.set(1))
+        row_keys = [k for k in r.keys(f"{prefix}:*:g:*") if b"\x00=" in k]
+        table_keys = [k for k in r.keys(f"{prefix}:*:g:*") if b"\x00" not in k]
+        assert row_keys and all(0 < r.pttl(k) <= 120_000 for k in row_keys)
+        assert table_keys and all(r.pttl(k) == -1 for k in table_keys)
+        # generations are tokens: a value that is no integer is no error
+        for k in table_keys:
+            r.set(k, "not a number")
+        assert (
+            Repository(RUser, two).filter(RUser.age >= 0).cached().all() == users.filter(RUser.age >= 0).all()
+        )
+    finally:
+        one.drop_all(*MODELS)
+        one.close()
+        two.close()
+
+
+def test_redis_local_layer_never_serves_what_another_process_changed(db: Database) -> None:
+    one, two, _ = redis_pair(db, local_entries=2)
+    try:
+        users1, (a, b, c) = users_of(one)
+        users2 = Repository(RUser, two)
+        for u in (a, b, c):
+            users1.get(u.id, cached=True)
+            users2.get(u.id, cached=True)
+        assert len(one.cache._local) == 2  # type: ignore[attr-defined]  # bounded
+        users2.update(RUser.id == a.id, RUser.age.set(77))  # in the other process
+        got = users1.get(a.id, cached=True)
+        assert got is not None and got.age == 77
+        assert queries(one, lambda: users1.get(c.id, cached=True)) == 0  # another row: still a hit
+        users2.update(RUser.age >= 0, RUser.name.set("all"))  # a write naming no key
+        assert {u.name for u in (users1.get(x.id, cached=True) for x in (a, b, c)) if u} == {"all"}
+    finally:
+        one.drop_all(*MODELS)
+        one.close()
+        two.close()

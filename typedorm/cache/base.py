@@ -39,7 +39,7 @@ class _Miss:
 MISS: Final = _Miss()
 
 #: what a read saw before it ran: the namespace's epoch and the generation of each table it reads
-Snapshot = tuple[Any, tuple[int, ...]]
+Snapshot = tuple[Any, tuple[Any, ...]]
 
 
 class Materializer(Protocol):
@@ -112,6 +112,8 @@ class Cache:
 
     #: seconds an entry lives when the query names no ``ttl``
     default_ttl: float | None
+    #: the longest a cached get may live (None: no limit), where a row's generation expires
+    row_ttl: float | None = None
 
     def __init__(self, *, default_ttl: float | None = 300.0) -> None:
         from ..errors import InvalidArgument

@@ -255,6 +255,13 @@ def _cascade(table: str) -> tuple[frozenset[str], bool, frozenset[str]]:
 
 
 # --- the hooks ---------------------------------------------------------------------------------
+def _capped(ttl: float | None, cache: Cache) -> float | None:
+    """The TTL of a cached get where row generations expire after ``cache.row_ttl``: no longer."""
+    limit = cache.row_ttl
+    want = cache.default_ttl if ttl is None else ttl
+    return limit if limit is not None and (want is None or want > limit) else ttl
+
+
 def _built(rows: Rows, objects: Materializer | None) -> Any:
     """Rows read from the database as the caller wants them (instances, with ``objects``)."""
     return rows if objects is None else objects.hydrate_all(rows)
@@ -483,6 +490,8 @@ class CacheHook(_HookBase):
         """The result of ``sql``: its rows, or with ``objects``, the instances built from them;
         from the cache when it holds them at the current generations, else run (and stored)."""
         cache = self.cache
+        if reads.keyed and cache.row_ttl is not None:
+            ttl = _capped(ttl, cache)
         plan = _FILL if state is None else self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
             cache._count("_bypasses")
@@ -571,6 +580,8 @@ class AsyncCacheHook(_HookBase):
         import asyncio
 
         cache = self.cache
+        if reads.keyed and cache.row_ttl is not None:
+            ttl = _capped(ttl, cache)
         plan = _FILL if state is None else self.plan(state, reads, in_snapshot)
         if plan == _BYPASS:
             cache._count("_bypasses")

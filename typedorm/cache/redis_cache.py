@@ -27,12 +27,13 @@ import secrets
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
 from ..errors import ConfigurationError, InvalidArgument
-from .base import MISS, Cache, Snapshot
-from .codec import Unencodable, decode_payload, encode_payload, params_key
+from .base import MISS, ROW, Cache, Entry, Snapshot
+from .codec import Unencodable, decode_payload, encode_payload, has_mutable, params_key
 
 __all__ = ["RedisCache"]
 
@@ -165,6 +166,13 @@ class RedisCache(Cache):
     of the tables a query reads are part of each key as well). Entries expire after the query's
     ``ttl`` or ``default_ttl``. :class:`~typedorm.Database` uses redis-py's client and
     :class:`~typedorm.AsyncDatabase` ``redis.asyncio``'s, both made from ``url``.
+
+    Each process also keeps the last ``local_entries`` results it read or stored, with the
+    instances validated from them once: when Redis reports the same generations for a key, the
+    value is not decoded or validated again (the round trip that checks them still happens, so
+    another process's commit is seen all the same). A generation is a random token set by each
+    write; a row's (for cached gets, see ``typedorm.cache.hook``) expires ``row_ttl`` seconds after
+    its last write, and cached gets live at most that long.
     """
 
     def __init__(
@@ -176,11 +184,17 @@ class RedisCache(Cache):
         timeout: float = 0.05,
         retry_after: float = 1.0,
         max_value_bytes: int = 1 << 20,
+        local_entries: int = 10_000,
+        row_ttl: float = 86_400.0,
     ) -> None:
         super().__init__(default_ttl=default_ttl)
+        if isinstance(local_entries, bool) or not isinstance(local_entries, int) or local_entries < 0:
+            raise InvalidArgument(
+                f"local_entries must be an int >= 0, not {local_entries!r}", argument="local_entries"
+            )
         if not isinstance(url, str) or not url.startswith(("redis://", "rediss://", "unix://")):
             raise InvalidArgument(f"RedisCache takes a redis:// URL, not {url!r}", argument="url")
-        for name, v in (("timeout", timeout), ("retry_after", retry_after)):
+        for name, v in (("timeout", timeout), ("retry_after", retry_after), ("row_ttl", row_ttl)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise InvalidArgument(
                     f"{name} must be a positive number of seconds, not {v!r}", argument=name
@@ -199,6 +213,11 @@ class RedisCache(Cache):
         self._namespaces: set[str] = set()
         self._stored = 0
         self._resetting = False
+        self.local_entries: int = local_entries
+        self.row_ttl: float | None = float(row_ttl)
+        #: key -> (snapshot, expiry on the monotonic clock or 0, entry): what this process read or
+        #: stored, served again while Redis reports the same snapshot for the key
+        self._local: OrderedDict[Any, tuple[Snapshot, float, Entry]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"RedisCache({self.url!r}, prefix={self.prefix!r})"
@@ -333,6 +352,8 @@ class RedisCache(Cache):
             logger.debug("disconnecting a Redis connection failed", exc_info=True)
 
     def _close(self) -> None:
+        with self._lock:
+            self._local.clear()
         held, self._held = self._held, None
         if held is not None:
             with held.lock:
@@ -348,6 +369,8 @@ class RedisCache(Cache):
                 logger.debug("closing the Redis client failed", exc_info=True)
 
     async def _aclose(self) -> None:
+        with self._lock:
+            self._local.clear()
         import asyncio
 
         held = self._aclients.pop(asyncio.get_running_loop(), None)
@@ -420,30 +443,68 @@ class RedisCache(Cache):
         return (redis.RedisError, OSError)
 
     # --- decoding (shared) ----------------------------------------------------------------
-    def _parse(self, values: list[Any]) -> tuple[Any, Snapshot | None, bool]:
-        """(entry or MISS, snapshot, epoch missing) from ``MGET epoch, gens..., value``."""
+    def _parse(self, key: Any, values: list[Any]) -> tuple[Any, Snapshot | None, bool]:
+        """(entry or MISS, snapshot, epoch missing) from ``MGET epoch, gens..., value``; the entry
+        this process keeps for ``key`` if it was read at the same snapshot (not decoded again)."""
         raw_epoch, raw = values[0], values[-1]
-        gens = tuple(int(v) if v is not None else 0 for v in values[1:-1])
+        gens = tuple(_text(v) for v in values[1:-1])
         if raw_epoch is None:
             return MISS, None, True
-        epoch = raw_epoch.decode() if isinstance(raw_epoch, bytes) else str(raw_epoch)
-        snap: Snapshot = (epoch, gens)
+        snap: Snapshot = (_text(raw_epoch), gens)
         if raw is None:
             return MISS, snap, False
+        if self.local_entries:
+            with self._lock:
+                held = self._local.get(key)
+                if held is not None:
+                    if held[0] == snap and (not held[1] or held[1] > time.monotonic()):
+                        self._local.move_to_end(key)
+                        return held[2], snap, False
+                    del self._local[key]
         try:
             data = json.loads(raw)
-            if type(data) is not list or len(data) != 3 or data[0] != epoch or data[1] != list(gens):
+            if (
+                type(data) is not list
+                or len(data) != 4
+                or data[0] != snap[0]
+                or data[1] != list(gens)
+                or (data[3] is not None and type(data[3]) not in (int, float))
+            ):
                 return MISS, snap, False
-            return decode_payload(data[2]), snap, False
+            rows = decode_payload(data[2])
         except (ValueError, TypeError, KeyError):
             self._count("_errors")
             logger.debug("ignoring a malformed cache entry", exc_info=True)
             return MISS, snap, False
+        left = None if data[3] is None else data[3] - time.time()
+        if left is not None and left <= 0:
+            return MISS, snap, False
+        return self._keep(key, snap, rows, left), snap, False
 
-    def _encode(self, snapshot: Snapshot, rows: list[tuple[Any, ...]]) -> bytes | None:
+    def _keep(self, key: Any, snap: Snapshot, rows: list[tuple[Any, ...]], left: float | None) -> Entry:
+        """``rows`` read at ``snap`` as an entry this process keeps for ``key`` (for ``left``
+        seconds; None: no expiry), its prototypes to be built on first use."""
+        entry = Entry(rows, has_mutable(rows), self.local_entries > 0)
+        if self.local_entries:
+            expires = 0.0 if left is None else time.monotonic() + left
+            with self._lock:
+                local = self._local
+                local[key] = (snap, expires, entry)
+                local.move_to_end(key)
+                while len(local) > self.local_entries:
+                    local.popitem(last=False)
+        return entry
+
+    def _encode(self, snapshot: Snapshot, rows: list[tuple[Any, ...]], ttl: float | None) -> bytes | None:
+        ttl = self.default_ttl if ttl is None else ttl
         try:
             body = json.dumps(
-                [snapshot[0], list(snapshot[1]), encode_payload(rows)],
+                [
+                    snapshot[0],
+                    list(snapshot[1]),
+                    encode_payload(rows),
+                    None if ttl is None else time.time() + ttl,
+                ],
                 separators=(",", ":"),
                 ensure_ascii=False,
                 allow_nan=False,
@@ -452,6 +513,9 @@ class RedisCache(Cache):
             logger.debug("result not cached: %s", e)
             return None
         return body if len(body) <= self.max_value_bytes else None
+
+    def _left(self, ttl: float | None) -> float | None:
+        return self.default_ttl if ttl is None else ttl
 
     def _ttl_ms(self, ttl: float | None) -> int | None:
         ttl = self.default_ttl if ttl is None else ttl
@@ -494,23 +558,28 @@ class RedisCache(Cache):
         text = _text(epoch)
         if text is None:
             return None
-        return (text, tuple(int(v) if v is not None else 0 for v in values[1:-1]))
+        return (text, tuple(_text(v) for v in values[1:-1]))
 
     def _set_cmd(self, key: Any, body: bytes, ttl: float | None) -> tuple[Any, ...]:
         ms = self._ttl_ms(ttl)
         return ("SET", key, body) if ms is None else ("SET", key, body, "PX", ms)
 
     def _bump_cmds(self, ns: str, tables: Collection[str] | None) -> list[tuple[Any, ...]]:
+        """A new random generation for each of ``tables`` (a row's expires ``row_ttl`` after it is
+        written: an entry that read its old value expires before, so no value ever comes back)."""
+        token = secrets.token_hex(8)
         if tables is None:
-            return [("SET", self._epoch_key(ns), secrets.token_hex(8))]
-        return [("INCR", k) for k in self._gen_keys(ns, tables)]
+            return [("SET", self._epoch_key(ns), token)]
+        row_ms = max(1, int((self.row_ttl or 0) * 1000))
+        p = f"{self.prefix}:{ns}:g:"
+        return [("SET", p + t, token, "PX", row_ms) if ROW in t else ("SET", p + t, token) for t in tables]
 
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
         if not self._guard_sync("read"):
             return MISS, None
         try:
             values = self._call([("MGET", self._epoch_key(ns), *self._gen_keys(ns, tables), key)])[0]
-            found, snap, missing = self._parse(values)
+            found, snap, missing = self._parse(key, values)
             if missing:  # a new (or flushed) Redis: start an epoch; what it had is gone anyway
                 snap = self._started(values, self._call(self._new_epoch(ns))[1])
         except self._error_types() as e:
@@ -527,19 +596,20 @@ class RedisCache(Cache):
         rows: list[tuple[Any, ...]],
         ttl: float | None,
         mutable: bool | None = None,
-    ) -> None:
-        body = self._encode(snapshot, rows)
+    ) -> Entry | None:
+        body = self._encode(snapshot, rows, ttl)
         if body is None:
-            return
+            return None
         if not self._guard_sync("store"):
-            return
+            return None
         try:
             self._call([self._set_cmd(key, body, ttl)])
         except self._error_types() as e:
             self._failed(e, "store")
-            return
+            return None
         with self._lock:
             self._stored += len(body)
+        return self._keep(key, snapshot, rows, self._left(ttl))
 
     def _bump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
@@ -578,7 +648,7 @@ class RedisCache(Cache):
             return MISS, None
         try:
             values = (await self._acall([("MGET", self._epoch_key(ns), *self._gen_keys(ns, tables), key)]))[0]
-            found, snap, missing = self._parse(values)
+            found, snap, missing = self._parse(key, values)
             if missing:
                 snap = self._started(values, (await self._acall(self._new_epoch(ns)))[1])
         except self._error_types() as e:
@@ -595,19 +665,20 @@ class RedisCache(Cache):
         rows: list[tuple[Any, ...]],
         ttl: float | None,
         mutable: bool | None = None,
-    ) -> None:
-        body = self._encode(snapshot, rows)
+    ) -> Entry | None:
+        body = self._encode(snapshot, rows, ttl)
         if body is None:
-            return
+            return None
         if not await self._guard_async("store"):
-            return
+            return None
         try:
             await self._acall([self._set_cmd(key, body, ttl)])
         except self._error_types() as e:
             self._failed(e, "store")
-            return
+            return None
         with self._lock:
             self._stored += len(body)
+        return self._keep(key, snapshot, rows, self._left(ttl))
 
     async def _abump(self, ns: str, tables: Collection[str] | None) -> None:
         self._namespaces.add(ns)
