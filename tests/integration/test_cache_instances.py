@@ -77,15 +77,19 @@ def seed(db: Database) -> tuple[Repository[IUser], IUser]:
 def test_hits_validate_no_row_again(cdb: Database) -> None:
     users, ann = seed(cdb)
     q = users.filter(IUser.id >= 1).cached()
-    first = q.all()
+    first = q.all()  # a miss: validates the rows it read, as any read does
     users.get(ann.id, cached=True)
+    VALIDATED.clear()
+    assert q.all() == first  # the first hit validates the entry's rows once, for this process
+    assert users.get(ann.id, cached=True) == first[0]
+    assert len(VALIDATED) == len(first) + 1
     VALIDATED.clear()
     for _ in range(5):
         assert q.all() == first
         assert users.get(ann.id, cached=True) == first[0]
-    # each process validates a cached result's rows once; hits copy those instances
+    # later hits copy the instances validated then
     assert VALIDATED == []
-    assert cdb.cache.stats().hits == 10
+    assert cdb.cache.stats().hits == 12
 
 
 def test_hit_instances_share_nothing(cdb: Database) -> None:

@@ -13,6 +13,7 @@ import copy
 import datetime as _dt
 import json
 import math
+import sys
 import uuid
 from decimal import Decimal
 from itertools import chain
@@ -156,14 +157,11 @@ def fresh_rows(rows: list[tuple[Any, ...]], mutable: bool) -> list[tuple[Any, ..
 
 
 def size_of(rows: list[tuple[Any, ...]]) -> int:
-    """An estimate of the memory ``rows`` hold, in bytes (the object sizes, without sharing); over
-    eight rows, from eight rows spread over them."""
-    import sys
-
+    """An estimate of the memory ``rows`` hold, in bytes (the object sizes, without sharing): over
+    two rows, from the first and the middle one."""
     n = len(rows)
-    if n > 8:
-        step = n / 8
-        return sys.getsizeof(rows) + int(size_of([rows[int(i * step)] for i in range(8)]) * n / 8)
+    if n > 2:
+        return sys.getsizeof(rows) + int(size_of([rows[0], rows[n // 2]]) * n / 2)
     total = sys.getsizeof(rows)
     for r in rows:
         total += sys.getsizeof(r)
@@ -173,8 +171,6 @@ def size_of(rows: list[tuple[Any, ...]]) -> int:
 
 
 def _deep_size(v: Any) -> int:
-    import sys
-
     n = sys.getsizeof(v)
     if isinstance(v, dict):
         for k, x in v.items():

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -180,7 +181,7 @@ def reads_of(*objs: object) -> Reads:
 
 # --- what a write changes ----------------------------------------------------------------------
 _CASCADING = {"cascade", "set null", "set default"}
-_graph: dict[str, tuple[frozenset[str], bool, frozenset[str]]] = {}
+_graph: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 _graph_models: list[int] = [-1]
 _graph_lock = threading.Lock()
 
@@ -214,9 +215,11 @@ def _wide(tables: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _cascade(table: str) -> tuple[frozenset[str], bool, frozenset[str]]:
-    """:func:`cascade_targets`, whether ``table`` reaches itself through them (a self-referencing
-    cascade changes rows of its own table by no key), and their generations for an unkeyed write."""
+def _cascade(table: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """:func:`cascade_targets`; the generations a write to rows of ``table`` named by their keys
+    advances besides those rows' own (the table's; the tables it cascades to as for a write to
+    rows no key names; and its own keyed-write one if it cascades to itself, since then rows of
+    its own are changed by no key); and the generations an unkeyed write advances."""
     defined = TABLE_MODELS_DEFINED[0]
     hit = _graph.get(table)
     if hit is not None and _graph_models[0] == defined:
@@ -248,7 +251,10 @@ def _cascade(table: str) -> tuple[frozenset[str], bool, frozenset[str]]:
                 out.add(child)
                 todo.append(child)
     targets = frozenset(out)
-    result = (targets, itself, _wide(targets))
+    keyed = _wide(targets - {table}) | {table}
+    if itself:
+        keyed |= {table + WIDE}
+    result = (targets, keyed, _wide(targets))
     with _graph_lock:
         _graph[table] = result
     return result
@@ -297,12 +303,26 @@ def _join(flights: dict[Any, _Flight], fk: Any) -> _Flight | None:
     return flight
 
 
-def _retire(flights: dict[Any, _Flight], fk: Any, flight: _Flight, ttl: float | None) -> None:
-    """``flight`` has stored its rows: it lingers briefly, and finished flights past theirs go."""
+class _Flights(dict[Any, _Flight]):
+    """The flights of one hook by key, and the finished ones in the order they finished."""
+
+    __slots__ = ("finished",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished: deque[tuple[float, Any, _Flight]] = deque()
+
+
+def _retire(flights: _Flights, fk: Any, flight: _Flight, ttl: float | None) -> None:
+    """``flight`` has stored its rows: it lingers briefly, and finished flights past theirs go
+    (the oldest first: no scan of every flight per call)."""
     now = time.monotonic()
-    flight.until = now + (min(_LINGER, ttl) if ttl is not None else _LINGER)
-    if len(flights) > 64:
-        for k in [k for k, f in flights.items() if f.until is not None and now > f.until]:
+    flight.until = until = now + (min(_LINGER, ttl) if ttl is not None else _LINGER)
+    done = flights.finished
+    done.append((until, fk, flight))
+    while done and (done[0][0] < now or len(done) > 4096):
+        _, k, f = done.popleft()
+        if flights.get(k) is f:
             del flights[k]
 
 
@@ -316,7 +336,7 @@ class _HookBase:
         self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
         self._kinds: dict[str, bool] = {}
         self._inserts: dict[str, bool] = {}
-        self._flights: dict[Any, _Flight] = {}
+        self._flights = _Flights()
         self._flock = threading.Lock()
         cache._bind(namespace)
 
@@ -377,17 +397,10 @@ class _HookBase:
         name = table.name
         if self.inserts(sql):
             return frozenset((name,))
-        targets, itself, wide = _cascade(name)
+        _, keyed, wide = _cascade(name)
         if keys is None:
             return wide
-        out = {name, *(row_name(name, k) for k in keys)}
-        if itself:
-            out.add(name + WIDE)
-        for t in targets:
-            if t != name:
-                out.add(t)
-                out.add(t + WIDE)
-        return frozenset(out)
+        return keyed.union([row_name(name, k) for k in keys])
 
     def inserts(self, sql: str) -> bool:
         """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
@@ -455,16 +468,16 @@ class _HookBase:
         return objects.clone(protos)
 
     @staticmethod
-    def kept(entry: Entry | None, rows: Rows, mutable: bool, objects: Materializer | None) -> Entry:
-        """The result a fill just read, as an entry to answer from: the one the backend kept (it
-        gets the prototypes, so the next hit copies instead of validating), or a private one."""
-        if entry is None or not entry.keeps:
-            entry = Entry(rows, mutable)
-        if objects is not None and (entry.made is None or entry.made[0] is not objects):
-            protos = objects.prototypes(fresh_rows(rows, mutable))
-            if protos is not None:
-                entry.made = (objects, protos)
-        return entry
+    def kept(entry: Entry | None, rows: Rows, mutable: bool) -> Entry:
+        """The result a fill just read, as an entry to answer single-flight followers from: the
+        one the backend kept (its prototypes are built on its first hit), or a private one."""
+        return entry if entry is not None and entry.keeps else Entry(rows, mutable)
+
+    @staticmethod
+    def filled(rows: Rows, mutable: bool, objects: Materializer | None) -> Any:
+        """What the caller whose read filled an entry gets: built from its own rows (copied where
+        they hold values that can change in place: the entry may share them)."""
+        return fresh_rows(rows, mutable) if objects is None else objects.hydrate_all(fresh_rows(rows, mutable))
 
     def _debug(self, what: str, sql: str) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -519,16 +532,19 @@ class CacheHook(_HookBase):
             if reads.keyed and not rows:
                 return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
-            entry = cache._store(ns, key, snap, rows, ttl, mutable)
-            return self.serve(self.kept(entry, rows, mutable, objects), objects)
+            cache._store(ns, key, snap, rows, ttl, mutable)
+            return self.filled(rows, mutable, objects)
         fk = (key, snap)
         with self._flock:
             flight = _join(self._flights, fk)
             leader = flight is None
             if flight is None:
-                flight = self._flights[fk] = _Flight(threading.Event())
+                done = threading.Lock()  # held by the leader until it finishes
+                done.acquire()
+                flight = self._flights[fk] = _Flight(done)
         if not leader:
-            flight.done.wait()
+            with flight.done:  # returns when the leader has released it
+                pass
             if flight.ok:
                 return self.serve(flight.entry, objects)
             return _built(run(), objects)
@@ -538,17 +554,17 @@ class CacheHook(_HookBase):
             mutable = has_mutable(rows)
             want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
             entry = cache._store(ns, key, snap, rows, ttl, mutable) if want else None
-            flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
+            flight.entry, flight.ok = self.kept(entry, rows, mutable), True
             stored = want
         finally:
-            flight.done.set()
+            flight.done.release()
             if not stored:  # failed, or nothing stored: later callers must not be answered by it
                 with self._flock:
                     self._flights.pop(fk, None)
         if stored:
             with self._flock:
                 _retire(self._flights, fk, flight, ttl)
-        return self.serve(flight.entry, objects)
+        return self.filled(rows, mutable, objects)
 
     def bump(self, tables: frozenset[str] | None) -> None:
         try:
@@ -609,8 +625,8 @@ class AsyncCacheHook(_HookBase):
             if reads.keyed and not rows:
                 return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
-            entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
-            return self.serve(self.kept(entry, rows, mutable, objects), objects)
+            await cache._astore(ns, key, snap, rows, ttl, mutable)
+            return self.filled(rows, mutable, objects)
         fk = (key, snap)
         flight = _join(self._flights, fk)
         if flight is not None:
@@ -625,7 +641,7 @@ class AsyncCacheHook(_HookBase):
             mutable = has_mutable(rows)
             want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
             entry = await cache._astore(ns, key, snap, rows, ttl, mutable) if want else None
-            flight.entry, flight.ok = self.kept(entry, rows, mutable, objects), True
+            flight.entry, flight.ok = self.kept(entry, rows, mutable), True
             stored = want
         finally:
             flight.done.set()
@@ -633,7 +649,7 @@ class AsyncCacheHook(_HookBase):
                 self._flights.pop(fk, None)
         if stored:
             _retire(self._flights, fk, flight, ttl)
-        return self.serve(flight.entry, objects)
+        return self.filled(rows, mutable, objects)
 
     async def bump(self, tables: frozenset[str] | None) -> None:
         try:

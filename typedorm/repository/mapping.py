@@ -22,7 +22,7 @@ from pydantic_core import SchemaValidator
 from ..errors import UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..schema.model import CLEAN, mark_clean
-from ..schema.relations import NOT_LOADED
+from ..schema.relations import relations_of
 from ..schema.textcheck import NO_NUL_PATTERN, NUL_MESSAGE, without_text_rules
 from ..sql.expr import SLOT, Assignment, ColumnExpr, Compare, Predicate, Slot
 from ..sql.functions import max as max_
@@ -192,6 +192,14 @@ class Mapper(Generic[M]):
         self._dirty_plans: dict[frozenset[str], tuple[str, ...] | None] = {}
         #: whether cached results may be answered with copies of instances validated once
         self.clonable: bool = clonable(model)
+        #: fields whose values can change in place: a copy of an instance deep-copies them (every
+        #: field but the immutable-typed columns and the relations, which hold NOT_LOADED)
+        self.deep_fields: tuple[str, ...] = tuple(
+            f
+            for f in model.model_fields
+            if not (f in spec.by_field and _immutable(spec.by_field[f].python_type))
+            and f not in relations_of(model)
+        )
         #: the fields sets prototypes share (never handed out: each copy gets its own)
         self._fields_sets: dict[frozenset[str], set[str]] = {}
         #: new instances equal to prototypes (see :func:`clone_all`): what a cache hit returns
@@ -273,7 +281,7 @@ class Mapper(Generic[M]):
             return None
         if len(self._fields_sets) > 64:
             self._fields_sets = {}
-        return prototypes(self.hydrate_all(rows), self._fields_sets)
+        return prototypes(self.hydrate_all(rows), self.deep_fields, self._fields_sets)
 
     # --- models -> parameters --------------------------------------------------------
     def bind_value(self, index: int, value: Any) -> Any:
@@ -552,23 +560,24 @@ def clonable(model: type[Any]) -> bool:
     )
 
 
-def prototypes(objs: list[Any], fields_sets: dict[frozenset[str], set[str]] | None = None) -> Prototypes:
+def prototypes(
+    objs: list[Any], deep: tuple[str, ...], fields_sets: dict[frozenset[str], set[str]] | None = None
+) -> Prototypes:
     """``objs`` (validated instances of one clonable model that nobody else holds) as what
-    :func:`clone_all` copies: with the names of the fields holding values that can change in
-    place (lists, dicts, models...), which each copy gets deep copies of. Equal fields sets are
-    shared between prototypes (through ``fields_sets``; each copy gets its own)."""
-    deep: set[str] = set()
-    shared = {} if fields_sets is None else fields_sets
-    for o in objs:
-        for k, v in o.__dict__.items():
-            if v is not None and v is not NOT_LOADED and not isinstance(v, _IMMUTABLE_TYPES):
-                deep.add(k)
-        fs = o.__pydantic_fields_set__
-        one = shared.get(frozenset(fs))
-        if one is None:
-            one = shared[frozenset(fs)] = fs
-        _set_fields_set(o, one)
-    return objs, tuple(sorted(deep))
+    :func:`clone_all` copies: with ``deep``, the fields whose values can change in place (lists,
+    dicts, models...), which each copy gets deep copies of. Equal fields sets are shared between
+    prototypes (through ``fields_sets``; each copy gets its own)."""
+    if objs:
+        shared = {} if fields_sets is None else fields_sets
+        first = objs[0].__pydantic_fields_set__
+        one = shared.setdefault(frozenset(first), first)
+        if all(o.__pydantic_fields_set__ == one for o in objs):
+            deque(map(_set_fields_set, objs, repeat(one)), maxlen=0)
+        else:
+            for o in objs:
+                fs = o.__pydantic_fields_set__
+                _set_fields_set(o, shared.setdefault(frozenset(fs), fs))
+    return objs, deep
 
 
 def _clone(obj: Any, deep: tuple[str, ...]) -> Any:
