@@ -474,10 +474,17 @@ class _HookBase:
         return entry if entry is not None and entry.keeps else Entry(rows, mutable)
 
     @staticmethod
-    def filled(rows: Rows, mutable: bool, objects: Materializer | None) -> Any:
-        """What the caller whose read filled an entry gets: built from its own rows (copied where
-        they hold values that can change in place: the entry may share them)."""
-        return fresh_rows(rows, mutable) if objects is None else objects.hydrate_all(fresh_rows(rows, mutable))
+    def filled(entry: Entry | None, rows: Rows, mutable: bool, objects: Materializer | None) -> Any:
+        """What the caller whose read filled ``entry`` gets. The instances validated from its rows
+        become the entry's prototypes (so no hit validates again) and the caller gets copies."""
+        if objects is None:
+            return fresh_rows(rows, mutable)
+        if entry is not None and entry.keeps:
+            protos = objects.prototypes(fresh_rows(rows, mutable))
+            if protos is not None:
+                entry.made = (objects, protos)
+                return objects.clone(protos)
+        return objects.hydrate_all(fresh_rows(rows, mutable))
 
     def _debug(self, what: str, sql: str) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -532,8 +539,8 @@ class CacheHook(_HookBase):
             if reads.keyed and not rows:
                 return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
-            cache._store(ns, key, snap, rows, ttl, mutable)
-            return self.filled(rows, mutable, objects)
+            entry = cache._store(ns, key, snap, rows, ttl, mutable)
+            return self.filled(entry, rows, mutable, objects)
         fk = (key, snap)
         with self._flock:
             flight = _join(self._flights, fk)
@@ -554,6 +561,7 @@ class CacheHook(_HookBase):
             mutable = has_mutable(rows)
             want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
             entry = cache._store(ns, key, snap, rows, ttl, mutable) if want else None
+            result = self.filled(entry, rows, mutable, objects)
             flight.entry, flight.ok = self.kept(entry, rows, mutable), True
             stored = want
         finally:
@@ -564,7 +572,7 @@ class CacheHook(_HookBase):
         if stored:
             with self._flock:
                 _retire(self._flights, fk, flight, ttl)
-        return self.filled(rows, mutable, objects)
+        return result
 
     def bump(self, tables: frozenset[str] | None) -> None:
         try:
@@ -625,8 +633,8 @@ class AsyncCacheHook(_HookBase):
             if reads.keyed and not rows:
                 return _built(rows, objects)  # a get that found nothing: an insert would not invalidate it
             mutable = has_mutable(rows)
-            await cache._astore(ns, key, snap, rows, ttl, mutable)
-            return self.filled(rows, mutable, objects)
+            entry = await cache._astore(ns, key, snap, rows, ttl, mutable)
+            return self.filled(entry, rows, mutable, objects)
         fk = (key, snap)
         flight = _join(self._flights, fk)
         if flight is not None:
@@ -641,6 +649,7 @@ class AsyncCacheHook(_HookBase):
             mutable = has_mutable(rows)
             want = bool(rows) or not reads.keyed  # a get that found nothing is not stored
             entry = await cache._astore(ns, key, snap, rows, ttl, mutable) if want else None
+            result = self.filled(entry, rows, mutable, objects)
             flight.entry, flight.ok = self.kept(entry, rows, mutable), True
             stored = want
         finally:
@@ -649,7 +658,7 @@ class AsyncCacheHook(_HookBase):
                 self._flights.pop(fk, None)
         if stored:
             _retire(self._flights, fk, flight, ttl)
-        return self.filled(rows, mutable, objects)
+        return result
 
     async def bump(self, tables: frozenset[str] | None) -> None:
         try:
