@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ..schema.model import TABLE_MODELS_DEFINED
@@ -388,7 +388,7 @@ class _HookBase:
 
     def changes(
         self, table: TableSpec | None, sql: str, keys: Sequence[Sequence[Any]] | None
-    ) -> frozenset[str] | None:
+    ) -> Collection[str] | None:
         """The generations a write statement ``sql`` to ``table`` advances (None: every one):
         ``keys``, the primary keys (bound parameters) of the only rows of ``table`` it can change,
         if known (see :data:`WIDE`)."""
@@ -400,7 +400,9 @@ class _HookBase:
         _, keyed, wide = _cascade(name)
         if keys is None:
             return wide
-        return keyed.union([row_name(name, k) for k in keys])
+        if len(keys) == 1:
+            return (*keyed, row_name(name, keys[0]))
+        return (*keyed, *[row_name(name, k) for k in keys])
 
     def inserts(self, sql: str) -> bool:
         """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
@@ -416,7 +418,7 @@ class _HookBase:
         return kind
 
     @staticmethod
-    def note(state: Any, tables: frozenset[str] | None) -> None:
+    def note(state: Any, tables: Collection[str] | None) -> None:
         """Record in a transaction the tables it changed (invalidated when it commits)."""
         w = state.written
         if w is None:
@@ -574,7 +576,7 @@ class CacheHook(_HookBase):
                 _retire(self._flights, fk, flight, ttl)
         return result
 
-    def bump(self, tables: frozenset[str] | None) -> None:
+    def bump(self, tables: Collection[str] | None) -> None:
         try:
             self.cache._bump(self.namespace, tables)
         except Exception:  # the cache never fails a write: the backend logs and bypasses
@@ -660,7 +662,7 @@ class AsyncCacheHook(_HookBase):
             _retire(self._flights, fk, flight, ttl)
         return result
 
-    async def bump(self, tables: frozenset[str] | None) -> None:
+    async def bump(self, tables: Collection[str] | None) -> None:
         try:
             await self.cache._abump(self.namespace, tables)
         except Exception:

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -897,7 +897,7 @@ class AsyncDatabase:
         if hook is not None:
             await self._cache_wrote(hook.tables(tables, "tables") if tables else None)
 
-    async def _cache_wrote(self, tables: frozenset[str] | None) -> None:
+    async def _cache_wrote(self, tables: Collection[str] | None) -> None:
         """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be
         invalidated after its commit, or invalidated now when it ran on its own."""
         hook = self._cache_hook

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Generator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -820,7 +820,7 @@ class Database:
         if hook is not None:
             self._cache_wrote(hook.tables(tables, "tables") if tables else None)
 
-    def _cache_wrote(self, tables: frozenset[str] | None) -> None:
+    def _cache_wrote(self, tables: Collection[str] | None) -> None:
         """A statement changed ``tables`` (None: any): recorded in the task's transaction, to be
         invalidated after its commit, or invalidated now when it ran on its own."""
         hook = self._cache_hook
