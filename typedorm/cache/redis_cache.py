@@ -20,6 +20,7 @@ every command, more than a loopback round trip on some machines.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -52,9 +53,20 @@ def _redis_module() -> Any:
 _forks = 0
 
 
+#: what every generation token this process sets starts with (random, replaced in a forked child)
+#: and the counter after it: tokens never repeat, and making one costs no system call
+_token_prefix = secrets.token_hex(8)
+_token_counter = itertools.count()
+
+
+def _token() -> str:
+    return f"{_token_prefix}.{next(_token_counter):x}"
+
+
 def _after_fork() -> None:
-    global _forks
+    global _forks, _token_prefix
     _forks += 1
+    _token_prefix = secrets.token_hex(8)
 
 
 if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
@@ -567,7 +579,7 @@ class RedisCache(Cache):
     def _bump_cmds(self, ns: str, tables: Collection[str] | None) -> list[tuple[Any, ...]]:
         """A new random generation for each of ``tables`` (a row's expires ``row_ttl`` after it is
         written: an entry that read its old value expires before, so no value ever comes back)."""
-        token = secrets.token_hex(8)
+        token = _token()
         if tables is None:
             return [("SET", self._epoch_key(ns), token)]
         row_ms = max(1, int((self.row_ttl or 0) * 1000))
