@@ -3,6 +3,7 @@ of every other row valid; writes typedorm cannot name by key invalidate every ge
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
@@ -10,7 +11,18 @@ from typing import Annotated
 import pytest
 from _servers import require_redis
 
-from typedorm import AUTO, PK, Col, Database, ForeignKey, Model, Repository, column
+from typedorm import (
+    AUTO,
+    PK,
+    AsyncDatabase,
+    AsyncRepository,
+    Col,
+    Database,
+    ForeignKey,
+    Model,
+    Repository,
+    column,
+)
 from typedorm.cache import Cache, MemoryCache, RedisCache
 
 
@@ -271,3 +283,37 @@ def test_redis_local_layer_never_serves_what_another_process_changed(db: Databas
         one.drop_all(*MODELS)
         one.close()
         two.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_async_gets_are_invalidated_per_row(kind: str, db: Database) -> None:
+    if db.url.driver == "pymysql":
+        pytest.skip("the asyncio MySQL driver is asyncmy; the pymysql variant adds nothing here")
+
+    async def main() -> None:
+        async with AsyncDatabase(db.url, cache=make_cache(kind)) as adb:
+            await adb.create_all(*MODELS)
+            try:
+                users = AsyncRepository(RUser, adb)
+                a = await users.insert(RUser(name="ann"))
+                b = await users.insert(RUser(name="bob"))
+                assert await users.get(a.id + 100, cached=True) is None
+                for u in (a, b):
+                    await users.get(u.id, cached=True)
+                got = await users.get(a.id, cached=True)
+                assert got is not None
+                got.age = 5
+                await users.update(got)
+                with adb.count_queries() as c:
+                    again_b = await users.get(b.id, cached=True)
+                assert c.count == 0 and again_b == b
+                again_a = await users.get(a.id, cached=True)
+                assert again_a is not None and again_a.age == 5
+                await users.update(RUser.age >= 0, RUser.name.set("x"))
+                with adb.count_queries() as c:
+                    again_b = await users.get(b.id, cached=True)
+                assert c.count == 1 and again_b is not None and again_b.name == "x"
+            finally:
+                await adb.drop_all(*MODELS)
+
+    asyncio.run(main())
