@@ -58,6 +58,7 @@ class Item(Model, table="items"):
 """
 
 SLOW = """\
+import os
 import time
 
 from typedorm.migrations import MigrationContext, Op, col
@@ -68,7 +69,10 @@ message = "slow"
 
 
 def nap(ctx: MigrationContext) -> None:
-    time.sleep(2.0)
+    # holds the migration lock until the test has seen the other processes wait (file "release")
+    deadline = time.monotonic() + 60
+    while not os.path.exists("release") and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def upgrade(op: Op) -> None:
@@ -291,16 +295,26 @@ def test_concurrent_upgrades_one_applies_others_wait_or_refuse(project: Path, se
         cmd, cwd=project, env=_env(server_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        _read_until(first, "applying 0001_slow")  # it holds the lock now
+        _read_until(first, "applying 0001_slow")  # it holds the lock now (until "release" exists)
         refused = typedorm(project, "migrate", "up", "--wait", "0", url=server_url, ok=4)
         assert "another process holds the migration lock" in refused.stderr
-        waiter = typedorm(project, "migrate", "up", url=server_url)
-        assert "waiting for it to finish" in waiter.stdout
-        assert "nothing to apply" in waiter.stdout
+        waiter = subprocess.Popen(
+            cmd, cwd=project, env=_env(server_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            seen = _read_until(waiter, "waiting for it to finish")
+            (project / "release").write_text("")  # the first may finish now
+            rest, werr = waiter.communicate(timeout=60)
+            assert waiter.returncode == 0, werr
+            assert "nothing to apply" in seen + rest
+        finally:
+            if waiter.poll() is None:
+                waiter.kill()
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err
         assert "now at 0001_slow" in out
     finally:
+        (project / "release").write_text("")
         if first.poll() is None:
             first.kill()
             first.wait()
