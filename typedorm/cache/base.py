@@ -69,9 +69,9 @@ class Entry:
     __slots__ = ("keeps", "made", "mutable", "rows")
 
     def __init__(self, rows: list[tuple[Any, ...]], mutable: bool, keeps: bool = True) -> None:
-        self.rows = rows
-        self.mutable = mutable
-        self.keeps = keeps
+        self.rows: list[tuple[Any, ...]] = rows
+        self.mutable: bool = mutable
+        self.keeps: bool = keeps
         self.made: tuple[Materializer, Any] | None = None
 
 

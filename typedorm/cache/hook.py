@@ -336,7 +336,7 @@ class _HookBase:
         self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
         self._kinds: dict[str, bool] = {}
         self._inserts: dict[str, bool] = {}
-        self._flights = _Flights()
+        self._flights: _Flights = _Flights()
         self._flock = threading.Lock()
         cache._bind(namespace)
 
