@@ -97,11 +97,20 @@ def row_name(table: str, key: Sequence[Any]) -> str:
 
 
 def key_reads(spec: TableSpec, key: Sequence[Any]) -> Reads:
-    """What a get of row ``key`` (bound primary-key parameters) of ``spec``'s table depends on."""
+    """What a get of row ``key`` (bound primary-key parameters) of ``spec``'s table depends on:
+    the table's keyed-write generation, then the row's."""
+    base = _keyed_bases.get(id(spec))
+    if base is None or base[0] is not spec:
+        base = _keyed_bases[id(spec)] = (spec, spec.name + WIDE, _digest(spec))
     name = spec.name
-    wide = name + WIDE
-    row = row_name(name, key)
-    return Reads((wide, row) if wide < row else (row, wide), _digest(spec), True)
+    if len(key) == 1 and type(key[0]) is int:
+        row = f"{name}{ROW}{key[0]}"
+    else:
+        row = f"{name}{ROW}{params_key(key)}"
+    return Reads((base[1], row), base[2], True)
+
+
+_keyed_bases: dict[int, tuple[TableSpec, str, str]] = {}
 
 
 _digests: dict[int, tuple[TableSpec, str]] = {}
