@@ -317,3 +317,29 @@ def test_async_gets_are_invalidated_per_row(kind: str, db: Database) -> None:
                 await adb.drop_all(*MODELS)
 
     asyncio.run(main())
+
+
+def test_run_refuses_keys_that_are_not_lists_of_keys(cdb: Database) -> None:
+    from typedorm.errors import InvalidArgument
+
+    users, (a, _, _) = users_of(cdb)
+    c = cdb.dialect.compile(users.query().statement)  # any statement: the check comes first
+    for bad in (5, "1", [5], ({"id": 1},)):
+        with pytest.raises(InvalidArgument) as e:
+            cdb.run(c.sql, c.params, keys=bad)  # type: ignore[arg-type]
+        assert e.value.argument == "keys"
+    mapper = users._mapper
+    _, sql = mapper.update_plan(("age",))
+    with pytest.raises(InvalidArgument):
+        cdb.run(sql, [99, a.id], keys=7)  # type: ignore[arg-type]
+    assert users.get(a.id) == a  # nothing was written
+
+
+def test_upserts_invalidate_the_gets_they_may_change(cdb: Database) -> None:
+    users, (a, b, _) = users_of(cdb)
+    users.get(a.id, cached=True)
+    users.get(b.id, cached=True)
+    users.upsert(RUser(id=a.id, name="upserted", age=1))  # an INSERT that updated a row
+    got = users.get(a.id, cached=True)
+    assert got is not None and got.name == "upserted"
+    assert users.get(b.id, cached=True) == b

@@ -166,6 +166,16 @@ def test_bad_cache_arguments_name_the_argument() -> None:
     with pytest.raises(InvalidArgument) as e:
         RedisCache(timeout=0)
     assert e.value.argument == "timeout"
+    for kwargs, arg in (
+        ({"local_entries": -1}, "local_entries"),
+        ({"local_entries": True}, "local_entries"),
+        ({"local_entries": 1.5}, "local_entries"),
+        ({"row_ttl": 0}, "row_ttl"),
+        ({"row_ttl": "1"}, "row_ttl"),
+    ):
+        with pytest.raises(InvalidArgument) as e:
+            RedisCache(**kwargs)  # type: ignore[arg-type]
+        assert e.value.argument == arg
 
 
 def test_keys_keep_parameter_types_apart() -> None:

@@ -102,12 +102,7 @@ def key_reads(spec: TableSpec, key: Sequence[Any]) -> Reads:
     base = _keyed_bases.get(id(spec))
     if base is None or base[0] is not spec:
         base = _keyed_bases[id(spec)] = (spec, spec.name + WIDE, _digest(spec))
-    name = spec.name
-    if len(key) == 1 and type(key[0]) is int:
-        row = f"{name}{ROW}{key[0]}"
-    else:
-        row = f"{name}{ROW}{params_key(key)}"
-    return Reads((base[1], row), base[2], True)
+    return Reads((base[1], row_name(spec.name, key)), base[2], True)
 
 
 _keyed_bases: dict[int, tuple[TableSpec, str, str]] = {}
@@ -336,24 +331,32 @@ def _retire(flights: _Flights, fk: Any, flight: _Flight, ttl: float | None) -> N
 
 
 class _HookBase:
-    __slots__ = ("_flights", "_flock", "_inserts", "_kinds", "cache", "namespace", "snapshot_by_default")
+    __slots__ = ("_dialect", "_flights", "_flock", "_kinds", "cache", "namespace", "snapshot_by_default")
 
     def __init__(self, cache: Cache, namespace: str, dialect: Dialect) -> None:
         self.cache: Cache = cache
         self.namespace: str = namespace
         #: a transaction without an isolation level reads a snapshot (MySQL, SQLite)
         self.snapshot_by_default: bool = dialect.default_isolation in ("repeatable read", "serializable")
-        self._kinds: dict[str, bool] = {}
-        self._inserts: dict[str, bool] = {}
+        self._dialect: Dialect = dialect
+        #: compiled SQL -> Dialect.statement_kind (0 read, 1 write, 2 only adds rows)
+        self._kinds: dict[str, int] = {}
         self._flights: _Flights = _Flights()
         self._flock = threading.Lock()
         cache._bind(namespace)
 
     def writes(self, sql: str) -> bool:
         """Whether a compiled statement may change data (anything but a SELECT)."""
+        return self._kind(sql) != 0
+
+    def inserts(self, sql: str) -> bool:
+        """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
+        return self._kind(sql) == 2
+
+    def _kind(self, sql: str) -> int:
         kind = self._kinds.get(sql)
         if kind is None:
-            kind = not sql.lstrip()[:6].upper().startswith("SELECT")
+            kind = self._dialect.statement_kind(sql)
             if len(self._kinds) < 4096:
                 self._kinds[sql] = kind
         return kind
@@ -412,19 +415,6 @@ class _HookBase:
         if len(keys) == 1:
             return (*keyed, row_name(name, keys[0]))
         return (*keyed, *[row_name(name, k) for k in keys])
-
-    def inserts(self, sql: str) -> bool:
-        """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
-        kind = self._inserts.get(sql)
-        if kind is None:
-            head = sql.lstrip()[:12].upper()
-            upper = sql.upper()
-            kind = (head.startswith("INSERT INTO ") or head.startswith("COPY ")) and not (
-                " ON CONFLICT" in upper or " ON DUPLICATE KEY" in upper
-            )
-            if len(self._inserts) < 4096:
-                self._inserts[sql] = kind
-        return kind
 
     @staticmethod
     def note(state: Any, tables: Collection[str] | None) -> None:

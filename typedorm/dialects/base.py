@@ -64,6 +64,8 @@ class Dialect(TypeMap, TwoPhaseSQL):
     default_isolation: ClassVar[IsolationLevel] = "serializable"
     #: an upsert (INSERT ... ON CONFLICT/ON DUPLICATE KEY) can return the stored row
     supports_upsert_returning: ClassVar[bool] = True
+    #: what makes an INSERT this dialect compiles an upsert (it may change existing rows)
+    upsert_markers: ClassVar[tuple[str, ...]] = (" ON CONFLICT",)
     #: fresh autoincrement keys can be taken ahead of an insert (a ``ReserveKeys`` statement):
     #: the repository's bulk insert then COPYs rows with their keys (drivers with COPY)
     reserves_keys: ClassVar[bool] = False
@@ -124,6 +126,17 @@ class Dialect(TypeMap, TwoPhaseSQL):
                     argument="table",
                 )
         return super().visit_create_table(s)
+
+    def statement_kind(self, sql: str) -> int:
+        """What a compiled statement does, for the query cache: 0 reads (a SELECT), 2 only adds
+        rows (a plain INSERT or COPY: no upsert clause, no replace), 1 anything else."""
+        head = sql.lstrip()[:12].upper()
+        if head.startswith("SELECT"):
+            return 0
+        if head.startswith(("INSERT INTO ", "COPY ")):
+            upper = sql.upper()
+            return 1 if any(m in upper for m in self.upsert_markers) else 2
+        return 1
 
     def copy_binary_types(self, columns: Sequence[ColumnSpec]) -> tuple[str, ...] | None:
         """The server type of each column when rows of ``columns``, as the bind processors leave

@@ -749,6 +749,13 @@ class Database:
         ``table`` it can change, if known; the query cache then invalidates the cached gets of
         those rows only (queries over the table are invalidated by every write).
         """
+        if keys is not None and (
+            not isinstance(keys, (list, tuple)) or not all(isinstance(k, (list, tuple)) for k in keys)
+        ):
+            raise InvalidArgument(
+                f"keys= takes a list of primary keys, each a list of bound values, not {keys!r:.80}",
+                argument="keys",
+            )
         if using is not None:
             using = check_using(using)
             if using == "replica" and not is_plain_read(sql):

@@ -513,14 +513,22 @@ def row_validator(model: type[M]) -> Callable[[Any], M]:
     return validate
 
 
+# Pydantic's slot setters, called directly: copies of validated instances without validating
+_new = object.__new__
+_set_dict: Callable[[Any, dict[str, Any]], None] = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set: Callable[[Any, set[str]], None] = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_private__"].__set__
+_dict_copy = dict.copy
+
+
 def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:
     """A shallow copy of a validated instance with some fields replaced by database values.
 
     Like ``model_copy(update=...)`` (no re-validation: the values come from the database
     or from the already-validated instance) at a fraction of its cost on hot paths.
     """
-    cls = type(obj)
-    new = cls.__new__(cls)
+    new = _new(type(obj))
     d = obj.__dict__.copy()
     fields_set = obj.__pydantic_fields_set__
     if updates:
@@ -528,25 +536,17 @@ def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:
         fields_set = fields_set | updates.keys()
     else:
         fields_set = set(fields_set)
-    _set = object.__setattr__
-    _set(new, "__dict__", d)
-    _set(new, "__pydantic_fields_set__", fields_set)
-    _set(new, "__pydantic_extra__", None)
+    _set_dict(new, d)
+    _set_fields_set(new, fields_set)
+    _set_extra(new, None)
     private = obj.__pydantic_private__
-    _set(new, "__pydantic_private__", None if private is None else dict(private))
+    _set_private(new, None if private is None else dict(private))
     return new
 
 
 #: What a cached result keeps to answer its next hits with (see :func:`clone_all`): validated
 #: instances nobody outside the cache holds, and the fields whose values can change in place.
 Prototypes = tuple[list[Any], tuple[str, ...]]
-
-_new = object.__new__
-_set_dict: Callable[[Any, dict[str, Any]], None] = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set: Callable[[Any, set[str]], None] = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_private__"].__set__
-_dict_copy = dict.copy
 
 
 def clonable(model: type[Any]) -> bool:
@@ -581,16 +581,9 @@ def prototypes(
 
 
 def _clone(obj: Any, deep: tuple[str, ...]) -> Any:
-    d = obj.__dict__.copy()
-    for k in deep:
-        v = d[k]
-        if v is not None:
-            d[k] = copy.deepcopy(v)
-    new = _new(type(obj))
-    _set_dict(new, d)
-    _set_fields_set(new, set(obj.__pydantic_fields_set__))
-    _set_extra(new, None)
-    _set_private(new, None)
+    new = copy_with(
+        obj, {k: copy.deepcopy(v) for k in deep if (v := obj.__dict__[k]) is not None} if deep else None
+    )
     mark_clean(new, CLEAN)
     return new
 

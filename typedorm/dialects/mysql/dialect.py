@@ -41,6 +41,7 @@ class MySQLDialect(MySQLTypes, Dialect):
     default_isolation: ClassVar[IsolationLevel] = "repeatable read"
     probes_server_version: ClassVar[bool] = True
     server_probe_sql: ClassVar[str] = "SELECT VERSION(), @@max_allowed_packet"
+    upsert_markers: ClassVar[tuple[str, ...]] = (" ON DUPLICATE KEY",)
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"
     unlimited: ClassVar[str | None] = "18446744073709551615"
