@@ -343,3 +343,35 @@ def test_upserts_invalidate_the_gets_they_may_change(cdb: Database) -> None:
     got = users.get(a.id, cached=True)
     assert got is not None and got.name == "upserted"
     assert users.get(b.id, cached=True) == b
+
+
+# --- MemoryCache: gets answered in this process (no lookup through the general read path) -------
+def test_memory_gets_keep_the_lru_order_ttl_and_counts(db: Database) -> None:
+    mem = Database(db.url, cache=MemoryCache(max_entries=2))
+    mem.create_all(*MODELS)
+    try:
+        users, (a, b, c) = users_of(mem)
+        users.get(a.id, cached=True)
+        users.get(b.id, cached=True)
+        assert queries(mem, lambda: users.get(a.id, cached=True)) == 0  # a hit: a is now the newest
+        users.get(c.id, cached=True)  # evicts the least recently used: b
+        assert mem.cache.stats().evictions == 1
+        users.get(a.id, cached=True)
+        assert mem.cache.stats().hits == 2  # a was kept
+        users.get(b.id, cached=True)
+        s = mem.cache.stats()
+        assert (s.hits, s.misses, s.entries) == (2, 4, 2)  # b was not
+        # a short TTL: served until it ends, then read again
+        mem.cache.clear()
+        users.get(a.id, cached=0.2)
+        assert queries(mem, lambda: users.get(a.id, cached=True)) == 0
+        import time
+
+        time.sleep(0.25)
+        assert queries(mem, lambda: users.get(a.id, cached=True)) == 1
+        # each hit is a new instance equal to a fresh read
+        x, y = users.get(a.id, cached=True), users.get(a.id, cached=True)
+        assert x == y == users.get(a.id) and x is not y
+    finally:
+        mem.drop_all(*MODELS)
+        mem.close()

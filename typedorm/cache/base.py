@@ -58,6 +58,10 @@ class Materializer(Protocol):
         """New objects equal to the prototypes' instances, sharing nothing a caller can change."""
         ...
 
+    def clone_one(self, prototypes: Any) -> Any:
+        """:meth:`clone` of prototypes that hold one instance: the new object itself."""
+        ...
+
 
 class Entry:
     """A cached result as a backend's lookup returns it: the rows as read (shared: never changed,
@@ -164,6 +168,12 @@ class Cache:
         as a list the caller may keep), else ``MISS``; and the current snapshot (None: the backend is
         unavailable, bypass)."""
         raise NotImplementedError
+
+    def _peek(self, ns: str, key: Any, tables: tuple[str, ...]) -> Entry | None:
+        """The :class:`Entry` for ``key`` if this process holds it at the current generations,
+        found without I/O (the hit counted); None when it does not or cannot say (the caller then
+        takes :meth:`_lookup`'s path, which counts the miss). Only in-process backends answer."""
+        return None
 
     def _store(
         self,

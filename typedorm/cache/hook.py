@@ -447,6 +447,25 @@ class _HookBase:
             return _READ  # nothing read after a write is stored
         return _FILL
 
+    def peek_get(self, spec: TableSpec, sql: str, key: list[Any], objects: Materializer) -> Any:
+        """A get of row ``key`` (bound primary-key parameters; ``sql`` the get's statement) served
+        from an in-process cache without I/O, outside any transaction: a new instance; or ``MISS``,
+        and the caller takes the general path (:meth:`CacheHook.read`), which fills and counts."""
+        base = _keyed_bases.get(id(spec))
+        if base is None or base[0] is not spec:
+            return MISS  # no get of this table was ever cached
+        cache = self.cache
+        ns = self.namespace
+        found = cache._peek(ns, cache._key(ns, sql, key, base[2]), (base[1], row_name(spec.name, key)))
+        if found is None:
+            return MISS
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("cache hit: %s", sql[:200])
+        made = found.made
+        if made is not None and made[0] is objects:
+            return objects.clone_one(made[1])
+        return self.serve(found, objects)[0]
+
     @staticmethod
     def serve(found: Any, objects: Materializer | None) -> Any:
         """What a caller gets from a cached result ``found`` (an :class:`Entry`, or rows nobody

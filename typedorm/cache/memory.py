@@ -81,7 +81,11 @@ class MemoryCache(Cache):
 
     def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
         try:
-            key = (ns, schema, sql, tuple(params), tuple(map(type, params)))
+            if len(params) == 1:  # a get by key (same SQL text, same number of parameters)
+                v = params[0]
+                key: Any = (ns, schema, sql, v, type(v))
+            else:
+                key = (ns, schema, sql, tuple(params), tuple(map(type, params)))
             hash(key)
             return key
         except TypeError:  # an unhashable parameter (a list for an array column)
@@ -106,6 +110,31 @@ class MemoryCache(Cache):
                 return MISS, snap
             self._data.move_to_end(key)
         return e, snap
+
+    def _peek(self, ns: str, key: Any, tables: tuple[str, ...]) -> Entry | None:
+        # Reads without the lock (each dict read is atomic): a write committing meanwhile is one
+        # this read started before, as with _lookup. The lock guards the LRU order and the count.
+        e = self._data.get(key)
+        if e is None:
+            return None
+        gens = self._gens
+        if len(tables) == 2:  # a get by key: the table's keyed-write generation and the row's
+            now: tuple[int, ...] = (gens.get((ns, tables[0]), 0), gens.get((ns, tables[1]), 0))
+        else:
+            now = tuple([gens.get((ns, t), 0) for t in tables])
+        snap = e.snapshot
+        if (
+            snap[1] != now
+            or snap[0] != self._epochs.get(ns, 0)
+            or (e.expires and e.expires < time.monotonic())
+        ):
+            return None  # stale: _lookup drops it and counts the miss
+        with self._lock:
+            if self._data.get(key) is not e:
+                return None  # evicted or replaced meanwhile
+            self._data.move_to_end(key)
+            self._hits += 1
+        return e
 
     def _store(
         self,

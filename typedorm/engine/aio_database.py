@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iter
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from ..cache.base import Cache, Materializer, NoCache
+from ..cache.base import MISS, Cache, Materializer, NoCache
 from ..cache.hook import AsyncCacheHook, Reads, namespace_for
 from ..dialects import get_dialect
 from ..dialects.base import Dialect, IsolationLevel
@@ -844,6 +844,16 @@ class AsyncDatabase:
             return await self._run(sql, params, mode, table, using, True)
         finally:
             await self._cache_wrote(hook.changes(table, sql, keys))
+
+    def cached_get_hit(self, sql: str, key: list[Any], table: TableSpec, objects: Materializer) -> Any:
+        """What a cached get of row ``key`` (bound primary-key parameters; ``sql`` the get's
+        statement) returns when this process's cache holds it and no transaction is open: a new
+        instance from ``objects``, found without I/O (nothing awaited). Else ``MISS``: then
+        :meth:`run_cached` reads it, through the cache."""
+        hook = self._cache_hook
+        if hook is None or self._state() is not None:
+            return MISS
+        return hook.peek_get(table, sql, key, objects)
 
     async def run_cached(
         self,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..cache.base import MISS
 from ..cache.hook import Reads, key_reads, reads_of
 from ..errors import InvalidArgument
 from ..sql.expr import ColumnExpr, Compare, InList, Param
 
 __all__ = [
+    "MISS",
     "CacheOptions",
     "Reads",
     "cache_options",

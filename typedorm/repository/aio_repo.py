@@ -19,7 +19,7 @@ from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, 
 from ..sql.lookups import Q
 from ..sql.stmt import CopyFrom, ReserveKeys, Select
 from ._aio_support import AfterHook, BeforeHook, call_hook, check_database, supports_returning
-from ._cache import CacheOptions, get_options, key_reads, reads_for, where_keys
+from ._cache import MISS, CacheOptions, get_options, key_reads, reads_for, where_keys
 from .aio_query import AsyncQuery, as_predicates
 from .hooks import HookEvent, Hooks, hooks_version, model_hooks
 from .mapping import Mapper, copy_with, fill_in, get_mapper, row_validator, wrap_validation_error
@@ -479,7 +479,11 @@ class AsyncRepository(Generic[M]):
             assert opts is not None
             if mapper._int_pk and mapper.pk_unmatchable(params):
                 return None
-            found: M | None = await self._db.run_cached(
+            db = self._db
+            hit = db.cached_get_hit(mapper.get_sql, params, self._spec, mapper)  # no I/O, no await
+            if hit is not MISS:
+                return hit  # type: ignore[no-any-return]
+            found: M | None = await db.run_cached(
                 mapper.get_sql,
                 params,
                 _ONE,

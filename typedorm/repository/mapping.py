@@ -40,6 +40,7 @@ __all__ = [
     "Mapper",
     "Prototypes",
     "clone_all",
+    "clone_one",
     "copy_with",
     "fill_in",
     "get_mapper",
@@ -142,6 +143,11 @@ class Mapper(Generic[M]):
         self._int_pk: tuple[int, ...] = tuple(
             i for i, c in enumerate(self.pk_cols) if c.type_name == "integer"
         )
+        #: the type of a single key column bound as it is (a value of exactly that type is its own
+        #: parameter, see pk_params), else None
+        self._plain_pk: type[Any] | None = (
+            self.pk_cols[0].python_type if len(self.pk_cols) == 1 and self.pk_procs[0] is None else None
+        )
         self.auto_fields: tuple[str, ...] = tuple(c.field for c in spec.columns if c.auto)
         #: only the single autoincrement key is assigned by the database
         self.auto_is_pk_only: bool = (
@@ -204,6 +210,8 @@ class Mapper(Generic[M]):
         self._fields_sets: dict[frozenset[str], set[str]] = {}
         #: new instances equal to prototypes (see :func:`clone_all`): what a cache hit returns
         self.clone: Callable[[Prototypes], list[M]] = clone_all
+        #: the same, for a result of one row (a cached get): the new instance
+        self.clone_one: Callable[[Prototypes], M] = clone_one
 
     def dirty_fields(self, assigned: frozenset[str]) -> tuple[str, ...] | None:
         """The columns ``update(obj)`` writes for an instance whose ``assigned`` fields changed
@@ -403,6 +411,8 @@ class Mapper(Generic[M]):
 
     def pk_params(self, pk: Any) -> list[Any]:
         """Parameters for a primary key given by the caller (a value, or a tuple for composite keys)."""
+        if type(pk) is self._plain_pk:  # the common case (an int key): nothing to validate or convert
+            return [pk]
         n = len(self.pk_cols)
         if n == 1:
             vals = [pk]
@@ -586,6 +596,12 @@ def _clone(obj: Any, deep: tuple[str, ...]) -> Any:
     )
     mark_clean(new, CLEAN)
     return new
+
+
+def clone_one(protos: Prototypes) -> Any:
+    """:func:`clone_all` of the prototypes of one row: the new instance."""
+    objs, deep = protos
+    return _clone(objs[0], deep)
 
 
 def clone_all(protos: Prototypes) -> list[Any]:
