@@ -347,13 +347,15 @@ class _HookBase:
 
     def writes(self, sql: str) -> bool:
         """Whether a compiled statement may change data (anything but a SELECT)."""
-        return self._kind(sql) != 0
+        return self.kind(sql) != 0
 
     def inserts(self, sql: str) -> bool:
         """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
-        return self._kind(sql) == 2
+        return self.kind(sql) == 2
 
-    def _kind(self, sql: str) -> int:
+    def kind(self, sql: str) -> int:
+        """What a compiled statement does (:meth:`Dialect.statement_kind`): 0 reads, 1 writes, 2
+        only adds rows."""
         kind = self._kinds.get(sql)
         if kind is None:
             kind = self._dialect.statement_kind(sql)
@@ -399,15 +401,15 @@ class _HookBase:
         return frozenset(out)
 
     def changes(
-        self, table: TableSpec | None, sql: str, keys: Sequence[Sequence[Any]] | None
+        self, table: TableSpec | None, sql: str, keys: Sequence[Sequence[Any]] | None, kind: int = -1
     ) -> Collection[str] | None:
         """The generations a write statement ``sql`` to ``table`` advances (None: every one):
         ``keys``, the primary keys (bound parameters) of the only rows of ``table`` it can change,
-        if known (see :data:`WIDE`)."""
+        if known (see :data:`WIDE`); ``kind``, the statement's :meth:`kind` if known."""
         if table is None:
             return None
         name = table.name
-        if self.inserts(sql):
+        if (kind if kind >= 0 else self.kind(sql)) == 2:  # only adds rows
             return frozenset((name,))
         _, keyed, wide = _cascade(name)
         if keys is None:

@@ -761,12 +761,15 @@ class Database:
             if using == "replica" and not is_plain_read(sql):
                 using = None  # a locking read or a write: the primary (only raw SQL is taken at its word)
         hook = self._cache_hook
-        if hook is None or not hook.writes(sql):
+        if hook is None:
+            return self._run(sql, params, mode, table, using, True)
+        kind = hook.kind(sql)
+        if kind == 0:
             return self._run(sql, params, mode, table, using, True)
         try:
             return self._run(sql, params, mode, table, using, True)
         finally:
-            self._cache_wrote(hook.changes(table, sql, keys))
+            self._cache_wrote(hook.changes(table, sql, keys, kind))
 
     def cached_get_hit(self, sql: str, key: list[Any], table: TableSpec, objects: Materializer) -> Any:
         """What a cached get of row ``key`` (bound primary-key parameters; ``sql`` the get's
