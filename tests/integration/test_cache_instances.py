@@ -183,3 +183,21 @@ def test_first_last_one_through_the_cache(cdb: Database) -> None:
         assert q.filter(IUser.id == ann.id).one() == ann
     assert cdb.cache.stats().hits == 3
     assert _equal_rows(q.all(), users.filter(IUser.id >= 1).all())
+
+
+def test_entries_hold_no_instances(cdb: Database) -> None:
+    """What an entry keeps for its hits is plain data (rows, and the validated values as dicts):
+    no model instance outlives the results handed out, so a large cache adds no objects for the
+    garbage collector to scan beyond its containers."""
+    import gc
+
+    users, ann = seed(cdb)
+    ann_id = ann.id
+    q = users.filter(IUser.id >= 1).cached()
+    first, hit = q.all(), q.all()
+    assert users.get(ann_id, cached=True) == users.get(ann_id, cached=True) == first[0] == hit[0]
+    assert cdb.cache.stats().hits == 2
+    del first, hit, ann
+    gc.collect()
+    assert [o for o in gc.get_objects() if type(o) is IUser] == []
+    assert q.all()[0].name == "Ann" and cdb.cache.stats().hits == 3

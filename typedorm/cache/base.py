@@ -54,6 +54,11 @@ class Materializer(Protocol):
         """What :meth:`clone` copies for each hit, built from ``rows``; None if it cannot copy."""
         ...
 
+    def hydrate_kept(self, rows: list[tuple[Any, ...]]) -> tuple[list[Any], Any]:
+        """``rows`` validated into new instances for the caller, and what :meth:`clone` copies,
+        sharing nothing with them (None if it cannot copy)."""
+        ...
+
     def clone(self, prototypes: Any) -> list[Any]:
         """New objects equal to the prototypes' instances, sharing nothing a caller can change."""
         ...

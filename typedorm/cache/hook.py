@@ -497,15 +497,15 @@ class _HookBase:
 
     @staticmethod
     def filled(entry: Entry | None, rows: Rows, mutable: bool, objects: Materializer | None) -> Any:
-        """What the caller whose read filled ``entry`` gets. The instances validated from its rows
-        become the entry's prototypes (so no hit validates again) and the caller gets copies."""
+        """What the caller whose read filled ``entry`` gets: the instances validated from its rows;
+        copies of them become the entry's prototypes (so no hit validates again)."""
         if objects is None:
             return fresh_rows(rows, mutable)
         if entry is not None and entry.keeps:
-            protos = objects.prototypes(fresh_rows(rows, mutable))
+            objs, protos = objects.hydrate_kept(fresh_rows(rows, mutable))
             if protos is not None:
                 entry.made = (objects, protos)
-                return objects.clone(protos)
+            return objs
         return objects.hydrate_all(fresh_rows(rows, mutable))
 
     def _debug(self, what: str, sql: str) -> None:

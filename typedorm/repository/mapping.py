@@ -41,6 +41,7 @@ __all__ = [
     "Prototypes",
     "clone_all",
     "clone_one",
+    "copied_prototypes",
     "copy_with",
     "fill_in",
     "get_mapper",
@@ -281,6 +282,17 @@ class Mapper(Generic[M]):
             ) from None
         deque(map(mark_clean, out, repeat(CLEAN)), maxlen=0)
         return out
+
+    def hydrate_kept(self, rows: Sequence[Sequence[Any]]) -> tuple[list[M], Prototypes | None]:
+        """``rows`` validated once: the instances for the caller, and prototypes copied from them
+        for a cache entry to answer its hits with (None when this model's instances cannot be
+        copied faithfully)."""
+        objs = self.hydrate_all(rows)
+        if not self.clonable:
+            return objs, None
+        if len(self._fields_sets) > 64:
+            self._fields_sets = {}
+        return objs, copied_prototypes(objs, self.deep_fields, self._fields_sets)
 
     def prototypes(self, rows: Sequence[Sequence[Any]]) -> Prototypes | None:
         """``rows`` validated once, for a cache entry to answer its hits with copies of (None
@@ -554,9 +566,11 @@ def copy_with(obj: M, updates: dict[str, Any] | None = None) -> M:
     return new
 
 
-#: What a cached result keeps to answer its next hits with (see :func:`clone_all`): validated
-#: instances nobody outside the cache holds, and the fields whose values can change in place.
-Prototypes = tuple[list[Any], tuple[str, ...]]
+#: What a cached result keeps to answer its next hits with (see :func:`clone_all`): the model, the
+#: ``__dict__`` of each instance validated from its rows (the instances themselves are dropped: a
+#: dict of plain values is not tracked by the garbage collector, an instance is), each one's
+#: fields set (equal ones shared) and the fields whose values can change in place.
+Prototypes = tuple[type[Any], list[dict[str, Any]], list[set[str]], tuple[str, ...]]
 
 
 def clonable(model: type[Any]) -> bool:
@@ -570,6 +584,22 @@ def clonable(model: type[Any]) -> bool:
     )
 
 
+def _shared_sets(objs: list[Any], shared: dict[frozenset[str], set[str]], copy_sets: bool) -> list[set[str]]:
+    """The fields sets of ``objs`` (instances of one model) for prototypes: equal ones one set,
+    kept in ``shared`` (``copy_sets``: copies, when the instances are handed out)."""
+    sets = [o.__pydantic_fields_set__ for o in objs]
+    n_fields = len(type(objs[0]).model_fields)
+    if set(map(len, sets)) == {n_fields}:  # every field set (a subset of the fields): all equal
+        key = frozenset(sets[0])
+        one = shared.get(key)
+        if one is None:
+            one = shared[key] = set(key) if copy_sets else sets[0]
+        return [one] * len(sets)
+    if copy_sets:
+        return [shared.setdefault(frozenset(fs), set(fs)) for fs in sets]
+    return [shared.setdefault(frozenset(fs), fs) for fs in sets]
+
+
 def prototypes(
     objs: list[Any], deep: tuple[str, ...], fields_sets: dict[frozenset[str], set[str]] | None = None
 ) -> Prototypes:
@@ -577,31 +607,50 @@ def prototypes(
     :func:`clone_all` copies: with ``deep``, the fields whose values can change in place (lists,
     dicts, models...), which each copy gets deep copies of. Equal fields sets are shared between
     prototypes (through ``fields_sets``; each copy gets its own)."""
-    if objs:
-        shared = {} if fields_sets is None else fields_sets
-        first = objs[0].__pydantic_fields_set__
-        one = shared.setdefault(frozenset(first), first)
-        if all(o.__pydantic_fields_set__ == one for o in objs):
-            deque(map(_set_fields_set, objs, repeat(one)), maxlen=0)
-        else:
-            for o in objs:
-                fs = o.__pydantic_fields_set__
-                _set_fields_set(o, shared.setdefault(frozenset(fs), fs))
-    return objs, deep
+    if not objs:
+        return (object, [], [], deep)
+    sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, False)
+    return (type(objs[0]), [o.__dict__ for o in objs], sets, deep)
 
 
-def _clone(obj: Any, deep: tuple[str, ...]) -> Any:
-    new = copy_with(
-        obj, {k: copy.deepcopy(v) for k in deep if (v := obj.__dict__[k]) is not None} if deep else None
-    )
+def copied_prototypes(
+    objs: list[Any], deep: tuple[str, ...], fields_sets: dict[frozenset[str], set[str]] | None = None
+) -> Prototypes:
+    """:func:`prototypes` of instances that are handed out (the caller of the read that filled a
+    cache entry gets them): ``__dict__`` and fields sets copied, values that can change in place
+    deep-copied, so the prototypes share nothing with them. Cheaper than handing out copies."""
+    if not objs:
+        return (object, [], [], deep)
+    sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, True)
+    dicts = list(map(_dict_copy, [o.__dict__ for o in objs]))
+    if deep:
+        for d in dicts:
+            for k in deep:
+                v = d[k]
+                if v is not None:
+                    d[k] = copy.deepcopy(v)
+    return (type(objs[0]), dicts, sets, deep)
+
+
+def _clone(cls: type[Any], d: dict[str, Any], fields_set: set[str], deep: tuple[str, ...]) -> Any:
+    new = _new(cls)
+    d = d.copy()
+    for k in deep:
+        v = d[k]
+        if v is not None:
+            d[k] = copy.deepcopy(v)
+    _set_dict(new, d)
+    _set_fields_set(new, set(fields_set))
+    _set_extra(new, None)
+    _set_private(new, None)
     mark_clean(new, CLEAN)
     return new
 
 
 def clone_one(protos: Prototypes) -> Any:
     """:func:`clone_all` of the prototypes of one row: the new instance."""
-    objs, deep = protos
-    return _clone(objs[0], deep)
+    cls, dicts, sets, deep = protos
+    return _clone(cls, dicts[0], sets[0], deep)
 
 
 def clone_all(protos: Prototypes) -> list[Any]:
@@ -609,16 +658,16 @@ def clone_all(protos: Prototypes) -> list[Any]:
     the fields set copied (values that can change in place deep-copied), marked as matching their
     rows (dirty tracking). What validating the same rows again would give, without validating:
     the prototypes were validated from those rows, and are never handed out themselves."""
-    objs, deep = protos
-    n = len(objs)
+    cls, dicts, sets, deep = protos
+    n = len(dicts)
     if n == 1:
-        return [_clone(objs[0], deep)]
+        return [_clone(cls, dicts[0], sets[0], deep)]
     if n < 8 or deep:
-        return [_clone(o, deep) for o in objs]
+        return [_clone(cls, d, fs, deep) for d, fs in zip(dicts, sets, strict=True)]
     # Many rows: each step one C loop over all of them (no Python call per instance).
-    out = list(map(_new, repeat(type(objs[0]), n)))
-    deque(map(_set_dict, out, map(_dict_copy, [o.__dict__ for o in objs])), maxlen=0)
-    deque(map(_set_fields_set, out, map(set, [o.__pydantic_fields_set__ for o in objs])), maxlen=0)
+    out = list(map(_new, repeat(cls, n)))
+    deque(map(_set_dict, out, map(_dict_copy, dicts)), maxlen=0)
+    deque(map(_set_fields_set, out, map(set, sets)), maxlen=0)
     deque(map(_set_extra, out, repeat(None, n)), maxlen=0)
     deque(map(_set_private, out, repeat(None, n)), maxlen=0)
     deque(map(mark_clean, out, repeat(CLEAN, n)), maxlen=0)
