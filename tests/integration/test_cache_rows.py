@@ -17,6 +17,7 @@ from typedorm import (
     AsyncDatabase,
     AsyncRepository,
     Col,
+    Column,
     Database,
     ForeignKey,
     Model,
@@ -24,6 +25,7 @@ from typedorm import (
     column,
 )
 from typedorm.cache import Cache, MemoryCache, RedisCache
+from typedorm.errors import UniqueViolation
 
 
 class RUser(Model, table="cr_users"):
@@ -52,12 +54,18 @@ class RNode(Model, table="cr_nodes"):
     label: Col[str]
 
 
+class REmail(Model, table="cr_emails"):
+    id: PK[int] = column(default=AUTO)
+    email: Annotated[Col[str], Column(max_length=100, unique=True)]
+    name: Col[str]
+
+
 class RCode(Model, table="cr_codes"):
     code: PK[str]
     label: Col[str]
 
 
-MODELS = (RUser, RPost, RNote, RNode, RCode)
+MODELS = (RUser, RPost, RNote, RNode, REmail, RCode)
 
 
 def make_cache(kind: str) -> Cache:
@@ -342,7 +350,30 @@ def test_upserts_invalidate_the_gets_they_may_change(cdb: Database) -> None:
     users.upsert(RUser(id=a.id, name="upserted", age=1))  # an INSERT that updated a row
     got = users.get(a.id, cached=True)
     assert got is not None and got.name == "upserted"
+    # an upsert on the primary key changes that row only: the other cached gets stay
+    assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
+    users.save(RUser(id=a.id, name="saved", age=2))
+    got = users.get(a.id, cached=True)
+    assert got is not None and got.name == "saved"
+    assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
     assert users.get(b.id, cached=True) == b
+
+
+def test_upserts_that_may_take_over_another_row_invalidate_every_get(cdb: Database) -> None:
+    """On MySQL/MariaDB an upsert updates the row of a conflict on any unique key, not only on
+    its target: the row it changed is not the one its key names."""
+    emails = Repository(REmail, cdb)
+    x = emails.insert(REmail(email="x@a.io", name="x"))
+    y = emails.insert(REmail(email="y@a.io", name="y"))
+    emails.get(x.id, cached=True)
+    emails.get(y.id, cached=True)
+    # PostgreSQL and SQLite refuse it (ON CONFLICT (id) leaves other conflicts to fail); MySQL
+    # updates row y, and typedorm refuses it the same way, rolling the update back
+    with pytest.raises(UniqueViolation) as e:
+        emails.upsert(REmail(id=y.id + 10, email="y@a.io", name="taken over"))
+    assert e.value.fields == ("email",) or not cdb.dialect.upsert_any_unique
+    assert emails.get(y.id, cached=True) == emails.get(y.id) == y
+    assert emails.get(x.id, cached=True) == x
 
 
 # --- MemoryCache: gets answered in this process (no lookup through the general read path) -------

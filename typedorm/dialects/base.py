@@ -66,6 +66,9 @@ class Dialect(TypeMap, TwoPhaseSQL):
     supports_upsert_returning: ClassVar[bool] = True
     #: what makes an INSERT this dialect compiles an upsert (it may change existing rows)
     upsert_markers: ClassVar[tuple[str, ...]] = (" ON CONFLICT",)
+    #: an upsert takes over the row of a conflict on any unique key, not only on its target
+    #: (MySQL's ON DUPLICATE KEY UPDATE): the rows it may change are not named by its target
+    upsert_any_unique: ClassVar[bool] = False
     #: fresh autoincrement keys can be taken ahead of an insert (a ``ReserveKeys`` statement):
     #: the repository's bulk insert then COPYs rows with their keys (drivers with COPY)
     reserves_keys: ClassVar[bool] = False

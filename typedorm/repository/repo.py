@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..engine.routing import Using, check_using
 from ..engine.core import ResultMode
-from ..errors import NotFound, UnknownField, ValidationError
+from ..errors import NotFound, UniqueViolation, UnknownField, ValidationError
 from ..schema.columns import AUTO
 from ..schema.model import CLEAN, assigned_fields, mark_clean
 from ..sql.expr import Assignment, ColumnExpr, Expr, FuncCall, Label, Ordering, Param, Predicate
@@ -998,10 +998,11 @@ class Repository(Generic[M]):
             else Insert(spec, tuple(inserted), [vals]).on_conflict_do_nothing(target)
         )
         explicit_key = mapper.writes_identity(idx)
+        changes = self._upsert_keys(obj, target)
         if self._returning and self._dialect.supports_upsert_returning:
             with self._db.unit_of_work():
                 c = self._dialect.compile(stmt.returning_(*mapper.columns))
-                row = self._db.run(c.sql, c.params, _ONE, table=spec)
+                row = self._db.run(c.sql, c.params, _ONE, table=spec, keys=changes)
                 if explicit_key:
                     self._sync_identity()
                 if row is None:  # DO NOTHING and the row existed
@@ -1009,10 +1010,26 @@ class Repository(Generic[M]):
                 return mapper.hydrate(row)
         c = self._dialect.compile(stmt)
         with self._db.unit_of_work():
-            self._db.run(c.sql, c.params, _COUNT, table=spec)
+            self._db.run(c.sql, c.params, _COUNT, table=spec, keys=changes)
             if explicit_key:
                 self._sync_identity()
             return self._fetch_by(target, obj)
+
+    def _upsert_keys(self, obj: M, target: tuple[str, ...]) -> list[list[Any]] | None:
+        """The key of the only row an upsert of ``obj`` on ``target`` can change (its own: the
+        conflict target is the primary key and no other unique key can take over), for the query
+        cache to keep the cached gets of every other row; else None."""
+        spec = self._spec
+        if set(target) != set(spec.primary_key):
+            return None
+        if self._dialect.upsert_any_unique and (
+            any(c.unique and not c.primary_key for c in spec.columns) or any(i.unique for i in spec.indexes)
+        ):
+            return None
+        d = obj.__dict__
+        if any(d[c.field] is AUTO for c in self._mapper.pk_cols):
+            return None
+        return [self._mapper.pk_values(obj)]
 
     def _own(self, c: object, what: str) -> ColumnSpec:
         if (
@@ -1029,6 +1046,19 @@ class Repository(Generic[M]):
         params = [mapper.bind_value(mapper.fields.index(c.field), obj.__dict__[c.field]) for c in cols]
         row = self._db.run(mapper.select_by_sql(target), params, _ONE, table=self._spec)
         if row is None:
+            if self._dialect.upsert_any_unique:
+                # It updated the row of a conflict on another unique key (ON DUPLICATE KEY UPDATE
+                # takes any): refused as other backends refuse it, and rolled back with the unit.
+                spec = self._spec
+                names = [c.name for c in spec.columns if c.unique and not c.primary_key]
+                names += [n for i in spec.indexes if i.unique for n in i.columns]
+                fields = tuple(dict.fromkeys(spec.by_name[n].field for n in names if n not in target))
+                raise UniqueViolation(
+                    f"upsert of {self.model.__name__} on {', '.join(target)} conflicts with another "
+                    f"row on a unique key ({', '.join(fields)})",
+                    model=self.model.__name__,
+                    fields=fields,
+                )
             raise NotFound(f"{self.model.__name__} row vanished during upsert")
         return mapper.hydrate(row)
 

@@ -42,6 +42,9 @@ class MySQLDialect(MySQLTypes, Dialect):
     probes_server_version: ClassVar[bool] = True
     server_probe_sql: ClassVar[str] = "SELECT VERSION(), @@max_allowed_packet"
     upsert_markers: ClassVar[tuple[str, ...]] = (" ON DUPLICATE KEY",)
+    # dev.mysql.com/doc/refman/8.0/en/insert-on-duplicate.html: "if a row is inserted that would
+    # cause a duplicate value in a UNIQUE index or PRIMARY KEY, an UPDATE of the old row occurs"
+    upsert_any_unique: ClassVar[bool] = True
     # dev.mysql.com/doc/refman/8.0/en/select.html: "to retrieve all rows from a certain offset
     # up to the end, use some large number for the second parameter"
     unlimited: ClassVar[str | None] = "18446744073709551615"
