@@ -60,12 +60,18 @@ class REmail(Model, table="cr_emails"):
     name: Col[str]
 
 
+class RPair(Model, table="cr_pairs", primary_key=("a", "b")):
+    a: Col[int]
+    b: Col[int]
+    label: Col[str]
+
+
 class RCode(Model, table="cr_codes"):
     code: PK[str]
     label: Col[str]
 
 
-MODELS = (RUser, RPost, RNote, RNode, REmail, RCode)
+MODELS = (RUser, RPost, RNote, RNode, REmail, RPair, RCode)
 
 
 def make_cache(kind: str) -> Cache:
@@ -128,6 +134,36 @@ def test_deletes_by_key_invalidate_that_row_only(cdb: Database) -> None:
     users.filter(RUser.id == c.id).delete()
     assert users.get(c.id, cached=True) is None
     assert queries(cdb, lambda: users.get(b.id, cached=True)) == 0
+
+
+def test_writes_filtered_by_the_key_and_more_keep_other_rows(cdb: Database) -> None:
+    users, (a, b, c) = users_of(cdb)
+    for r in (a, b, c):
+        users.get(r.id, cached=True)
+    # the key ANDed with anything else still names the only row the write can change
+    assert users.update((RUser.id == a.id) & (RUser.age >= 0), RUser.age.set(50)) == 1
+    assert users.update(RUser.id.in_([b.id]) & (RUser.age >= 0), RUser.name.set("bo")) == 1
+    got_a, got_b = users.get(a.id, cached=True), users.get(b.id, cached=True)
+    assert got_a is not None and got_a.age == 50 and got_b is not None and got_b.name == "bo"
+    assert queries(cdb, lambda: users.get(c.id, cached=True)) == 0
+    # a composite key: every key column equal to a value
+    pairs = Repository(RPair, cdb)
+    pairs.insert_many([RPair(a=1, b=1, label="x"), RPair(a=1, b=2, label="y")])
+    pairs.get((1, 1), cached=True)
+    pairs.get((1, 2), cached=True)
+    assert pairs.update((RPair.a == 1) & (RPair.b == 1), RPair.label.set("x2")) == 1
+    got = pairs.get((1, 1), cached=True)
+    assert got is not None and got.label == "x2"
+    assert queries(cdb, lambda: pairs.get((1, 2), cached=True)) == 0
+    # a filter on part of a composite key names no single row: every get of the table goes
+    assert pairs.update(RPair.a == 1, RPair.label.set("z")) == 2
+    assert [p.label for p in (pairs.get((1, 1), cached=True), pairs.get((1, 2), cached=True)) if p] == [
+        "z",
+        "z",
+    ]
+    assert pairs.delete((RPair.b == 2) & (RPair.a == 1)) == 1
+    assert pairs.get((1, 2), cached=True) is None
+    assert queries(cdb, lambda: pairs.get((1, 1), cached=True)) == 0
 
 
 def test_unkeyed_writes_invalidate_every_get_of_the_table(cdb: Database) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from ..cache.base import MISS
 from ..cache.hook import Reads, key_reads, reads_of
 from ..errors import InvalidArgument
-from ..sql.expr import ColumnExpr, Compare, InList, Param
+from ..sql.expr import BoolOp, ColumnExpr, Compare, InList, Param
 
 __all__ = [
     "MISS",
@@ -70,28 +70,44 @@ def reads_for(sql: str, *objs: object) -> Reads:
 
 
 def where_keys(mapper: Any, where: Sequence[object]) -> list[list[Any]] | None:
-    """The primary keys (bound parameters) of the only rows a write filtered by ``where`` can
-    change, when ``where`` is the key alone (``User.id == 5``, ``User.id.in_([...])``); else None.
-    Lets the query cache keep the cached gets of every other row."""
-    if len(where) != 1 or len(mapper.pk_cols) != 1:
-        return None
-    p = where[0]
-    pk = mapper.pk_cols[0].field
-    values: list[Any]
-    if type(p) is Compare:
-        col, right = p.left, p.right
-        if p.op != "=" or type(right) is not Param:
-            return None
-        values = [right.value]
-    elif type(p) is InList:
-        col = p.expr
-        if p.negate or any(type(v) is not Param for v in p.values):
-            return None
-        values = [v.value for v in p.values]  # type: ignore[attr-defined]
-    else:
-        return None
-    if type(col) is not ColumnExpr or col.model is not mapper.model or col.spec.field != pk:
-        return None
+    """The primary keys (bound parameters) of the only rows a write filtered by ``where`` (ANDed
+    predicates) can change, when one of them names the key: ``User.id == 5``,
+    ``User.id.in_([...])``, for a composite key every key column ``==`` a value; else None. Lets
+    the query cache keep the cached gets of every other row."""
+    conjuncts: list[object] = []
+    for p in where:
+        if type(p) is BoolOp and p.op == "AND":
+            conjuncts.extend(p.parts)
+        else:
+            conjuncts.append(p)
+    model = mapper.model
+    fields = [c.field for c in mapper.pk_cols]
+    equal: dict[str, Any] = {}
+    for p in conjuncts:
+        if type(p) is Compare:
+            col, right = p.left, p.right
+            if p.op != "=" or type(right) is not Param:
+                continue
+            values = [right.value]
+        elif type(p) is InList:
+            col = p.expr
+            if p.negate or any(type(v) is not Param for v in p.values):
+                continue
+            values = [v.value for v in p.values]  # type: ignore[attr-defined]
+        else:
+            continue
+        if type(col) is not ColumnExpr or col.model is not model or col.spec.field not in fields:
+            continue
+        if len(fields) == 1:
+            return _keys(mapper, values)
+        if len(values) == 1:
+            equal.setdefault(col.spec.field, values[0])
+    if len(fields) > 1 and len(equal) == len(fields):
+        return _keys(mapper, [tuple(equal[f] for f in fields)])
+    return None
+
+
+def _keys(mapper: Any, values: list[Any]) -> list[list[Any]] | None:
     try:
         return [mapper.pk_params(v) for v in values]
     except Exception:  # a value the key cannot hold: no row has it; be safe, invalidate widely
