@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 __all__ = [
     "ALL_TABLES",
@@ -123,6 +123,8 @@ class Cache:
     default_ttl: float | None
     #: the longest a cached get may live (None: no limit), where a row's generation expires
     row_ttl: float | None = None
+    #: whether :meth:`_peek` can answer (the backend holds entries and generations in this process)
+    peeks: ClassVar[bool] = False
 
     def __init__(self, *, default_ttl: float | None = 300.0) -> None:
         from ..errors import InvalidArgument

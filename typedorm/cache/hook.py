@@ -410,12 +410,16 @@ class _HookBase:
             return None
         name = table.name
         if (kind if kind >= 0 else self.kind(sql)) == 2:  # only adds rows
-            return frozenset((name,))
-        _, keyed, wide = _cascade(name)
+            return (name,)
+        hit = _graph.get(name)  # _cascade(name), without a call when the graph is current
+        if hit is None or _graph_models[0] != TABLE_MODELS_DEFINED[0]:
+            hit = _cascade(name)
+        _, keyed, wide = hit
         if keys is None:
             return wide
         if len(keys) == 1:
-            return (*keyed, row_name(name, keys[0]))
+            k = keys[0]
+            return (*keyed, f"{name}{ROW}{k[0]}" if len(k) == 1 and type(k[0]) is int else row_name(name, k))
         return (*keyed, *[row_name(name, k) for k in keys])
 
     @staticmethod
@@ -453,10 +457,12 @@ class _HookBase:
         """A get of row ``key`` (bound primary-key parameters; ``sql`` the get's statement) served
         from an in-process cache without I/O, outside any transaction: a new instance; or ``MISS``,
         and the caller takes the general path (:meth:`CacheHook.read`), which fills and counts."""
+        cache = self.cache
+        if not cache.peeks:
+            return MISS
         base = _keyed_bases.get(id(spec))
         if base is None or base[0] is not spec:
             return MISS  # no get of this table was ever cached
-        cache = self.cache
         ns = self.namespace
         found = cache._peek(ns, cache._key(ns, sql, key, base[2]), (base[1], row_name(spec.name, key)))
         if found is None:

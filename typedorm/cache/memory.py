@@ -6,7 +6,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Collection
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
 from .base import MISS, ROW, WIDE, Cache, Entry, Snapshot
@@ -48,6 +48,8 @@ class MemoryCache(Cache):
     (values that can change in place, such as a JSON column's dicts, deep-copied). Generations live here too, so writes by
     another process are not seen: with several processes, use :class:`RedisCache`.
     """
+
+    peeks: ClassVar[bool] = True
 
     def __init__(
         self, *, max_entries: int = 10_000, max_bytes: int = 64 * 2**20, default_ttl: float | None = 300.0
