@@ -93,10 +93,18 @@ def _copy_sql(c: Ctx) -> str:
     return sql
 
 
+def _get_hit(c: Ctx) -> Args:
+    from typedorm.repository.mapping import Mapper
+
+    m = Mapper(BndItem, c.db.dialect)
+    return ((m.get_sql, [1], BndItem.__table__, m), {})
+
+
 # Arguments per public method, by family. Every method of the classes under test must be here.
 Args = tuple[tuple[Any, ...], dict[str, Any]]
 ARGS: dict[str, dict[str, Callable[[Ctx], Args]]] = {
     "db": {
+        "cached_get_hit": _get_hit,
         "close": lambda c: ((), {}),
         "connect": lambda c: ((), {}),
         "copy_rows": lambda c: ((_copy_sql(c), [(9, "copied")]), {}),
