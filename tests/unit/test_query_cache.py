@@ -186,6 +186,11 @@ def test_keys_keep_parameter_types_apart() -> None:
     rkeys = {r._key("ns", "SELECT ?", [v], "s") for v in (1, 1.0, True, "1", Decimal(1))}
     assert len(rkeys) == 5 and all(k.startswith("p:ns:v:") for k in rkeys)
     assert r._key("ns", "SELECT ?", [1], "s") != r._key("ns", "SELECT ?", [1], "s2")  # schema version
+    assert r._key("ns", "SELECT ?", [1], "s") != r._key("ns", "SELECT ? ", [1], "s")  # statement
+    many = {
+        r._key("ns", "SELECT ?, ?", list(v), "s") for v in ((1, 2), (2, 1), (1, "2"), ("1", 2), (12, None))
+    }
+    assert len(many) == 5 and len(many | rkeys) == 10
 
 
 # --- what a statement reads -----------------------------------------------------------------------

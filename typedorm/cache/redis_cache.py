@@ -230,6 +230,8 @@ class RedisCache(Cache):
         #: key -> (snapshot, expiry on the monotonic clock or 0, entry): what this process read or
         #: stored, served again while Redis reports the same snapshot for the key
         self._local: OrderedDict[Any, tuple[Snapshot, float, Entry]] = OrderedDict()
+        #: (schema version, SQL text) -> its digest, the first part of a result's key
+        self._statements: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
         return f"RedisCache({self.url!r}, prefix={self.prefix!r})"
@@ -440,8 +442,17 @@ class RedisCache(Cache):
 
     # --- keys -----------------------------------------------------------------------------
     def _key(self, ns: str, sql: str, params: Any, schema: str) -> Any:
-        h = hashlib.sha256(f"{schema}\x00{sql}\x00{params_key(params)}".encode()).hexdigest()
-        return f"{self.prefix}:{ns}:v:{h}"
+        # The statement's digest once per text; then the parameters: a single int as itself (a
+        # get by key), anything else by the digest of its canonical text (types kept apart).
+        stmt = self._statements.get((schema, sql))
+        if stmt is None:
+            stmt = hashlib.sha256(f"{schema}\x00{sql}".encode()).hexdigest()[:32]
+            if len(self._statements) < 4096:
+                self._statements[(schema, sql)] = stmt
+        if len(params) == 1 and type(params[0]) is int:
+            return f"{self.prefix}:{ns}:v:{stmt}:i{params[0]}"
+        h = hashlib.sha256(params_key(params).encode()).hexdigest()[:32]
+        return f"{self.prefix}:{ns}:v:{stmt}:h{h}"
 
     def _epoch_key(self, ns: str) -> str:
         return f"{self.prefix}:{ns}:epoch"
