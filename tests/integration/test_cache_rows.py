@@ -25,7 +25,8 @@ from typedorm import (
     column,
 )
 from typedorm.cache import Cache, MemoryCache, RedisCache
-from typedorm.errors import UniqueViolation
+from typedorm.cache.base import MISS
+from typedorm.errors import InvalidArgument, UniqueViolation
 
 
 class RUser(Model, table="cr_users"):
@@ -442,3 +443,26 @@ def test_memory_gets_keep_the_lru_order_ttl_and_counts(db: Database) -> None:
     finally:
         mem.drop_all(*MODELS)
         mem.close()
+
+
+def test_cached_get_hit_refuses_bad_arguments(cdb: Database) -> None:
+    users, (a, _, _) = users_of(cdb)
+    users.get(a.id, cached=True)
+    m = users._mapper
+    spec = RUser.__table__
+    good: dict[str, object] = {"sql": m.get_sql, "key": [a.id], "table": spec, "objects": m}
+    for arg, bad in (
+        ("sql", None),
+        ("key", a.id),
+        ("key", (a.id,)),
+        ("table", "cr_users"),
+        ("objects", object()),
+    ):
+        with pytest.raises(InvalidArgument) as e:
+            cdb.cached_get_hit(**{**good, arg: bad})  # type: ignore[arg-type]
+        assert e.value.argument == arg
+    hit = cdb.cached_get_hit(**good)  # type: ignore[arg-type]
+    if isinstance(cdb.cache, RedisCache):  # not in this process: the general read path answers
+        assert hit is MISS
+    else:
+        assert hit == a and hit is not cdb.cached_get_hit(**good)  # type: ignore[arg-type]

@@ -349,10 +349,6 @@ class _HookBase:
         """Whether a compiled statement may change data (anything but a SELECT)."""
         return self.kind(sql) != 0
 
-    def inserts(self, sql: str) -> bool:
-        """Whether ``sql`` only adds rows (a plain ``INSERT``/``COPY``, no upsert or replace)."""
-        return self.kind(sql) == 2
-
     def kind(self, sql: str) -> int:
         """What a compiled statement does (:meth:`Dialect.statement_kind`): 0 reads, 1 writes, 2
         only adds rows."""
@@ -411,15 +407,11 @@ class _HookBase:
         name = table.name
         if (kind if kind >= 0 else self.kind(sql)) == 2:  # only adds rows
             return (name,)
-        hit = _graph.get(name)  # _cascade(name), without a call when the graph is current
-        if hit is None or _graph_models[0] != TABLE_MODELS_DEFINED[0]:
-            hit = _cascade(name)
-        _, keyed, wide = hit
+        _, keyed, wide = _cascade(name)
         if keys is None:
             return wide
         if len(keys) == 1:
-            k = keys[0]
-            return (*keyed, f"{name}{ROW}{k[0]}" if len(k) == 1 and type(k[0]) is int else row_name(name, k))
+            return (*keyed, row_name(name, keys[0]))
         return (*keyed, *[row_name(name, k) for k in keys])
 
     @staticmethod

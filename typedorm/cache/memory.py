@@ -97,12 +97,14 @@ class MemoryCache(Cache):
 
     def _snapshot(self, ns: str, tables: Collection[str]) -> Snapshot:
         gens = self._gens
+        if len(tables) == 2:  # a get by key: the table's keyed-write generation and the row's
+            a, b = tables
+            return (self._epochs.get(ns, 0), (gens.get((ns, a), 0), gens.get((ns, b), 0)))
         return (self._epochs.get(ns, 0), tuple([gens.get((ns, t), 0) for t in tables]))
 
     def _lookup(self, ns: str, key: Any, tables: Collection[str]) -> tuple[Any, Snapshot | None]:
-        gens = self._gens
         with self._lock:
-            snap = (self._epochs.get(ns, 0), tuple([gens.get((ns, t), 0) for t in tables]))
+            snap = self._snapshot(ns, tables)
             e = self._data.get(key)
             if e is None:
                 return MISS, snap
@@ -119,17 +121,7 @@ class MemoryCache(Cache):
         e = self._data.get(key)
         if e is None:
             return None
-        gens = self._gens
-        if len(tables) == 2:  # a get by key: the table's keyed-write generation and the row's
-            now: tuple[int, ...] = (gens.get((ns, tables[0]), 0), gens.get((ns, tables[1]), 0))
-        else:
-            now = tuple([gens.get((ns, t), 0) for t in tables])
-        snap = e.snapshot
-        if (
-            snap[1] != now
-            or snap[0] != self._epochs.get(ns, 0)
-            or (e.expires and e.expires < time.monotonic())
-        ):
+        if e.snapshot != self._snapshot(ns, tables) or (e.expires and e.expires < time.monotonic()):
             return None  # stale: _lookup drops it and counts the miss
         with self._lock:
             if self._data.get(key) is not e:

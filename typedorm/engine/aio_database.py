@@ -34,6 +34,7 @@ from ..errors import (
     TransactionError,
     TypedORMError,
 )
+from ..schema.spec import TableSpec
 from .aio_pool import create_async_pool
 from .aio_routing import AsyncRouter, ReplicaStrategy, RoutingStats, Using, check_using, is_plain_read
 from .core import (
@@ -49,6 +50,7 @@ from .core import (
     map_error,
     ordered_specs,
     prepare_execute,
+    refuse_get_hit,
     retry_delay,
     split_by_size,
     sql_logger,
@@ -66,7 +68,6 @@ if True:  # ASYNC
 if TYPE_CHECKING:
     from ..drivers.aio import AsyncDriver
     from ..schema.model import Model
-    from ..schema.spec import TableSpec
 
 __all__ = ["AsyncDatabase", "AsyncTransaction", "Result"]
 
@@ -853,6 +854,13 @@ class AsyncDatabase:
         statement) returns when this process's cache holds it and no transaction is open: a new
         instance from ``objects``, found without I/O (nothing awaited). Else ``MISS``: then
         :meth:`run_cached` reads it, through the cache."""
+        if (
+            type(key) is not list
+            or type(sql) is not str
+            or type(table) is not TableSpec
+            or not callable(getattr(objects, "clone_one", None))
+        ):
+            refuse_get_hit(sql, key, table, objects)
         hook = self._cache_hook
         if hook is None or self._state() is not None:
             return MISS

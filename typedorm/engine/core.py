@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from ..drivers.base import ResultMode
 from ..errors import (
@@ -20,12 +20,12 @@ from ..errors import (
     TransactionError,
     TypedORMError,
 )
+from ..schema.spec import TableSpec
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect, IsolationLevel
     from ..drivers.base import ErrorInfo
     from ..schema.model import Model
-    from ..schema.spec import TableSpec
 
 __all__ = [
     "ErrorClassifier",
@@ -42,6 +42,7 @@ __all__ = [
     "map_error",
     "ordered_specs",
     "prepare_execute",
+    "refuse_get_hit",
     "retry_delay",
     "split_by_size",
     "sql_logger",
@@ -545,3 +546,17 @@ def ordered_specs(models: Sequence[type[Model]]) -> list[TableSpec]:
     for n in specs:
         visit(n, ())
     return out
+
+
+def refuse_get_hit(sql: object, key: object, table: object, objects: object) -> NoReturn:
+    """``cached_get_hit()``'s error for the first argument of the wrong kind."""
+    for name, value, ok, wanted in (
+        ("sql", sql, type(sql) is str, "the get's SQL text"),
+        ("key", key, type(key) is list, "a list of bound key values"),
+        ("table", table, type(table) is TableSpec, "a TableSpec"),
+    ):
+        if not ok:
+            raise InvalidArgument(f"{name}= takes {wanted}, not {value!r:.80}", argument=name)
+    raise InvalidArgument(
+        f"objects= takes a repository's mapper (a Materializer), not {objects!r:.80}", argument="objects"
+    )

@@ -1054,7 +1054,7 @@ class AsyncRepository(Generic[M]):
         row = await self._db.run(mapper.select_by_sql(target), params, _ONE, table=self._spec)
         if row is None:
             if self._dialect.upsert_any_unique:
-                # It updated the row of a conflict on another unique key (ON DUPLICATE KEY UPDATE
+                # It updated the row of a conflict on another unique key (the dialect's upsert
                 # takes any): refused as other backends refuse it, and rolled back with the unit.
                 spec = self._spec
                 names = [c.name for c in spec.columns if c.unique and not c.primary_key]

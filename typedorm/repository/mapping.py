@@ -622,24 +622,24 @@ def copied_prototypes(
     if not objs:
         return (object, [], [], deep)
     sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, True)
-    dicts = list(map(_dict_copy, [o.__dict__ for o in objs]))
-    if deep:
-        for d in dicts:
-            for k in deep:
-                v = d[k]
-                if v is not None:
-                    d[k] = copy.deepcopy(v)
+    dicts = [_copied(o.__dict__, deep) for o in objs]
     return (type(objs[0]), dicts, sets, deep)
 
 
-def _clone(cls: type[Any], d: dict[str, Any], fields_set: set[str], deep: tuple[str, ...]) -> Any:
-    new = _new(cls)
+def _copied(d: dict[str, Any], deep: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of an instance's values sharing nothing a caller can change: ``deep``, the fields
+    whose values can change in place, deep-copied."""
     d = d.copy()
     for k in deep:
         v = d[k]
         if v is not None:
             d[k] = copy.deepcopy(v)
-    _set_dict(new, d)
+    return d
+
+
+def _clone(cls: type[Any], d: dict[str, Any], fields_set: set[str], deep: tuple[str, ...]) -> Any:
+    new = _new(cls)
+    _set_dict(new, _copied(d, deep) if deep else d.copy())
     _set_fields_set(new, set(fields_set))
     _set_extra(new, None)
     _set_private(new, None)
