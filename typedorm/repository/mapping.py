@@ -41,7 +41,6 @@ __all__ = [
     "Prototypes",
     "clone_all",
     "clone_one",
-    "copied_prototypes",
     "copy_with",
     "fill_in",
     "get_mapper",
@@ -292,7 +291,7 @@ class Mapper(Generic[M]):
             return objs, None
         if len(self._fields_sets) > 64:
             self._fields_sets = {}
-        return objs, copied_prototypes(objs, self.deep_fields, self._fields_sets)
+        return objs, prototypes(objs, self.deep_fields, self._fields_sets, copy_values=True)
 
     def prototypes(self, rows: Sequence[Sequence[Any]]) -> Prototypes | None:
         """``rows`` validated once, for a cache entry to answer its hits with copies of (None
@@ -601,29 +600,24 @@ def _shared_sets(objs: list[Any], shared: dict[frozenset[str], set[str]], copy_s
 
 
 def prototypes(
-    objs: list[Any], deep: tuple[str, ...], fields_sets: dict[frozenset[str], set[str]] | None = None
+    objs: list[Any],
+    deep: tuple[str, ...],
+    fields_sets: dict[frozenset[str], set[str]] | None = None,
+    copy_values: bool = False,
 ) -> Prototypes:
-    """``objs`` (validated instances of one clonable model that nobody else holds) as what
-    :func:`clone_all` copies: with ``deep``, the fields whose values can change in place (lists,
-    dicts, models...), which each copy gets deep copies of. Equal fields sets are shared between
-    prototypes (through ``fields_sets``; each copy gets its own)."""
+    """``objs`` (validated instances of one clonable model) as what :func:`clone_all` copies: with
+    ``deep``, the fields whose values can change in place (lists, dicts, models...), which each
+    copy gets deep copies of. Equal fields sets are shared between prototypes (through
+    ``fields_sets``; each copy gets its own). ``copy_values``: the instances are handed out (to the
+    caller of the read that filled a cache entry), so the prototypes keep copies of their values
+    and fields sets, sharing nothing with them; else nobody else holds them."""
     if not objs:
         return (object, [], [], deep)
-    sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, False)
-    return (type(objs[0]), [o.__dict__ for o in objs], sets, deep)
-
-
-def copied_prototypes(
-    objs: list[Any], deep: tuple[str, ...], fields_sets: dict[frozenset[str], set[str]] | None = None
-) -> Prototypes:
-    """:func:`prototypes` of instances that are handed out (the caller of the read that filled a
-    cache entry gets them): ``__dict__`` and fields sets copied, values that can change in place
-    deep-copied, so the prototypes share nothing with them. Cheaper than handing out copies."""
-    if not objs:
-        return (object, [], [], deep)
-    sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, True)
-    dicts = [_copied(o.__dict__, deep) for o in objs]
-    return (type(objs[0]), dicts, sets, deep)
+    sets = _shared_sets(objs, {} if fields_sets is None else fields_sets, copy_values)
+    values = [o.__dict__ for o in objs]
+    if copy_values:
+        values = [_copied(d, deep) for d in values] if deep else list(map(_dict_copy, values))
+    return (type(objs[0]), values, sets, deep)
 
 
 def _copied(d: dict[str, Any], deep: tuple[str, ...]) -> dict[str, Any]:

@@ -1019,17 +1019,21 @@ class Repository(Generic[M]):
         """The key of the only row an upsert of ``obj`` on ``target`` can change (its own: the
         conflict target is the primary key and no other unique key can take over), for the query
         cache to keep the cached gets of every other row; else None."""
-        spec = self._spec
-        if set(target) != set(spec.primary_key):
+        if set(target) != set(self._spec.primary_key):
             return None
-        if self._dialect.upsert_any_unique and (
-            any(c.unique and not c.primary_key for c in spec.columns) or any(i.unique for i in spec.indexes)
-        ):
+        if self._dialect.upsert_any_unique and self._unique_fields_besides(target):
             return None
         d = obj.__dict__
         if any(d[c.field] is AUTO for c in self._mapper.pk_cols):
             return None
         return [self._mapper.pk_values(obj)]
+
+    def _unique_fields_besides(self, target: tuple[str, ...]) -> tuple[str, ...]:
+        """The fields of the unique keys (columns and indexes) outside the columns ``target``."""
+        spec = self._spec
+        names = [c.name for c in spec.columns if c.unique and not c.primary_key]
+        names += [n for i in spec.indexes if i.unique for n in i.columns]
+        return tuple(dict.fromkeys(spec.by_name[n].field for n in names if n not in target))
 
     def _own(self, c: object, what: str) -> ColumnSpec:
         if (
@@ -1049,10 +1053,7 @@ class Repository(Generic[M]):
             if self._dialect.upsert_any_unique:
                 # It updated the row of a conflict on another unique key (the dialect's upsert
                 # takes any): refused as other backends refuse it, and rolled back with the unit.
-                spec = self._spec
-                names = [c.name for c in spec.columns if c.unique and not c.primary_key]
-                names += [n for i in spec.indexes if i.unique for n in i.columns]
-                fields = tuple(dict.fromkeys(spec.by_name[n].field for n in names if n not in target))
+                fields = self._unique_fields_besides(target)
                 raise UniqueViolation(
                     f"upsert of {self.model.__name__} on {', '.join(target)} conflicts with another "
                     f"row on a unique key ({', '.join(fields)})",
